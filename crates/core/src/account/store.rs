@@ -1,0 +1,61 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{Account, AccountChanges, AccountFilter, NewAccount};
+use crate::audit::{AuditEvent, LoginEvent};
+use crate::auth::login::LoginAccount;
+use crate::auth::password::PasswordHashString;
+use crate::error::CoreResult;
+use crate::ids::{AccountId, OrgId};
+use crate::page::{Page, PageRequest};
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// `org = None` lists every organization's accounts. Deleted accounts are never listed.
+    async fn list_accounts(
+        &self,
+        org: Option<OrgId>,
+        filter: &AccountFilter,
+        page: PageRequest,
+    ) -> CoreResult<Page<Account>>;
+    /// A live (not deleted) account.
+    async fn get_account(&self, id: AccountId) -> CoreResult<Option<Account>>;
+    /// Deleted accounts keep their username, so it stays taken.
+    async fn username_taken(&self, username: &str) -> CoreResult<bool>;
+    async fn create_account(
+        &self,
+        account: &NewAccount,
+        audit: &AuditEvent,
+    ) -> CoreResult<AccountId>;
+    /// Applies the changes; a new password also ends every session of the account.
+    async fn update_account(
+        &self,
+        id: AccountId,
+        changes: &AccountChanges,
+        audit: &AuditEvent,
+    ) -> CoreResult<()>;
+    /// Sets a new password and ends every session of the account.
+    async fn set_password(
+        &self,
+        id: AccountId,
+        hash: &PasswordHashString,
+        audit: Option<&AuditEvent>,
+    ) -> CoreResult<()>;
+    /// Soft delete: the row stays for history, login is no longer possible, sessions end.
+    async fn delete_account(&self, id: AccountId, audit: &AuditEvent) -> CoreResult<()>;
+    async fn find_account_by_username(&self, username: &str) -> CoreResult<Option<Account>>;
+    async fn password_hash(&self, id: AccountId) -> CoreResult<Option<PasswordHashString>>;
+
+    // Login bookkeeping.
+    async fn find_login_account(&self, username: &str) -> CoreResult<Option<LoginAccount>>;
+    /// Adds one failure; at `max` failures locks the account until `lock_until` and resets the
+    /// count. Returns the failure count reached (≥ `max` when this attempt locked it).
+    async fn register_login_failure(
+        &self,
+        id: AccountId,
+        max: i32,
+        lock_until: DateTime<Utc>,
+        event: &LoginEvent,
+    ) -> CoreResult<i32>;
+    async fn register_login_success(&self, id: AccountId, event: &LoginEvent) -> CoreResult<()>;
+}

@@ -1,0 +1,21 @@
+//! Domain of anze: organizations, accounts, roles and permissions, and the rules that govern them.
+//!
+//! Nothing here performs I/O. Persistence is reached only through the store traits each aggregate
+//! declares (`*/store.rs`); the `anze-store` crate implements them. Every service operation starts
+//! with a permission check, so HTML, API and CLI callers share one authorization policy.
+
+pub mod account;
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod field;
+pub mod ids;
+pub mod org;
+pub mod page;
+pub mod region;
+pub mod role;
+pub mod store;
+pub mod time;
+
+pub use error::{CoreError, CoreResult, FieldErrors};
+pub use store::Store;

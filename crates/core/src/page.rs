@@ -1,0 +1,87 @@
+//! Pagination shared by every list.
+
+use serde::Serialize;
+
+pub const PAGE_SIZES: [u64; 4] = [10, 20, 50, 100];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// 1-based.
+    pub page: u64,
+    pub size: u64,
+}
+
+impl PageRequest {
+    /// Lenient on purpose: a hand-edited query string falls back to sane values instead of failing.
+    pub fn from_query(page: Option<&str>, size: Option<&str>) -> Self {
+        let page = page
+            .and_then(|p| p.trim().parse::<u64>().ok())
+            .filter(|p| *p >= 1 && *p <= 1_000_000)
+            .unwrap_or(1);
+        let size = size
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .filter(|s| PAGE_SIZES.contains(s))
+            .unwrap_or(20);
+        Self { page, size }
+    }
+
+    pub fn offset(&self) -> u64 {
+        (self.page - 1) * self.size
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self { page: 1, size: 20 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub size: u64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.size).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_values_fall_back() {
+        assert_eq!(
+            PageRequest::from_query(Some("0"), Some("7")),
+            PageRequest { page: 1, size: 20 }
+        );
+        assert_eq!(
+            PageRequest::from_query(Some("x'; drop"), None),
+            PageRequest::default()
+        );
+        assert_eq!(PageRequest::from_query(Some("3"), Some("50")).offset(), 100);
+    }
+
+    #[test]
+    fn pages_round_up() {
+        let p: Page<()> = Page {
+            items: vec![],
+            total: 41,
+            page: 1,
+            size: 20,
+        };
+        assert_eq!(p.pages(), 3);
+        let empty: Page<()> = Page {
+            items: vec![],
+            total: 0,
+            page: 1,
+            size: 20,
+        };
+        assert_eq!(empty.pages(), 1);
+    }
+}

@@ -1,0 +1,19 @@
+//! The persistence boundary: everything the domain needs from storage, as one object-safe trait.
+
+use async_trait::async_trait;
+
+use crate::account::AccountStore;
+use crate::audit::AuditStore;
+use crate::auth::session::SessionStore;
+use crate::error::CoreResult;
+use crate::org::OrgStore;
+use crate::region::RegionStore;
+use crate::role::RoleStore;
+
+#[async_trait]
+pub trait Store:
+    OrgStore + AccountStore + RoleStore + AuditStore + SessionStore + RegionStore + Send + Sync
+{
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> CoreResult<()>;
+}

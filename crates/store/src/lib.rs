@@ -1,0 +1,126 @@
+//! Storage for anze: SeaORM over SQLite, PostgreSQL or MySQL, chosen at runtime by URL.
+//!
+//! `Db` implements every store trait of `anze-core`. Each write and the audit event describing it
+//! are committed in one transaction.
+
+mod entity;
+mod migration;
+mod repo;
+
+use anze_core::{CoreError, CoreResult};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+pub use migration::Migrator;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[source] DbErr),
+    #[error("migration failed: {0}")]
+    Migrate(#[source] DbErr),
+    #[error("unsupported database URL (expected sqlite://, postgres:// or mysql://)")]
+    UnsupportedUrl,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+}
+
+impl Db {
+    /// Connects to the database the URL names. SQLite files are created when missing and run in
+    /// WAL mode with foreign keys enforced.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let backend = if url.starts_with("sqlite:") {
+            DbBackend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            DbBackend::Postgres
+        } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+            DbBackend::MySql
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        let url = match backend {
+            DbBackend::Sqlite if !url.contains("mode=") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { "&" } else { "?" })
+            }
+            DbBackend::MySql => url.replacen("mariadb://", "mysql://", 1),
+            _ => url.to_string(),
+        };
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        opts.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+        let conn = Database::connect(opts).await.map_err(StoreError::Connect)?;
+        Ok(Self { conn })
+    }
+
+    /// Applies pending migrations; safe to call on every start.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.conn, None)
+            .await
+            .map_err(StoreError::Migrate)
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// The backend's name, for logs and `anze config`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend() {
+            DbBackend::Sqlite => "sqlite",
+            DbBackend::Postgres => "postgres",
+            DbBackend::MySql => "mysql",
+            _ => "other",
+        }
+    }
+
+    pub async fn close(self) {
+        let _ = self.conn.close().await;
+    }
+
+    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`), so two
+    /// writers queue on the busy timeout instead of one failing when it upgrades a read lock.
+    pub(crate) async fn write(&self) -> CoreResult<DatabaseTransaction> {
+        let options = TransactionOptions {
+            isolation_level: None,
+            access_mode: None,
+            sqlite_transaction_mode: (self.backend() == DbBackend::Sqlite)
+                .then_some(SqliteTransactionMode::Immediate),
+        };
+        self.conn.begin_with_options(options).await.map_err(db_err)
+    }
+
+    /// Runs a raw statement; used by test helpers and maintenance commands.
+    pub async fn execute_unprepared(&self, sql: &str) -> CoreResult<()> {
+        self.conn
+            .execute_unprepared(sql)
+            .await
+            .map(|_| ())
+            .map_err(db_err)
+    }
+}
+
+/// Maps a database error into the domain's terms: unique violations become `Duplicate`, the rest
+/// is internal and keeps its message for the log.
+pub(crate) fn db_err(e: DbErr) -> CoreError {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => CoreError::Duplicate,
+        _ => CoreError::Internal(e.to_string()),
+    }
+}

@@ -1,0 +1,15 @@
+//! Schema migrations, written once in SeaORM's backend-neutral DSL and applied at start on
+//! SQLite, PostgreSQL and MySQL alike.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,401 @@
+use anze_core::account::{
+    Account, AccountChanges, AccountFilter, AccountStore, NewAccount, RoleRef,
+};
+use anze_core::audit::{AuditEvent, LoginEvent};
+use anze_core::auth::login::LoginAccount;
+use anze_core::auth::password::PasswordHashString;
+use anze_core::ids::{AccountId, OrgId, RoleId};
+use anze_core::page::{Page, PageRequest};
+use anze_core::{CoreError, CoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use std::collections::HashMap;
+
+use super::audit::insert_login_event;
+use super::org::kind_of;
+use super::{contains, insert_audit, page_of, paginate};
+use crate::entity::{account, account_role, role, session};
+use crate::{Db, db_err};
+
+pub(crate) async fn insert_account(
+    txn: &DatabaseTransaction,
+    a: &NewAccount,
+    now: DateTime<Utc>,
+) -> CoreResult<AccountId> {
+    let org_id = a
+        .org_id
+        .ok_or_else(|| CoreError::Internal("account without organization".into()))?;
+    let created = account::ActiveModel {
+        id: NotSet,
+        org_id: Set(org_id.0),
+        username: Set(a.username.as_str().to_string()),
+        name: Set(a.name.clone()),
+        phone: Set(a.phone.as_ref().map(|p| p.to_string())),
+        password_hash: Set(a.password_hash.0.clone()),
+        enabled: Set(a.enabled),
+        deleted_at: Set(None),
+        failed_attempts: Set(0),
+        locked_until: Set(None),
+        last_login_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await
+    .map_err(db_err)?;
+    set_roles(txn, created.id, &a.role_ids).await?;
+    Ok(AccountId(created.id))
+}
+
+async fn set_roles(txn: &DatabaseTransaction, account_id: i64, roles: &[RoleId]) -> CoreResult<()> {
+    account_role::Entity::delete_many()
+        .filter(account_role::Column::AccountId.eq(account_id))
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    if roles.is_empty() {
+        return Ok(());
+    }
+    account_role::Entity::insert_many(roles.iter().map(|r| account_role::ActiveModel {
+        account_id: Set(account_id),
+        role_id: Set(r.0),
+    }))
+    .exec(txn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+async fn end_sessions(txn: &DatabaseTransaction, account_id: i64) -> CoreResult<()> {
+    session::Entity::delete_many()
+        .filter(session::Column::AccountId.eq(account_id))
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+fn live() -> Condition {
+    Condition::all().add(account::Column::DeletedAt.is_null())
+}
+
+impl Db {
+    /// Attaches organization and role names to account rows with two extra queries per page.
+    async fn hydrate(&self, rows: Vec<account::Model>) -> CoreResult<Vec<Account>> {
+        let orgs = self.org_map(rows.iter().map(|a| a.org_id)).await?;
+        let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
+        let links = if ids.is_empty() {
+            vec![]
+        } else {
+            account_role::Entity::find()
+                .filter(account_role::Column::AccountId.is_in(ids))
+                .all(&self.conn)
+                .await
+                .map_err(db_err)?
+        };
+        let role_ids: Vec<i64> = links.iter().map(|l| l.role_id).collect();
+        let roles: HashMap<i64, String> = if role_ids.is_empty() {
+            HashMap::new()
+        } else {
+            role::Entity::find()
+                .filter(role::Column::Id.is_in(role_ids))
+                .all(&self.conn)
+                .await
+                .map_err(db_err)?
+                .into_iter()
+                .map(|r| (r.id, r.name))
+                .collect()
+        };
+        rows.into_iter()
+            .map(|a| {
+                let org = orgs
+                    .get(&a.org_id)
+                    .ok_or_else(|| CoreError::Internal(format!("account {} lost its org", a.id)))?;
+                let mut account_roles: Vec<RoleRef> = links
+                    .iter()
+                    .filter(|l| l.account_id == a.id)
+                    .filter_map(|l| {
+                        roles.get(&l.role_id).map(|name| RoleRef {
+                            id: RoleId(l.role_id),
+                            name: name.clone(),
+                        })
+                    })
+                    .collect();
+                account_roles.sort_by_key(|r| r.id);
+                Ok(Account {
+                    id: AccountId(a.id),
+                    org_id: OrgId(a.org_id),
+                    org_name: org.name.clone(),
+                    org_kind: kind_of(org)?,
+                    username: a.username,
+                    name: a.name,
+                    phone: a.phone,
+                    enabled: a.enabled,
+                    roles: account_roles,
+                    last_login_at: a.last_login_at,
+                    created_at: a.created_at,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl AccountStore for Db {
+    async fn list_accounts(
+        &self,
+        org: Option<OrgId>,
+        filter: &AccountFilter,
+        page: PageRequest,
+    ) -> CoreResult<Page<Account>> {
+        let mut cond = live();
+        let org = org.or_else(|| filter.org.trim().parse::<i64>().ok().map(OrgId));
+        if let Some(org) = org {
+            cond = cond.add(account::Column::OrgId.eq(org.0));
+        }
+        let q = filter.q.trim();
+        if !q.is_empty() {
+            cond = cond.add(
+                Condition::any()
+                    .add(contains((account::Entity, account::Column::Username), q))
+                    .add(contains((account::Entity, account::Column::Name), q))
+                    .add(contains((account::Entity, account::Column::Phone), q)),
+            );
+        }
+        match filter.status.trim() {
+            "enabled" => cond = cond.add(account::Column::Enabled.eq(true)),
+            "disabled" => cond = cond.add(account::Column::Enabled.eq(false)),
+            _ => {}
+        }
+        if let Ok(role_id) = filter.role.trim().parse::<i64>() {
+            let holders = Query::select()
+                .column(account_role::Column::AccountId)
+                .from(account_role::Entity)
+                .and_where(account_role::Column::RoleId.eq(role_id))
+                .take();
+            cond = cond.add(account::Column::Id.in_subquery(holders));
+        }
+        let select = account::Entity::find()
+            .filter(cond)
+            .order_by_desc(account::Column::Id);
+        let (rows, total) = paginate(&self.conn, select, page).await?;
+        Ok(page_of(self.hydrate(rows).await?, total, page))
+    }
+
+    async fn get_account(&self, id: AccountId) -> CoreResult<Option<Account>> {
+        let row = account::Entity::find_by_id(id.0)
+            .filter(live())
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(self.hydrate(row.into_iter().collect()).await?.pop())
+    }
+
+    async fn username_taken(&self, username: &str) -> CoreResult<bool> {
+        let n = account::Entity::find()
+            .filter(account::Column::Username.eq(username))
+            .count(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(n > 0)
+    }
+
+    async fn create_account(&self, a: &NewAccount, audit: &AuditEvent) -> CoreResult<AccountId> {
+        let txn = self.write().await?;
+        let id = insert_account(&txn, a, audit.at).await?;
+        insert_audit(&txn, audit, Some(id.0)).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    async fn update_account(
+        &self,
+        id: AccountId,
+        c: &AccountChanges,
+        audit: &AuditEvent,
+    ) -> CoreResult<()> {
+        let txn = self.write().await?;
+        let mut model = account::ActiveModel {
+            name: Set(c.name.clone()),
+            phone: Set(c.phone.as_ref().map(|p| p.to_string())),
+            enabled: Set(c.enabled),
+            updated_at: Set(audit.at),
+            ..Default::default()
+        };
+        if let Some(hash) = &c.password_hash {
+            model.password_hash = Set(hash.0.clone());
+            model.failed_attempts = Set(0);
+            model.locked_until = Set(None);
+        }
+        let res = account::Entity::update_many()
+            .set(model)
+            .filter(account::Column::Id.eq(id.0))
+            .filter(live())
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        if res.rows_affected == 0 {
+            return Err(CoreError::NotFound);
+        }
+        set_roles(&txn, id.0, &c.role_ids).await?;
+        if c.password_hash.is_some() || !c.enabled {
+            end_sessions(&txn, id.0).await?;
+        }
+        insert_audit(&txn, audit, None).await?;
+        txn.commit().await.map_err(db_err)
+    }
+
+    async fn set_password(
+        &self,
+        id: AccountId,
+        hash: &PasswordHashString,
+        audit: Option<&AuditEvent>,
+    ) -> CoreResult<()> {
+        let txn = self.write().await?;
+        let res = account::Entity::update_many()
+            .col_expr(account::Column::PasswordHash, Expr::value(hash.0.clone()))
+            .col_expr(account::Column::FailedAttempts, Expr::value(0))
+            .col_expr(
+                account::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(account::Column::Id.eq(id.0))
+            .filter(live())
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        if res.rows_affected == 0 {
+            return Err(CoreError::NotFound);
+        }
+        end_sessions(&txn, id.0).await?;
+        if let Some(audit) = audit {
+            insert_audit(&txn, audit, None).await?;
+        }
+        txn.commit().await.map_err(db_err)
+    }
+
+    async fn delete_account(&self, id: AccountId, audit: &AuditEvent) -> CoreResult<()> {
+        let txn = self.write().await?;
+        let res = account::Entity::update_many()
+            .col_expr(account::Column::DeletedAt, Expr::value(Some(audit.at)))
+            .col_expr(account::Column::Enabled, Expr::value(false))
+            .filter(account::Column::Id.eq(id.0))
+            .filter(live())
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        if res.rows_affected == 0 {
+            return Err(CoreError::NotFound);
+        }
+        // The role links go too, so a deleted account never keeps a role "in use".
+        set_roles(&txn, id.0, &[]).await?;
+        end_sessions(&txn, id.0).await?;
+        insert_audit(&txn, audit, None).await?;
+        txn.commit().await.map_err(db_err)
+    }
+
+    async fn find_account_by_username(&self, username: &str) -> CoreResult<Option<Account>> {
+        let row = account::Entity::find()
+            .filter(account::Column::Username.eq(username))
+            .filter(live())
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(self.hydrate(row.into_iter().collect()).await?.pop())
+    }
+
+    async fn password_hash(&self, id: AccountId) -> CoreResult<Option<PasswordHashString>> {
+        let row = account::Entity::find_by_id(id.0)
+            .filter(live())
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(row.map(|a| PasswordHashString(a.password_hash)))
+    }
+
+    async fn find_login_account(&self, username: &str) -> CoreResult<Option<LoginAccount>> {
+        let Some(a) = account::Entity::find()
+            .filter(account::Column::Username.eq(username))
+            .filter(live())
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        let org = self.org_map([a.org_id]).await?;
+        Ok(Some(LoginAccount {
+            id: AccountId(a.id),
+            org_id: OrgId(a.org_id),
+            username: a.username,
+            password_hash: PasswordHashString(a.password_hash),
+            enabled: a.enabled,
+            org_enabled: org.get(&a.org_id).is_some_and(|o| o.enabled),
+            locked_until: a.locked_until,
+        }))
+    }
+
+    async fn register_login_failure(
+        &self,
+        id: AccountId,
+        max: i32,
+        lock_until: DateTime<Utc>,
+        event: &LoginEvent,
+    ) -> CoreResult<i32> {
+        let txn = self.write().await?;
+        // Incrementing in SQL keeps concurrent failures from overwriting each other's count.
+        account::Entity::update_many()
+            .col_expr(
+                account::Column::FailedAttempts,
+                Expr::col(account::Column::FailedAttempts).add(1),
+            )
+            .filter(account::Column::Id.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        let count = account::Entity::find_by_id(id.0)
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .map(|a| a.failed_attempts)
+            .unwrap_or(0);
+        if count >= max {
+            account::Entity::update_many()
+                .col_expr(account::Column::FailedAttempts, Expr::value(0))
+                .col_expr(account::Column::LockedUntil, Expr::value(Some(lock_until)))
+                .filter(account::Column::Id.eq(id.0))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+        }
+        let mut event = event.clone();
+        if count >= max {
+            event.reason = "密码错误,账号已锁定".into();
+        }
+        insert_login_event(&txn, &event).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(count)
+    }
+
+    async fn register_login_success(&self, id: AccountId, event: &LoginEvent) -> CoreResult<()> {
+        let txn = self.write().await?;
+        account::Entity::update_many()
+            .col_expr(account::Column::FailedAttempts, Expr::value(0))
+            .col_expr(
+                account::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(account::Column::LastLoginAt, Expr::value(Some(event.at)))
+            .filter(account::Column::Id.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        insert_login_event(&txn, event).await?;
+        txn.commit().await.map_err(db_err)
+    }
+}

@@ -1,0 +1,123 @@
+//! Every failure a page can meet, mapped once to a status and a Chinese page with the request id.
+
+use anze_core::{CoreError, FieldErrors};
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::extract::context::current_request_id;
+
+#[derive(Debug)]
+pub enum PageError {
+    LoginRequired {
+        next: String,
+    },
+    NotFound,
+    Forbidden,
+    Conflict(String),
+    BadRequest(String),
+    /// Reached only when a handler has no form to re-render the errors on.
+    Validation(FieldErrors),
+    /// CSRF token missing or not matching the session: the form is stale or forged.
+    StaleForm,
+    TooLarge,
+    Internal(String),
+}
+
+impl From<CoreError> for PageError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::NotFound => PageError::NotFound,
+            CoreError::Forbidden => PageError::Forbidden,
+            CoreError::Conflict(m) => PageError::Conflict(m),
+            CoreError::Duplicate => PageError::Conflict("记录已存在,请勿重复提交".into()),
+            CoreError::Validation(errors) => PageError::Validation(errors),
+            CoreError::Internal(m) => PageError::Internal(m),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error/page.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: String,
+    request_id: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            PageError::LoginRequired { next } => {
+                let target = if next.starts_with('/') && !next.starts_with("//") {
+                    format!(
+                        "/login?next={}",
+                        serde_html_form::to_string([("n", next.as_str())])
+                            .map(|s| s.trim_start_matches("n=").to_string())
+                            .unwrap_or_default()
+                    )
+                } else {
+                    "/login".into()
+                };
+                return Redirect::to(&target).into_response();
+            }
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "页面不存在",
+                "您访问的页面或记录不存在,或不在您的权限范围内。".to_string(),
+            ),
+            PageError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "无权访问",
+                "您的账号没有执行此操作的权限,如需开通请联系本机构管理员。".to_string(),
+            ),
+            PageError::Conflict(m) => (StatusCode::CONFLICT, "操作未完成", m),
+            PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, "请求有误", m),
+            PageError::Validation(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "提交的内容有误",
+                errors
+                    .0
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            ),
+            PageError::StaleForm => (
+                StatusCode::FORBIDDEN,
+                "页面已过期",
+                "表单已过期或来源不明,请返回上一页刷新后重新提交。".to_string(),
+            ),
+            PageError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "提交内容过大",
+                "提交的内容超过了允许的大小。".to_string(),
+            ),
+            PageError::Internal(cause) => {
+                tracing::error!(request_id = %current_request_id(), %cause, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "系统繁忙",
+                    "服务器处理请求时出错,请稍后重试。如问题持续,请将下方请求编号告知管理员。"
+                        .to_string(),
+                )
+            }
+        };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title,
+            message,
+            request_id: current_request_id(),
+        };
+        let body = page
+            .render()
+            .unwrap_or_else(|_| format!("{} {}", status.as_u16(), title));
+        let mut res = (status, Html(body)).into_response();
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    }
+}
+
+pub type PageResult<T> = Result<T, PageError>;

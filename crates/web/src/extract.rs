@@ -1,0 +1,8 @@
+//! Request context (session, CSRF, client address, request id) and the extractors handlers use.
+
+pub mod context;
+mod ctx;
+mod form;
+
+pub use ctx::Ctx;
+pub use form::{FormData, PageParams, QueryData};

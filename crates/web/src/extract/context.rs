@@ -1,0 +1,234 @@
+//! The one middleware every request passes: it assigns a request id, resolves the session,
+//! enforces CSRF on state-changing requests and adds security headers to every response.
+
+use anze_core::auth::Actor;
+use anze_core::auth::session::{self, SessionRecord};
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::view::Flash;
+
+pub const SESSION_COOKIE: &str = "anze_session";
+/// Double-submit token for forms shown before login.
+pub const PRE_CSRF_COOKIE: &str = "anze_csrf";
+pub const FLASH_COOKIE: &str = "anze_flash";
+
+tokio::task_local! {
+    /// The current request's id, for error pages and logs.
+    pub static REQUEST_ID: String;
+}
+
+pub fn current_request_id() -> String {
+    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
+}
+
+#[derive(Clone)]
+pub struct Authed {
+    pub actor: Actor,
+    pub session: SessionRecord,
+}
+
+/// What the middleware learned about the request, for extractors and handlers.
+#[derive(Clone)]
+pub struct RequestContext {
+    pub ip: String,
+    pub user_agent: String,
+    pub auth: Option<Authed>,
+    pub flash: Option<Flash>,
+    pub pre_csrf: Option<String>,
+}
+
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn client_ip(req: &Request, trust_proxy: bool) -> String {
+    if trust_proxy
+        && let Some(forwarded) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+    {
+        return forwarded.trim().chars().take(64).collect();
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ci| ci.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Constant-time comparison, so the token cannot be guessed byte by byte from timing.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+#[derive(serde::Deserialize, Default)]
+struct CsrfField {
+    #[serde(rename = "_csrf", default)]
+    csrf: Option<String>,
+}
+
+pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let request_id = {
+        let mut bytes = [0u8; 8];
+        rand::rng().fill_bytes(&mut bytes);
+        hex(&bytes)
+    };
+    REQUEST_ID
+        .scope(request_id.clone(), async move {
+            let is_static = req.uri().path().starts_with("/static/");
+            let mut res = match handle(state, req, next).await {
+                Ok(res) => res,
+                Err(e) => e.into_response(),
+            };
+            secure_headers(res.headers_mut(), is_static);
+            if let Ok(v) = HeaderValue::from_str(&request_id) {
+                res.headers_mut().insert("x-request-id", v);
+            }
+            res
+        })
+        .await
+}
+
+async fn handle(state: AppState, mut req: Request, next: Next) -> Result<Response, PageError> {
+    let jar = CookieJar::from_headers(req.headers());
+    let ip = client_ip(&req, state.config.trust_proxy);
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(255)
+        .collect::<String>();
+    let now = state.clock.now();
+    let auth = match jar.get(SESSION_COOKIE) {
+        Some(c) if c.value().len() == 64 => session::resolve(
+            state.store(),
+            &state.config.session,
+            &hash_token(c.value()),
+            &ip,
+            now,
+        )
+        .await?
+        .map(|(actor, session)| Authed { actor, session }),
+        _ => None,
+    };
+    let flash = jar
+        .get(FLASH_COOKIE)
+        .and_then(|c| Flash::from_code(c.value()));
+    let pre_csrf = jar
+        .get(PRE_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 64);
+
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        let expected = auth
+            .as_ref()
+            .map(|a| a.session.csrf_token.clone())
+            .or_else(|| pre_csrf.clone());
+        let (provided, rebuilt) = provided_token(req, state.config.max_form_bytes).await?;
+        req = rebuilt;
+        match (expected, provided) {
+            (Some(e), Some(p)) if same_token(&e, &p) => {}
+            _ => return Err(PageError::StaleForm),
+        }
+    }
+
+    let had_flash = flash.is_some();
+    req.extensions_mut().insert(RequestContext {
+        ip,
+        user_agent,
+        auth,
+        flash,
+        pre_csrf,
+    });
+    let mut res = next.run(req).await;
+    if had_flash && res.status().is_success() {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("anze_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"),
+        );
+    }
+    Ok(res)
+}
+
+/// Reads the CSRF token from the header, the query string, or an urlencoded body (which is
+/// buffered, within the form size limit, and put back for the handler).
+async fn provided_token(
+    req: Request,
+    limit: usize,
+) -> Result<(Option<String>, Request), PageError> {
+    if let Some(v) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        let v = v.to_string();
+        return Ok((Some(v), req));
+    }
+    if let Some(q) = req.uri().query()
+        && let Ok(CsrfField { csrf: Some(t) }) = serde_html_form::from_str::<CsrfField>(q)
+    {
+        return Ok((Some(t), req));
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok((None, req));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, limit)
+        .await
+        .map_err(|_| PageError::TooLarge)?;
+    let token = serde_html_form::from_bytes::<CsrfField>(&bytes)
+        .ok()
+        .and_then(|f| f.csrf);
+    Ok((token, Request::from_parts(parts, Body::from(bytes))))
+}
+
+fn secure_headers(h: &mut HeaderMap, is_static: bool) {
+    let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "x-frame-options", "DENY");
+    set(h, "referrer-policy", "same-origin");
+    set(h, "cross-origin-opener-policy", "same-origin");
+    if !is_static && !h.contains_key(header::CACHE_CONTROL) {
+        set(h, "cache-control", "no-store");
+    }
+}

@@ -1,0 +1,52 @@
+use anze_core::auth::Actor;
+use axum::extract::FromRequestParts;
+use axum::http::Uri;
+use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
+
+use super::context::RequestContext;
+use crate::AppState;
+use crate::error::PageError;
+use crate::view::{Flash, Shell};
+
+/// The logged-in caller of a page handler. Missing or expired sessions redirect to the login
+/// page, remembering where the user wanted to go.
+pub struct Ctx {
+    pub actor: Actor,
+    pub csrf: String,
+    pub flash: Option<Flash>,
+    pub now: DateTime<Utc>,
+    pub uri: Uri,
+}
+
+impl Ctx {
+    pub fn shell(&self, active: &'static str) -> Shell {
+        Shell::new(self, active)
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        let rc = parts
+            .extensions
+            .get::<RequestContext>()
+            .ok_or_else(|| PageError::Internal("request context missing".into()))?;
+        let Some(auth) = rc.auth.clone() else {
+            let next = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into());
+            return Err(PageError::LoginRequired { next });
+        };
+        Ok(Ctx {
+            actor: auth.actor,
+            csrf: auth.session.csrf_token,
+            flash: rc.flash,
+            now: state.clock.now(),
+            uri: parts.uri.clone(),
+        })
+    }
+}

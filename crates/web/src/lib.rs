@@ -1,0 +1,103 @@
+//! The HTTP face of anze: server-rendered pages for every organization type.
+//!
+//! Handlers are thin: they extract the caller and the input, call one core service and render.
+//! Authorization lives in core; this crate never touches the database directly.
+
+mod assets;
+mod error;
+mod extract;
+mod pages;
+mod view;
+
+use anze_core::Store;
+use anze_core::auth::session::SessionPolicy;
+use anze_core::time::Clock;
+use axum::Router;
+use axum::routing::{get, post};
+use std::sync::Arc;
+
+pub use error::PageError;
+
+/// Settings of the web layer, built by the binary from its configuration.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Marks cookies `Secure`; set when the public URL is https.
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+    pub session: SessionPolicy,
+    /// Largest accepted form body.
+    pub max_form_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            trust_proxy: false,
+            session: SessionPolicy::default(),
+            max_form_bytes: 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<WebConfig>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home::index))
+        .route("/healthz", get(pages::home::healthz))
+        .route("/static/{*path}", get(assets::serve))
+        .route(
+            "/login",
+            get(pages::auth::login_page).post(pages::auth::login),
+        )
+        .route("/logout", post(pages::auth::logout))
+        .route(
+            "/me/password",
+            get(pages::auth::password_page).post(pages::auth::change_password),
+        )
+        .route("/orgs", get(pages::orgs::list).post(pages::orgs::create))
+        .route("/orgs/new", get(pages::orgs::new))
+        .route(
+            "/orgs/{id}",
+            get(pages::orgs::edit).post(pages::orgs::update),
+        )
+        .route("/orgs/{id}/toggle", post(pages::orgs::toggle))
+        .route(
+            "/accounts",
+            get(pages::accounts::list).post(pages::accounts::create),
+        )
+        .route("/accounts/new", get(pages::accounts::new))
+        .route(
+            "/accounts/{id}",
+            get(pages::accounts::edit).post(pages::accounts::update),
+        )
+        .route("/accounts/{id}/delete", post(pages::accounts::delete))
+        .route("/roles", get(pages::roles::list).post(pages::roles::create))
+        .route("/roles/new", get(pages::roles::new))
+        .route(
+            "/roles/{id}",
+            get(pages::roles::edit).post(pages::roles::update),
+        )
+        .route("/roles/{id}/delete", post(pages::roles::delete))
+        .route("/audit", get(pages::logs::audit))
+        .route("/login-log", get(pages::logs::logins))
+        .fallback(pages::home::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            extract::context::middleware,
+        ))
+        .with_state(state)
+}

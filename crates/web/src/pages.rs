@@ -1,0 +1,8 @@
+//! HTML handlers, one file per aggregate.
+
+pub mod accounts;
+pub mod auth;
+pub mod home;
+pub mod logs;
+pub mod orgs;
+pub mod roles;

@@ -1,0 +1,222 @@
+use anze_core::account::service::{self as accounts, ChangePasswordForm};
+use anze_core::auth::login::{self, LoginAttempt, LoginFailure};
+use anze_core::auth::session::SessionRecord;
+use anze_core::{CoreError, FieldErrors};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::{PageError, PageResult};
+use crate::extract::context::{
+    PRE_CSRF_COOKIE, RequestContext, SESSION_COOKIE, hash_token, random_token,
+};
+use crate::extract::{Ctx, FormData};
+use crate::view::{Flash, Shell, redirect_with, render, render_status};
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    csrf: String,
+    username: String,
+    next: String,
+    error: Option<String>,
+    flash: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginQuery {
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: String,
+}
+
+/// Only same-site paths, so the login page cannot be used to bounce users to another site.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
+}
+
+fn cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if state.config.secure_cookies {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The login page carries a double-submit CSRF token, since there is no session yet.
+fn render_login(
+    state: &AppState,
+    rc: &RequestContext,
+    username: String,
+    next: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult<Response> {
+    let csrf = rc.pre_csrf.clone().unwrap_or_else(random_token);
+    let page = LoginPage {
+        csrf: csrf.clone(),
+        username,
+        next,
+        error,
+        flash: rc.flash.map(Flash::message),
+    };
+    let mut res = render_status(&page, status)?;
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(state, PRE_CSRF_COOKIE, &csrf, Some(3600)),
+    );
+    Ok(res)
+}
+
+pub async fn login_page(
+    State(state): State<AppState>,
+    Extension(rc): Extension<RequestContext>,
+    Query(q): Query<LoginQuery>,
+) -> PageResult<Response> {
+    if rc.auth.is_some() {
+        return Ok(Redirect::to(safe_next(&q.next)).into_response());
+    }
+    render_login(&state, &rc, String::new(), q.next, None, StatusCode::OK)
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    Extension(rc): Extension<RequestContext>,
+    FormData(form): FormData<LoginForm>,
+) -> PageResult<Response> {
+    let now = state.clock.now();
+    let outcome = login::authenticate(
+        state.store(),
+        LoginAttempt {
+            username: &form.username,
+            password: &form.password,
+            ip: &rc.ip,
+            user_agent: &rc.user_agent,
+            now,
+        },
+    )
+    .await?;
+    let account = match outcome {
+        Ok(account) => account,
+        Err(failure) => {
+            let status = match failure {
+                LoginFailure::TooManyFromAddress => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            return render_login(
+                &state,
+                &rc,
+                form.username.chars().take(64).collect(),
+                form.next,
+                Some(failure.message()),
+                status,
+            );
+        }
+    };
+    // A fresh id at every login: a session id planted before login is worthless after it.
+    if let Some(old) = &rc.auth {
+        state
+            .store()
+            .delete_session(&old.session.token_hash)
+            .await?;
+    }
+    let token = random_token();
+    state
+        .store()
+        .create_session(&SessionRecord {
+            token_hash: hash_token(&token),
+            account_id: account.id,
+            csrf_token: random_token(),
+            created_at: now,
+            last_seen_at: now,
+            ip: rc.ip.clone(),
+            user_agent: rc.user_agent.clone(),
+        })
+        .await?;
+    let mut res = Redirect::to(safe_next(&form.next)).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(&state, SESSION_COOKIE, &token, None),
+    );
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(&state, PRE_CSRF_COOKIE, "", Some(0)),
+    );
+    Ok(res)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    Extension(rc): Extension<RequestContext>,
+) -> PageResult<Response> {
+    if let Some(auth) = &rc.auth {
+        state
+            .store()
+            .delete_session(&auth.session.token_hash)
+            .await?;
+    }
+    let mut res = redirect_with("/login", Flash::LoggedOut);
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(&state, SESSION_COOKIE, "", Some(0)),
+    );
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "auth/password.html")]
+struct PasswordPage {
+    shell: Shell,
+    errors: FieldErrors,
+}
+
+pub async fn password_page(ctx: Ctx) -> PageResult<Response> {
+    render(&PasswordPage {
+        shell: ctx.shell(""),
+        errors: FieldErrors::new(),
+    })
+}
+
+/// 修改密码: every session of the account ends, this one included, so the user logs in again.
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    FormData(form): FormData<ChangePasswordForm>,
+) -> PageResult<Response> {
+    match accounts::change_own_password(state.store(), &ctx.actor, &form, ctx.now).await {
+        Ok(()) => {
+            let mut res = redirect_with("/login", Flash::PasswordChanged);
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                cookie(&state, SESSION_COOKIE, "", Some(0)),
+            );
+            Ok(res)
+        }
+        Err(CoreError::Validation(errors)) => render_status(
+            &PasswordPage {
+                shell: ctx.shell(""),
+                errors,
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => Err(PageError::from(e)),
+    }
+}

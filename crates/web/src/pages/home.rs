@@ -1,0 +1,64 @@
+use anze_core::auth::{MENU_GROUPS, Menu};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::error::{PageError, PageResult};
+use crate::extract::Ctx;
+use crate::view::{Shell, render};
+
+pub struct Shortcut {
+    pub group: &'static str,
+    pub label: &'static str,
+    pub path: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    shell: Shell,
+    org_kind: &'static str,
+    account: String,
+    shortcuts: Vec<Shortcut>,
+}
+
+/// 首页: who is logged in, and the functions this account may use.
+pub async fn index(ctx: Ctx) -> PageResult<Response> {
+    let shortcuts = MENU_GROUPS
+        .into_iter()
+        .flat_map(|g| {
+            Menu::ALL
+                .into_iter()
+                .filter(move |m| m.group() == g)
+                .filter(|m| ctx.actor.has(m.view_permission()))
+                .map(move |m| Shortcut {
+                    group: g.label(),
+                    label: m.label(),
+                    path: m.path(),
+                })
+        })
+        .collect();
+    render(&HomePage {
+        shell: ctx.shell("/"),
+        org_kind: ctx.actor.org_kind.label(),
+        account: ctx.actor.display(),
+        shortcuts,
+    })
+}
+
+/// 200 when the database answers; load balancers poll it.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store().ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+pub async fn not_found() -> PageError {
+    PageError::NotFound
+}

@@ -1,0 +1,255 @@
+//! What every page shares: the shell (menu, top bar, flash message), pagination links and
+//! formatting helpers called from templates.
+
+use anze_core::auth::{MENU_GROUPS, Menu};
+use anze_core::page::{PAGE_SIZES, Page};
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use std::borrow::Borrow;
+
+use crate::error::{PageError, PageResult};
+use crate::extract::Ctx;
+
+/// Short confirmations shown once on the next page. Codes, not text, travel in the cookie, so
+/// nobody can make the page say something else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flash {
+    Saved,
+    Created,
+    Deleted,
+    Enabled,
+    Disabled,
+    PasswordChanged,
+    LoggedOut,
+}
+
+impl Flash {
+    const ALL: [Flash; 7] = [
+        Flash::Saved,
+        Flash::Created,
+        Flash::Deleted,
+        Flash::Enabled,
+        Flash::Disabled,
+        Flash::PasswordChanged,
+        Flash::LoggedOut,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Flash::Saved => "saved",
+            Flash::Created => "created",
+            Flash::Deleted => "deleted",
+            Flash::Enabled => "enabled",
+            Flash::Disabled => "disabled",
+            Flash::PasswordChanged => "password",
+            Flash::LoggedOut => "logout",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Flash::Saved => "操作成功,已保存",
+            Flash::Created => "操作成功,已新增",
+            Flash::Deleted => "操作成功,已删除",
+            Flash::Enabled => "操作成功,已启用",
+            Flash::Disabled => "操作成功,已停用",
+            Flash::PasswordChanged => "密码已修改,请使用新密码登录",
+            Flash::LoggedOut => "您已安全退出",
+        }
+    }
+}
+
+/// 303 to `to` with a one-time message.
+pub fn redirect_with(to: &str, flash: Flash) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "anze_flash={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax",
+        flash.code()
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub fn render(t: &impl Template) -> PageResult<Response> {
+    render_status(t, StatusCode::OK)
+}
+
+pub fn render_status(t: &impl Template, status: StatusCode) -> PageResult<Response> {
+    let body = t
+        .render()
+        .map_err(|e| PageError::Internal(format!("template: {e}")))?;
+    Ok((status, Html(body)).into_response())
+}
+
+pub struct MenuItem {
+    pub label: &'static str,
+    pub path: &'static str,
+    pub active: bool,
+}
+
+pub struct MenuGroupView {
+    pub label: &'static str,
+    pub items: Vec<MenuItem>,
+}
+
+pub struct Shell {
+    pub user_name: String,
+    pub org_name: String,
+    pub org_kind: &'static str,
+    pub csrf: String,
+    pub flash: Option<&'static str>,
+    pub menu: Vec<MenuGroupView>,
+    pub home_active: bool,
+}
+
+impl Shell {
+    pub fn new(ctx: &Ctx, active: &'static str) -> Self {
+        let menu = MENU_GROUPS
+            .into_iter()
+            .map(|g| MenuGroupView {
+                label: g.label(),
+                items: Menu::ALL
+                    .into_iter()
+                    .filter(|m| m.group() == g && ctx.actor.has(m.view_permission()))
+                    .map(|m| MenuItem {
+                        label: m.label(),
+                        path: m.path(),
+                        active: m.path() == active,
+                    })
+                    .collect(),
+            })
+            .filter(|g| !g.items.is_empty())
+            .collect();
+        Self {
+            user_name: ctx.actor.display(),
+            org_name: ctx.actor.org_name.clone(),
+            org_kind: ctx.actor.org_kind.label(),
+            csrf: ctx.csrf.clone(),
+            flash: ctx.flash.map(Flash::message),
+            menu,
+            home_active: active == "/",
+        }
+    }
+}
+
+pub struct PageLink {
+    pub number: u64,
+    pub href: String,
+    pub current: bool,
+}
+
+/// Pagination links that keep the list's filters.
+pub struct Pager {
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub links: Vec<PageLink>,
+    pub sizes: Vec<(u64, String, bool)>,
+}
+
+impl Pager {
+    pub fn new<T>(page: &Page<T>, query: Option<&str>) -> Self {
+        let params: Vec<(String, String)> = query
+            .and_then(|q| serde_html_form::from_str(q).ok())
+            .unwrap_or_default();
+        let href = |number: u64, size: u64| {
+            let mut p: Vec<(String, String)> = params
+                .iter()
+                .filter(|(k, _)| k != "page" && k != "size")
+                .cloned()
+                .collect();
+            p.push(("page".into(), number.to_string()));
+            p.push(("size".into(), size.to_string()));
+            format!("?{}", serde_html_form::to_string(&p).unwrap_or_default())
+        };
+        let pages = page.pages();
+        let window_start = page.page.saturating_sub(2).max(1);
+        let window_end = (window_start + 4).min(pages);
+        let mut numbers: Vec<u64> = (window_start..=window_end).collect();
+        if !numbers.contains(&1) {
+            numbers.insert(0, 1);
+        }
+        if !numbers.contains(&pages) {
+            numbers.push(pages);
+        }
+        Self {
+            total: page.total,
+            page: page.page,
+            pages,
+            prev: (page.page > 1).then(|| href(page.page - 1, page.size)),
+            next: (page.page < pages).then(|| href(page.page + 1, page.size)),
+            links: numbers
+                .into_iter()
+                .map(|n| PageLink {
+                    number: n,
+                    href: href(n, page.size),
+                    current: n == page.page,
+                })
+                .collect(),
+            sizes: PAGE_SIZES
+                .iter()
+                .map(|s| (*s, href(1, *s), *s == page.size))
+                .collect(),
+        }
+    }
+}
+
+/// `2026-11-28 14:03:00` in China Standard Time.
+pub fn dt(t: impl Borrow<DateTime<Utc>>) -> String {
+    anze_core::time::format_datetime(*t.borrow())
+}
+
+pub fn opt_dt(t: impl Borrow<Option<DateTime<Utc>>>) -> String {
+    t.borrow().as_ref().map(dt).unwrap_or_else(|| "—".into())
+}
+
+/// Counts with thousands separators: 12,345.
+pub fn count(n: impl Borrow<u64>) -> String {
+    let s = n.borrow().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_have_separators() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(1234), "1,234");
+        assert_eq!(count(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn pager_keeps_filters_and_escapes_them() {
+        let page: Page<()> = Page {
+            items: vec![],
+            total: 95,
+            page: 3,
+            size: 20,
+        };
+        let p = Pager::new(&page, Some("q=%3Cb%3E&page=3&size=20"));
+        assert_eq!(p.pages, 5);
+        assert_eq!(p.prev.as_deref(), Some("?q=%3Cb%3E&page=2&size=20"));
+        assert_eq!(
+            p.links.iter().map(|l| l.number).collect::<Vec<_>>(),
+            vec![1, 2, 3, 4, 5]
+        );
+    }
+}

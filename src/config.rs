@@ -1,0 +1,290 @@
+//! Configuration: defaults < `anze.toml` < `ANZE_*` environment variables.
+
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A value that never prints: database URLs carry passwords.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the server listens on.
+    pub listen: String,
+    /// Where the SQLite database and local files live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…`, `postgres://…` or `mysql://…`; default: SQLite file in the data dir.
+    pub database_url: Option<Secret>,
+    /// Password of `admin` when the database is first created; generated and printed if unset.
+    pub admin_password: Option<Secret>,
+    /// URL users open; `https://…` makes cookies `Secure`.
+    pub public_url: Option<String>,
+    /// Read the client address from `X-Forwarded-For` (set only behind a trusted proxy).
+    pub trust_proxy: bool,
+    pub log_format: LogFormat,
+    pub db_max_connections: u32,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            admin_password: None,
+            public_url: None,
+            trust_proxy: false,
+            log_format: LogFormat::Text,
+            db_max_connections: 10,
+            session_idle_minutes: 120,
+            session_absolute_hours: 12,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("invalid environment variable {name}={value}: {reason}")]
+    Env {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Loads `path` (if it exists; `anze.toml` by default) and applies environment overrides
+    /// read through `env`, so tests can pass their own environment.
+    pub fn load(
+        path: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let path = path
+            .map(Path::to_path_buf)
+            .or_else(|| env("ANZE_CONFIG").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("anze.toml"));
+        let mut config = if path.exists() {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                path: path.clone(),
+                source,
+            })?
+        } else {
+            Config::default()
+        };
+        config.apply_env(env)?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(name: &'static str, v: String) -> Result<T, ConfigError>
+        where
+            T::Err: fmt::Display,
+        {
+            v.parse().map_err(|e: T::Err| ConfigError::Env {
+                name,
+                reason: e.to_string(),
+                value: v,
+            })
+        }
+        if let Some(v) = env("ANZE_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = env("ANZE_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("ANZE_DATABASE_URL").filter(|v| !v.is_empty()) {
+            self.database_url = Some(Secret(v));
+        }
+        if let Some(v) = env("ANZE_ADMIN_PASSWORD").filter(|v| !v.is_empty()) {
+            self.admin_password = Some(Secret(v));
+        }
+        if let Some(v) = env("ANZE_PUBLIC_URL") {
+            self.public_url = Some(v);
+        }
+        if let Some(v) = env("ANZE_TRUST_PROXY") {
+            self.trust_proxy = parse("ANZE_TRUST_PROXY", v)?;
+        }
+        if let Some(v) = env("ANZE_LOG_FORMAT") {
+            self.log_format = match v.as_str() {
+                "json" => LogFormat::Json,
+                "text" => LogFormat::Text,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "ANZE_LOG_FORMAT",
+                        value: v,
+                        reason: "expected text or json".into(),
+                    });
+                }
+            };
+        }
+        if let Some(v) = env("ANZE_DB_MAX_CONNECTIONS") {
+            self.db_max_connections = parse("ANZE_DB_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = env("ANZE_SESSION_IDLE_MINUTES") {
+            self.session_idle_minutes = parse("ANZE_SESSION_IDLE_MINUTES", v)?;
+        }
+        if let Some(v) = env("ANZE_SESSION_ABSOLUTE_HOURS") {
+            self.session_absolute_hours = parse("ANZE_SESSION_ABSOLUTE_HOURS", v)?;
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().to_string(),
+            None => format!("sqlite://{}", self.data_dir.join("anze.db").display()),
+        }
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// The effective configuration as TOML, secrets masked (passwords inside URLs too).
+    pub fn masked(&self) -> String {
+        let url = mask_url_password(&self.database_url());
+        format!(
+            "listen = {:?}\ndata_dir = {:?}\ndatabase_url = {:?}\nadmin_password = {:?}\n\
+             public_url = {:?}\ntrust_proxy = {}\nlog_format = {:?}\ndb_max_connections = {}\n\
+             session_idle_minutes = {}\nsession_absolute_hours = {}\n",
+            self.listen,
+            self.data_dir.display().to_string(),
+            url,
+            if self.admin_password.is_some() {
+                "***"
+            } else {
+                ""
+            },
+            self.public_url.clone().unwrap_or_default(),
+            self.trust_proxy,
+            match self.log_format {
+                LogFormat::Text => "text",
+                LogFormat::Json => "json",
+            },
+            self.db_max_connections,
+            self.session_idle_minutes,
+            self.session_absolute_hours,
+        )
+    }
+}
+
+/// `postgres://user:pw@host/db` → `postgres://user:***@host/db`.
+fn mask_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn env_overrides_file_which_overrides_defaults() {
+        let dir = std::env::temp_dir().join(format!("anze-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("anze.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/anze\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), env(&[("ANZE_LISTEN", "127.0.0.1:7000")])).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:7000");
+        assert_eq!(c.data_dir, PathBuf::from("/srv/anze"));
+        assert_eq!(c.database_url(), "sqlite:///srv/anze/anze.db");
+        std::fs::write(&file, "listn = 1\n").unwrap();
+        assert!(
+            Config::load(Some(&file), env(&[])).is_err(),
+            "unknown keys are refused"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let c = Config::load(
+            Some(Path::new("/nonexistent/anze.toml")),
+            env(&[
+                ("ANZE_DATABASE_URL", "postgres://anze:hunter2@db/anze"),
+                ("ANZE_ADMIN_PASSWORD", "Admin12345"),
+            ]),
+        )
+        .unwrap();
+        let shown = format!("{}{:?}", c.masked(), c);
+        assert!(!shown.contains("hunter2"));
+        assert!(!shown.contains("Admin12345"));
+        assert!(shown.contains("postgres://anze:***@db/anze"));
+    }
+
+    #[test]
+    fn bad_env_values_are_reported() {
+        let err = Config::load(
+            Some(Path::new("/nonexistent/anze.toml")),
+            env(&[("ANZE_TRUST_PROXY", "maybe")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("ANZE_TRUST_PROXY"));
+    }
+}

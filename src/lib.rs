@@ -1,0 +1,119 @@
+//! anze: accident-prevention services of work-safety liability insurance (安责险).
+//!
+//! This crate wires configuration, storage and the web layer into one binary; the integration
+//! tests build the application through the same functions as `anze serve`.
+
+pub mod config;
+pub mod demo;
+
+use anyhow::Context;
+use anze_core::Store;
+use anze_core::auth::password::NewPassword;
+use anze_core::auth::session::SessionPolicy;
+use anze_core::time::{Clock, SystemClock};
+use anze_store::Db;
+use anze_web::{AppState, WebConfig};
+use axum::Router;
+use rand::Rng;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+/// Connects to the configured database (creating the data directory for SQLite) and applies
+/// pending migrations.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("cannot create data directory {}", config.data_dir.display())
+        })?;
+    }
+    let db = Db::connect(&url, config.db_max_connections)
+        .await
+        .context("database connection failed")?;
+    db.migrate().await.context("database migration failed")?;
+    Ok(db)
+}
+
+/// A password that satisfies the policy: 16 letters and digits, at least one of each.
+pub fn generate_password() -> String {
+    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    loop {
+        let p: String = (0..16)
+            .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+            .collect();
+        if NewPassword::parse(&p).is_ok() {
+            return p;
+        }
+    }
+}
+
+/// On an empty database, creates the platform organization and `admin`. Returns the generated
+/// password when none was configured, so the caller can show it once.
+pub async fn bootstrap(db: &Db, config: &Config) -> anyhow::Result<Option<String>> {
+    let (password, generated) = match &config.admin_password {
+        Some(p) => (p.expose().to_string(), false),
+        None => (generate_password(), true),
+    };
+    let password = NewPassword::parse(&password)
+        .map_err(|m| anyhow::anyhow!("ANZE_ADMIN_PASSWORD is not acceptable: {m}"))?;
+    let created =
+        anze_core::org::service::bootstrap_platform(db, &password, chrono::Utc::now()).await?;
+    Ok((created && generated).then(|| password.expose().to_string()))
+}
+
+pub fn web_config(config: &Config) -> WebConfig {
+    WebConfig {
+        secure_cookies: config.secure_cookies(),
+        trust_proxy: config.trust_proxy,
+        session: SessionPolicy {
+            idle: chrono::Duration::minutes(config.session_idle_minutes),
+            absolute: chrono::Duration::hours(config.session_absolute_hours),
+        },
+        ..WebConfig::default()
+    }
+}
+
+/// The whole HTTP application over a store.
+pub fn app(store: Arc<dyn Store>, web: WebConfig, clock: Arc<dyn Clock>) -> Router {
+    anze_web::router(AppState {
+        store,
+        config: Arc::new(web),
+        clock,
+    })
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("server failed")
+}
+
+/// Removes sessions past their absolute lifetime, hourly. Every instance may run it.
+pub fn spawn_session_sweeper(store: Arc<dyn Store>, policy: SessionPolicy) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let cutoff = SystemClock.now() - policy.absolute;
+            match store.delete_sessions_before(cutoff).await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+            }
+        }
+    });
+}

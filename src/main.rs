@@ -1,0 +1,165 @@
+use anyhow::Context;
+use anze::{Config, config::LogFormat};
+use anze_core::time::SystemClock;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "anze", version, about = "安责险事故预防服务平台")]
+struct Cli {
+    /// Configuration file (default: ./anze.toml if present)
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (migrates the database first)
+    Serve {
+        /// Also load the demo organizations and accounts (idempotent)
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// Administration from the console
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Fill demo data into the configured database (idempotent)
+    Demo,
+    /// Print the effective configuration, secrets masked
+    Config,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Set a new password for an account and unlock it; all its sessions end
+    ResetPassword {
+        account: String,
+        /// The new password; generated and printed when omitted
+        #[arg(long, env = "ANZE_NEW_PASSWORD")]
+        password: Option<String>,
+    },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok())?;
+    init_logging(config.log_format);
+    match cli.command {
+        Command::Config => {
+            print!("{}", config.masked());
+        }
+        Command::Migrate => {
+            let db = anze::open_database(&config).await?;
+            tracing::info!(backend = db.backend_name(), "migrations applied");
+        }
+        Command::Demo => {
+            let db = anze::open_database(&config).await?;
+            anze::bootstrap(&db, &config).await.map(print_generated)?;
+            let summary = anze::demo::load(&db).await?;
+            println!("{summary}");
+        }
+        Command::Admin {
+            command: AdminCommand::ResetPassword { account, password },
+        } => {
+            let db = anze::open_database(&config).await?;
+            let (password, generated) = match password {
+                Some(p) => (p, false),
+                None => (anze::generate_password(), true),
+            };
+            let account = anze_core::account::service::reset_password_from_console(
+                &db,
+                &account,
+                &password,
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| match e {
+                anze_core::CoreError::NotFound => anyhow::anyhow!("no such account: {account}"),
+                anze_core::CoreError::Validation(v) => anyhow::anyhow!(
+                    "{}",
+                    v.0.iter()
+                        .map(|e| e.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                other => anyhow::anyhow!(other),
+            })?;
+            println!("账号 {} 的密码已重置,所有会话已失效。", account.display());
+            if generated {
+                println!("新密码(仅显示一次):{password}");
+            }
+        }
+        Command::Serve { demo } => {
+            let db = anze::open_database(&config).await?;
+            anze::bootstrap(&db, &config).await.map(print_generated)?;
+            if demo {
+                let summary = anze::demo::load(&db).await?;
+                tracing::info!("{summary}");
+            }
+            let listener = tokio::net::TcpListener::bind(&config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.listen))?;
+            let addr = listener.local_addr()?;
+            let url = config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}/"));
+            tracing::info!(backend = db.backend_name(), "anze is ready: open {url}");
+            let store: Arc<dyn anze_core::Store> = Arc::new(db);
+            let web = anze::web_config(&config);
+            anze::spawn_session_sweeper(store.clone(), web.session);
+            let router = anze::app(store, web, Arc::new(SystemClock));
+            anze::serve(listener, router, shutdown_signal()).await?;
+        }
+    }
+    Ok(())
+}
+
+fn print_generated(password: Option<String>) {
+    if let Some(p) = password {
+        println!("==============================================================");
+        println!(" 首次启动:已创建平台管理员账号 admin");
+        println!(" 初始密码(仅显示一次,请登录后立即修改):{p}");
+        println!("==============================================================");
+    }
+}

@@ -1,0 +1,392 @@
+//! `TestApp::spawn`: the real application on a random port over a fresh database of the chosen
+//! backend. PostgreSQL and MySQL suites run when `ANZE_TEST_POSTGRES_URL` / `ANZE_TEST_MYSQL_URL`
+//! name a server (CI sets both); each test gets its own database, dropped afterwards.
+
+use anze::Config;
+use anze::config::Secret;
+use anze_core::Store;
+use anze_core::account::AccountStore;
+use anze_core::auth::Actor;
+use anze_core::auth::session::actor_for;
+use anze_core::ids::{AccountId, OrgId};
+use anze_core::org::OrgForm;
+use anze_core::role::RoleStore;
+use anze_core::time::Clock;
+use anze_store::Db;
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use reqwest::{Client, StatusCode, redirect};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+pub const ADMIN_PASSWORD: &str = "Admin12345";
+pub const PASSWORD: &str = "Passw0rd1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+/// A clock the test moves by hand.
+pub struct TestClock(Mutex<DateTime<Utc>>);
+
+impl TestClock {
+    pub fn advance(&self, by: Duration) {
+        let mut t = self.0.lock().unwrap();
+        *t += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+enum Cleanup {
+    Dir(PathBuf),
+    Database {
+        admin_url: String,
+        name: String,
+        backend: Backend,
+    },
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: Db,
+    pub clock: Arc<TestClock>,
+    server: tokio::task::JoinHandle<()>,
+    cleanup: Option<Cleanup>,
+}
+
+fn random_suffix() -> String {
+    let mut rng = rand::rng();
+    (0..12)
+        .map(|_| (b'a' + rng.random_range(0..26u8)) as char)
+        .collect()
+}
+
+/// `scheme://user@host:port/db?x` → (`scheme://user@host:port`, `?x` or "").
+fn split_url(url: &str) -> (String, String) {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b.to_string(), format!("?{q}")),
+        None => (url.to_string(), String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => base[..scheme_end + i].to_string(),
+        None => base,
+    };
+    (host_part, query)
+}
+
+impl TestApp {
+    /// `None` when the backend's server is not configured: the test is then skipped.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("anze-test-{}", random_suffix()));
+                std::fs::create_dir_all(&dir).unwrap();
+                (
+                    format!("sqlite://{}", dir.join("anze.db").display()),
+                    Cleanup::Dir(dir),
+                )
+            }
+            Backend::Postgres | Backend::Mysql => {
+                let var = if backend == Backend::Postgres {
+                    "ANZE_TEST_POSTGRES_URL"
+                } else {
+                    "ANZE_TEST_MYSQL_URL"
+                };
+                let admin_url = match std::env::var(var) {
+                    Ok(u) if !u.is_empty() => u,
+                    _ if std::env::var("ANZE_TEST_REQUIRE_ALL").as_deref() == Ok("1") => {
+                        panic!("{var} must be set when ANZE_TEST_REQUIRE_ALL=1")
+                    }
+                    _ => {
+                        eprintln!("skipped: {var} is not set");
+                        return None;
+                    }
+                };
+                let name = format!("anze_t_{}", random_suffix());
+                let admin = Db::connect(&admin_url, 1)
+                    .await
+                    .unwrap_or_else(|e| panic!("{var} does not answer: {e}"));
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap();
+                admin.close().await;
+                let (base, query) = split_url(&admin_url);
+                (
+                    format!("{base}/{name}{query}"),
+                    Cleanup::Database {
+                        admin_url,
+                        name,
+                        backend,
+                    },
+                )
+            }
+        };
+        let config = Config {
+            database_url: Some(Secret::new(url)),
+            admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+            db_max_connections: 5,
+            ..Config::default()
+        };
+        let db = anze::open_database(&config).await.unwrap();
+        anze::bootstrap(&db, &config).await.unwrap();
+        let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
+        let store: Arc<dyn Store> = Arc::new(db.clone());
+        let router = anze::app(store, anze::web_config(&config), clock.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            anze::serve(listener, router, std::future::pending())
+                .await
+                .unwrap();
+        });
+        Some(TestApp {
+            addr,
+            db,
+            clock,
+            server,
+            cleanup: Some(cleanup),
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn get(&self, client: &Client, path: &str) -> (StatusCode, String) {
+        let res = client.get(self.url(path)).send().await.unwrap();
+        let status = res.status();
+        (status, res.text().await.unwrap())
+    }
+
+    /// Posts a form with the CSRF token taken from `form_page` (the page the user would submit
+    /// from).
+    pub async fn post_form(
+        &self,
+        client: &Client,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let (_, html) = self.get(client, form_page).await;
+        let token = csrf_token(&html).unwrap_or_else(|| panic!("no CSRF token on {form_page}"));
+        let mut body: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        body.extend_from_slice(fields);
+        client
+            .post(self.url(action))
+            .form(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn try_login(&self, username: &str, password: &str) -> (Client, reqwest::Response) {
+        let client = self.client();
+        let res = self
+            .post_form(
+                &client,
+                "/login",
+                "/login",
+                &[("username", username), ("password", password)],
+            )
+            .await;
+        (client, res)
+    }
+
+    /// Logs in and checks it worked.
+    pub async fn login(&self, username: &str, password: &str) -> Client {
+        let (client, res) = self.try_login(username, password).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "login of {username} failed"
+        );
+        client
+    }
+
+    pub async fn admin(&self) -> Client {
+        self.login("admin", ADMIN_PASSWORD).await
+    }
+
+    pub async fn actor(&self, username: &str) -> Actor {
+        let account = self
+            .db
+            .find_account_by_username(username)
+            .await
+            .unwrap()
+            .unwrap();
+        actor_for(&self.db, account.id, "test")
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Creates an organization through the core service as the platform admin; its admin
+    /// account is `admin_username` with `PASSWORD`.
+    pub async fn seed_org(&self, kind: &str, name: &str, admin_username: &str) -> OrgId {
+        let actor = self.actor("admin").await;
+        let code = credit_code(name);
+        let form = OrgForm {
+            kind: kind.into(),
+            name: name.into(),
+            credit_code: code,
+            region_code: "350503".into(),
+            address: "泉州市丰泽区测试路 1 号".into(),
+            contact_name: "测试联系人".into(),
+            contact_phone: "13905950000".into(),
+            admin_username: admin_username.into(),
+            admin_name: format!("{name}管理员"),
+            admin_password: PASSWORD.into(),
+        };
+        anze_core::org::service::create(&self.db, &actor, &form, Utc::now())
+            .await
+            .unwrap()
+    }
+
+    /// Creates an account in the organization of `by`, with the named role.
+    pub async fn seed_account(&self, by: &str, username: &str, role_name: &str) -> AccountId {
+        let actor = self.actor(by).await;
+        let role = self
+            .db
+            .roles_of_org(actor.org_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.name == role_name)
+            .unwrap_or_else(|| panic!("no role {role_name}"));
+        let form = anze_core::account::AccountForm {
+            org_id: String::new(),
+            username: username.into(),
+            name: format!("{username}的姓名"),
+            phone: String::new(),
+            password: PASSWORD.into(),
+            role_ids: vec![role.id.to_string()],
+            enabled: "1".into(),
+        };
+        anze_core::account::service::create(&self.db, &actor, &form, Utc::now())
+            .await
+            .unwrap()
+    }
+}
+
+/// A valid, distinct 统一社会信用代码 derived from a name.
+pub fn credit_code(seed: &str) -> String {
+    let mut h: u64 = 1469598103934665603;
+    for b in seed.bytes() {
+        h = (h ^ b as u64).wrapping_mul(1099511628211);
+    }
+    let body = format!("91350500{:09}", h % 1_000_000_000);
+    anze_core::field::CreditCode::with_check_digit(&body)
+        .unwrap()
+        .to_string()
+}
+
+pub fn csrf_token(html: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+        let Some(cleanup) = self.cleanup.take() else {
+            return;
+        };
+        match cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Database {
+                admin_url,
+                name,
+                backend,
+            } => {
+                // Drop runs inside the test's runtime; a separate thread has its own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    rt.block_on(async {
+                        if let Ok(db) = Db::connect(&admin_url, 1).await {
+                            let sql = match backend {
+                                Backend::Postgres => {
+                                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                                }
+                                _ => format!("DROP DATABASE IF EXISTS {name}"),
+                            };
+                            let _ = db.execute_unprepared(&sql).await;
+                            db.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// Runs each named `async fn(TestApp)` of the calling module on SQLite, PostgreSQL and MySQL.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await {
+                        super::$name(app).await
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await {
+                        super::$name(app).await
+                    }
+                }
+            )*
+        }
+        mod mysql {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Mysql).await {
+                        super::$name(app).await
+                    }
+                }
+            )*
+        }
+    };
+}

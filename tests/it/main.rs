@@ -1,0 +1,10 @@
+//! Integration tests through real HTTP against the spawned application, on every backend.
+
+mod helpers;
+
+mod accounts;
+mod auth;
+mod logs;
+mod orgs;
+mod permissions;
+mod roles;
