@@ -283,8 +283,8 @@ pub async fn delete(
 ) -> PageResult<Response> {
     let id: AccountId = parse_id(&id)?;
     if form.confirmed != "1" {
-        let account = account::service::get(state.store(), &ctx.actor, id).await?;
         require(&ctx.actor, Permission::AccountDelete)?;
+        let account = account::service::get(state.store(), &ctx.actor, id).await?;
         return render(&ConfirmPage {
             shell: ctx.shell(ACTIVE),
             title: "删除账号".into(),

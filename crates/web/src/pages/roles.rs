@@ -227,8 +227,8 @@ pub async fn delete(
 ) -> PageResult<Response> {
     let id: RoleId = parse_id(&id)?;
     if form.confirmed != "1" {
-        let role = role::service::get(state.store(), &ctx.actor, id).await?;
         require(&ctx.actor, Permission::RoleDelete)?;
+        let role = role::service::get(state.store(), &ctx.actor, id).await?;
         return render(&ConfirmPage {
             shell: ctx.shell(ACTIVE),
             title: "删除角色".into(),
