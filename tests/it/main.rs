@@ -4,6 +4,8 @@ mod helpers;
 
 mod accounts;
 mod auth;
+mod browser;
+mod cli;
 mod logs;
 mod orgs;
 mod permissions;

@@ -250,3 +250,188 @@ mod tests {
         assert_eq!(optional_text("", "备注", 10), Ok(None));
     }
 }
+
+/// 金额 in fen (分), so sums never meet floating point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
+#[serde(transparent)]
+pub struct Money(i64);
+
+impl Money {
+    pub fn from_cents(cents: i64) -> Self {
+        Self(cents)
+    }
+
+    pub fn cents(self) -> i64 {
+        self.0
+    }
+
+    /// Accepts `12345`, `12,345.6`, `¥12,345.67`; refuses negatives, more than two decimals and
+    /// amounts above `max_yuan`.
+    pub fn parse(raw: &str, label: &str, max_yuan: i64) -> Result<Self, String> {
+        let s: String = raw
+            .trim()
+            .trim_start_matches(['¥', '\u{ffe5}'])
+            .chars()
+            .filter(|c| *c != ',' && *c != '\u{ff0c}')
+            .collect();
+        if s.is_empty() {
+            return Err(format!("请填写{label}"));
+        }
+        let (int, frac) = match s.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (s.as_str(), ""),
+        };
+        let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+        if !digits(int) || !(frac.is_empty() || digits(frac)) || s.ends_with('.') {
+            return Err(format!("{label}应为金额,如 12345.00"));
+        }
+        if frac.len() > 2 {
+            return Err(format!("{label}最多保留两位小数"));
+        }
+        if int.len() > 12 {
+            return Err(format!("{label}不能超过 {max_yuan} 元"));
+        }
+        let yuan: i64 = int.parse().map_err(|_| format!("{label}应为金额"))?;
+        let fen: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
+        if yuan > max_yuan || (yuan == max_yuan && fen > 0) {
+            return Err(format!("{label}不能超过 {max_yuan} 元"));
+        }
+        Ok(Self(yuan * 100 + fen))
+    }
+
+    /// `12345.67` for form fields.
+    pub fn plain(self) -> String {
+        format!("{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+}
+
+impl fmt::Display for Money {
+    /// ¥12,345.00
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let yuan = (self.0 / 100).to_string();
+        let mut grouped = String::new();
+        for (i, c) in yuan.chars().enumerate() {
+            if i > 0 && (yuan.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        write!(f, "¥{grouped}.{:02}", self.0 % 100)
+    }
+}
+
+/// A percentage kept in basis points (1% = 100).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
+#[serde(transparent)]
+pub struct Ratio(i32);
+
+impl Ratio {
+    pub fn from_basis_points(bp: i32) -> Self {
+        Self(bp)
+    }
+
+    pub fn basis_points(self) -> i32 {
+        self.0
+    }
+
+    /// `10`, `10.5`, `10.25%` → basis points, within `(0, max_percent]`.
+    pub fn parse_percent(raw: &str, label: &str, max_percent: i32) -> Result<Self, String> {
+        let s = raw.trim().trim_end_matches(['%', '\u{ff05}']).trim();
+        if s.is_empty() {
+            return Err(format!("请填写{label}"));
+        }
+        let as_money = Money::parse(s, label, i64::from(max_percent))
+            .map_err(|_| format!("{label}应为 0 到 {max_percent} 之间的百分比,最多两位小数"))?;
+        let bp = as_money.cents() as i32;
+        if bp <= 0 {
+            return Err(format!("{label}应大于 0"));
+        }
+        Ok(Self(bp))
+    }
+
+    /// `premium × ratio`, rounded half up to the fen.
+    pub fn apply(self, amount: Money) -> Money {
+        let v = i128::from(amount.cents()) * i128::from(self.0);
+        Money(((v + 5_000) / 10_000) as i64)
+    }
+
+    pub fn plain(self) -> String {
+        format!("{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+}
+
+impl fmt::Display for Ratio {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", self.plain())
+    }
+}
+
+/// A whole number within `[min, max]`.
+pub fn count(raw: &str, label: &str, min: i64, max: i64) -> Result<i64, String> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(format!("请填写{label}"));
+    }
+    let n: i64 = s.parse().map_err(|_| format!("{label}应为整数"))?;
+    if n < min || n > max {
+        return Err(format!("{label}应在 {min} 到 {max} 之间"));
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod money_tests {
+    use super::*;
+
+    #[test]
+    fn money_parses_what_people_type() {
+        assert_eq!(
+            Money::parse("12345", "保费", 1_000_000).unwrap().cents(),
+            1_234_500
+        );
+        assert_eq!(
+            Money::parse("¥12,345.6", "保费", 1_000_000)
+                .unwrap()
+                .cents(),
+            1_234_560
+        );
+        assert_eq!(Money::parse("0.05", "保费", 10).unwrap().cents(), 5);
+        assert!(
+            Money::parse("-1", "保费", 10)
+                .unwrap_err()
+                .contains("应为金额")
+        );
+        assert!(
+            Money::parse("1.234", "保费", 10)
+                .unwrap_err()
+                .contains("两位小数")
+        );
+        assert!(
+            Money::parse("11", "保费", 10)
+                .unwrap_err()
+                .contains("不能超过")
+        );
+        assert!(Money::parse("1e5", "保费", 10).is_err());
+        assert!(Money::parse("99999999999999999999", "保费", 10).is_err());
+        assert_eq!(Money::from_cents(1_234_567_89).to_string(), "¥1,234,567.89");
+        assert_eq!(Money::from_cents(5).to_string(), "¥0.05");
+    }
+
+    #[test]
+    fn ratio_applies_with_rounding() {
+        let r = Ratio::parse_percent("15%", "比例", 21).unwrap();
+        assert_eq!(r.basis_points(), 1500);
+        assert_eq!(r.apply(Money::from_cents(333)).cents(), 50); // 49.95 → 50
+        assert!(Ratio::parse_percent("0", "比例", 21).is_err());
+        assert!(Ratio::parse_percent("22", "比例", 21).is_err());
+        assert!(Ratio::parse_percent("abc", "比例", 21).is_err());
+        assert_eq!(Ratio::from_basis_points(1050).to_string(), "10.50%");
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(count(" 12 ", "人数", 1, 100), Ok(12));
+        assert!(count("0", "人数", 1, 100).is_err());
+        assert!(count("1.5", "人数", 1, 100).is_err());
+    }
+}

@@ -36,4 +36,8 @@ typed_id!(
     AuditEventId,
     /// 登录日志
     LoginEventId,
+    /// 保单
+    PolicyId,
+    /// 服务订单
+    OrderId,
 );

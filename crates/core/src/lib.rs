@@ -7,13 +7,19 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod enterprise;
 pub mod error;
 pub mod field;
 pub mod ids;
+pub mod industry;
+pub mod order;
 pub mod org;
 pub mod page;
+pub mod policy;
 pub mod region;
 pub mod role;
+pub mod scope;
+pub mod service_item;
 pub mod store;
 pub mod time;
 

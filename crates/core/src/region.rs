@@ -17,3 +17,43 @@ pub trait RegionStore: Send + Sync {
     async fn list_regions(&self) -> CoreResult<Vec<Region>>;
     async fn get_region(&self, code: &str) -> CoreResult<Option<Region>>;
 }
+
+/// The region and every region below it: a city regulator oversees all its districts.
+pub fn covered(all: &[Region], code: &str) -> Vec<String> {
+    let mut out = vec![code.to_string()];
+    let mut frontier = vec![code.to_string()];
+    while let Some(parent) = frontier.pop() {
+        for r in all
+            .iter()
+            .filter(|r| r.parent_code.as_deref() == Some(parent.as_str()))
+        {
+            out.push(r.code.clone());
+            frontier.push(r.code.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(code: &str, parent: Option<&str>) -> Region {
+        Region {
+            code: code.into(),
+            name: code.into(),
+            parent_code: parent.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_city_covers_its_districts_and_a_district_only_itself() {
+        let all = vec![
+            r("350500", None),
+            r("350502", Some("350500")),
+            r("350503", Some("350500")),
+        ];
+        assert_eq!(covered(&all, "350500"), vec!["350500", "350502", "350503"]);
+        assert_eq!(covered(&all, "350503"), vec!["350503"]);
+    }
+}

@@ -5,14 +5,29 @@ use async_trait::async_trait;
 use crate::account::AccountStore;
 use crate::audit::AuditStore;
 use crate::auth::session::SessionStore;
+use crate::enterprise::EnterpriseStore;
 use crate::error::CoreResult;
+use crate::industry::IndustryStore;
+use crate::order::OrderStore;
 use crate::org::OrgStore;
+use crate::policy::PolicyStore;
 use crate::region::RegionStore;
 use crate::role::RoleStore;
 
 #[async_trait]
 pub trait Store:
-    OrgStore + AccountStore + RoleStore + AuditStore + SessionStore + RegionStore + Send + Sync
+    OrgStore
+    + AccountStore
+    + RoleStore
+    + AuditStore
+    + SessionStore
+    + RegionStore
+    + IndustryStore
+    + EnterpriseStore
+    + PolicyStore
+    + OrderStore
+    + Send
+    + Sync
 {
     /// Succeeds when the database answers.
     async fn ping(&self) -> CoreResult<()>;

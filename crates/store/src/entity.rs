@@ -43,6 +43,8 @@ pub mod organization {
         pub enabled: bool,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        pub industry_code: Option<String>,
+        pub employee_count: Option<i64>,
     }
     entity_boilerplate!();
 }
@@ -174,6 +176,105 @@ pub mod login_event {
         pub reason: String,
         pub ip: String,
         pub user_agent: String,
+    }
+    entity_boilerplate!();
+}
+
+pub mod industry {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "industries")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        pub name: String,
+        pub parent_code: Option<String>,
+        pub mandatory: bool,
+        pub sort: i32,
+    }
+    entity_boilerplate!();
+}
+
+pub mod policy {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "policies")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub insurer_id: i64,
+        pub enterprise_id: i64,
+        pub region_code: String,
+        pub policy_no: String,
+        pub start_date: Date,
+        pub end_date: Date,
+        pub premium: i64,
+        pub total_limit: i64,
+        pub per_person_limit: i64,
+        pub insured_count: i64,
+        pub prevention_ratio: i32,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}
+
+pub mod service_order {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "service_orders")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub order_no: Option<String>,
+        pub policy_id: i64,
+        pub insurer_id: i64,
+        pub agency_id: i64,
+        pub enterprise_id: i64,
+        pub region_code: String,
+        pub state: String,
+        pub service_start: Date,
+        pub service_end: Date,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+        pub decline_reason: Option<String>,
+        pub designated_at: DateTimeUtc,
+        pub designated_by: i64,
+        pub accepted_at: Option<DateTimeUtc>,
+        pub completed_at: Option<DateTimeUtc>,
+        pub updated_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}
+
+pub mod order_plan {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "order_plan")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub order_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub item: String,
+        pub planned: i32,
+    }
+    entity_boilerplate!();
+}
+
+pub mod order_assignee {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "order_assignees")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub order_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: i64,
     }
     entity_boilerplate!();
 }

@@ -2,7 +2,11 @@
 
 mod account;
 mod audit;
+mod enterprise;
+mod industry;
+mod order;
 mod org;
+mod policy;
 mod region;
 mod role;
 mod session;

@@ -13,16 +13,37 @@ pub enum AuditAction {
     Enable,
     Disable,
     ChangePassword,
+    /// 指定服务机构
+    Designate,
+    /// 受理
+    Accept,
+    /// 拒绝
+    Decline,
+    /// 撤销
+    Cancel,
+    /// 完成
+    Complete,
+    /// 指派负责人员
+    Assign,
+    /// Excel 导入
+    Import,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 6] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::Create,
         AuditAction::Update,
         AuditAction::Delete,
         AuditAction::Enable,
         AuditAction::Disable,
         AuditAction::ChangePassword,
+        AuditAction::Designate,
+        AuditAction::Accept,
+        AuditAction::Decline,
+        AuditAction::Cancel,
+        AuditAction::Complete,
+        AuditAction::Assign,
+        AuditAction::Import,
     ];
 
     pub fn code(self) -> &'static str {
@@ -33,6 +54,13 @@ impl AuditAction {
             AuditAction::Enable => "enable",
             AuditAction::Disable => "disable",
             AuditAction::ChangePassword => "password",
+            AuditAction::Designate => "designate",
+            AuditAction::Accept => "accept",
+            AuditAction::Decline => "decline",
+            AuditAction::Cancel => "cancel",
+            AuditAction::Complete => "complete",
+            AuditAction::Assign => "assign",
+            AuditAction::Import => "import",
         }
     }
 
@@ -48,6 +76,13 @@ impl AuditAction {
             AuditAction::Enable => "启用",
             AuditAction::Disable => "停用",
             AuditAction::ChangePassword => "修改密码",
+            AuditAction::Designate => "指定服务机构",
+            AuditAction::Accept => "受理",
+            AuditAction::Decline => "拒绝",
+            AuditAction::Cancel => "撤销",
+            AuditAction::Complete => "完成",
+            AuditAction::Assign => "指派",
+            AuditAction::Import => "导入",
         }
     }
 }
@@ -58,6 +93,9 @@ pub enum ObjectKind {
     Organization,
     Account,
     Role,
+    Enterprise,
+    Policy,
+    Order,
 }
 
 impl ObjectKind {
@@ -72,6 +110,9 @@ impl ObjectKind {
             ObjectKind::Organization => "organization",
             ObjectKind::Account => "account",
             ObjectKind::Role => "role",
+            ObjectKind::Enterprise => "enterprise",
+            ObjectKind::Policy => "policy",
+            ObjectKind::Order => "order",
         }
     }
 
@@ -84,6 +125,9 @@ impl ObjectKind {
             ObjectKind::Organization => "机构",
             ObjectKind::Account => "账号",
             ObjectKind::Role => "角色",
+            ObjectKind::Enterprise => "投保企业",
+            ObjectKind::Policy => "保单",
+            ObjectKind::Order => "服务订单",
         }
     }
 }

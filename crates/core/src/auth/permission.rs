@@ -9,6 +9,8 @@ use serde::Serialize;
 pub enum MenuGroup {
     /// 安责险服务
     Service,
+    /// 保单管理
+    Policies,
     /// 系统账号
     Accounts,
     /// 系统管理
@@ -19,6 +21,7 @@ impl MenuGroup {
     pub fn label(self) -> &'static str {
         match self {
             MenuGroup::Service => "安责险服务",
+            MenuGroup::Policies => "保单管理",
             MenuGroup::Accounts => "系统账号",
             MenuGroup::System => "系统管理",
         }
@@ -31,6 +34,12 @@ pub const MENU_GROUPS: [MenuGroup; 3] =
 /// A menu entry; its first permission (`view`) decides whether the entry is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Menu {
+    /// 服务订单
+    Orders,
+    /// 保单列表
+    Policies,
+    /// 投保企业
+    Enterprises,
     /// 账号管理
     Accounts,
     /// 角色管理
@@ -44,7 +53,10 @@ pub enum Menu {
 }
 
 impl Menu {
-    pub const ALL: [Menu; 5] = [
+    pub const ALL: [Menu; 8] = [
+        Menu::Orders,
+        Menu::Policies,
+        Menu::Enterprises,
         Menu::Accounts,
         Menu::Roles,
         Menu::Organizations,
@@ -54,6 +66,9 @@ impl Menu {
 
     pub fn label(self) -> &'static str {
         match self {
+            Menu::Orders => "服务订单",
+            Menu::Policies => "保单列表",
+            Menu::Enterprises => "投保企业",
             Menu::Accounts => "账号管理",
             Menu::Roles => "角色管理",
             Menu::Organizations => "机构管理",
@@ -64,6 +79,8 @@ impl Menu {
 
     pub fn group(self) -> MenuGroup {
         match self {
+            Menu::Orders => MenuGroup::Service,
+            Menu::Policies | Menu::Enterprises => MenuGroup::Policies,
             Menu::Accounts | Menu::Roles => MenuGroup::Accounts,
             Menu::Organizations | Menu::AuditLog | Menu::LoginLog => MenuGroup::System,
         }
@@ -71,6 +88,9 @@ impl Menu {
 
     pub fn path(self) -> &'static str {
         match self {
+            Menu::Orders => "/orders",
+            Menu::Policies => "/policies",
+            Menu::Enterprises => "/enterprises",
             Menu::Accounts => "/accounts",
             Menu::Roles => "/roles",
             Menu::Organizations => "/orgs",
@@ -87,6 +107,15 @@ impl Menu {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
+            Menu::Orders => &[
+                OrderView,
+                OrderDesignate,
+                OrderAccept,
+                OrderAssign,
+                OrderComplete,
+            ],
+            Menu::Policies => &[PolicyView, PolicyCreate, PolicyEdit, PolicyImport],
+            Menu::Enterprises => &[EnterpriseView, EnterpriseCreate, EnterpriseEdit],
             Menu::Accounts => &[AccountView, AccountCreate, AccountEdit, AccountDelete],
             Menu::Roles => &[RoleView, RoleCreate, RoleEdit, RoleDelete],
             Menu::Organizations => &[OrgView, OrgCreate, OrgEdit, OrgToggle],
@@ -103,6 +132,30 @@ impl Menu {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Permission {
+    /// 服务订单 · 查看
+    OrderView,
+    /// 服务订单 · 指定服务机构 / 撤销 (insurer)
+    OrderDesignate,
+    /// 服务订单 · 受理 / 拒绝 (agency)
+    OrderAccept,
+    /// 服务订单 · 指派负责人员 (agency)
+    OrderAssign,
+    /// 服务订单 · 完成 (agency)
+    OrderComplete,
+    /// 保单列表 · 查看
+    PolicyView,
+    /// 保单列表 · 新增
+    PolicyCreate,
+    /// 保单列表 · 编辑
+    PolicyEdit,
+    /// 保单列表 · 导入
+    PolicyImport,
+    /// 投保企业 · 查看
+    EnterpriseView,
+    /// 投保企业 · 新增
+    EnterpriseCreate,
+    /// 投保企业 · 编辑
+    EnterpriseEdit,
     /// 账号管理 · 查看
     AccountView,
     /// 账号管理 · 新增
@@ -134,7 +187,19 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 26] = [
+        Permission::OrderView,
+        Permission::OrderDesignate,
+        Permission::OrderAccept,
+        Permission::OrderAssign,
+        Permission::OrderComplete,
+        Permission::PolicyView,
+        Permission::PolicyCreate,
+        Permission::PolicyEdit,
+        Permission::PolicyImport,
+        Permission::EnterpriseView,
+        Permission::EnterpriseCreate,
+        Permission::EnterpriseEdit,
         Permission::AccountView,
         Permission::AccountCreate,
         Permission::AccountEdit,
@@ -155,6 +220,18 @@ impl Permission {
     pub fn code(self) -> &'static str {
         use Permission::*;
         match self {
+            OrderView => "order:view",
+            OrderDesignate => "order:designate",
+            OrderAccept => "order:accept",
+            OrderAssign => "order:assign",
+            OrderComplete => "order:complete",
+            PolicyView => "policy:view",
+            PolicyCreate => "policy:create",
+            PolicyEdit => "policy:edit",
+            PolicyImport => "policy:import",
+            EnterpriseView => "enterprise:view",
+            EnterpriseCreate => "enterprise:create",
+            EnterpriseEdit => "enterprise:edit",
             AccountView => "account:view",
             AccountCreate => "account:create",
             AccountEdit => "account:edit",
@@ -180,10 +257,16 @@ impl Permission {
     pub fn label(self) -> &'static str {
         use Permission::*;
         match self {
-            AccountView | RoleView | OrgView | AuditView | LoginLogView => "查看",
-            AccountCreate | RoleCreate | OrgCreate => "新增",
+            OrderView | PolicyView | EnterpriseView | AccountView | RoleView | OrgView
+            | AuditView | LoginLogView => "查看",
+            OrderDesignate => "指定服务机构/撤销",
+            OrderAccept => "受理/拒绝",
+            OrderAssign => "指派负责人员",
+            OrderComplete => "完成订单",
+            PolicyImport => "Excel 导入",
+            PolicyCreate | EnterpriseCreate | AccountCreate | RoleCreate | OrgCreate => "新增",
             AccountEdit => "编辑(含修改密码)",
-            RoleEdit | OrgEdit => "编辑",
+            PolicyEdit | EnterpriseEdit | RoleEdit | OrgEdit => "编辑",
             AccountDelete | RoleDelete => "删除",
             OrgToggle => "启用/停用",
         }
@@ -198,9 +281,15 @@ impl Permission {
 
     /// Which organization types may hold this permission.
     pub fn owned_by(self, kind: OrgKind) -> bool {
+        use OrgKind::*;
         use Permission::*;
         match self {
-            OrgView | OrgCreate | OrgEdit | OrgToggle => kind == OrgKind::Platform,
+            OrderView => matches!(kind, Platform | Insurer | Agency | Regulator),
+            OrderDesignate | PolicyCreate | PolicyEdit | PolicyImport => kind == Insurer,
+            OrderAccept | OrderAssign | OrderComplete => kind == Agency,
+            PolicyView | EnterpriseView => matches!(kind, Platform | Insurer | Regulator),
+            EnterpriseCreate | EnterpriseEdit => matches!(kind, Platform | Insurer),
+            OrgView | OrgCreate | OrgEdit | OrgToggle => kind == Platform,
             AccountView | AccountCreate | AccountEdit | AccountDelete | RoleView | RoleCreate
             | RoleEdit | RoleDelete | AuditView | LoginLogView => true,
         }

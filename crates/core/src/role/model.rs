@@ -174,10 +174,17 @@ pub fn builtin_roles(kind: OrgKind) -> Vec<NewRole> {
         data_scope: DataScope::Organization,
         permissions: BTreeSet::new(),
     }];
-    let viewer: BTreeSet<Permission> = [Permission::AccountView, Permission::RoleView]
-        .into_iter()
-        .filter(|p| p.owned_by(kind))
-        .collect();
+    // Staff start with seeing what their organization works on; admins grant more as needed.
+    let viewer: BTreeSet<Permission> = [
+        Permission::OrderView,
+        Permission::PolicyView,
+        Permission::EnterpriseView,
+        Permission::AccountView,
+        Permission::RoleView,
+    ]
+    .into_iter()
+    .filter(|p| p.owned_by(kind))
+    .collect();
     roles.push(NewRole {
         name: match kind {
             OrgKind::Agency => "服务人员".into(),

@@ -1,0 +1,111 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, CoreResult, FieldErrors};
+use crate::field;
+use crate::ids::OrgId;
+use crate::org::{OrgFields, OrgForm, OrgKind};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Enterprise {
+    pub id: OrgId,
+    pub name: String,
+    pub credit_code: String,
+    pub region_code: String,
+    pub region_name: String,
+    pub address: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub industry_code: String,
+    /// `危险化学品 / 经营`
+    pub industry_label: String,
+    /// In a sector where 安责险 is compulsory.
+    pub mandatory: bool,
+    pub employee_count: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EnterpriseForm {
+    pub name: String,
+    pub credit_code: String,
+    pub region_code: String,
+    pub address: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub industry_code: String,
+    pub employee_count: String,
+}
+
+impl EnterpriseForm {
+    pub fn from_enterprise(e: &Enterprise) -> Self {
+        Self {
+            name: e.name.clone(),
+            credit_code: e.credit_code.clone(),
+            region_code: e.region_code.clone(),
+            address: e.address.clone(),
+            contact_name: e.contact_name.clone(),
+            contact_phone: e.contact_phone.clone(),
+            industry_code: e.industry_code.clone(),
+            employee_count: e.employee_count.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EnterpriseFields {
+    pub org: OrgFields,
+    pub industry_code: String,
+    pub employee_count: i64,
+}
+
+impl EnterpriseFields {
+    pub fn parse(form: &EnterpriseForm) -> CoreResult<Self> {
+        let mut errors = FieldErrors::new();
+        let org_form = OrgForm {
+            kind: OrgKind::Enterprise.code().into(),
+            name: form.name.clone(),
+            credit_code: form.credit_code.clone(),
+            region_code: form.region_code.clone(),
+            address: form.address.clone(),
+            contact_name: form.contact_name.clone(),
+            contact_phone: form.contact_phone.clone(),
+            ..OrgForm::default()
+        };
+        let org = OrgFields::parse(&org_form, OrgKind::Enterprise, &mut errors);
+        let industry = errors.take(
+            "industry_code",
+            if form.industry_code.trim().is_empty() {
+                Err("请选择行业".to_string())
+            } else {
+                field::text(&form.industry_code, "行业", 20, true)
+            },
+        );
+        let employees = errors.take(
+            "employee_count",
+            field::count(&form.employee_count, "从业人数", 1, 1_000_000),
+        );
+        match (org, industry, employees) {
+            (Some(org), Some(industry_code), Some(employee_count)) if errors.is_empty() => {
+                Ok(Self {
+                    org,
+                    industry_code,
+                    employee_count,
+                })
+            }
+            _ => Err(CoreError::Validation(errors)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EnterpriseFilter {
+    /// 名称 or 统一社会信用代码
+    pub q: String,
+    pub region: String,
+    pub industry: String,
+    /// "1": only mandatory sectors
+    pub mandatory: String,
+}

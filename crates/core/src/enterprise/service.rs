@@ -1,0 +1,152 @@
+use chrono::{DateTime, Utc};
+
+use super::{Enterprise, EnterpriseFields, EnterpriseFilter, EnterpriseForm};
+use crate::audit::{AuditAction, AuditEvent, ObjectKind};
+use crate::auth::{Actor, Permission, require};
+use crate::error::{CoreError, CoreResult, field_error};
+use crate::ids::OrgId;
+use crate::page::{Page, PageRequest};
+use crate::scope::{self, Scope};
+use crate::store::Store;
+
+/// Regulators see the enterprises of their regions; insurers and the platform see all, since an
+/// enterprise is shared by every insurer that covers it.
+async fn regions(store: &dyn Store, actor: &Actor) -> CoreResult<Option<Vec<String>>> {
+    Ok(match scope::of(store, actor).await? {
+        Scope::Regions(r) => Some(r),
+        _ => None,
+    })
+}
+
+pub async fn list(
+    store: &dyn Store,
+    actor: &Actor,
+    filter: &EnterpriseFilter,
+    page: PageRequest,
+) -> CoreResult<Page<Enterprise>> {
+    require(actor, Permission::EnterpriseView)?;
+    let regions = regions(store, actor).await?;
+    store
+        .list_enterprises(regions.as_deref(), filter, page)
+        .await
+}
+
+pub async fn get(store: &dyn Store, actor: &Actor, id: OrgId) -> CoreResult<Enterprise> {
+    require(actor, Permission::EnterpriseView)?;
+    let e = store.get_enterprise(id).await?.ok_or(CoreError::NotFound)?;
+    match regions(store, actor).await? {
+        Some(r) if !r.contains(&e.region_code) => Err(CoreError::NotFound),
+        _ => Ok(e),
+    }
+}
+
+async fn check_refs(store: &dyn Store, fields: &EnterpriseFields) -> CoreResult<()> {
+    if store.get_region(&fields.org.region_code).await?.is_none() {
+        return Err(field_error("region_code", "所属区划不存在,请从列表中选择"));
+    }
+    let industries = store.list_industries().await?;
+    if !industries
+        .iter()
+        .any(|i| i.code == fields.industry_code && i.parent_code.is_some())
+    {
+        return Err(field_error("industry_code", "请从列表中选择二级行业"));
+    }
+    Ok(())
+}
+
+pub async fn create(
+    store: &dyn Store,
+    actor: &Actor,
+    form: &EnterpriseForm,
+    now: DateTime<Utc>,
+) -> CoreResult<OrgId> {
+    require(actor, Permission::EnterpriseCreate)?;
+    let fields = EnterpriseFields::parse(form)?;
+    check_refs(store, &fields).await?;
+    let code = fields
+        .org
+        .credit_code
+        .as_ref()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    if store.credit_code_taken(&code, None).await? {
+        return Err(field_error(
+            "credit_code",
+            "该统一社会信用代码已登记,请在企业列表中直接选用",
+        ));
+    }
+    let audit = AuditEvent::new(
+        actor,
+        now,
+        AuditAction::Create,
+        ObjectKind::Enterprise,
+        None,
+        &fields.org.name,
+        format!("统一社会信用代码: {code}"),
+    );
+    store
+        .create_enterprise(&fields, &audit)
+        .await
+        .map_err(|e| e.on_duplicate("credit_code", "该统一社会信用代码已登记"))
+}
+
+pub async fn update(
+    store: &dyn Store,
+    actor: &Actor,
+    id: OrgId,
+    form: &EnterpriseForm,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    require(actor, Permission::EnterpriseEdit)?;
+    let before = get(store, actor, id).await?;
+    let fields = EnterpriseFields::parse(form)?;
+    check_refs(store, &fields).await?;
+    let code = fields
+        .org
+        .credit_code
+        .as_ref()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    if store.credit_code_taken(&code, Some(id)).await? {
+        return Err(field_error("credit_code", "该统一社会信用代码已登记"));
+    }
+    let mut changes = Vec::new();
+    let mut cmp = |label: &str, old: &str, new: &str| {
+        if old != new {
+            changes.push(format!("{label}: {old} → {new}"));
+        }
+    };
+    cmp("名称", &before.name, &fields.org.name);
+    cmp("统一社会信用代码", &before.credit_code, &code);
+    cmp("所属区划", &before.region_code, &fields.org.region_code);
+    cmp("地址", &before.address, &fields.org.address);
+    cmp("行业", &before.industry_code, &fields.industry_code);
+    cmp(
+        "从业人数",
+        &before.employee_count.to_string(),
+        &fields.employee_count.to_string(),
+    );
+    cmp("联系人", &before.contact_name, &fields.org.contact_name);
+    cmp(
+        "联系电话",
+        &before.contact_phone,
+        fields.org.contact_phone.as_str(),
+    );
+    let audit = AuditEvent::new(
+        actor,
+        now,
+        AuditAction::Update,
+        ObjectKind::Enterprise,
+        Some(id.0),
+        &before.name,
+        if changes.is_empty() {
+            "无变化".into()
+        } else {
+            changes.join(";")
+        },
+    );
+    store
+        .update_enterprise(id, &fields, &audit)
+        .await
+        .map_err(|e| e.on_duplicate("credit_code", "该统一社会信用代码已登记"))
+}

@@ -1,0 +1,31 @@
+use async_trait::async_trait;
+
+use super::{Enterprise, EnterpriseFields, EnterpriseFilter};
+use crate::audit::AuditEvent;
+use crate::error::CoreResult;
+use crate::ids::OrgId;
+use crate::page::{Page, PageRequest};
+
+#[async_trait]
+pub trait EnterpriseStore: Send + Sync {
+    /// `regions = None`: every enterprise.
+    async fn list_enterprises(
+        &self,
+        regions: Option<&[String]>,
+        filter: &EnterpriseFilter,
+        page: PageRequest,
+    ) -> CoreResult<Page<Enterprise>>;
+    async fn get_enterprise(&self, id: OrgId) -> CoreResult<Option<Enterprise>>;
+    async fn find_enterprise_by_credit_code(&self, code: &str) -> CoreResult<Option<Enterprise>>;
+    async fn create_enterprise(
+        &self,
+        fields: &EnterpriseFields,
+        audit: &AuditEvent,
+    ) -> CoreResult<OrgId>;
+    async fn update_enterprise(
+        &self,
+        id: OrgId,
+        fields: &EnterpriseFields,
+        audit: &AuditEvent,
+    ) -> CoreResult<()>;
+}

@@ -1,0 +1,40 @@
+use async_trait::async_trait;
+
+use super::{NewOrder, OrderQuery, OrderState, ServiceOrder, Transition};
+use crate::audit::{AuditEvent, AuditRecord};
+use crate::error::CoreResult;
+use crate::ids::{AccountId, OrderId, PolicyId};
+use crate::page::{Page, PageRequest};
+use crate::scope::Scope;
+
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    async fn list_orders(
+        &self,
+        scope: &Scope,
+        query: &OrderQuery,
+        page: PageRequest,
+    ) -> CoreResult<Page<ServiceOrder>>;
+    async fn count_orders(&self, scope: &Scope, state: OrderState) -> CoreResult<u64>;
+    async fn get_order(&self, id: OrderId) -> CoreResult<Option<ServiceOrder>>;
+    async fn orders_of_policy(&self, policy: PolicyId) -> CoreResult<Vec<ServiceOrder>>;
+    /// Creates the order with its plan and number. Fails with `Conflict` when the policy got
+    /// a live order in the meantime (checked inside the transaction).
+    async fn create_order(&self, order: &NewOrder, audit: &AuditEvent) -> CoreResult<OrderId>;
+    /// Applies the transition only if the order is still in `from`; `false` when someone else
+    /// moved it first.
+    async fn transition_order(
+        &self,
+        id: OrderId,
+        t: &Transition,
+        audit: &AuditEvent,
+    ) -> CoreResult<bool>;
+    async fn set_assignees(
+        &self,
+        id: OrderId,
+        accounts: &[AccountId],
+        audit: &AuditEvent,
+    ) -> CoreResult<()>;
+    /// The order's audit events, oldest first: its timeline.
+    async fn order_timeline(&self, id: OrderId) -> CoreResult<Vec<AuditRecord>>;
+}

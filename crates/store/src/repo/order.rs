@@ -1,0 +1,393 @@
+use anze_core::account::RoleRef;
+use anze_core::audit::{AuditEvent, AuditRecord, ObjectKind};
+use anze_core::ids::{AccountId, AuditEventId, OrderId, OrgId, PolicyId, RoleId};
+use anze_core::order::{
+    NewOrder, OrderQuery, OrderState, OrderStore, PlanItem, ServiceOrder, Transition,
+    service::number_for,
+};
+use anze_core::page::{Page, PageRequest};
+use anze_core::scope::Scope;
+use anze_core::service_item::ServiceItem;
+use anze_core::{CoreError, CoreResult};
+use async_trait::async_trait;
+use sea_orm::sea_query::{Condition, Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbBackend, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use std::collections::HashMap;
+
+use super::policy::enterprises_named;
+use super::{contains, insert_audit, page_of, paginate};
+use crate::entity::{account, audit_event, order_assignee, order_plan, policy, service_order};
+use crate::{Db, db_err};
+
+fn scope_condition(scope: &Scope) -> Condition {
+    use service_order::Column as C;
+    match scope {
+        Scope::All => Condition::all(),
+        Scope::Insurer(o) => Condition::all().add(C::InsurerId.eq(o.0)),
+        Scope::Agency { org, assignee } => {
+            let mut c = Condition::all().add(C::AgencyId.eq(org.0));
+            if let Some(a) = assignee {
+                c = c.add(
+                    C::Id.in_subquery(
+                        Query::select()
+                            .column(order_assignee::Column::OrderId)
+                            .from(order_assignee::Entity)
+                            .and_where(order_assignee::Column::AccountId.eq(a.0))
+                            .take(),
+                    ),
+                );
+            }
+            c
+        }
+        Scope::Regions(r) => Condition::all().add(C::RegionCode.is_in(r.iter().cloned())),
+        Scope::Enterprise(o) => Condition::all().add(C::EnterpriseId.eq(o.0)),
+    }
+}
+
+fn state_of(code: &str) -> CoreResult<OrderState> {
+    OrderState::from_code(code)
+        .ok_or_else(|| CoreError::Internal(format!("unknown order state {code}")))
+}
+
+impl Db {
+    async fn hydrate_orders(
+        &self,
+        rows: Vec<service_order::Model>,
+    ) -> CoreResult<Vec<ServiceOrder>> {
+        if rows.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<i64> = rows.iter().map(|o| o.id).collect();
+        let orgs = self
+            .org_map(
+                rows.iter()
+                    .flat_map(|o| [o.insurer_id, o.agency_id, o.enterprise_id]),
+            )
+            .await?;
+        let org_name = |id: i64| orgs.get(&id).map(|o| o.name.clone()).unwrap_or_default();
+        let policies: HashMap<i64, String> = policy::Entity::find()
+            .filter(policy::Column::Id.is_in(rows.iter().map(|o| o.policy_id)))
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|p| (p.id, p.policy_no))
+            .collect();
+        let plans = order_plan::Entity::find()
+            .filter(order_plan::Column::OrderId.is_in(ids.clone()))
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?;
+        let assignees = order_assignee::Entity::find()
+            .filter(order_assignee::Column::OrderId.is_in(ids.clone()))
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?;
+        let account_ids: Vec<i64> = assignees
+            .iter()
+            .map(|a| a.account_id)
+            .chain(rows.iter().map(|o| o.designated_by))
+            .collect();
+        let accounts: HashMap<i64, account::Model> = account::Entity::find()
+            .filter(account::Column::Id.is_in(account_ids))
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        rows.into_iter()
+            .map(|o| {
+                let plan = ServiceItem::ALL
+                    .into_iter()
+                    .map(|item| PlanItem {
+                        item,
+                        planned: plans
+                            .iter()
+                            .find(|p| p.order_id == o.id && p.item == item.code())
+                            .map_or(0, |p| i64::from(p.planned)),
+                        // Service records are counted here once their tables exist.
+                        done: 0,
+                    })
+                    .collect();
+                let mut order_assignees: Vec<RoleRef> = assignees
+                    .iter()
+                    .filter(|a| a.order_id == o.id)
+                    .filter_map(|a| accounts.get(&a.account_id))
+                    .map(|a| RoleRef {
+                        id: RoleId(a.id),
+                        name: format!("{}({})", a.name, a.username),
+                    })
+                    .collect();
+                order_assignees.sort_by_key(|a| a.id);
+                Ok(ServiceOrder {
+                    id: OrderId(o.id),
+                    order_no: o.order_no.clone().unwrap_or_default(),
+                    policy_id: PolicyId(o.policy_id),
+                    policy_no: policies.get(&o.policy_id).cloned().unwrap_or_default(),
+                    insurer_id: OrgId(o.insurer_id),
+                    insurer_name: org_name(o.insurer_id),
+                    agency_id: OrgId(o.agency_id),
+                    agency_name: org_name(o.agency_id),
+                    enterprise_id: OrgId(o.enterprise_id),
+                    enterprise_name: org_name(o.enterprise_id),
+                    region_code: o.region_code,
+                    state: state_of(&o.state)?,
+                    service_start: o.service_start,
+                    service_end: o.service_end,
+                    note: o.note,
+                    decline_reason: o.decline_reason,
+                    designated_at: o.designated_at,
+                    designated_by: accounts
+                        .get(&o.designated_by)
+                        .map(|a| format!("{}({})", a.name, a.username))
+                        .unwrap_or_default(),
+                    accepted_at: o.accepted_at,
+                    completed_at: o.completed_at,
+                    plan,
+                    assignees: order_assignees,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl OrderStore for Db {
+    async fn list_orders(
+        &self,
+        scope: &Scope,
+        query: &OrderQuery,
+        page: PageRequest,
+    ) -> CoreResult<Page<ServiceOrder>> {
+        use service_order::Column as C;
+        let mut cond = scope_condition(scope);
+        if let Some(no) = &query.order_no {
+            cond = cond.add(contains((service_order::Entity, C::OrderNo), no));
+        }
+        if let Some(no) = &query.policy_no {
+            cond = cond.add(
+                C::PolicyId.in_subquery(
+                    Query::select()
+                        .column(policy::Column::Id)
+                        .from(policy::Entity)
+                        .and_where(contains((policy::Entity, policy::Column::PolicyNo), no))
+                        .take(),
+                ),
+            );
+        }
+        if let Some(name) = &query.enterprise {
+            cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(name)));
+        }
+        if let Some(i) = query.insurer {
+            cond = cond.add(C::InsurerId.eq(i.0));
+        }
+        if let Some(a) = query.agency {
+            cond = cond.add(C::AgencyId.eq(a.0));
+        }
+        if let Some(s) = query.state {
+            cond = cond.add(C::State.eq(s.code()));
+        }
+        if let Some(from) = query.from {
+            cond = cond.add(C::DesignatedAt.gte(from));
+        }
+        if let Some(until) = query.until {
+            cond = cond.add(C::DesignatedAt.lt(until));
+        }
+        let select = service_order::Entity::find()
+            .filter(cond)
+            .order_by_desc(C::Id);
+        let (rows, total) = paginate(&self.conn, select, page).await?;
+        Ok(page_of(self.hydrate_orders(rows).await?, total, page))
+    }
+
+    async fn count_orders(&self, scope: &Scope, state: OrderState) -> CoreResult<u64> {
+        service_order::Entity::find()
+            .filter(scope_condition(scope))
+            .filter(service_order::Column::State.eq(state.code()))
+            .count(&self.conn)
+            .await
+            .map_err(db_err)
+    }
+
+    async fn get_order(&self, id: OrderId) -> CoreResult<Option<ServiceOrder>> {
+        let row = service_order::Entity::find_by_id(id.0)
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(self.hydrate_orders(row.into_iter().collect()).await?.pop())
+    }
+
+    async fn orders_of_policy(&self, policy_id: PolicyId) -> CoreResult<Vec<ServiceOrder>> {
+        let rows = service_order::Entity::find()
+            .filter(service_order::Column::PolicyId.eq(policy_id.0))
+            .order_by_desc(service_order::Column::Id)
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?;
+        self.hydrate_orders(rows).await
+    }
+
+    async fn create_order(&self, o: &NewOrder, audit: &AuditEvent) -> CoreResult<OrderId> {
+        let txn = self.write().await?;
+        // Serialize designations of one policy: SQLite's write lock already does; the others
+        // lock the policy row.
+        if self.backend() != DbBackend::Sqlite {
+            policy::Entity::find_by_id(o.policy_id.0)
+                .lock_exclusive()
+                .one(&txn)
+                .await
+                .map_err(db_err)?;
+        }
+        let live = service_order::Entity::find()
+            .filter(service_order::Column::PolicyId.eq(o.policy_id.0))
+            .filter(
+                service_order::Column::State
+                    .is_in([OrderState::Pending.code(), OrderState::Accepted.code()]),
+            )
+            .count(&txn)
+            .await
+            .map_err(db_err)?;
+        if live > 0 {
+            return Err(CoreError::Conflict("该保单已有待受理或服务中的订单".into()));
+        }
+        let d = &o.designation;
+        let created = service_order::ActiveModel {
+            id: NotSet,
+            order_no: Set(None),
+            policy_id: Set(o.policy_id.0),
+            insurer_id: Set(o.insurer_id.0),
+            agency_id: Set(d.agency_id.0),
+            enterprise_id: Set(o.enterprise_id.0),
+            region_code: Set(o.region_code.clone()),
+            state: Set(OrderState::Pending.code().to_string()),
+            service_start: Set(d.service_start),
+            service_end: Set(d.service_end),
+            note: Set(d.note.clone()),
+            decline_reason: Set(None),
+            designated_at: Set(o.designated_at),
+            designated_by: Set(o.designated_by.0),
+            accepted_at: Set(None),
+            completed_at: Set(None),
+            updated_at: Set(o.designated_at),
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_err)?;
+        let id = OrderId(created.id);
+        let number = number_for(o.designated_at, id);
+        service_order::Entity::update_many()
+            .col_expr(
+                service_order::Column::OrderNo,
+                Expr::value(Some(number.clone())),
+            )
+            .filter(service_order::Column::Id.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        order_plan::Entity::insert_many(d.plan.iter().map(|(item, n)| order_plan::ActiveModel {
+            order_id: Set(id.0),
+            item: Set(item.code().to_string()),
+            planned: Set(i32::try_from(*n).unwrap_or(i32::MAX)),
+        }))
+        .exec(&txn)
+        .await
+        .map_err(db_err)?;
+        let mut audit = audit.clone();
+        audit.object_label = number;
+        insert_audit(&txn, &audit, Some(id.0)).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    async fn transition_order(
+        &self,
+        id: OrderId,
+        t: &Transition,
+        audit: &AuditEvent,
+    ) -> CoreResult<bool> {
+        use service_order::Column as C;
+        let txn = self.write().await?;
+        let mut update = service_order::Entity::update_many()
+            .col_expr(C::State, Expr::value(t.to.code()))
+            .col_expr(C::UpdatedAt, Expr::value(t.at))
+            .filter(C::Id.eq(id.0))
+            .filter(C::State.eq(t.from.code()));
+        match t.to {
+            OrderState::Accepted => {
+                update = update.col_expr(C::AcceptedAt, Expr::value(Some(t.at)))
+            }
+            OrderState::Completed => {
+                update = update.col_expr(C::CompletedAt, Expr::value(Some(t.at)))
+            }
+            OrderState::Declined => {
+                update = update.col_expr(C::DeclineReason, Expr::value(t.reason.clone()))
+            }
+            _ => {}
+        }
+        let res = update.exec(&txn).await.map_err(db_err)?;
+        if res.rows_affected == 0 {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        insert_audit(&txn, audit, None).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn set_assignees(
+        &self,
+        id: OrderId,
+        accounts: &[AccountId],
+        audit: &AuditEvent,
+    ) -> CoreResult<()> {
+        let txn = self.write().await?;
+        order_assignee::Entity::delete_many()
+            .filter(order_assignee::Column::OrderId.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        if !accounts.is_empty() {
+            order_assignee::Entity::insert_many(accounts.iter().map(|a| {
+                order_assignee::ActiveModel {
+                    order_id: Set(id.0),
+                    account_id: Set(a.0),
+                }
+            }))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        }
+        insert_audit(&txn, audit, None).await?;
+        txn.commit().await.map_err(db_err)
+    }
+
+    async fn order_timeline(&self, id: OrderId) -> CoreResult<Vec<AuditRecord>> {
+        let rows = audit_event::Entity::find()
+            .filter(audit_event::Column::ObjectKind.eq(ObjectKind::Order.code()))
+            .filter(audit_event::Column::ObjectId.eq(id.0))
+            .order_by_asc(audit_event::Column::Id)
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?;
+        let orgs = self.org_map(rows.iter().filter_map(|r| r.org_id)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditRecord {
+                id: AuditEventId(r.id),
+                at: r.at,
+                org_name: r.org_id.and_then(|o| orgs.get(&o)).map(|o| o.name.clone()),
+                actor_name: r.actor_name,
+                action: r.action,
+                object_kind: r.object_kind,
+                object_id: r.object_id,
+                object_label: r.object_label,
+                summary: r.summary,
+                ip: r.ip,
+            })
+            .collect())
+    }
+}
