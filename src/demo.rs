@@ -142,9 +142,182 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<String> {
             .with_context(|| format!("demo admin {} is missing", d.admin))?;
         created_accounts += load_staff(store, &actor, org_id, d, now).await?;
     }
+    let business = load_business(store, now).await?;
     Ok(format!(
-        "demo data: {created_orgs} organizations and {created_accounts} staff accounts created \
-         (password of every demo account: {DEMO_PASSWORD})"
+        "demo data: {created_orgs} organizations and {created_accounts} staff accounts created, \
+         {business} (password of every demo account: {DEMO_PASSWORD})"
+    ))
+}
+
+/// (district code, district name) for demo enterprises, round-robin.
+const DISTRICTS: &[(&str, &str)] = &[
+    ("350502", "鲤城"),
+    ("350503", "丰泽"),
+    ("350504", "洛江"),
+    ("350505", "泉港"),
+    ("350521", "惠安"),
+    ("350524", "安溪"),
+    ("350525", "永春"),
+    ("350526", "德化"),
+    ("350581", "石狮"),
+    ("350582", "晋江"),
+    ("350583", "南安"),
+    ("350591", "台商区"),
+    ("350592", "经开区"),
+];
+
+/// (name suffix, industry leaf code, employees)
+const TRADES: &[(&str, &str, &str)] = &[
+    ("石化有限公司", "0201", "320"),
+    ("化工贸易有限公司", "0202", "45"),
+    ("鞋业有限公司", "0903", "860"),
+    ("纺织服装有限公司", "0902", "540"),
+    ("建筑工程有限公司", "0501", "210"),
+    ("石材有限公司", "0906", "130"),
+    ("陶瓷有限公司", "0905", "380"),
+    ("物流有限公司", "1002", "95"),
+    ("机械制造有限公司", "0901", "260"),
+    ("烟花爆竹批发有限公司", "0302", "28"),
+];
+
+/// Enterprises, policies and orders in every state, so each role has something to work on.
+async fn load_business(store: &dyn Store, now: chrono::DateTime<Utc>) -> anyhow::Result<String> {
+    use anze_core::enterprise::{self, EnterpriseForm};
+    use anze_core::order::{self as orders, DesignateForm};
+    use anze_core::policy::{self, PolicyForm};
+    use chrono::Duration;
+
+    let actor_of = |username: &'static str| async move {
+        let account = store
+            .find_account_by_username(username)
+            .await?
+            .with_context(|| format!("demo account {username} is missing"))?;
+        actor_for(store, account.id, "demo")
+            .await?
+            .with_context(|| format!("demo account {username} cannot act"))
+    };
+    let insurers = [
+        actor_of("picc_admin").await?,
+        actor_of("pingan_admin").await?,
+    ];
+    let agencies = [
+        actor_of("anxin_admin").await?,
+        actor_of("minan_admin").await?,
+        actor_of("zhongcheng_admin").await?,
+    ];
+    let today = anze_core::time::today(now);
+    let mut enterprises = 0;
+    let mut policies = 0;
+    let mut orders_created = 0;
+    for i in 0..30usize {
+        let (region, district) = DISTRICTS[i % DISTRICTS.len()];
+        let (suffix, industry, employees) = TRADES[i % TRADES.len()];
+        let name = format!(
+            "泉州{district}{}{suffix}",
+            ["恒安", "永盛", "鸿达", "华兴", "金泰", "宏远"][i % 6]
+        );
+        let code = CreditCode::with_check_digit(&format!("91350500MA3{:06}", 100 + i))
+            .context("demo enterprise credit code")?;
+        let insurer = &insurers[i % 2];
+        if !store.credit_code_taken(code.as_str(), None).await? {
+            let form = EnterpriseForm {
+                name: name.clone(),
+                credit_code: code.to_string(),
+                region_code: region.into(),
+                address: format!("泉州市{district}工业区{}号", 10 + i),
+                contact_name: ["陈", "林", "黄", "王", "吴"][i % 5].to_string() + "经理",
+                contact_phone: format!("1390595{:04}", 2000 + i),
+                industry_code: industry.into(),
+                employee_count: employees.into(),
+            };
+            enterprise::service::create(store, insurer, &form, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo enterprise {name}: {e:?}"))?;
+            enterprises += 1;
+        }
+        // Policy periods spread from last year to next year, so every status appears.
+        let start = today - Duration::days(400) + Duration::days((i as i64) * 20);
+        let end = start + Duration::days(364);
+        let policy_no = format!(
+            "{}{}{:04}",
+            if i % 2 == 0 { "PICC" } else { "PAIC" },
+            start.format("%Y"),
+            i + 1
+        );
+        if store
+            .policy_no_taken(insurer.org_id, &policy_no, None)
+            .await?
+        {
+            continue;
+        }
+        let form = PolicyForm {
+            policy_no: policy_no.clone(),
+            enterprise_credit_code: code.to_string(),
+            start_date: start.to_string(),
+            end_date: end.to_string(),
+            premium: format!("{}", 8_000 + (i % 7) * 3_500),
+            total_limit: "5000000".into(),
+            per_person_limit: "500000".into(),
+            insured_count: employees.into(),
+            prevention_ratio: ["10", "12", "15", "20"][i % 4].into(),
+        };
+        let policy_id = policy::service::create(store, insurer, &form, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo policy {policy_no}: {e:?}"))?;
+        policies += 1;
+        if end < today {
+            continue;
+        }
+        // Orders: every state, most with the first agency so its badge and lists are full.
+        let agency = &agencies[match i % 5 {
+            0..=2 => 0,
+            3 => 1,
+            _ => 2,
+        }];
+        let mut designation = DesignateForm::suggested(start.max(today - Duration::days(30)), end);
+        designation.agency_id = agency.org_id.to_string();
+        designation.note = "请按服务方案开展事故预防服务,每季度至少一次隐患排查。".into();
+        let order = orders::service::designate(store, insurer, policy_id, &designation, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo order for {policy_no}: {e:?}"))?;
+        orders_created += 1;
+        match i % 6 {
+            // 待受理
+            0 | 5 => {}
+            1 => {
+                orders::service::accept(store, agency, order, now).await?;
+                let staff = store.find_account_by_username("anxin_staff1").await?;
+                if let (Some(staff), true) = (staff, agency.username == "anxin_admin") {
+                    orders::service::assign(store, agency, order, &[staff.id.to_string()], now)
+                        .await?;
+                }
+            }
+            2 => {
+                orders::service::accept(store, agency, order, now).await?;
+                orders::service::complete(store, agency, order, now).await?;
+            }
+            3 => {
+                orders::service::decline(
+                    store,
+                    agency,
+                    order,
+                    "本月人员已满负荷,无法按期提供服务",
+                    now,
+                )
+                .await?;
+                // The insurer turns to another agency; the declined order stays in history.
+                let mut again = designation.clone();
+                again.agency_id = agencies[(i + 1) % 3].org_id.to_string();
+                orders::service::designate(store, insurer, policy_id, &again, now).await?;
+                orders_created += 1;
+            }
+            _ => {
+                orders::service::cancel(store, insurer, order, now).await?;
+            }
+        }
+    }
+    Ok(format!(
+        "{enterprises} enterprises, {policies} policies and {orders_created} service orders created"
     ))
 }
 

@@ -68,6 +68,39 @@ pub fn router(state: AppState) -> Router {
             "/me/password",
             get(pages::auth::password_page).post(pages::auth::change_password),
         )
+        .route("/orders", get(pages::orders::list))
+        .route("/orders/{id}", get(pages::orders::show))
+        .route(
+            "/orders/{id}/accept",
+            get(pages::orders::accept_page).post(pages::orders::accept),
+        )
+        .route("/orders/{id}/decline", post(pages::orders::decline))
+        .route("/orders/{id}/cancel", post(pages::orders::cancel))
+        .route("/orders/{id}/complete", post(pages::orders::complete))
+        .route("/orders/{id}/assign", post(pages::orders::assign))
+        .route(
+            "/policies",
+            get(pages::policies::list).post(pages::policies::create),
+        )
+        .route("/policies/new", get(pages::policies::new))
+        .route(
+            "/policies/{id}",
+            get(pages::policies::show).post(pages::policies::update),
+        )
+        .route("/policies/{id}/edit", get(pages::policies::edit))
+        .route(
+            "/policies/{id}/designate",
+            get(pages::policies::designate_form).post(pages::policies::designate),
+        )
+        .route(
+            "/enterprises",
+            get(pages::enterprises::list).post(pages::enterprises::create),
+        )
+        .route("/enterprises/new", get(pages::enterprises::new))
+        .route(
+            "/enterprises/{id}",
+            get(pages::enterprises::edit).post(pages::enterprises::update),
+        )
         .route("/orgs", get(pages::orgs::list).post(pages::orgs::create))
         .route("/orgs/new", get(pages::orgs::new))
         .route(

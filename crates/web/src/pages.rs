@@ -2,7 +2,10 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod enterprises;
 pub mod home;
 pub mod logs;
+pub mod orders;
 pub mod orgs;
+pub mod policies;
 pub mod roles;

@@ -23,10 +23,18 @@ pub enum Flash {
     Disabled,
     PasswordChanged,
     LoggedOut,
+    Accepted,
+    Declined,
+    Cancelled,
+    Completed,
 }
 
 impl Flash {
-    const ALL: [Flash; 7] = [
+    const ALL: [Flash; 11] = [
+        Flash::Accepted,
+        Flash::Declined,
+        Flash::Cancelled,
+        Flash::Completed,
         Flash::Saved,
         Flash::Created,
         Flash::Deleted,
@@ -45,6 +53,10 @@ impl Flash {
             Flash::Disabled => "disabled",
             Flash::PasswordChanged => "password",
             Flash::LoggedOut => "logout",
+            Flash::Accepted => "accepted",
+            Flash::Declined => "declined",
+            Flash::Cancelled => "cancelled",
+            Flash::Completed => "completed",
         }
     }
 
@@ -61,6 +73,10 @@ impl Flash {
             Flash::Disabled => "操作成功,已停用",
             Flash::PasswordChanged => "密码已修改,请使用新密码登录",
             Flash::LoggedOut => "您已安全退出",
+            Flash::Accepted => "操作成功,已同意服务,可以开始录入服务记录",
+            Flash::Declined => "操作成功,已拒绝该订单,保险机构将看到拒绝原因",
+            Flash::Cancelled => "操作成功,订单已撤销",
+            Flash::Completed => "操作成功,订单已完成",
         }
     }
 }
@@ -92,6 +108,7 @@ pub struct MenuItem {
     pub label: &'static str,
     pub path: &'static str,
     pub active: bool,
+    pub badge: u64,
 }
 
 pub struct MenuGroupView {
@@ -122,6 +139,11 @@ impl Shell {
                         label: m.label(),
                         path: m.path(),
                         active: m.path() == active,
+                        badge: if m == Menu::Orders {
+                            ctx.pending_orders
+                        } else {
+                            0
+                        },
                     })
                     .collect(),
             })

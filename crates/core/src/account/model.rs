@@ -37,6 +37,13 @@ impl Username {
     }
 }
 
+/// An account as other objects show it: `姓名(账号)`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountRef {
+    pub id: AccountId,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RoleRef {
     pub id: RoleId,

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::account::RoleRef;
+use crate::account::AccountRef;
 use crate::error::{CoreError, CoreResult, FieldErrors};
 use crate::field;
 use crate::ids::{AccountId, OrderId, OrgId, PolicyId};
@@ -128,6 +128,11 @@ pub struct PlanItem {
 }
 
 impl PlanItem {
+    /// Done, but never more than planned (extra services do not overfill the bar).
+    pub fn done_capped(&self) -> i64 {
+        self.done.min(self.planned)
+    }
+
     pub fn percent(&self) -> i64 {
         if self.planned == 0 {
             0
@@ -167,7 +172,7 @@ pub struct ServiceOrder {
     /// 服务方案, every item in seed order.
     pub plan: Vec<PlanItem>,
     /// 负责人员
-    pub assignees: Vec<RoleRef>,
+    pub assignees: Vec<AccountRef>,
 }
 
 impl ServiceOrder {
@@ -188,7 +193,7 @@ impl ServiceOrder {
     }
 
     pub fn is_assigned_to(&self, account: AccountId) -> bool {
-        self.assignees.iter().any(|a| a.id.0 == account.0)
+        self.assignees.iter().any(|a| a.id == account)
     }
 
     pub fn planned_total(&self) -> i64 {

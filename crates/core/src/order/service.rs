@@ -307,3 +307,28 @@ pub async fn assign(
 pub fn number_for(at: DateTime<Utc>, id: OrderId) -> String {
     order_number(at, id)
 }
+
+/// An order with the policy and enterprise it serves. Whoever may see the order may see these:
+/// the agency learns the policy terms through the order designated to it.
+pub struct OrderContext {
+    pub order: ServiceOrder,
+    pub policy: crate::policy::Policy,
+    pub enterprise: crate::enterprise::Enterprise,
+}
+
+pub async fn context(store: &dyn Store, actor: &Actor, id: OrderId) -> CoreResult<OrderContext> {
+    let order = get(store, actor, id).await?;
+    let policy = store
+        .get_policy(order.policy_id)
+        .await?
+        .ok_or_else(|| CoreError::Internal(format!("order {id} lost its policy")))?;
+    let enterprise = store
+        .get_enterprise(order.enterprise_id)
+        .await?
+        .ok_or_else(|| CoreError::Internal(format!("order {id} lost its enterprise")))?;
+    Ok(OrderContext {
+        order,
+        policy,
+        enterprise,
+    })
+}

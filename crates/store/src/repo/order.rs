@@ -1,6 +1,6 @@
-use anze_core::account::RoleRef;
+use anze_core::account::AccountRef;
 use anze_core::audit::{AuditEvent, AuditRecord, ObjectKind};
-use anze_core::ids::{AccountId, AuditEventId, OrderId, OrgId, PolicyId, RoleId};
+use anze_core::ids::{AccountId, AuditEventId, OrderId, OrgId, PolicyId};
 use anze_core::order::{
     NewOrder, OrderQuery, OrderState, OrderStore, PlanItem, ServiceOrder, Transition,
     service::number_for,
@@ -113,12 +113,12 @@ impl Db {
                         done: 0,
                     })
                     .collect();
-                let mut order_assignees: Vec<RoleRef> = assignees
+                let mut order_assignees: Vec<AccountRef> = assignees
                     .iter()
                     .filter(|a| a.order_id == o.id)
                     .filter_map(|a| accounts.get(&a.account_id))
-                    .map(|a| RoleRef {
-                        id: RoleId(a.id),
+                    .map(|a| AccountRef {
+                        id: AccountId(a.id),
                         name: format!("{}({})", a.name, a.username),
                     })
                     .collect();

@@ -17,6 +17,8 @@ pub struct Ctx {
     pub flash: Option<Flash>,
     pub now: DateTime<Utc>,
     pub uri: Uri,
+    /// 待受理 orders, shown as a badge on the 服务订单 menu.
+    pub pending_orders: u64,
 }
 
 impl Ctx {
@@ -41,7 +43,10 @@ impl FromRequestParts<AppState> for Ctx {
                 .unwrap_or_else(|| "/".into());
             return Err(PageError::LoginRequired { next });
         };
+        let pending_orders =
+            anze_core::order::service::pending_count(state.store(), &auth.actor).await?;
         Ok(Ctx {
+            pending_orders,
             actor: auth.actor,
             csrf: auth.session.csrf_token,
             flash: rc.flash,

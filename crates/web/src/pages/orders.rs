@@ -1,0 +1,277 @@
+use anze_core::account::Account;
+use anze_core::audit::AuditRecord;
+use anze_core::auth::{Permission, require};
+use anze_core::ids::OrderId;
+use anze_core::order::service::OrderContext;
+use anze_core::order::{self, OrderFilter, OrderState, ServiceOrder};
+use anze_core::org::{OrgKind, Organization};
+use anze_core::page::Page;
+use anze_core::service_item::ServiceItem;
+use anze_core::{CoreError, FieldErrors};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::orgs::parse_id;
+use crate::AppState;
+use crate::error::PageResult;
+use crate::extract::{Ctx, FormData, PageParams, QueryData};
+use crate::view::{Flash, Pager, Shell, redirect_with, render, render_status};
+
+const ACTIVE: &str = "/orders";
+
+/// A service-item link on an order row; present only for items whose pages exist.
+pub struct ItemLink {
+    pub label: &'static str,
+    pub href: String,
+}
+
+/// The item pages that exist so far; the order row offers a link for each.
+fn item_links(_order: &ServiceOrder) -> Vec<ItemLink> {
+    ServiceItem::ALL
+        .into_iter()
+        .filter_map(|item| item_path(item).map(|p| (item, p)))
+        .map(|(item, path)| ItemLink {
+            label: item.row_link_label(),
+            href: format!("/orders/{}/{}", _order.id, path),
+        })
+        .collect()
+}
+
+/// The per-order page of a service item, once it exists.
+fn item_path(_item: ServiceItem) -> Option<&'static str> {
+    None
+}
+
+#[derive(Template)]
+#[template(path = "order/list.html")]
+struct ListPage {
+    shell: Shell,
+    filter: OrderFilter,
+    page: Page<ServiceOrder>,
+    links: Vec<Vec<ItemLink>>,
+    pager: Pager,
+    states: Vec<OrderState>,
+    insurers: Vec<Organization>,
+    agencies: Vec<Organization>,
+    is_agency: bool,
+    can_accept: bool,
+    can_cancel: bool,
+    export_query: String,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    QueryData(filter): QueryData<OrderFilter>,
+    QueryData(pp): QueryData<PageParams>,
+) -> PageResult<Response> {
+    let page = order::service::list(state.store(), &ctx.actor, &filter, pp.request()).await?;
+    let kind = ctx.actor.org_kind;
+    let insurers = if kind == OrgKind::Insurer {
+        vec![]
+    } else {
+        state.store().org_options(Some(&[OrgKind::Insurer])).await?
+    };
+    let agencies = if kind == OrgKind::Agency {
+        vec![]
+    } else {
+        state.store().org_options(Some(&[OrgKind::Agency])).await?
+    };
+    render(&ListPage {
+        pager: Pager::new(&page, ctx.uri.query()),
+        links: page.items.iter().map(item_links).collect(),
+        states: OrderState::ALL.to_vec(),
+        insurers,
+        agencies,
+        is_agency: kind == OrgKind::Agency,
+        can_accept: ctx.actor.has(Permission::OrderAccept),
+        can_cancel: ctx.actor.has(Permission::OrderDesignate),
+        export_query: ctx.uri.query().unwrap_or("").to_string(),
+        shell: ctx.shell(ACTIVE),
+        filter,
+        page,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "order/show.html")]
+struct ShowPage {
+    shell: Shell,
+    c: OrderContext,
+    timeline: Vec<AuditRecord>,
+    staff: Vec<Account>,
+    links: Vec<ItemLink>,
+    can_assign: bool,
+    can_complete: bool,
+    can_cancel: bool,
+    can_accept: bool,
+    errors: FieldErrors,
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: OrderId,
+    errors: FieldErrors,
+) -> PageResult<Response> {
+    let c = order::service::context(state.store(), &ctx.actor, id).await?;
+    let timeline = order::service::timeline(state.store(), &ctx.actor, id).await?;
+    let can_assign = ctx.actor.has(Permission::OrderAssign) && c.order.state.is_live();
+    let staff = if can_assign {
+        order::service::assignable_staff(state.store(), &ctx.actor, &c.order).await?
+    } else {
+        vec![]
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        &ShowPage {
+            shell: ctx.shell(ACTIVE),
+            links: if c.order.state.takes_records() {
+                item_links(&c.order)
+            } else {
+                vec![]
+            },
+            can_complete: ctx.actor.has(Permission::OrderComplete)
+                && c.order.state == OrderState::Accepted,
+            can_cancel: ctx.actor.has(Permission::OrderDesignate)
+                && c.order.state == OrderState::Pending,
+            can_accept: ctx.actor.has(Permission::OrderAccept)
+                && c.order.state == OrderState::Pending,
+            can_assign,
+            staff,
+            timeline,
+            errors,
+            c,
+        },
+        status,
+    )
+}
+
+/// 订单详情: parties, plan and progress, 负责人员 and the timeline.
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: OrderId = parse_id(&id)?;
+    show_page(&state, &ctx, id, FieldErrors::new()).await
+}
+
+#[derive(Template)]
+#[template(path = "order/accept.html")]
+struct AcceptPage {
+    shell: Shell,
+    c: OrderContext,
+    reason: String,
+    errors: FieldErrors,
+}
+
+/// 受理 page (seed 图4.1.2).
+pub async fn accept_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: OrderId = parse_id(&id)?;
+    require(&ctx.actor, Permission::OrderAccept)?;
+    let c = order::service::context(state.store(), &ctx.actor, id).await?;
+    render(&AcceptPage {
+        shell: ctx.shell(ACTIVE),
+        c,
+        reason: String::new(),
+        errors: FieldErrors::new(),
+    })
+}
+
+/// 同意服务
+pub async fn accept(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: OrderId = parse_id(&id)?;
+    order::service::accept(state.store(), &ctx.actor, id, ctx.now).await?;
+    Ok(redirect_with(&format!("/orders/{id}"), Flash::Accepted))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DeclineForm {
+    reason: String,
+}
+
+/// 拒绝, with the reason the insurer will read.
+pub async fn decline(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(form): FormData<DeclineForm>,
+) -> PageResult<Response> {
+    let id: OrderId = parse_id(&id)?;
+    match order::service::decline(state.store(), &ctx.actor, id, &form.reason, ctx.now).await {
+        Ok(_) => Ok(redirect_with(ACTIVE, Flash::Declined)),
+        Err(CoreError::Validation(errors)) => {
+            let c = order::service::context(state.store(), &ctx.actor, id).await?;
+            render_status(
+                &AcceptPage {
+                    shell: ctx.shell(ACTIVE),
+                    c,
+                    reason: form.reason,
+                    errors,
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 撤销 by the insurer.
+pub async fn cancel(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: OrderId = parse_id(&id)?;
+    order::service::cancel(state.store(), &ctx.actor, id, ctx.now).await?;
+    Ok(redirect_with(&format!("/orders/{id}"), Flash::Cancelled))
+}
+
+/// 完成 by the agency.
+pub async fn complete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: OrderId = parse_id(&id)?;
+    order::service::complete(state.store(), &ctx.actor, id, ctx.now).await?;
+    Ok(redirect_with(&format!("/orders/{id}"), Flash::Completed))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AssignForm {
+    account_ids: Vec<String>,
+}
+
+/// 指派负责人员
+pub async fn assign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(form): FormData<AssignForm>,
+) -> PageResult<Response> {
+    let id: OrderId = parse_id(&id)?;
+    match order::service::assign(state.store(), &ctx.actor, id, &form.account_ids, ctx.now).await {
+        Ok(()) => Ok(redirect_with(&format!("/orders/{id}"), Flash::Saved)),
+        Err(CoreError::Validation(errors)) => show_page(&state, &ctx, id, errors).await,
+        Err(e) => Err(e.into()),
+    }
+}
