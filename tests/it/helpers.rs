@@ -8,8 +8,9 @@ use anze_core::Store;
 use anze_core::account::AccountStore;
 use anze_core::auth::Actor;
 use anze_core::auth::session::actor_for;
-use anze_core::ids::{AccountId, OrgId};
+use anze_core::ids::{AccountId, OrderId, OrgId, PolicyId};
 use anze_core::org::OrgForm;
+use anze_core::policy::PolicyStore;
 use anze_core::role::RoleStore;
 use anze_core::time::Clock;
 use anze_store::Db;
@@ -389,4 +390,57 @@ macro_rules! backend_tests {
             )*
         }
     };
+}
+
+impl TestApp {
+    /// Registers an enterprise in 丰泽区 through the core as `by` (an insurer); returns its code.
+    pub async fn seed_enterprise(&self, by: &str, name: &str, region: &str) -> String {
+        let actor = self.actor(by).await;
+        let code = credit_code(name);
+        let form = anze_core::enterprise::EnterpriseForm {
+            name: name.into(),
+            credit_code: code.clone(),
+            region_code: region.into(),
+            address: "泉州市测试路 8 号".into(),
+            contact_name: "企业联系人".into(),
+            contact_phone: "13905958888".into(),
+            industry_code: "0201".into(),
+            employee_count: "120".into(),
+        };
+        anze_core::enterprise::service::create(&self.db, &actor, &form, Utc::now())
+            .await
+            .unwrap();
+        code
+    }
+
+    /// A policy of insurer `by` running from 30 days ago for a year.
+    pub async fn seed_policy(&self, by: &str, enterprise_code: &str, policy_no: &str) -> PolicyId {
+        let actor = self.actor(by).await;
+        let today = anze_core::time::today(self.clock.now());
+        let form = anze_core::policy::PolicyForm {
+            policy_no: policy_no.into(),
+            enterprise_credit_code: enterprise_code.into(),
+            start_date: (today - Duration::days(30)).to_string(),
+            end_date: (today + Duration::days(334)).to_string(),
+            premium: "20000".into(),
+            total_limit: "5000000".into(),
+            per_person_limit: "500000".into(),
+            insured_count: "120".into(),
+            prevention_ratio: "15".into(),
+        };
+        anze_core::policy::service::create(&self.db, &actor, &form, Utc::now())
+            .await
+            .unwrap()
+    }
+
+    /// Designates `agency_org` for the policy as insurer `by`; returns the 待受理 order.
+    pub async fn seed_order(&self, by: &str, policy: PolicyId, agency_org: OrgId) -> OrderId {
+        let actor = self.actor(by).await;
+        let p = self.db.get_policy(policy).await.unwrap().unwrap();
+        let mut form = anze_core::order::DesignateForm::suggested(p.start_date, p.end_date);
+        form.agency_id = agency_org.to_string();
+        anze_core::order::service::designate(&self.db, &actor, policy, &form, self.clock.now())
+            .await
+            .unwrap()
+    }
 }

@@ -7,6 +7,8 @@ mod auth;
 mod browser;
 mod cli;
 mod logs;
+mod orders;
 mod orgs;
 mod permissions;
+mod policies;
 mod roles;

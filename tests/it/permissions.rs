@@ -138,6 +138,20 @@ async fn every_route_answers_every_role_as_the_catalogue_says(app: TestApp) {
             ("/audit".into(), ok_if(admin)),
             ("/login-log".into(), ok_if(admin)),
             ("/me/password".into(), S::OK),
+            ("/orders".into(), S::OK),
+            (
+                "/policies".into(),
+                ok_if(matches!(who, Platform | InsurerAdmin | RegulatorStaff)),
+            ),
+            ("/policies/new".into(), ok_if(who == InsurerAdmin)),
+            (
+                "/enterprises".into(),
+                ok_if(matches!(who, Platform | InsurerAdmin | RegulatorStaff)),
+            ),
+            (
+                "/enterprises/new".into(),
+                ok_if(matches!(who, Platform | InsurerAdmin)),
+            ),
         ];
         for (path, expected) in gets {
             let (status, html) = app.get(&client, &path).await;
