@@ -40,4 +40,6 @@ typed_id!(
     PolicyId,
     /// 服务订单
     OrderId,
+    /// 服务记录
+    RecordId,
 );

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod emergency;
 pub mod enterprise;
 pub mod error;
 pub mod field;
@@ -14,14 +15,20 @@ pub mod ids;
 pub mod industry;
 pub mod order;
 pub mod org;
+pub mod other_work;
 pub mod page;
 pub mod policy;
+pub mod promotion;
+pub mod record;
 pub mod region;
+pub mod risk;
 pub mod role;
 pub mod scope;
 pub mod service_item;
+pub mod standardization;
 pub mod store;
 pub mod time;
+pub mod training;
 
 pub use error::{CoreError, CoreResult, FieldErrors};
 pub use store::Store;

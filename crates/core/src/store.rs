@@ -11,6 +11,7 @@ use crate::industry::IndustryStore;
 use crate::order::OrderStore;
 use crate::org::OrgStore;
 use crate::policy::PolicyStore;
+use crate::record::RecordStore;
 use crate::region::RegionStore;
 use crate::role::RoleStore;
 
@@ -26,6 +27,7 @@ pub trait Store:
     + EnterpriseStore
     + PolicyStore
     + OrderStore
+    + RecordStore
     + Send
     + Sync
 {

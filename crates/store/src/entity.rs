@@ -278,3 +278,46 @@ pub mod order_assignee {
     }
     entity_boilerplate!();
 }
+
+pub mod service_record {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "service_records")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub item: String,
+        pub order_id: i64,
+        pub agency_id: i64,
+        pub insurer_id: i64,
+        pub enterprise_id: i64,
+        pub region_code: String,
+        pub service_date: Date,
+        pub location: String,
+        pub enterprise_contact: String,
+        #[sea_orm(column_type = "Text")]
+        pub summary: String,
+        /// The type's own fields as a JSON object of strings.
+        #[sea_orm(column_type = "Text")]
+        pub details: String,
+        pub created_by: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}
+
+pub mod record_staff {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "record_staff")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub record_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: i64,
+    }
+    entity_boilerplate!();
+}

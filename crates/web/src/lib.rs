@@ -79,6 +79,18 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/complete", post(pages::orders::complete))
         .route("/orders/{id}/assign", post(pages::orders::assign))
         .route(
+            "/orders/{id}/{item}",
+            get(pages::records::order_list).post(pages::records::create),
+        )
+        .route("/orders/{id}/{item}/new", get(pages::records::new))
+        .route(
+            "/records/{id}",
+            get(pages::records::show).post(pages::records::update),
+        )
+        .route("/records/{id}/edit", get(pages::records::edit))
+        .route("/records/{id}/delete", post(pages::records::delete))
+        .route("/services/{item}", get(pages::records::list))
+        .route(
             "/policies",
             get(pages::policies::list).post(pages::policies::create),
         )

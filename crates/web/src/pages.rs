@@ -8,4 +8,5 @@ pub mod logs;
 pub mod orders;
 pub mod orgs;
 pub mod policies;
+pub mod records;
 pub mod roles;

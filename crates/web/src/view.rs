@@ -135,16 +135,7 @@ impl Shell {
                 items: Menu::ALL
                     .into_iter()
                     .filter(|m| m.group() == g && ctx.actor.has(m.view_permission()))
-                    .map(|m| MenuItem {
-                        label: m.label(),
-                        path: m.path(),
-                        active: m.path() == active,
-                        badge: if m == Menu::Orders {
-                            ctx.pending_orders
-                        } else {
-                            0
-                        },
-                    })
+                    .flat_map(|m| menu_items(m, active, ctx.pending_orders))
                     .collect(),
             })
             .filter(|g| !g.items.is_empty())
@@ -158,6 +149,44 @@ impl Shell {
             menu,
             home_active: active == "/",
         }
+    }
+}
+
+/// A menu's entries: one, except 服务记录, which the user sees as its six record types.
+fn menu_items(m: Menu, active: &str, pending_orders: u64) -> Vec<MenuItem> {
+    if m == Menu::Records {
+        return anze_core::record::record_items()
+            .into_iter()
+            .map(|item| {
+                let path = record_list_path(item);
+                MenuItem {
+                    label: item.label(),
+                    active: path == active,
+                    path,
+                    badge: 0,
+                }
+            })
+            .collect();
+    }
+    vec![MenuItem {
+        label: m.label(),
+        path: m.path(),
+        active: m.path() == active,
+        badge: if m == Menu::Orders { pending_orders } else { 0 },
+    }]
+}
+
+/// `/services/training` and its siblings: the cross-order list of a record type.
+pub fn record_list_path(item: anze_core::service_item::ServiceItem) -> &'static str {
+    use anze_core::service_item::ServiceItem::*;
+    match item {
+        Training => "/services/training",
+        RiskIdentification => "/services/risk",
+        HazardInvestigation => "/services/hazard",
+        Standardization => "/services/standardization",
+        Emergency => "/services/emergency",
+        Promotion => "/services/promotion",
+        OtherWork => "/services/other",
     }
 }
 

@@ -96,6 +96,7 @@ pub enum ObjectKind {
     Enterprise,
     Policy,
     Order,
+    Record,
 }
 
 impl ObjectKind {
@@ -113,6 +114,7 @@ impl ObjectKind {
             ObjectKind::Enterprise => "enterprise",
             ObjectKind::Policy => "policy",
             ObjectKind::Order => "order",
+            ObjectKind::Record => "record",
         }
     }
 
@@ -128,6 +130,7 @@ impl ObjectKind {
             ObjectKind::Enterprise => "投保企业",
             ObjectKind::Policy => "保单",
             ObjectKind::Order => "服务订单",
+            ObjectKind::Record => "服务记录",
         }
     }
 }

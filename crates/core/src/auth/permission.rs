@@ -36,6 +36,9 @@ pub const MENU_GROUPS: [MenuGroup; 3] =
 pub enum Menu {
     /// 服务订单
     Orders,
+    /// 服务记录: one node of the permission tree; the left menu shows it as the six item menus
+    /// (安全培训, 风险识别, 标准化建设, …) in the seed's order.
+    Records,
     /// 保单列表
     Policies,
     /// 投保企业
@@ -53,8 +56,9 @@ pub enum Menu {
 }
 
 impl Menu {
-    pub const ALL: [Menu; 8] = [
+    pub const ALL: [Menu; 9] = [
         Menu::Orders,
+        Menu::Records,
         Menu::Policies,
         Menu::Enterprises,
         Menu::Accounts,
@@ -67,6 +71,7 @@ impl Menu {
     pub fn label(self) -> &'static str {
         match self {
             Menu::Orders => "服务订单",
+            Menu::Records => "服务记录",
             Menu::Policies => "保单列表",
             Menu::Enterprises => "投保企业",
             Menu::Accounts => "账号管理",
@@ -79,7 +84,7 @@ impl Menu {
 
     pub fn group(self) -> MenuGroup {
         match self {
-            Menu::Orders => MenuGroup::Service,
+            Menu::Orders | Menu::Records => MenuGroup::Service,
             Menu::Policies | Menu::Enterprises => MenuGroup::Policies,
             Menu::Accounts | Menu::Roles => MenuGroup::Accounts,
             Menu::Organizations | Menu::AuditLog | Menu::LoginLog => MenuGroup::System,
@@ -89,6 +94,7 @@ impl Menu {
     pub fn path(self) -> &'static str {
         match self {
             Menu::Orders => "/orders",
+            Menu::Records => "/services/training",
             Menu::Policies => "/policies",
             Menu::Enterprises => "/enterprises",
             Menu::Accounts => "/accounts",
@@ -107,6 +113,7 @@ impl Menu {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
+            Menu::Records => &[RecordView, RecordWrite, RecordManage],
             Menu::Orders => &[
                 OrderView,
                 OrderDesignate,
@@ -142,6 +149,12 @@ pub enum Permission {
     OrderAssign,
     /// 服务订单 · 完成 (agency)
     OrderComplete,
+    /// 服务记录 · 查看
+    RecordView,
+    /// 服务记录 · 录入 (and editing one's own records)
+    RecordWrite,
+    /// 服务记录 · 管理本机构全部记录 (edit and delete anyone's)
+    RecordManage,
     /// 保单列表 · 查看
     PolicyView,
     /// 保单列表 · 新增
@@ -187,7 +200,10 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 26] = [
+    pub const ALL: [Permission; 29] = [
+        Permission::RecordView,
+        Permission::RecordWrite,
+        Permission::RecordManage,
         Permission::OrderView,
         Permission::OrderDesignate,
         Permission::OrderAccept,
@@ -225,6 +241,9 @@ impl Permission {
             OrderAccept => "order:accept",
             OrderAssign => "order:assign",
             OrderComplete => "order:complete",
+            RecordView => "record:view",
+            RecordWrite => "record:write",
+            RecordManage => "record:manage",
             PolicyView => "policy:view",
             PolicyCreate => "policy:create",
             PolicyEdit => "policy:edit",
@@ -257,10 +276,12 @@ impl Permission {
     pub fn label(self) -> &'static str {
         use Permission::*;
         match self {
-            OrderView | PolicyView | EnterpriseView | AccountView | RoleView | OrgView
-            | AuditView | LoginLogView => "查看",
+            OrderView | RecordView | PolicyView | EnterpriseView | AccountView | RoleView
+            | OrgView | AuditView | LoginLogView => "查看",
             OrderDesignate => "指定服务机构/撤销",
             OrderAccept => "受理/拒绝",
+            RecordWrite => "录入与修改本人记录",
+            RecordManage => "修改/删除本机构全部记录",
             OrderAssign => "指派负责人员",
             OrderComplete => "完成订单",
             PolicyImport => "Excel 导入",
@@ -284,7 +305,8 @@ impl Permission {
         use OrgKind::*;
         use Permission::*;
         match self {
-            OrderView => matches!(kind, Platform | Insurer | Agency | Regulator),
+            OrderView | RecordView => matches!(kind, Platform | Insurer | Agency | Regulator),
+            RecordWrite | RecordManage => kind == Agency,
             OrderDesignate | PolicyCreate | PolicyEdit | PolicyImport => kind == Insurer,
             OrderAccept | OrderAssign | OrderComplete => kind == Agency,
             PolicyView | EnterpriseView => matches!(kind, Platform | Insurer | Regulator),

@@ -175,8 +175,9 @@ pub fn builtin_roles(kind: OrgKind) -> Vec<NewRole> {
         permissions: BTreeSet::new(),
     }];
     // Staff start with seeing what their organization works on; admins grant more as needed.
-    let viewer: BTreeSet<Permission> = [
+    let mut viewer: BTreeSet<Permission> = [
         Permission::OrderView,
+        Permission::RecordView,
         Permission::PolicyView,
         Permission::EnterpriseView,
         Permission::AccountView,
@@ -185,6 +186,10 @@ pub fn builtin_roles(kind: OrgKind) -> Vec<NewRole> {
     .into_iter()
     .filter(|p| p.owned_by(kind))
     .collect();
+    if kind == OrgKind::Agency {
+        // Service staff record what they do on site.
+        viewer.insert(Permission::RecordWrite);
+    }
     roles.push(NewRole {
         name: match kind {
             OrgKind::Agency => "服务人员".into(),

@@ -99,6 +99,7 @@ impl Db {
             .into_iter()
             .map(|a| (a.id, a))
             .collect();
+        let done = super::record::done_counts(&self.conn, &ids).await?;
         rows.into_iter()
             .map(|o| {
                 let plan = ServiceItem::ALL
@@ -109,8 +110,10 @@ impl Db {
                             .iter()
                             .find(|p| p.order_id == o.id && p.item == item.code())
                             .map_or(0, |p| i64::from(p.planned)),
-                        // Service records are counted here once their tables exist.
-                        done: 0,
+                        done: done
+                            .get(&(o.id, item.code().to_string()))
+                            .copied()
+                            .unwrap_or(0),
                     })
                     .collect();
                 let mut order_assignees: Vec<AccountRef> = assignees

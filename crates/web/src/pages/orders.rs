@@ -28,21 +28,16 @@ pub struct ItemLink {
     pub href: String,
 }
 
-/// The item pages that exist so far; the order row offers a link for each.
-fn item_links(_order: &ServiceOrder) -> Vec<ItemLink> {
+/// The seven service items of an order row (seed 图4.1.3), each to its per-order page.
+pub fn item_links(order: &ServiceOrder) -> Vec<ItemLink> {
     ServiceItem::ALL
         .into_iter()
-        .filter_map(|item| item_path(item).map(|p| (item, p)))
-        .map(|(item, path)| ItemLink {
+        .filter(|item| anze_core::record::spec_of(*item).is_some())
+        .map(|item| ItemLink {
             label: item.row_link_label(),
-            href: format!("/orders/{}/{}", _order.id, path),
+            href: format!("/orders/{}/{}", order.id, item.code()),
         })
         .collect()
-}
-
-/// The per-order page of a service item, once it exists.
-fn item_path(_item: ServiceItem) -> Option<&'static str> {
-    None
 }
 
 #[derive(Template)]

@@ -1,0 +1,263 @@
+use chrono::{DateTime, Utc};
+
+use super::{
+    ItemSpec, RecordFilter, RecordForm, RecordInput, RecordQuery, ServiceRecord, parse_record,
+    spec_of,
+};
+use crate::account::{Account, AccountFilter};
+use crate::audit::{AuditAction, AuditEvent, ObjectKind};
+use crate::auth::{Actor, Permission, require};
+use crate::error::{CoreError, CoreResult, field_error};
+use crate::ids::{OrderId, RecordId};
+use crate::order::{OrderState, ServiceOrder};
+use crate::page::{Page, PageRequest};
+use crate::scope;
+use crate::service_item::ServiceItem;
+use crate::store::Store;
+use crate::time::today;
+
+pub fn spec(item: ServiceItem) -> CoreResult<&'static ItemSpec> {
+    spec_of(item).ok_or(CoreError::NotFound)
+}
+
+/// The cross-order list of one record type (seed §4.2, §4.4–§4.8).
+pub async fn list(
+    store: &dyn Store,
+    actor: &Actor,
+    item: ServiceItem,
+    filter: &RecordFilter,
+    page: PageRequest,
+) -> CoreResult<Page<ServiceRecord>> {
+    require(actor, Permission::RecordView)?;
+    spec(item)?;
+    let scope = scope::of(store, actor).await?;
+    store
+        .list_records(item, &scope, &filter.query()?, page)
+        .await
+}
+
+/// One order's records of one type (seed 图4.1.6 and its siblings).
+pub async fn list_for_order(
+    store: &dyn Store,
+    actor: &Actor,
+    order: OrderId,
+    item: ServiceItem,
+    page: PageRequest,
+) -> CoreResult<(ServiceOrder, Page<ServiceRecord>)> {
+    require(actor, Permission::RecordView)?;
+    spec(item)?;
+    let order = crate::order::service::get(store, actor, order).await?;
+    let scope = scope::of(store, actor).await?;
+    let query = RecordQuery {
+        order: Some(order.id),
+        ..RecordQuery::default()
+    };
+    let page = store.list_records(item, &scope, &query, page).await?;
+    Ok((order, page))
+}
+
+/// A record, visible exactly when its order is.
+pub async fn get(
+    store: &dyn Store,
+    actor: &Actor,
+    id: RecordId,
+) -> CoreResult<(ServiceRecord, ServiceOrder)> {
+    require(actor, Permission::RecordView)?;
+    let record = store.get_record(id).await?.ok_or(CoreError::NotFound)?;
+    let order = crate::order::service::get(store, actor, record.order_id).await?;
+    Ok((record, order))
+}
+
+/// Staff of the order's agency who can be named as 服务人员.
+pub async fn staff_choices(
+    store: &dyn Store,
+    actor: &Actor,
+    order: &ServiceOrder,
+) -> CoreResult<Vec<Account>> {
+    require(actor, Permission::RecordWrite)?;
+    let page = store
+        .list_accounts(
+            Some(order.agency_id),
+            &AccountFilter {
+                status: "enabled".into(),
+                ..AccountFilter::default()
+            },
+            PageRequest { page: 1, size: 500 },
+        )
+        .await?;
+    Ok(page.items)
+}
+
+fn writable(order: &ServiceOrder) -> CoreResult<()> {
+    match order.state {
+        OrderState::Accepted => Ok(()),
+        OrderState::Completed => Err(CoreError::Conflict(
+            "订单已完成,服务记录不能再新增、修改或删除".into(),
+        )),
+        other => Err(CoreError::Conflict(format!(
+            "订单状态为“{}”,只有已受理的订单可以录入服务记录",
+            other.label()
+        ))),
+    }
+}
+
+/// Named staff must belong to the order's agency.
+async fn check_staff(
+    store: &dyn Store,
+    order: &ServiceOrder,
+    input: &RecordInput,
+) -> CoreResult<()> {
+    for id in &input.staff {
+        match store.get_account(*id).await? {
+            Some(a) if a.org_id == order.agency_id => {}
+            _ => return Err(field_error("staff_ids", "服务人员须为本机构的账号")),
+        }
+    }
+    Ok(())
+}
+
+fn parse(
+    form: &RecordForm,
+    spec: &ItemSpec,
+    order: &ServiceOrder,
+    now: DateTime<Utc>,
+) -> CoreResult<RecordInput> {
+    parse_record(
+        form,
+        spec,
+        (order.service_start, order.service_end),
+        today(now),
+    )
+}
+
+pub async fn create(
+    store: &dyn Store,
+    actor: &Actor,
+    order_id: OrderId,
+    item: ServiceItem,
+    form: &RecordForm,
+    now: DateTime<Utc>,
+) -> CoreResult<RecordId> {
+    require(actor, Permission::RecordWrite)?;
+    let spec = spec(item)?;
+    let order = crate::order::service::get(store, actor, order_id).await?;
+    writable(&order)?;
+    let input = parse(form, spec, &order, now)?;
+    check_staff(store, &order, &input).await?;
+    let audit = AuditEvent::new(
+        actor,
+        now,
+        AuditAction::Create,
+        ObjectKind::Record,
+        None,
+        &format!("{} · {}", item.label(), order.order_no),
+        format!(
+            "服务日期: {};服务地点: {}",
+            input.service_date, input.location
+        ),
+    );
+    store
+        .create_record(item, order.id, &input, actor.account_id, &audit)
+        .await
+}
+
+/// The author edits and deletes their own records; 管理本机构全部记录 covers everyone's.
+fn may_change(actor: &Actor, record: &ServiceRecord) -> CoreResult<()> {
+    require(actor, Permission::RecordWrite)?;
+    if record.created_by == actor.account_id || actor.has(Permission::RecordManage) {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden)
+    }
+}
+
+pub async fn update(
+    store: &dyn Store,
+    actor: &Actor,
+    id: RecordId,
+    form: &RecordForm,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    require(actor, Permission::RecordWrite)?;
+    let (before, order) = get(store, actor, id).await?;
+    may_change(actor, &before)?;
+    writable(&order)?;
+    let spec = spec(before.item)?;
+    let input = parse(form, spec, &order, now)?;
+    check_staff(store, &order, &input).await?;
+    let mut changes = Vec::new();
+    if before.service_date != input.service_date {
+        changes.push(format!(
+            "服务日期: {} → {}",
+            before.service_date, input.service_date
+        ));
+    }
+    if before.location != input.location {
+        changes.push(format!(
+            "服务地点: {} → {}",
+            before.location, input.location
+        ));
+    }
+    if before.enterprise_contact != input.enterprise_contact {
+        changes.push(format!(
+            "企业对接人: {} → {}",
+            before.enterprise_contact, input.enterprise_contact
+        ));
+    }
+    if before.summary != input.summary {
+        changes.push("服务内容已修改".into());
+    }
+    for f in spec.fields {
+        let (old, new) = (before.details.get(f.name), input.details.get(f.name));
+        if old != new {
+            changes.push(format!(
+                "{}: {} → {}",
+                f.label,
+                old.map(|v| f.display(v)).unwrap_or_default(),
+                new.map(|v| f.display(v)).unwrap_or_default()
+            ));
+        }
+    }
+    let audit = AuditEvent::new(
+        actor,
+        now,
+        AuditAction::Update,
+        ObjectKind::Record,
+        Some(id.0),
+        &format!("{} · {}", before.item.label(), before.order_no),
+        if changes.is_empty() {
+            "无变化".into()
+        } else {
+            changes.join(";")
+        },
+    );
+    store.update_record(id, &input, &audit).await
+}
+
+pub async fn delete(
+    store: &dyn Store,
+    actor: &Actor,
+    id: RecordId,
+    now: DateTime<Utc>,
+) -> CoreResult<ServiceRecord> {
+    require(actor, Permission::RecordWrite)?;
+    let (record, order) = get(store, actor, id).await?;
+    may_change(actor, &record)?;
+    writable(&order)?;
+    let audit = AuditEvent::new(
+        actor,
+        now,
+        AuditAction::Delete,
+        ObjectKind::Record,
+        Some(id.0),
+        &format!("{} · {}", record.item.label(), record.order_no),
+        format!("删除 {} 的服务记录", record.service_date),
+    );
+    store.delete_record(id, &audit).await?;
+    Ok(record)
+}
+
+/// Whether the actor may edit or delete this record now (for showing the buttons).
+pub fn can_change(actor: &Actor, record: &ServiceRecord, order: &ServiceOrder) -> bool {
+    may_change(actor, record).is_ok() && writable(order).is_ok()
+}

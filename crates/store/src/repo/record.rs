@@ -1,0 +1,366 @@
+use anze_core::account::AccountRef;
+use anze_core::audit::AuditEvent;
+use anze_core::ids::{AccountId, OrderId, OrgId, RecordId};
+use anze_core::order::OrderState;
+use anze_core::page::{Page, PageRequest};
+use anze_core::record::{Details, RecordInput, RecordQuery, RecordStore, ServiceRecord};
+use anze_core::scope::Scope;
+use anze_core::service_item::ServiceItem;
+use anze_core::{CoreError, CoreResult};
+use async_trait::async_trait;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    NotSet, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use std::collections::HashMap;
+
+use super::policy::enterprises_named;
+use super::{contains, insert_audit, page_of, paginate};
+use crate::entity::{account, order_assignee, record_staff, service_order, service_record};
+use crate::{Db, db_err};
+
+fn scope_condition(scope: &Scope) -> Condition {
+    use service_record::Column as C;
+    match scope {
+        Scope::All => Condition::all(),
+        Scope::Insurer(o) => Condition::all().add(C::InsurerId.eq(o.0)),
+        Scope::Agency { org, assignee } => {
+            let mut c = Condition::all().add(C::AgencyId.eq(org.0));
+            if let Some(a) = assignee {
+                c = c.add(
+                    C::OrderId.in_subquery(
+                        Query::select()
+                            .column(order_assignee::Column::OrderId)
+                            .from(order_assignee::Entity)
+                            .and_where(order_assignee::Column::AccountId.eq(a.0))
+                            .take(),
+                    ),
+                );
+            }
+            c
+        }
+        Scope::Regions(r) => Condition::all().add(C::RegionCode.is_in(r.iter().cloned())),
+        Scope::Enterprise(o) => Condition::all().add(C::EnterpriseId.eq(o.0)),
+    }
+}
+
+/// Records done per (order, item), for the orders' progress.
+pub(crate) async fn done_counts(
+    conn: &impl ConnectionTrait,
+    orders: &[i64],
+) -> CoreResult<HashMap<(i64, String), i64>> {
+    if orders.is_empty() {
+        return Ok(HashMap::new());
+    }
+    use service_record::Column as C;
+    let stmt = Query::select()
+        .column(C::OrderId)
+        .column(C::Item)
+        .expr_as(Expr::col(C::Id).count(), "n")
+        .from(service_record::Entity)
+        .and_where(C::OrderId.is_in(orders.iter().copied()))
+        .group_by_col(C::OrderId)
+        .group_by_col(C::Item)
+        .take();
+    let mut out = HashMap::new();
+    for row in conn.query_all(&stmt).await.map_err(db_err)? {
+        let order: i64 = row.try_get("", "order_id").map_err(db_err)?;
+        let item: String = row.try_get("", "item").map_err(db_err)?;
+        let n: i64 = row.try_get("", "n").map_err(db_err)?;
+        out.insert((order, item), n);
+    }
+    Ok(out)
+}
+
+async fn set_staff(txn: &DatabaseTransaction, record: i64, staff: &[AccountId]) -> CoreResult<()> {
+    record_staff::Entity::delete_many()
+        .filter(record_staff::Column::RecordId.eq(record))
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    if staff.is_empty() {
+        return Ok(());
+    }
+    record_staff::Entity::insert_many(staff.iter().map(|a| record_staff::ActiveModel {
+        record_id: Set(record),
+        account_id: Set(a.0),
+    }))
+    .exec(txn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+impl Db {
+    /// The order a record hangs on, locked for the rest of the transaction so completing the
+    /// order and changing its records cannot interleave.
+    async fn lock_accepted_order(
+        &self,
+        txn: &DatabaseTransaction,
+        id: i64,
+    ) -> CoreResult<service_order::Model> {
+        let mut select = service_order::Entity::find_by_id(id);
+        if self.backend() != DbBackend::Sqlite {
+            select = select.lock_exclusive();
+        }
+        let order = select
+            .one(txn)
+            .await
+            .map_err(db_err)?
+            .ok_or(CoreError::NotFound)?;
+        if order.state != OrderState::Accepted.code() {
+            return Err(CoreError::Conflict(
+                "订单已不在服务中,服务记录不能再新增、修改或删除".into(),
+            ));
+        }
+        Ok(order)
+    }
+
+    async fn hydrate_records(
+        &self,
+        rows: Vec<service_record::Model>,
+    ) -> CoreResult<Vec<ServiceRecord>> {
+        if rows.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let orgs = self
+            .org_map(
+                rows.iter()
+                    .flat_map(|r| [r.agency_id, r.insurer_id, r.enterprise_id]),
+            )
+            .await?;
+        let org_name = |id: i64| orgs.get(&id).map(|o| o.name.clone()).unwrap_or_default();
+        let orders: HashMap<i64, String> = service_order::Entity::find()
+            .filter(service_order::Column::Id.is_in(rows.iter().map(|r| r.order_id)))
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|o| (o.id, o.order_no.unwrap_or_default()))
+            .collect();
+        let staff = record_staff::Entity::find()
+            .filter(record_staff::Column::RecordId.is_in(ids))
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?;
+        let accounts: HashMap<i64, account::Model> = account::Entity::find()
+            .filter(
+                account::Column::Id.is_in(
+                    staff
+                        .iter()
+                        .map(|s| s.account_id)
+                        .chain(rows.iter().map(|r| r.created_by)),
+                ),
+            )
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let display = |a: &account::Model| format!("{}({})", a.name, a.username);
+        rows.into_iter()
+            .map(|r| {
+                let item = ServiceItem::from_code(&r.item).ok_or_else(|| {
+                    CoreError::Internal(format!("record {} has item {}", r.id, r.item))
+                })?;
+                let details: Details = serde_json::from_str(&r.details)
+                    .map_err(|e| CoreError::Internal(format!("record {} details: {e}", r.id)))?;
+                let mut record_staff: Vec<AccountRef> = staff
+                    .iter()
+                    .filter(|s| s.record_id == r.id)
+                    .filter_map(|s| accounts.get(&s.account_id))
+                    .map(|a| AccountRef {
+                        id: AccountId(a.id),
+                        name: display(a),
+                    })
+                    .collect();
+                record_staff.sort_by_key(|s| s.id);
+                Ok(ServiceRecord {
+                    id: RecordId(r.id),
+                    item,
+                    order_id: OrderId(r.order_id),
+                    order_no: orders.get(&r.order_id).cloned().unwrap_or_default(),
+                    agency_id: OrgId(r.agency_id),
+                    agency_name: org_name(r.agency_id),
+                    insurer_id: OrgId(r.insurer_id),
+                    insurer_name: org_name(r.insurer_id),
+                    enterprise_id: OrgId(r.enterprise_id),
+                    enterprise_name: org_name(r.enterprise_id),
+                    region_code: r.region_code,
+                    service_date: r.service_date,
+                    location: r.location,
+                    staff: record_staff,
+                    enterprise_contact: r.enterprise_contact,
+                    summary: r.summary,
+                    details,
+                    created_by: AccountId(r.created_by),
+                    created_by_name: accounts.get(&r.created_by).map(display).unwrap_or_default(),
+                    created_at: r.created_at,
+                    updated_at: r.updated_at,
+                })
+            })
+            .collect()
+    }
+}
+
+fn details_json(d: &Details) -> CoreResult<String> {
+    serde_json::to_string(d).map_err(|e| CoreError::Internal(format!("details: {e}")))
+}
+
+#[async_trait]
+impl RecordStore for Db {
+    async fn list_records(
+        &self,
+        item: ServiceItem,
+        scope: &Scope,
+        query: &RecordQuery,
+        page: PageRequest,
+    ) -> CoreResult<Page<ServiceRecord>> {
+        use service_record::Column as C;
+        let mut cond = scope_condition(scope).add(C::Item.eq(item.code()));
+        if let Some(order) = query.order {
+            cond = cond.add(C::OrderId.eq(order.0));
+        }
+        if let Some(name) = &query.enterprise {
+            cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(name)));
+        }
+        if let Some(i) = query.insurer {
+            cond = cond.add(C::InsurerId.eq(i.0));
+        }
+        if let Some(a) = query.agency {
+            cond = cond.add(C::AgencyId.eq(a.0));
+        }
+        if let Some(from) = query.from {
+            cond = cond.add(C::ServiceDate.gte(from));
+        }
+        if let Some(to) = query.to {
+            cond = cond.add(C::ServiceDate.lte(to));
+        }
+        if let Some(staff) = query.staff {
+            cond = cond.add(
+                C::Id.in_subquery(
+                    Query::select()
+                        .column(record_staff::Column::RecordId)
+                        .from(record_staff::Entity)
+                        .and_where(record_staff::Column::AccountId.eq(staff.0))
+                        .take(),
+                ),
+            );
+        }
+        if let Some(q) = &query.q {
+            cond = cond.add(
+                Condition::any()
+                    .add(contains((service_record::Entity, C::Location), q))
+                    .add(contains((service_record::Entity, C::Summary), q)),
+            );
+        }
+        let select = service_record::Entity::find()
+            .filter(cond)
+            .order_by_desc(C::ServiceDate)
+            .order_by_desc(C::Id);
+        let (rows, total) = paginate(&self.conn, select, page).await?;
+        Ok(page_of(self.hydrate_records(rows).await?, total, page))
+    }
+
+    async fn get_record(&self, id: RecordId) -> CoreResult<Option<ServiceRecord>> {
+        let row = service_record::Entity::find_by_id(id.0)
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(self.hydrate_records(row.into_iter().collect()).await?.pop())
+    }
+
+    async fn create_record(
+        &self,
+        item: ServiceItem,
+        order: OrderId,
+        input: &RecordInput,
+        by: AccountId,
+        audit: &AuditEvent,
+    ) -> CoreResult<RecordId> {
+        let txn = self.write().await?;
+        let o = self.lock_accepted_order(&txn, order.0).await?;
+        let created = service_record::ActiveModel {
+            id: NotSet,
+            item: Set(item.code().to_string()),
+            order_id: Set(o.id),
+            agency_id: Set(o.agency_id),
+            insurer_id: Set(o.insurer_id),
+            enterprise_id: Set(o.enterprise_id),
+            region_code: Set(o.region_code),
+            service_date: Set(input.service_date),
+            location: Set(input.location.clone()),
+            enterprise_contact: Set(input.enterprise_contact.clone()),
+            summary: Set(input.summary.clone()),
+            details: Set(details_json(&input.details)?),
+            created_by: Set(by.0),
+            created_at: Set(audit.at),
+            updated_at: Set(audit.at),
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_err)?;
+        set_staff(&txn, created.id, &input.staff).await?;
+        insert_audit(
+            &txn,
+            &audit.clone().in_org(OrgId(o.agency_id)),
+            Some(created.id),
+        )
+        .await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(RecordId(created.id))
+    }
+
+    async fn update_record(
+        &self,
+        id: RecordId,
+        input: &RecordInput,
+        audit: &AuditEvent,
+    ) -> CoreResult<()> {
+        use service_record::Column as C;
+        let txn = self.write().await?;
+        let record = service_record::Entity::find_by_id(id.0)
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .ok_or(CoreError::NotFound)?;
+        self.lock_accepted_order(&txn, record.order_id).await?;
+        service_record::Entity::update_many()
+            .col_expr(C::ServiceDate, Expr::value(input.service_date))
+            .col_expr(C::Location, Expr::value(input.location.clone()))
+            .col_expr(
+                C::EnterpriseContact,
+                Expr::value(input.enterprise_contact.clone()),
+            )
+            .col_expr(C::Summary, Expr::value(input.summary.clone()))
+            .col_expr(C::Details, Expr::value(details_json(&input.details)?))
+            .col_expr(C::UpdatedAt, Expr::value(audit.at))
+            .filter(C::Id.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        set_staff(&txn, id.0, &input.staff).await?;
+        insert_audit(&txn, &audit.clone().in_org(OrgId(record.agency_id)), None).await?;
+        txn.commit().await.map_err(db_err)
+    }
+
+    async fn delete_record(&self, id: RecordId, audit: &AuditEvent) -> CoreResult<()> {
+        let txn = self.write().await?;
+        let record = service_record::Entity::find_by_id(id.0)
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .ok_or(CoreError::NotFound)?;
+        self.lock_accepted_order(&txn, record.order_id).await?;
+        set_staff(&txn, id.0, &[]).await?;
+        service_record::Entity::delete_by_id(id.0)
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        insert_audit(&txn, &audit.clone().in_org(OrgId(record.agency_id)), None).await?;
+        txn.commit().await.map_err(db_err)
+    }
+}

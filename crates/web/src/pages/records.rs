@@ -1,0 +1,365 @@
+//! 服务记录 pages for the six record types: per order (seed 图4.1.4–4.1.17) and across orders
+//! (seed §4.2, §4.4–§4.8). One set of handlers serves every type; the type's spec drives the form.
+
+use anze_core::account::Account;
+use anze_core::auth::Permission;
+use anze_core::ids::{OrderId, RecordId};
+use anze_core::order::ServiceOrder;
+use anze_core::org::{OrgKind, Organization};
+use anze_core::page::Page;
+use anze_core::record::{self, ItemSpec, RecordFilter, RecordForm, ServiceRecord};
+use anze_core::service_item::ServiceItem;
+use anze_core::{CoreError, FieldErrors};
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::accounts::ConfirmPage;
+use super::orgs::parse_id;
+use crate::AppState;
+use crate::error::{PageError, PageResult};
+use crate::extract::{Ctx, FormData, PageParams, QueryData};
+use crate::view::{Flash, Pager, Shell, record_list_path, redirect_with, render, render_status};
+
+/// The record type named in a path, or 404.
+fn item_of(code: &str) -> PageResult<(ServiceItem, &'static ItemSpec)> {
+    let item = ServiceItem::from_code(code).ok_or(PageError::NotFound)?;
+    let spec = record::spec_of(item).ok_or(PageError::NotFound)?;
+    Ok((item, spec))
+}
+
+fn order_records_path(order: OrderId, item: ServiceItem) -> String {
+    format!("/orders/{order}/{}", item.code())
+}
+
+/// Text parts of a multipart form, bounded in count and size.
+async fn text_parts(mut multipart: Multipart) -> PageResult<Vec<(String, String)>> {
+    const MAX_PARTS: usize = 200;
+    const MAX_TEXT: usize = 64 * 1024;
+    let mut out = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| PageError::BadRequest(format!("表单数据无法解析:{e}")))?
+    {
+        if out.len() >= MAX_PARTS {
+            return Err(PageError::BadRequest("表单字段过多".into()));
+        }
+        let name = field.name().unwrap_or("").to_string();
+        if field.file_name().is_some() {
+            continue;
+        }
+        let text = field
+            .text()
+            .await
+            .map_err(|e| PageError::BadRequest(format!("表单数据无法解析:{e}")))?;
+        if text.len() > MAX_TEXT {
+            return Err(PageError::TooLarge);
+        }
+        out.push((name, text));
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "record/order_list.html")]
+struct OrderListPage {
+    shell: Shell,
+    item: ServiceItem,
+    spec: &'static ItemSpec,
+    order: ServiceOrder,
+    page: Page<ServiceRecord>,
+    pager: Pager,
+    can_create: bool,
+}
+
+/// One order's records of one type, with 新增.
+pub async fn order_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, code)): Path<(String, String)>,
+    QueryData(pp): QueryData<PageParams>,
+) -> PageResult<Response> {
+    let id: OrderId = parse_id(&id)?;
+    let (item, spec) = item_of(&code)?;
+    let (order, page) =
+        record::service::list_for_order(state.store(), &ctx.actor, id, item, pp.request()).await?;
+    render(&OrderListPage {
+        pager: Pager::new(&page, ctx.uri.query()),
+        can_create: ctx.actor.has(Permission::RecordWrite) && order.state.takes_records(),
+        shell: ctx.shell("/orders"),
+        item,
+        spec,
+        order,
+        page,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "record/form.html")]
+struct FormPage {
+    shell: Shell,
+    item: ServiceItem,
+    spec: &'static ItemSpec,
+    order: ServiceOrder,
+    record: Option<ServiceRecord>,
+    form: RecordForm,
+    errors: FieldErrors,
+    staff: Vec<Account>,
+    action: String,
+}
+
+async fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    order: ServiceOrder,
+    item: ServiceItem,
+    record: Option<ServiceRecord>,
+    form: RecordForm,
+    errors: FieldErrors,
+) -> PageResult<Response> {
+    let spec = record::service::spec(item)?;
+    let staff = record::service::staff_choices(state.store(), &ctx.actor, &order).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    // Multipart forms carry the CSRF token in the query string.
+    let target = match &record {
+        Some(r) => format!("/records/{}", r.id),
+        None => order_records_path(order.id, item),
+    };
+    render_status(
+        &FormPage {
+            action: format!("{target}?_csrf={}", ctx.csrf),
+            shell: ctx.shell("/orders"),
+            item,
+            spec,
+            order,
+            record,
+            form,
+            errors,
+            staff,
+        },
+        status,
+    )
+}
+
+/// 新增 (seed 图4.1.7 and its siblings).
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, code)): Path<(String, String)>,
+) -> PageResult<Response> {
+    let id: OrderId = parse_id(&id)?;
+    let (item, _) = item_of(&code)?;
+    anze_core::auth::require(&ctx.actor, Permission::RecordWrite)?;
+    let order = anze_core::order::service::get(state.store(), &ctx.actor, id).await?;
+    if !order.state.takes_records() {
+        return Err(PageError::Conflict(format!(
+            "订单状态为“{}”,只有已受理的订单可以录入服务记录",
+            order.state.label()
+        )));
+    }
+    let form = RecordForm {
+        service_date: anze_core::time::today(ctx.now)
+            .min(order.service_end)
+            .to_string(),
+        staff_ids: vec![ctx.actor.account_id.to_string()],
+        ..RecordForm::default()
+    };
+    form_page(&state, &ctx, order, item, None, form, FieldErrors::new()).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, code)): Path<(String, String)>,
+    multipart: Multipart,
+) -> PageResult<Response> {
+    let id: OrderId = parse_id(&id)?;
+    let (item, _) = item_of(&code)?;
+    let form = RecordForm::from_pairs(&text_parts(multipart).await?);
+    match record::service::create(state.store(), &ctx.actor, id, item, &form, ctx.now).await {
+        Ok(record) => Ok(redirect_with(&format!("/records/{record}"), Flash::Created)),
+        Err(CoreError::Validation(errors)) => {
+            let order = anze_core::order::service::get(state.store(), &ctx.actor, id).await?;
+            form_page(&state, &ctx, order, item, None, form, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "record/show.html")]
+struct ShowPage {
+    shell: Shell,
+    record: ServiceRecord,
+    order: ServiceOrder,
+    details: Vec<(&'static str, String)>,
+    can_change: bool,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: RecordId = parse_id(&id)?;
+    let (record, order) = record::service::get(state.store(), &ctx.actor, id).await?;
+    let spec = record::service::spec(record.item)?;
+    render(&ShowPage {
+        details: spec.describe(&record.details),
+        can_change: record::service::can_change(&ctx.actor, &record, &order),
+        shell: ctx.shell(record_list_path(record.item)),
+        record,
+        order,
+    })
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: RecordId = parse_id(&id)?;
+    let (record, order) = record::service::get(state.store(), &ctx.actor, id).await?;
+    if !record::service::can_change(&ctx.actor, &record, &order) {
+        return Err(PageError::Forbidden);
+    }
+    let spec = record::service::spec(record.item)?;
+    let form = RecordForm::from_record(&record, spec);
+    let item = record.item;
+    form_page(
+        &state,
+        &ctx,
+        order,
+        item,
+        Some(record),
+        form,
+        FieldErrors::new(),
+    )
+    .await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> PageResult<Response> {
+    let id: RecordId = parse_id(&id)?;
+    let form = RecordForm::from_pairs(&text_parts(multipart).await?);
+    match record::service::update(state.store(), &ctx.actor, id, &form, ctx.now).await {
+        Ok(()) => Ok(redirect_with(&format!("/records/{id}"), Flash::Saved)),
+        Err(CoreError::Validation(errors)) => {
+            let (record, order) = record::service::get(state.store(), &ctx.actor, id).await?;
+            let item = record.item;
+            form_page(&state, &ctx, order, item, Some(record), form, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DeleteForm {
+    confirmed: String,
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(form): FormData<DeleteForm>,
+) -> PageResult<Response> {
+    let id: RecordId = parse_id(&id)?;
+    if form.confirmed != "1" {
+        let (record, order) = record::service::get(state.store(), &ctx.actor, id).await?;
+        if !record::service::can_change(&ctx.actor, &record, &order) {
+            return Err(PageError::Forbidden);
+        }
+        return render(&ConfirmPage {
+            shell: ctx.shell("/orders"),
+            title: "删除服务记录".into(),
+            message: format!(
+                "确定删除 {} 的{}记录(订单 {})吗?",
+                record.service_date,
+                record.item.label(),
+                record.order_no
+            ),
+            action: format!("/records/{id}/delete"),
+            back: "/orders",
+        });
+    }
+    let record = record::service::delete(state.store(), &ctx.actor, id, ctx.now).await?;
+    Ok(redirect_with(
+        &order_records_path(record.order_id, record.item),
+        Flash::Deleted,
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "record/list.html")]
+struct ListPage {
+    shell: Shell,
+    item: ServiceItem,
+    spec: &'static ItemSpec,
+    filter: RecordFilter,
+    page: Page<ServiceRecord>,
+    pager: Pager,
+    insurers: Vec<Organization>,
+    agencies: Vec<Organization>,
+    staff: Vec<Account>,
+}
+
+/// The cross-order list of one record type (seed §4.2, §4.4–§4.8).
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    QueryData(filter): QueryData<RecordFilter>,
+    QueryData(pp): QueryData<PageParams>,
+) -> PageResult<Response> {
+    let (item, spec) = item_of(&code)?;
+    let page =
+        record::service::list(state.store(), &ctx.actor, item, &filter, pp.request()).await?;
+    let kind = ctx.actor.org_kind;
+    let insurers = if kind == OrgKind::Insurer {
+        vec![]
+    } else {
+        state.store().org_options(Some(&[OrgKind::Insurer])).await?
+    };
+    let agencies = if kind == OrgKind::Agency {
+        vec![]
+    } else {
+        state.store().org_options(Some(&[OrgKind::Agency])).await?
+    };
+    let staff = if kind == OrgKind::Agency {
+        anze_core::account::service::list(
+            state.store(),
+            &ctx.actor,
+            &Default::default(),
+            anze_core::page::PageRequest { page: 1, size: 100 },
+        )
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default()
+    } else {
+        vec![]
+    };
+    render(&ListPage {
+        pager: Pager::new(&page, ctx.uri.query()),
+        shell: ctx.shell(record_list_path(item)),
+        item,
+        spec,
+        filter,
+        page,
+        insurers,
+        agencies,
+        staff,
+    })
+}
