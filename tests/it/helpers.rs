@@ -444,3 +444,41 @@ impl TestApp {
             .unwrap()
     }
 }
+
+impl TestApp {
+    /// Posts a multipart form (text parts only) the way the record pages submit it: the CSRF
+    /// token from `form_page` travels in the query string.
+    pub async fn post_multipart(
+        &self,
+        client: &Client,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let (_, html) = self.get(client, form_page).await;
+        let token = csrf_token(&html)
+            .or_else(|| {
+                let marker = "_csrf=";
+                let start = html.find(marker)? + marker.len();
+                Some(html[start..start + 64].to_string())
+            })
+            .unwrap_or_else(|| panic!("no CSRF token on {form_page}"));
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        client
+            .post(self.url(&format!("{action}?_csrf={token}")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+impl TestApp {
+    /// The time the application sees.
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}

@@ -11,4 +11,5 @@ mod orders;
 mod orgs;
 mod permissions;
 mod policies;
+mod records;
 mod roles;
