@@ -1,7 +1,7 @@
 //! 应急预案编制和演练 (seed §4.1.6, §4.6): writing or revising a plan, or running a drill.
 
 use crate::error::FieldErrors;
-use crate::record::{Choice, Details, FieldSpec, Input, ItemSpec};
+use crate::record::{Choice, Details, FieldSpec, Input, ItemSpec, SERVICE_LABELS};
 use crate::service_item::ServiceItem;
 
 /// 服务类型
@@ -23,6 +23,7 @@ pub const DRILL_SCOPES: &[Choice] = &[("overall", "综合演练"), ("single", "�
 
 pub const SPEC: ItemSpec = ItemSpec {
     item: ServiceItem::Emergency,
+    labels: SERVICE_LABELS,
     fields: &[
         FieldSpec {
             name: "kind",

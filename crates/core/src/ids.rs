@@ -42,4 +42,6 @@ typed_id!(
     OrderId,
     /// 服务记录
     RecordId,
+    /// 隐患
+    HazardId,
 );

@@ -1,10 +1,11 @@
 //! 其他有关事故预防工作 (seed §4.1.8, §4.8): any other prevention work, named and described.
 
-use crate::record::{FieldSpec, Input, ItemSpec, no_cross_checks};
+use crate::record::{FieldSpec, Input, ItemSpec, SERVICE_LABELS, no_cross_checks};
 use crate::service_item::ServiceItem;
 
 pub const SPEC: ItemSpec = ItemSpec {
     item: ServiceItem::OtherWork,
+    labels: SERVICE_LABELS,
     fields: &[
         FieldSpec {
             name: "title",

@@ -1,7 +1,7 @@
 //! 安全生产科技推广应用 (seed §4.1.7, §4.7): a technology or piece of equipment brought to the
 //! enterprise, how, and how it is used.
 
-use crate::record::{Choice, FieldSpec, Input, ItemSpec, no_cross_checks};
+use crate::record::{Choice, FieldSpec, Input, ItemSpec, SERVICE_LABELS, no_cross_checks};
 use crate::service_item::ServiceItem;
 
 /// 推广方式
@@ -15,6 +15,7 @@ pub const WAYS: &[Choice] = &[
 
 pub const SPEC: ItemSpec = ItemSpec {
     item: ServiceItem::Promotion,
+    labels: SERVICE_LABELS,
     fields: &[
         FieldSpec {
             name: "technology",

@@ -2,7 +2,7 @@
 //! by level 重大/较大/一般/低 (红/橙/黄/蓝). The 评估报告 is the required evidence.
 
 use crate::error::FieldErrors;
-use crate::record::{Choice, Details, FieldSpec, Input, ItemSpec};
+use crate::record::{Choice, Details, FieldSpec, Input, ItemSpec, SERVICE_LABELS};
 use crate::service_item::ServiceItem;
 
 /// 评估方法
@@ -22,6 +22,7 @@ const COUNT: Input = Input::Count {
 
 pub const SPEC: ItemSpec = ItemSpec {
     item: ServiceItem::RiskIdentification,
+    labels: SERVICE_LABELS,
     fields: &[
         FieldSpec {
             name: "scope",

@@ -1,6 +1,6 @@
 //! 标准化建设 (seed §4.1.5, §4.5): the target grade and the self-assessment result.
 
-use crate::record::{Choice, FieldSpec, Input, ItemSpec, no_cross_checks};
+use crate::record::{Choice, FieldSpec, Input, ItemSpec, SERVICE_LABELS, no_cross_checks};
 use crate::service_item::ServiceItem;
 
 /// 目标等级
@@ -18,6 +18,7 @@ const COUNT: Input = Input::Count {
 
 pub const SPEC: ItemSpec = ItemSpec {
     item: ServiceItem::Standardization,
+    labels: SERVICE_LABELS,
     fields: &[
         FieldSpec {
             name: "grade",

@@ -7,6 +7,7 @@ use crate::audit::AuditStore;
 use crate::auth::session::SessionStore;
 use crate::enterprise::EnterpriseStore;
 use crate::error::CoreResult;
+use crate::hazard::HazardStore;
 use crate::industry::IndustryStore;
 use crate::order::OrderStore;
 use crate::org::OrgStore;
@@ -28,6 +29,7 @@ pub trait Store:
     + PolicyStore
     + OrderStore
     + RecordStore
+    + HazardStore
     + Send
     + Sync
 {

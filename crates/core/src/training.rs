@@ -1,6 +1,6 @@
 //! 安全培训 (seed §4.1.2, §4.2): who was trained, how, for how long, by whom.
 
-use crate::record::{Choice, FieldSpec, Input, ItemSpec, no_cross_checks};
+use crate::record::{Choice, FieldSpec, Input, ItemSpec, SERVICE_LABELS, no_cross_checks};
 use crate::service_item::ServiceItem;
 
 /// 培训对象
@@ -15,6 +15,7 @@ pub const MODES: &[Choice] = &[("offline", "线下"), ("online", "线上")];
 
 pub const SPEC: ItemSpec = ItemSpec {
     item: ServiceItem::Training,
+    labels: SERVICE_LABELS,
     fields: &[
         FieldSpec {
             name: "topic",

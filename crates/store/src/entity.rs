@@ -321,3 +321,61 @@ pub mod record_staff {
     }
     entity_boilerplate!();
 }
+
+pub mod hazard {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "hazards")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub hazard_no: Option<String>,
+        pub inspection_id: i64,
+        pub order_id: i64,
+        pub agency_id: i64,
+        pub insurer_id: i64,
+        pub enterprise_id: i64,
+        pub region_code: String,
+        pub found_on: Date,
+        #[sea_orm(column_type = "Text")]
+        pub description: String,
+        pub location: String,
+        pub category: String,
+        pub level: String,
+        pub basis: String,
+        #[sea_orm(column_type = "Text")]
+        pub suggestion: String,
+        pub deadline: Date,
+        pub responsible: String,
+        pub state: String,
+        pub round: i32,
+        pub closed_at: Option<DateTimeUtc>,
+        pub created_by: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}
+
+pub mod hazard_step {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "hazard_steps")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub hazard_id: i64,
+        pub round: i32,
+        pub kind: String,
+        pub on_date: Date,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+        pub passed: Option<bool>,
+        pub reviewer_id: Option<i64>,
+        pub created_by: i64,
+        pub created_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}

@@ -3,6 +3,7 @@
 mod account;
 mod audit;
 mod enterprise;
+mod hazard;
 mod industry;
 mod order;
 mod org;

@@ -90,6 +90,13 @@ pub fn router(state: AppState) -> Router {
         .route("/records/{id}/edit", get(pages::records::edit))
         .route("/records/{id}/delete", post(pages::records::delete))
         .route("/services/{item}", get(pages::records::list))
+        .route("/records/{id}/hazards", post(pages::hazards::create))
+        .route("/records/{id}/hazards/new", get(pages::hazards::new))
+        .route("/records/{id}/notice", get(pages::hazards::notice))
+        .route("/hazards", get(pages::hazards::ledger))
+        .route("/hazards/{id}", get(pages::hazards::show))
+        .route("/hazards/{id}/rectify", post(pages::hazards::rectify))
+        .route("/hazards/{id}/review", post(pages::hazards::review))
         .route(
             "/policies",
             get(pages::policies::list).post(pages::policies::create),

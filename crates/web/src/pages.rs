@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod enterprises;
+pub mod hazards;
 pub mod home;
 pub mod logs;
 pub mod orders;

@@ -136,9 +136,13 @@ impl Shell {
                     .into_iter()
                     .filter(|m| m.group() == g && ctx.actor.has(m.view_permission()))
                     .flat_map(|m| menu_items(m, active, ctx.pending_orders))
-                    .collect(),
+                    .collect::<Vec<_>>(),
             })
             .filter(|g| !g.items.is_empty())
+            .map(|mut g| {
+                g.items.sort_by_key(|i| service_rank(i.path));
+                g
+            })
             .collect();
         Self {
             user_name: ctx.actor.display(),
@@ -155,8 +159,10 @@ impl Shell {
 /// A menu's entries: one, except 服务记录, which the user sees as its six record types.
 fn menu_items(m: Menu, active: &str, pending_orders: u64) -> Vec<MenuItem> {
     if m == Menu::Records {
+        // Inspections are reached through the 隐患排查 menu (the hazard ledger).
         return anze_core::record::record_items()
             .into_iter()
+            .filter(|i| *i != anze_core::service_item::ServiceItem::HazardInvestigation)
             .map(|item| {
                 let path = record_list_path(item);
                 MenuItem {
@@ -174,6 +180,21 @@ fn menu_items(m: Menu, active: &str, pending_orders: u64) -> Vec<MenuItem> {
         active: m.path() == active,
         badge: if m == Menu::Orders { pending_orders } else { 0 },
     }]
+}
+
+/// The seed's order of the 安责险服务 menu (§4.1–§4.8); other groups keep catalogue order.
+fn service_rank(path: &str) -> usize {
+    const ORDER: [&str; 8] = [
+        "/orders",
+        "/services/training",
+        "/hazards",
+        "/services/risk",
+        "/services/standardization",
+        "/services/emergency",
+        "/services/promotion",
+        "/services/other",
+    ];
+    ORDER.iter().position(|p| *p == path).unwrap_or(ORDER.len())
 }
 
 /// `/services/training` and its siblings: the cross-order list of a record type.

@@ -74,3 +74,8 @@
     if (sidebar) sidebar.classList.toggle("open");
   });
 })();
+
+// 整改通知书: print button.
+document.addEventListener("click", function (e) {
+  if (e.target.closest("[data-print]")) window.print();
+});

@@ -27,10 +27,19 @@ pub enum AuditAction {
     Assign,
     /// Excel 导入
     Import,
+    /// 整改
+    Rectify,
+    /// 复查 (不通过)
+    Review,
+    /// 复查通过,销号
+    Close,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 16] = [
+        AuditAction::Rectify,
+        AuditAction::Review,
+        AuditAction::Close,
         AuditAction::Create,
         AuditAction::Update,
         AuditAction::Delete,
@@ -61,6 +70,9 @@ impl AuditAction {
             AuditAction::Complete => "complete",
             AuditAction::Assign => "assign",
             AuditAction::Import => "import",
+            AuditAction::Rectify => "rectify",
+            AuditAction::Review => "review",
+            AuditAction::Close => "close",
         }
     }
 
@@ -83,6 +95,9 @@ impl AuditAction {
             AuditAction::Complete => "完成",
             AuditAction::Assign => "指派",
             AuditAction::Import => "导入",
+            AuditAction::Rectify => "整改",
+            AuditAction::Review => "复查",
+            AuditAction::Close => "销号",
         }
     }
 }
@@ -97,6 +112,7 @@ pub enum ObjectKind {
     Policy,
     Order,
     Record,
+    Hazard,
 }
 
 impl ObjectKind {
@@ -115,6 +131,7 @@ impl ObjectKind {
             ObjectKind::Policy => "policy",
             ObjectKind::Order => "order",
             ObjectKind::Record => "record",
+            ObjectKind::Hazard => "hazard",
         }
     }
 
@@ -131,6 +148,7 @@ impl ObjectKind {
             ObjectKind::Policy => "保单",
             ObjectKind::Order => "服务订单",
             ObjectKind::Record => "服务记录",
+            ObjectKind::Hazard => "隐患",
         }
     }
 }

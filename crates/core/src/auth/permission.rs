@@ -36,6 +36,8 @@ pub const MENU_GROUPS: [MenuGroup; 3] =
 pub enum Menu {
     /// 服务订单
     Orders,
+    /// 隐患排查 (the hazard ledger)
+    Hazards,
     /// 服务记录: one node of the permission tree; the left menu shows it as the six item menus
     /// (安全培训, 风险识别, 标准化建设, …) in the seed's order.
     Records,
@@ -56,9 +58,10 @@ pub enum Menu {
 }
 
 impl Menu {
-    pub const ALL: [Menu; 9] = [
+    pub const ALL: [Menu; 10] = [
         Menu::Orders,
         Menu::Records,
+        Menu::Hazards,
         Menu::Policies,
         Menu::Enterprises,
         Menu::Accounts,
@@ -72,6 +75,7 @@ impl Menu {
         match self {
             Menu::Orders => "服务订单",
             Menu::Records => "服务记录",
+            Menu::Hazards => "隐患排查",
             Menu::Policies => "保单列表",
             Menu::Enterprises => "投保企业",
             Menu::Accounts => "账号管理",
@@ -84,7 +88,7 @@ impl Menu {
 
     pub fn group(self) -> MenuGroup {
         match self {
-            Menu::Orders | Menu::Records => MenuGroup::Service,
+            Menu::Orders | Menu::Records | Menu::Hazards => MenuGroup::Service,
             Menu::Policies | Menu::Enterprises => MenuGroup::Policies,
             Menu::Accounts | Menu::Roles => MenuGroup::Accounts,
             Menu::Organizations | Menu::AuditLog | Menu::LoginLog => MenuGroup::System,
@@ -95,6 +99,7 @@ impl Menu {
         match self {
             Menu::Orders => "/orders",
             Menu::Records => "/services/training",
+            Menu::Hazards => "/hazards",
             Menu::Policies => "/policies",
             Menu::Enterprises => "/enterprises",
             Menu::Accounts => "/accounts",
@@ -114,6 +119,7 @@ impl Menu {
         use Permission::*;
         match self {
             Menu::Records => &[RecordView, RecordWrite, RecordManage],
+            Menu::Hazards => &[HazardView, HazardWrite, HazardReview],
             Menu::Orders => &[
                 OrderView,
                 OrderDesignate,
@@ -155,6 +161,12 @@ pub enum Permission {
     RecordWrite,
     /// 服务记录 · 管理本机构全部记录 (edit and delete anyone's)
     RecordManage,
+    /// 隐患排查 · 查看
+    HazardView,
+    /// 隐患排查 · 新增隐患与整改
+    HazardWrite,
+    /// 隐患排查 · 复查销号
+    HazardReview,
     /// 保单列表 · 查看
     PolicyView,
     /// 保单列表 · 新增
@@ -200,7 +212,10 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 29] = [
+    pub const ALL: [Permission; 32] = [
+        Permission::HazardView,
+        Permission::HazardWrite,
+        Permission::HazardReview,
         Permission::RecordView,
         Permission::RecordWrite,
         Permission::RecordManage,
@@ -244,6 +259,9 @@ impl Permission {
             RecordView => "record:view",
             RecordWrite => "record:write",
             RecordManage => "record:manage",
+            HazardView => "hazard:view",
+            HazardWrite => "hazard:write",
+            HazardReview => "hazard:review",
             PolicyView => "policy:view",
             PolicyCreate => "policy:create",
             PolicyEdit => "policy:edit",
@@ -276,12 +294,14 @@ impl Permission {
     pub fn label(self) -> &'static str {
         use Permission::*;
         match self {
-            OrderView | RecordView | PolicyView | EnterpriseView | AccountView | RoleView
-            | OrgView | AuditView | LoginLogView => "查看",
+            OrderView | RecordView | HazardView | PolicyView | EnterpriseView | AccountView
+            | RoleView | OrgView | AuditView | LoginLogView => "查看",
             OrderDesignate => "指定服务机构/撤销",
             OrderAccept => "受理/拒绝",
             RecordWrite => "录入与修改本人记录",
             RecordManage => "修改/删除本机构全部记录",
+            HazardWrite => "新增隐患与整改",
+            HazardReview => "复查销号",
             OrderAssign => "指派负责人员",
             OrderComplete => "完成订单",
             PolicyImport => "Excel 导入",
@@ -305,8 +325,10 @@ impl Permission {
         use OrgKind::*;
         use Permission::*;
         match self {
-            OrderView | RecordView => matches!(kind, Platform | Insurer | Agency | Regulator),
-            RecordWrite | RecordManage => kind == Agency,
+            OrderView | RecordView | HazardView => {
+                matches!(kind, Platform | Insurer | Agency | Regulator)
+            }
+            RecordWrite | RecordManage | HazardWrite | HazardReview => kind == Agency,
             OrderDesignate | PolicyCreate | PolicyEdit | PolicyImport => kind == Insurer,
             OrderAccept | OrderAssign | OrderComplete => kind == Agency,
             PolicyView | EnterpriseView => matches!(kind, Platform | Insurer | Regulator),

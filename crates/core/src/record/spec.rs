@@ -155,6 +155,8 @@ pub type Details = BTreeMap<String, String>;
 /// Everything a record type declares.
 pub struct ItemSpec {
     pub item: ServiceItem,
+    /// Labels of the common fields, which some types name their own way.
+    pub labels: CommonLabels,
     pub fields: &'static [FieldSpec],
     /// Rules across fields (e.g. a drill needs its form and participants).
     pub check: fn(&Details, &mut FieldErrors),
@@ -195,6 +197,24 @@ impl ItemSpec {
 
 pub fn no_cross_checks(_: &Details, _: &mut FieldErrors) {}
 
+/// What the common fields are called on a type's pages.
+#[derive(Debug, Clone, Copy)]
+pub struct CommonLabels {
+    pub date: &'static str,
+    pub location: &'static str,
+    pub staff: &'static str,
+    pub contact: &'static str,
+    pub summary: &'static str,
+}
+
+pub const SERVICE_LABELS: CommonLabels = CommonLabels {
+    date: "服务日期",
+    location: "服务地点",
+    staff: "服务人员",
+    contact: "企业对接人",
+    summary: "服务内容/小结",
+};
+
 /// The spec of every record type, in the seed's order.
 pub fn spec_of(item: ServiceItem) -> Option<&'static ItemSpec> {
     match item {
@@ -204,8 +224,7 @@ pub fn spec_of(item: ServiceItem) -> Option<&'static ItemSpec> {
         ServiceItem::Emergency => Some(&crate::emergency::SPEC),
         ServiceItem::Promotion => Some(&crate::promotion::SPEC),
         ServiceItem::OtherWork => Some(&crate::other_work::SPEC),
-        // Hazard investigation is its own aggregate (inspections and hazards).
-        ServiceItem::HazardInvestigation => None,
+        ServiceItem::HazardInvestigation => Some(&crate::inspection::SPEC),
     }
 }
 
@@ -295,6 +314,6 @@ mod tests {
                 assert!(spec.field(c).is_some(), "{item:?} column {c}");
             }
         }
-        assert_eq!(record_items().len(), 6);
+        assert_eq!(record_items().len(), 7);
     }
 }

@@ -178,6 +178,7 @@ pub fn builtin_roles(kind: OrgKind) -> Vec<NewRole> {
     let mut viewer: BTreeSet<Permission> = [
         Permission::OrderView,
         Permission::RecordView,
+        Permission::HazardView,
         Permission::PolicyView,
         Permission::EnterpriseView,
         Permission::AccountView,
@@ -189,6 +190,7 @@ pub fn builtin_roles(kind: OrgKind) -> Vec<NewRole> {
     if kind == OrgKind::Agency {
         // Service staff record what they do on site.
         viewer.insert(Permission::RecordWrite);
+        viewer.insert(Permission::HazardWrite);
     }
     roles.push(NewRole {
         name: match kind {

@@ -95,7 +95,7 @@ async fn set_staff(txn: &DatabaseTransaction, record: i64, staff: &[AccountId]) 
 impl Db {
     /// The order a record hangs on, locked for the rest of the transaction so completing the
     /// order and changing its records cannot interleave.
-    async fn lock_accepted_order(
+    pub(crate) async fn lock_accepted_order(
         &self,
         txn: &DatabaseTransaction,
         id: i64,

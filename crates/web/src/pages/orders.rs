@@ -104,6 +104,7 @@ struct ShowPage {
     can_cancel: bool,
     can_accept: bool,
     errors: FieldErrors,
+    hazards: Option<anze_core::hazard::HazardCounts>,
 }
 
 async fn show_page(
@@ -114,6 +115,9 @@ async fn show_page(
 ) -> PageResult<Response> {
     let c = order::service::context(state.store(), &ctx.actor, id).await?;
     let timeline = order::service::timeline(state.store(), &ctx.actor, id).await?;
+    let hazards =
+        anze_core::hazard::service::counts_of_order(state.store(), &ctx.actor, &c.order, ctx.now)
+            .await?;
     let can_assign = ctx.actor.has(Permission::OrderAssign) && c.order.state.is_live();
     let staff = if can_assign {
         order::service::assignable_staff(state.store(), &ctx.actor, &c.order).await?
@@ -143,6 +147,7 @@ async fn show_page(
             staff,
             timeline,
             errors,
+            hazards,
             c,
         },
         status,

@@ -30,12 +30,21 @@ fn item_of(code: &str) -> PageResult<(ServiceItem, &'static ItemSpec)> {
     Ok((item, spec))
 }
 
+/// The menu entry a record type's pages sit under: inspections belong to 隐患排查.
+fn menu_path(item: ServiceItem) -> &'static str {
+    if item == ServiceItem::HazardInvestigation {
+        "/hazards"
+    } else {
+        record_list_path(item)
+    }
+}
+
 fn order_records_path(order: OrderId, item: ServiceItem) -> String {
     format!("/orders/{order}/{}", item.code())
 }
 
 /// Text parts of a multipart form, bounded in count and size.
-async fn text_parts(mut multipart: Multipart) -> PageResult<Vec<(String, String)>> {
+pub async fn text_parts(mut multipart: Multipart) -> PageResult<Vec<(String, String)>> {
     const MAX_PARTS: usize = 200;
     const MAX_TEXT: usize = 64 * 1024;
     let mut out = Vec::new();
@@ -197,10 +206,16 @@ pub async fn create(
 #[template(path = "record/show.html")]
 struct ShowPage {
     shell: Shell,
+    spec: &'static ItemSpec,
     record: ServiceRecord,
     order: ServiceOrder,
     details: Vec<(&'static str, String)>,
     can_change: bool,
+    /// Inspections: the hazards found (隐患明细, seed 图4.3.2).
+    hazards: Vec<anze_core::hazard::Hazard>,
+    is_inspection: bool,
+    can_add_hazard: bool,
+    today: chrono::NaiveDate,
 }
 
 pub async fn show(
@@ -211,10 +226,25 @@ pub async fn show(
     let id: RecordId = parse_id(&id)?;
     let (record, order) = record::service::get(state.store(), &ctx.actor, id).await?;
     let spec = record::service::spec(record.item)?;
+    let is_inspection = record.item == ServiceItem::HazardInvestigation;
+    let hazards = if is_inspection && ctx.actor.has(Permission::HazardView) {
+        anze_core::hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now)
+            .await?
+            .2
+    } else {
+        vec![]
+    };
     render(&ShowPage {
+        spec,
         details: spec.describe(&record.details),
         can_change: record::service::can_change(&ctx.actor, &record, &order),
-        shell: ctx.shell(record_list_path(record.item)),
+        can_add_hazard: is_inspection
+            && ctx.actor.has(Permission::HazardWrite)
+            && order.state.takes_records(),
+        today: anze_core::time::today(ctx.now),
+        is_inspection,
+        hazards,
+        shell: ctx.shell(menu_path(record.item)),
         record,
         order,
     })
@@ -353,7 +383,7 @@ pub async fn list(
     };
     render(&ListPage {
         pager: Pager::new(&page, ctx.uri.query()),
-        shell: ctx.shell(record_list_path(item)),
+        shell: ctx.shell(menu_path(item)),
         item,
         spec,
         filter,

@@ -1,0 +1,265 @@
+use chrono::{DateTime, Utc};
+
+use super::{
+    Hazard, HazardAction, HazardCounts, HazardFilter, HazardForm, HazardLevel, HazardQuery,
+    HazardState, RectifyForm, ReviewForm, parse_hazard, parse_rectification, parse_review,
+};
+use crate::audit::{AuditAction, AuditEvent, ObjectKind};
+use crate::auth::{Actor, Permission, require};
+use crate::error::{CoreError, CoreResult, field_error};
+use crate::ids::{HazardId, RecordId};
+use crate::order::{OrderState, ServiceOrder};
+use crate::org::OrgKind;
+use crate::page::{Page, PageRequest};
+use crate::record::ServiceRecord;
+use crate::scope;
+use crate::service_item::ServiceItem;
+use crate::store::Store;
+use crate::time::today;
+
+/// 隐患台账 (seed §4.3): regulators read 重大 and 逾期 first.
+pub async fn list(
+    store: &dyn Store,
+    actor: &Actor,
+    filter: &HazardFilter,
+    page: PageRequest,
+    now: DateTime<Utc>,
+) -> CoreResult<(Page<Hazard>, HazardCounts)> {
+    require(actor, Permission::HazardView)?;
+    let scope = scope::of(store, actor).await?;
+    let mut query = filter.query(today(now))?;
+    query.serious_first = actor.org_kind == OrgKind::Regulator;
+    let counts = store.count_hazards(&scope, &query).await?;
+    let page = store.list_hazards(&scope, &query, page).await?;
+    Ok((page, counts))
+}
+
+/// The inspection with the hazards it found.
+pub async fn of_inspection(
+    store: &dyn Store,
+    actor: &Actor,
+    inspection: RecordId,
+    now: DateTime<Utc>,
+) -> CoreResult<(ServiceRecord, ServiceOrder, Vec<Hazard>)> {
+    require(actor, Permission::HazardView)?;
+    let (record, order) = inspection_of(store, actor, inspection).await?;
+    let scope = scope::of(store, actor).await?;
+    let query = HazardQuery {
+        inspection: Some(inspection),
+        today: Some(today(now)),
+        ..HazardQuery::default()
+    };
+    let page = store
+        .list_hazards(&scope, &query, PageRequest { page: 1, size: 500 })
+        .await?;
+    Ok((record, order, page.items))
+}
+
+/// Hazard counts of one order, for its progress.
+pub async fn counts_of_order(
+    store: &dyn Store,
+    actor: &Actor,
+    order: &ServiceOrder,
+    now: DateTime<Utc>,
+) -> CoreResult<Option<HazardCounts>> {
+    if !actor.has(Permission::HazardView) {
+        return Ok(None);
+    }
+    let scope = scope::of(store, actor).await?;
+    let query = HazardQuery {
+        order: Some(order.id),
+        today: Some(today(now)),
+        ..HazardQuery::default()
+    };
+    store.count_hazards(&scope, &query).await.map(Some)
+}
+
+async fn inspection_of(
+    store: &dyn Store,
+    actor: &Actor,
+    id: RecordId,
+) -> CoreResult<(ServiceRecord, ServiceOrder)> {
+    let (record, order) = crate::record::service::get(store, actor, id).await?;
+    if record.item != ServiceItem::HazardInvestigation {
+        return Err(CoreError::NotFound);
+    }
+    Ok((record, order))
+}
+
+/// A hazard, visible exactly when its order is.
+pub async fn get(
+    store: &dyn Store,
+    actor: &Actor,
+    id: HazardId,
+) -> CoreResult<(Hazard, ServiceOrder)> {
+    require(actor, Permission::HazardView)?;
+    let hazard = store.get_hazard(id).await?.ok_or(CoreError::NotFound)?;
+    let order = crate::order::service::get(store, actor, hazard.order_id).await?;
+    Ok((hazard, order))
+}
+
+/// 新增隐患 (seed 图4.3.3), optionally already rectified (即查即改).
+pub async fn create(
+    store: &dyn Store,
+    actor: &Actor,
+    inspection: RecordId,
+    form: &HazardForm,
+    now: DateTime<Utc>,
+) -> CoreResult<HazardId> {
+    require(actor, Permission::HazardWrite)?;
+    let (record, order) = inspection_of(store, actor, inspection).await?;
+    if order.state != OrderState::Accepted {
+        return Err(CoreError::Conflict(format!(
+            "订单状态为“{}”,不能再新增隐患",
+            order.state.label()
+        )));
+    }
+    let input = parse_hazard(form, record.service_date, today(now))?;
+    let audit = AuditEvent::new(
+        actor,
+        now,
+        AuditAction::Create,
+        ObjectKind::Hazard,
+        None,
+        &input.description.chars().take(40).collect::<String>(),
+        format!(
+            "{} · {};整改期限: {}{}",
+            input.level.label(),
+            record.enterprise_name,
+            input.deadline,
+            if input.rectification.is_some() {
+                ";即查即改"
+            } else {
+                ""
+            }
+        ),
+    );
+    store
+        .create_hazard(inspection, &input, actor.account_id, &audit)
+        .await
+}
+
+/// Rectifying and reviewing go on after the order is completed: an open hazard is still open.
+fn loop_open(order: &ServiceOrder) -> CoreResult<()> {
+    match order.state {
+        OrderState::Accepted | OrderState::Completed => Ok(()),
+        other => Err(CoreError::Conflict(format!(
+            "订单状态为“{}”",
+            other.label()
+        ))),
+    }
+}
+
+fn moved(current: Option<Hazard>) -> CoreError {
+    match current {
+        Some(h) => CoreError::Conflict(format!(
+            "该隐患已被他人处理,当前状态为“{}”(第 {} 轮)",
+            h.state.label(),
+            h.round
+        )),
+        None => CoreError::NotFound,
+    }
+}
+
+/// 整改 (seed 图4.3.5).
+pub async fn rectify(
+    store: &dyn Store,
+    actor: &Actor,
+    id: HazardId,
+    form: &RectifyForm,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    require(actor, Permission::HazardWrite)?;
+    let (hazard, order) = get(store, actor, id).await?;
+    loop_open(&order)?;
+    hazard
+        .state
+        .apply(HazardAction::Rectify)
+        .map_err(CoreError::Conflict)?;
+    let r = parse_rectification(form, hazard.found_on, today(now))?;
+    let audit = AuditEvent::new(
+        actor,
+        now,
+        AuditAction::Rectify,
+        ObjectKind::Hazard,
+        Some(id.0),
+        &hazard.hazard_no,
+        format!("第 {} 轮整改,完成日期 {}", hazard.round, r.on),
+    );
+    if !store
+        .rectify_hazard(id, hazard.round, &r, actor.account_id, &audit)
+        .await?
+    {
+        return Err(moved(store.get_hazard(id).await?));
+    }
+    Ok(())
+}
+
+/// 复查: 通过 closes the hazard (销号); 不通过 sends it back to 待整改 for another round. A 重大
+/// hazard closes only with its 治理方案 on file.
+pub async fn review(
+    store: &dyn Store,
+    actor: &Actor,
+    id: HazardId,
+    form: &ReviewForm,
+    has_plan: bool,
+    now: DateTime<Utc>,
+) -> CoreResult<HazardState> {
+    require(actor, Permission::HazardReview)?;
+    let (hazard, order) = get(store, actor, id).await?;
+    loop_open(&order)?;
+    hazard
+        .state
+        .apply(HazardAction::Pass)
+        .map_err(CoreError::Conflict)?;
+    let rectified_on = hazard.last_rectified_on().unwrap_or(hazard.found_on);
+    let r = parse_review(form, rectified_on, today(now))?;
+    match store.get_account(r.reviewer).await? {
+        Some(a) if a.org_id == order.agency_id => {}
+        _ => return Err(field_error("reviewer_id", "复查人须为本机构的账号")),
+    }
+    if r.passed && hazard.level == HazardLevel::Major && !has_plan {
+        return Err(CoreError::Conflict(
+            "重大隐患须先上传治理方案,才能复查销号".into(),
+        ));
+    }
+    let action = if r.passed {
+        HazardAction::Pass
+    } else {
+        HazardAction::Fail
+    };
+    let next = hazard.state.apply(action).map_err(CoreError::Conflict)?;
+    let audit = AuditEvent::new(
+        actor,
+        now,
+        if r.passed {
+            AuditAction::Close
+        } else {
+            AuditAction::Review
+        },
+        ObjectKind::Hazard,
+        Some(id.0),
+        &hazard.hazard_no,
+        format!(
+            "第 {} 轮复查{}:{}",
+            hazard.round,
+            if r.passed {
+                "通过,已销号"
+            } else {
+                "不通过"
+            },
+            if r.opinion.is_empty() {
+                "无意见"
+            } else {
+                &r.opinion
+            }
+        ),
+    );
+    if !store
+        .review_hazard(id, hazard.round, &r, actor.account_id, &audit)
+        .await?
+    {
+        return Err(moved(store.get_hazard(id).await?));
+    }
+    Ok(next)
+}

@@ -1,0 +1,50 @@
+use async_trait::async_trait;
+
+use super::{Hazard, HazardCounts, HazardInput, HazardQuery, Rectification, Review};
+use crate::audit::AuditEvent;
+use crate::error::CoreResult;
+use crate::ids::{AccountId, HazardId, RecordId};
+use crate::page::{Page, PageRequest};
+use crate::scope::Scope;
+
+#[async_trait]
+pub trait HazardStore: Send + Sync {
+    async fn list_hazards(
+        &self,
+        scope: &Scope,
+        query: &HazardQuery,
+        page: PageRequest,
+    ) -> CoreResult<Page<Hazard>>;
+    /// Counts by state (and overdue, major) under every filter but the state.
+    async fn count_hazards(&self, scope: &Scope, query: &HazardQuery) -> CoreResult<HazardCounts>;
+    /// With every round's steps.
+    async fn get_hazard(&self, id: HazardId) -> CoreResult<Option<Hazard>>;
+    /// Inserts the hazard of an inspection (and its 即查即改 rectification) while the order is
+    /// 已受理; `Conflict` otherwise.
+    async fn create_hazard(
+        &self,
+        inspection: RecordId,
+        input: &HazardInput,
+        by: AccountId,
+        audit: &AuditEvent,
+    ) -> CoreResult<HazardId>;
+    /// Records the rectification of `round` if the hazard is still 待整改 in that round; `false`
+    /// when someone else moved it first.
+    async fn rectify_hazard(
+        &self,
+        id: HazardId,
+        round: i32,
+        r: &Rectification,
+        by: AccountId,
+        audit: &AuditEvent,
+    ) -> CoreResult<bool>;
+    /// Records the review of `round` if the hazard is still 待复查 in that round.
+    async fn review_hazard(
+        &self,
+        id: HazardId,
+        round: i32,
+        r: &Review,
+        by: AccountId,
+        audit: &AuditEvent,
+    ) -> CoreResult<bool>;
+}

@@ -1,0 +1,509 @@
+use anze_core::audit::AuditEvent;
+use anze_core::hazard::{
+    Hazard, HazardCounts, HazardInput, HazardLevel, HazardQuery, HazardState, HazardStep,
+    HazardStore, Rectification, Review, StepKind, hazard_number,
+};
+use anze_core::ids::{AccountId, HazardId, OrderId, OrgId, RecordId};
+use anze_core::page::{Page, PageRequest};
+use anze_core::scope::Scope;
+use anze_core::{CoreError, CoreResult};
+use async_trait::async_trait;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use std::collections::HashMap;
+
+use super::policy::enterprises_named;
+use super::{contains, insert_audit, page_of, paginate};
+use crate::entity::{account, hazard, hazard_step, order_assignee, service_order, service_record};
+use crate::{Db, db_err};
+
+fn scope_condition(scope: &Scope) -> Condition {
+    use hazard::Column as C;
+    match scope {
+        Scope::All => Condition::all(),
+        Scope::Insurer(o) => Condition::all().add(C::InsurerId.eq(o.0)),
+        Scope::Agency { org, assignee } => {
+            let mut c = Condition::all().add(C::AgencyId.eq(org.0));
+            if let Some(a) = assignee {
+                c = c.add(
+                    C::OrderId.in_subquery(
+                        Query::select()
+                            .column(order_assignee::Column::OrderId)
+                            .from(order_assignee::Entity)
+                            .and_where(order_assignee::Column::AccountId.eq(a.0))
+                            .take(),
+                    ),
+                );
+            }
+            c
+        }
+        Scope::Regions(r) => Condition::all().add(C::RegionCode.is_in(r.iter().cloned())),
+        Scope::Enterprise(o) => Condition::all().add(C::EnterpriseId.eq(o.0)),
+    }
+}
+
+fn overdue_condition(today: chrono::NaiveDate) -> Condition {
+    Condition::all()
+        .add(hazard::Column::State.ne(HazardState::Closed.code()))
+        .add(hazard::Column::Deadline.lt(today))
+}
+
+/// Every filter but the state, so the counts at the top stay meaningful while one state is shown.
+fn filter_condition(scope: &Scope, q: &HazardQuery) -> Condition {
+    use hazard::Column as C;
+    let mut cond = scope_condition(scope);
+    if let Some(level) = q.level {
+        cond = cond.add(C::Level.eq(level.code()));
+    }
+    if let (true, Some(today)) = (q.overdue, q.today) {
+        cond = cond.add(overdue_condition(today));
+    }
+    if let Some(name) = &q.enterprise {
+        cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(name)));
+    }
+    if let Some(i) = q.insurer {
+        cond = cond.add(C::InsurerId.eq(i.0));
+    }
+    if let Some(r) = &q.region {
+        cond = cond.add(C::RegionCode.eq(r.clone()));
+    }
+    if let Some(d) = q.found_from {
+        cond = cond.add(C::FoundOn.gte(d));
+    }
+    if let Some(d) = q.found_to {
+        cond = cond.add(C::FoundOn.lte(d));
+    }
+    if let Some(d) = q.deadline_from {
+        cond = cond.add(C::Deadline.gte(d));
+    }
+    if let Some(d) = q.deadline_to {
+        cond = cond.add(C::Deadline.lte(d));
+    }
+    if let Some(text) = &q.q {
+        cond = cond.add(
+            Condition::any()
+                .add(contains((hazard::Entity, C::HazardNo), text))
+                .add(contains((hazard::Entity, C::Description), text)),
+        );
+    }
+    if let Some(i) = q.inspection {
+        cond = cond.add(C::InspectionId.eq(i.0));
+    }
+    if let Some(o) = q.order {
+        cond = cond.add(C::OrderId.eq(o.0));
+    }
+    cond
+}
+
+fn state_of(code: &str) -> CoreResult<HazardState> {
+    HazardState::from_code(code).ok_or_else(|| CoreError::Internal(format!("hazard state {code}")))
+}
+
+/// One 整改 or 复查 as it is written.
+struct NewStep<'a> {
+    hazard_id: i64,
+    round: i32,
+    kind: StepKind,
+    on: chrono::NaiveDate,
+    note: &'a str,
+    passed: Option<bool>,
+    reviewer: Option<AccountId>,
+    by: AccountId,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+async fn insert_step(txn: &DatabaseTransaction, s: NewStep<'_>) -> CoreResult<()> {
+    hazard_step::ActiveModel {
+        id: NotSet,
+        hazard_id: Set(s.hazard_id),
+        round: Set(s.round),
+        kind: Set(s.kind.code().to_string()),
+        on_date: Set(s.on),
+        note: Set(s.note.to_string()),
+        passed: Set(s.passed),
+        reviewer_id: Set(s.reviewer.map(|r| r.0)),
+        created_by: Set(s.by.0),
+        created_at: Set(s.at),
+    }
+    .insert(txn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+impl Db {
+    async fn hydrate_hazards(
+        &self,
+        rows: Vec<hazard::Model>,
+        with_steps: bool,
+    ) -> CoreResult<Vec<Hazard>> {
+        if rows.is_empty() {
+            return Ok(vec![]);
+        }
+        let orgs = self
+            .org_map(
+                rows.iter()
+                    .flat_map(|h| [h.agency_id, h.insurer_id, h.enterprise_id]),
+            )
+            .await?;
+        let org_name = |id: i64| orgs.get(&id).map(|o| o.name.clone()).unwrap_or_default();
+        let orders: HashMap<i64, String> = service_order::Entity::find()
+            .filter(service_order::Column::Id.is_in(rows.iter().map(|h| h.order_id)))
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|o| (o.id, o.order_no.unwrap_or_default()))
+            .collect();
+        let steps = if with_steps {
+            hazard_step::Entity::find()
+                .filter(hazard_step::Column::HazardId.is_in(rows.iter().map(|h| h.id)))
+                .order_by_asc(hazard_step::Column::Id)
+                .all(&self.conn)
+                .await
+                .map_err(db_err)?
+        } else {
+            vec![]
+        };
+        let people: HashMap<i64, String> = account::Entity::find()
+            .filter(
+                account::Column::Id.is_in(
+                    steps
+                        .iter()
+                        .flat_map(|s| [Some(s.created_by), s.reviewer_id])
+                        .flatten(),
+                ),
+            )
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|a| (a.id, format!("{}({})", a.name, a.username)))
+            .collect();
+        rows.into_iter()
+            .map(|h| {
+                let hazard_steps = steps
+                    .iter()
+                    .filter(|s| s.hazard_id == h.id)
+                    .map(|s| HazardStep {
+                        step_id: s.id,
+                        round: s.round,
+                        kind: if s.kind == StepKind::Review.code() {
+                            StepKind::Review
+                        } else {
+                            StepKind::Rectification
+                        },
+                        on: s.on_date,
+                        note: s.note.clone(),
+                        passed: s.passed,
+                        reviewer: s.reviewer_id.and_then(|r| people.get(&r).cloned()),
+                        by_name: people.get(&s.created_by).cloned().unwrap_or_default(),
+                        at: s.created_at,
+                    })
+                    .collect();
+                Ok(Hazard {
+                    id: HazardId(h.id),
+                    hazard_no: h.hazard_no.clone().unwrap_or_default(),
+                    inspection_id: RecordId(h.inspection_id),
+                    order_id: OrderId(h.order_id),
+                    order_no: orders.get(&h.order_id).cloned().unwrap_or_default(),
+                    agency_id: OrgId(h.agency_id),
+                    agency_name: org_name(h.agency_id),
+                    insurer_id: OrgId(h.insurer_id),
+                    insurer_name: org_name(h.insurer_id),
+                    enterprise_id: OrgId(h.enterprise_id),
+                    enterprise_name: org_name(h.enterprise_id),
+                    region_code: h.region_code,
+                    found_on: h.found_on,
+                    description: h.description,
+                    location: h.location,
+                    category: h.category,
+                    level: HazardLevel::from_code(&h.level).unwrap_or(HazardLevel::General),
+                    basis: h.basis,
+                    suggestion: h.suggestion,
+                    deadline: h.deadline,
+                    responsible: h.responsible,
+                    state: state_of(&h.state)?,
+                    round: h.round,
+                    closed_at: h.closed_at,
+                    created_by: AccountId(h.created_by),
+                    created_at: h.created_at,
+                    steps: hazard_steps,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl HazardStore for Db {
+    async fn list_hazards(
+        &self,
+        scope: &Scope,
+        q: &HazardQuery,
+        page: PageRequest,
+    ) -> CoreResult<Page<Hazard>> {
+        use hazard::Column as C;
+        let mut cond = filter_condition(scope, q);
+        if let Some(s) = q.state {
+            cond = cond.add(C::State.eq(s.code()));
+        }
+        let mut select = hazard::Entity::find().filter(cond);
+        if let (true, Some(today)) = (q.serious_first, q.today) {
+            select = select
+                .order_by(
+                    Into::<Expr>::into(
+                        Expr::case(Expr::col(C::Level).eq(HazardLevel::Major.code()), 0).finally(1),
+                    ),
+                    Order::Asc,
+                )
+                .order_by(
+                    Into::<Expr>::into(
+                        Expr::case(
+                            Expr::col(C::State)
+                                .ne(HazardState::Closed.code())
+                                .and(Expr::col(C::Deadline).lt(today)),
+                            0,
+                        )
+                        .finally(1),
+                    ),
+                    Order::Asc,
+                );
+        }
+        let select = select.order_by_desc(C::Id);
+        let (rows, total) = paginate(&self.conn, select, page).await?;
+        Ok(page_of(
+            self.hydrate_hazards(rows, false).await?,
+            total,
+            page,
+        ))
+    }
+
+    async fn count_hazards(&self, scope: &Scope, q: &HazardQuery) -> CoreResult<HazardCounts> {
+        use hazard::Column as C;
+        let base = filter_condition(scope, q);
+        let stmt = Query::select()
+            .column(C::State)
+            .expr_as(Expr::col(C::Id).count(), "n")
+            .from(hazard::Entity)
+            .cond_where(base.clone())
+            .group_by_col(C::State)
+            .take();
+        let mut counts = HazardCounts::default();
+        for row in sea_orm::ConnectionTrait::query_all(&self.conn, &stmt)
+            .await
+            .map_err(db_err)?
+        {
+            let state: String = row.try_get("", "state").map_err(db_err)?;
+            let n = u64::try_from(row.try_get::<i64>("", "n").map_err(db_err)?).unwrap_or(0);
+            match HazardState::from_code(&state) {
+                Some(HazardState::PendingRectification) => counts.pending_rectification = n,
+                Some(HazardState::PendingReview) => counts.pending_review = n,
+                Some(HazardState::Closed) => counts.closed = n,
+                None => {}
+            }
+        }
+        if let Some(today) = q.today {
+            counts.overdue = hazard::Entity::find()
+                .filter(base.clone().add(overdue_condition(today)))
+                .count(&self.conn)
+                .await
+                .map_err(db_err)?;
+        }
+        counts.major = hazard::Entity::find()
+            .filter(base.add(C::Level.eq(HazardLevel::Major.code())))
+            .count(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(counts)
+    }
+
+    async fn get_hazard(&self, id: HazardId) -> CoreResult<Option<Hazard>> {
+        let row = hazard::Entity::find_by_id(id.0)
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(self
+            .hydrate_hazards(row.into_iter().collect(), true)
+            .await?
+            .pop())
+    }
+
+    async fn create_hazard(
+        &self,
+        inspection: RecordId,
+        input: &HazardInput,
+        by: AccountId,
+        audit: &AuditEvent,
+    ) -> CoreResult<HazardId> {
+        let txn = self.write().await?;
+        let record = service_record::Entity::find_by_id(inspection.0)
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .ok_or(CoreError::NotFound)?;
+        self.lock_accepted_order(&txn, record.order_id).await?;
+        let state = if input.rectification.is_some() {
+            HazardState::PendingReview
+        } else {
+            HazardState::PendingRectification
+        };
+        let created = hazard::ActiveModel {
+            id: NotSet,
+            hazard_no: Set(None),
+            inspection_id: Set(record.id),
+            order_id: Set(record.order_id),
+            agency_id: Set(record.agency_id),
+            insurer_id: Set(record.insurer_id),
+            enterprise_id: Set(record.enterprise_id),
+            region_code: Set(record.region_code.clone()),
+            found_on: Set(record.service_date),
+            description: Set(input.description.clone()),
+            location: Set(input.location.clone()),
+            category: Set(input.category.clone()),
+            level: Set(input.level.code().to_string()),
+            basis: Set(input.basis.clone()),
+            suggestion: Set(input.suggestion.clone()),
+            deadline: Set(input.deadline),
+            responsible: Set(input.responsible.clone()),
+            state: Set(state.code().to_string()),
+            round: Set(1),
+            closed_at: Set(None),
+            created_by: Set(by.0),
+            created_at: Set(audit.at),
+            updated_at: Set(audit.at),
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_err)?;
+        let id = HazardId(created.id);
+        let number = hazard_number(record.service_date, id);
+        hazard::Entity::update_many()
+            .col_expr(hazard::Column::HazardNo, Expr::value(Some(number.clone())))
+            .filter(hazard::Column::Id.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        if let Some(r) = &input.rectification {
+            insert_step(
+                &txn,
+                NewStep {
+                    hazard_id: id.0,
+                    round: 1,
+                    kind: StepKind::Rectification,
+                    on: r.on,
+                    note: &r.note,
+                    passed: None,
+                    reviewer: None,
+                    by,
+                    at: audit.at,
+                },
+            )
+            .await?;
+        }
+        let mut audit = audit.clone().in_org(OrgId(record.agency_id));
+        audit.object_label = number;
+        insert_audit(&txn, &audit, Some(id.0)).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    async fn rectify_hazard(
+        &self,
+        id: HazardId,
+        round: i32,
+        r: &Rectification,
+        by: AccountId,
+        audit: &AuditEvent,
+    ) -> CoreResult<bool> {
+        use hazard::Column as C;
+        let txn = self.write().await?;
+        let res = hazard::Entity::update_many()
+            .col_expr(C::State, Expr::value(HazardState::PendingReview.code()))
+            .col_expr(C::UpdatedAt, Expr::value(audit.at))
+            .filter(C::Id.eq(id.0))
+            .filter(C::State.eq(HazardState::PendingRectification.code()))
+            .filter(C::Round.eq(round))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        if res.rows_affected == 0 {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        insert_step(
+            &txn,
+            NewStep {
+                hazard_id: id.0,
+                round,
+                kind: StepKind::Rectification,
+                on: r.on,
+                note: &r.note,
+                passed: None,
+                reviewer: None,
+                by,
+                at: audit.at,
+            },
+        )
+        .await?;
+        insert_audit(&txn, audit, None).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn review_hazard(
+        &self,
+        id: HazardId,
+        round: i32,
+        r: &Review,
+        by: AccountId,
+        audit: &AuditEvent,
+    ) -> CoreResult<bool> {
+        use hazard::Column as C;
+        let txn = self.write().await?;
+        let mut update = hazard::Entity::update_many()
+            .col_expr(C::UpdatedAt, Expr::value(audit.at))
+            .filter(C::Id.eq(id.0))
+            .filter(C::State.eq(HazardState::PendingReview.code()))
+            .filter(C::Round.eq(round));
+        update = if r.passed {
+            update
+                .col_expr(C::State, Expr::value(HazardState::Closed.code()))
+                .col_expr(C::ClosedAt, Expr::value(Some(audit.at)))
+        } else {
+            // Another round: the photos and opinions of this one stay with their steps.
+            update
+                .col_expr(
+                    C::State,
+                    Expr::value(HazardState::PendingRectification.code()),
+                )
+                .col_expr(C::Round, Expr::value(round + 1))
+        };
+        let res = update.exec(&txn).await.map_err(db_err)?;
+        if res.rows_affected == 0 {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        insert_step(
+            &txn,
+            NewStep {
+                hazard_id: id.0,
+                round,
+                kind: StepKind::Review,
+                on: r.on,
+                note: &r.opinion,
+                passed: Some(r.passed),
+                reviewer: Some(r.reviewer),
+                by,
+                at: audit.at,
+            },
+        )
+        .await?;
+        insert_audit(&txn, audit, None).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,302 @@
+//! 隐患排查 (seed §4.3): the hazard ledger, 新增隐患, 整改, 复查 and the 整改通知书.
+
+use anze_core::account::Account;
+use anze_core::auth::Permission;
+use anze_core::hazard::{
+    self, CATEGORIES, Hazard, HazardCounts, HazardFilter, HazardForm, HazardLevel, HazardState,
+    RectifyForm, ReviewForm,
+};
+use anze_core::ids::{HazardId, RecordId};
+use anze_core::order::ServiceOrder;
+use anze_core::org::{OrgKind, Organization};
+use anze_core::page::Page;
+use anze_core::record::{Choice, ServiceRecord};
+use anze_core::region::Region;
+use anze_core::time::today;
+use anze_core::{CoreError, FieldErrors};
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::NaiveDate;
+
+use super::orgs::parse_id;
+use super::records::text_parts;
+use crate::AppState;
+use crate::error::{PageError, PageResult};
+use crate::extract::{Ctx, PageParams, QueryData};
+use crate::view::{Flash, Pager, Shell, redirect_with, render, render_status};
+
+const ACTIVE: &str = "/hazards";
+
+#[derive(Template)]
+#[template(path = "hazard/list.html")]
+struct LedgerPage {
+    shell: Shell,
+    filter: HazardFilter,
+    page: Page<Hazard>,
+    counts: HazardCounts,
+    pager: Pager,
+    today: NaiveDate,
+    states: Vec<HazardState>,
+    levels: Vec<HazardLevel>,
+    insurers: Vec<Organization>,
+    regions: Vec<Region>,
+    export_query: String,
+}
+
+/// 隐患台账
+pub async fn ledger(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    QueryData(filter): QueryData<HazardFilter>,
+    QueryData(pp): QueryData<PageParams>,
+) -> PageResult<Response> {
+    let (page, counts) =
+        hazard::service::list(state.store(), &ctx.actor, &filter, pp.request(), ctx.now).await?;
+    let insurers = if ctx.actor.org_kind == OrgKind::Insurer {
+        vec![]
+    } else {
+        state.store().org_options(Some(&[OrgKind::Insurer])).await?
+    };
+    render(&LedgerPage {
+        pager: Pager::new(&page, ctx.uri.query()),
+        today: today(ctx.now),
+        states: HazardState::ALL.to_vec(),
+        levels: HazardLevel::ALL.to_vec(),
+        regions: state.store().list_regions().await?,
+        export_query: ctx.uri.query().unwrap_or("").to_string(),
+        shell: ctx.shell(ACTIVE),
+        insurers,
+        filter,
+        page,
+        counts,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "hazard/form.html")]
+struct NewPage {
+    shell: Shell,
+    inspection: ServiceRecord,
+    order: ServiceOrder,
+    form: HazardForm,
+    errors: FieldErrors,
+    categories: &'static [Choice],
+    levels: Vec<HazardLevel>,
+    action: String,
+}
+
+fn new_page(
+    ctx: &Ctx,
+    inspection: ServiceRecord,
+    order: ServiceOrder,
+    form: HazardForm,
+    errors: FieldErrors,
+) -> PageResult<Response> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        &NewPage {
+            action: format!("/records/{}/hazards?_csrf={}", inspection.id, ctx.csrf),
+            shell: ctx.shell(ACTIVE),
+            inspection,
+            order,
+            form,
+            errors,
+            categories: CATEGORIES,
+            levels: HazardLevel::ALL.to_vec(),
+        },
+        status,
+    )
+}
+
+/// 新增隐患 (seed 图4.3.3)
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: RecordId = parse_id(&id)?;
+    anze_core::auth::require(&ctx.actor, Permission::HazardWrite)?;
+    let (inspection, order, _) =
+        hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now).await?;
+    let form = HazardForm {
+        deadline: (inspection.service_date + chrono::Duration::days(30)).to_string(),
+        ..HazardForm::default()
+    };
+    new_page(&ctx, inspection, order, form, FieldErrors::new())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> PageResult<Response> {
+    let id: RecordId = parse_id(&id)?;
+    let form = HazardForm::from_pairs(&text_parts(multipart).await?);
+    match hazard::service::create(state.store(), &ctx.actor, id, &form, ctx.now).await {
+        Ok(h) => Ok(redirect_with(&format!("/hazards/{h}"), Flash::Created)),
+        Err(CoreError::Validation(errors)) => {
+            let (inspection, order, _) =
+                hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now).await?;
+            new_page(&ctx, inspection, order, form, errors)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hazard/show.html")]
+struct ShowPage {
+    shell: Shell,
+    hazard: Hazard,
+    order: ServiceOrder,
+    overdue: bool,
+    can_rectify: bool,
+    can_review: bool,
+    staff: Vec<Account>,
+    rectify: RectifyForm,
+    review: ReviewForm,
+    errors: FieldErrors,
+    today: NaiveDate,
+    rectify_action: String,
+    review_action: String,
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: HazardId,
+    rectify: RectifyForm,
+    review: ReviewForm,
+    errors: FieldErrors,
+) -> PageResult<Response> {
+    let (hazard, order) = hazard::service::get(state.store(), &ctx.actor, id).await?;
+    let open =
+        order.state.takes_records() || order.state == anze_core::order::OrderState::Completed;
+    let can_rectify = open
+        && ctx.actor.has(Permission::HazardWrite)
+        && hazard.state == HazardState::PendingRectification;
+    let can_review = open
+        && ctx.actor.has(Permission::HazardReview)
+        && hazard.state == HazardState::PendingReview;
+    let staff = if can_review {
+        anze_core::record::service::staff_choices(state.store(), &ctx.actor, &order)
+            .await
+            .unwrap_or_default()
+    } else {
+        vec![]
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let t = today(ctx.now);
+    render_status(
+        &ShowPage {
+            overdue: hazard.overdue(t),
+            rectify_action: format!("/hazards/{id}/rectify?_csrf={}", ctx.csrf),
+            review_action: format!("/hazards/{id}/review?_csrf={}", ctx.csrf),
+            shell: ctx.shell(ACTIVE),
+            today: t,
+            hazard,
+            order,
+            can_rectify,
+            can_review,
+            staff,
+            rectify,
+            review,
+            errors,
+        },
+        status,
+    )
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: HazardId = parse_id(&id)?;
+    let review = ReviewForm {
+        reviewer_id: ctx.actor.account_id.to_string(),
+        reviewed_on: today(ctx.now).to_string(),
+        ..ReviewForm::default()
+    };
+    let rectify = RectifyForm {
+        rectified_on: today(ctx.now).to_string(),
+        ..RectifyForm::default()
+    };
+    show_page(&state, &ctx, id, rectify, review, FieldErrors::new()).await
+}
+
+/// 整改 (seed 图4.3.5)
+pub async fn rectify(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> PageResult<Response> {
+    let id: HazardId = parse_id(&id)?;
+    let form = RectifyForm::from_pairs(&text_parts(multipart).await?);
+    match hazard::service::rectify(state.store(), &ctx.actor, id, &form, ctx.now).await {
+        Ok(()) => Ok(redirect_with(&format!("/hazards/{id}"), Flash::Saved)),
+        Err(CoreError::Validation(errors)) => {
+            show_page(&state, &ctx, id, form, ReviewForm::default(), errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 复查
+pub async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> PageResult<Response> {
+    let id: HazardId = parse_id(&id)?;
+    let form = ReviewForm::from_pairs(&text_parts(multipart).await?);
+    match hazard::service::review(state.store(), &ctx.actor, id, &form, false, ctx.now).await {
+        Ok(_) => Ok(redirect_with(&format!("/hazards/{id}"), Flash::Saved)),
+        Err(CoreError::Validation(errors)) => {
+            show_page(&state, &ctx, id, RectifyForm::default(), form, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hazard/notice.html")]
+struct NoticePage {
+    inspection: ServiceRecord,
+    hazards: Vec<Hazard>,
+    today: NaiveDate,
+}
+
+/// 整改通知书: the written notice the enterprise receives (AQ 9010), printable on A4.
+pub async fn notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: RecordId = parse_id(&id)?;
+    let (inspection, _, hazards) =
+        hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now).await?;
+    if hazards.is_empty() {
+        return Err(PageError::Conflict(
+            "本次排查未发现隐患,无需下达整改通知书".into(),
+        ));
+    }
+    render(&NoticePage {
+        today: today(ctx.now),
+        inspection,
+        hazards,
+    })
+}
