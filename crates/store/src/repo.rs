@@ -7,6 +7,7 @@ mod industry;
 mod order;
 mod org;
 mod policy;
+mod policy_import;
 mod region;
 mod role;
 mod session;
