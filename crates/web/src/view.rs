@@ -23,10 +23,11 @@ pub enum Flash {
     Disabled,
     PasswordChanged,
     LoggedOut,
+    Imported,
 }
 
 impl Flash {
-    const ALL: [Flash; 7] = [
+    const ALL: [Flash; 8] = [
         Flash::Saved,
         Flash::Created,
         Flash::Deleted,
@@ -34,6 +35,7 @@ impl Flash {
         Flash::Disabled,
         Flash::PasswordChanged,
         Flash::LoggedOut,
+        Flash::Imported,
     ];
 
     pub fn code(self) -> &'static str {
@@ -45,6 +47,7 @@ impl Flash {
             Flash::Disabled => "disabled",
             Flash::PasswordChanged => "password",
             Flash::LoggedOut => "logout",
+            Flash::Imported => "imported",
         }
     }
 
@@ -61,6 +64,7 @@ impl Flash {
             Flash::Disabled => "操作成功,已停用",
             Flash::PasswordChanged => "密码已修改,请使用新密码登录",
             Flash::LoggedOut => "您已安全退出",
+            Flash::Imported => "导入成功,保单已登记",
         }
     }
 }
