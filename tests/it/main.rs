@@ -9,4 +9,5 @@ mod cli;
 mod logs;
 mod orgs;
 mod permissions;
+mod policy_import;
 mod roles;
