@@ -11,5 +11,6 @@ mod orders;
 mod orgs;
 mod permissions;
 mod policies;
+mod policy_import;
 mod records;
 mod roles;

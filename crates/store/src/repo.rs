@@ -8,6 +8,7 @@ mod industry;
 mod order;
 mod org;
 mod policy;
+mod policy_import;
 mod record;
 mod region;
 mod role;

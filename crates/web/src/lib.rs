@@ -8,11 +8,13 @@ mod error;
 mod extract;
 mod pages;
 mod view;
+mod xlsx;
 
 use anze_core::Store;
 use anze_core::auth::session::SessionPolicy;
 use anze_core::time::Clock;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use std::sync::Arc;
 
@@ -144,6 +146,21 @@ pub fn router(state: AppState) -> Router {
             get(pages::roles::edit).post(pages::roles::update),
         )
         .route("/roles/{id}/delete", post(pages::roles::delete))
+        // Excel import and exports. Static segments, so axum routes them before any
+        // `/policies/{id}` or `/orders/{id}`. The upload enforces its own 10 MB limit while
+        // reading, with a message, instead of the default 2 MB cut-off.
+        .route(
+            "/policies/import",
+            get(pages::policy_import::page)
+                .post(pages::policy_import::upload)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/policies/import/template.xlsx",
+            get(pages::policy_import::template),
+        )
+        .route("/policies/export.xlsx", get(pages::exports::policies))
+        .route("/orders/export.xlsx", get(pages::exports::orders))
         .route("/audit", get(pages::logs::audit))
         .route("/login-log", get(pages::logs::logins))
         .fallback(pages::home::not_found)
@@ -152,4 +169,45 @@ pub fn router(state: AppState) -> Router {
             extract::context::middleware,
         ))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    /// `/policies/{id}` and `/orders/{id}` live next to the Excel routes: the static segments
+    /// must win whatever the order of registration, and ids must still reach their handler.
+    #[tokio::test]
+    async fn excel_paths_are_never_taken_for_ids() {
+        let app = Router::new()
+            .route("/policies/{id}", get(|| async { "policy" }))
+            .route("/orders/{id}", get(|| async { "order" }))
+            .route("/policies/import", get(|| async { "import" }))
+            .route(
+                "/policies/import/template.xlsx",
+                get(|| async { "template" }),
+            )
+            .route("/policies/export.xlsx", get(|| async { "policies" }))
+            .route("/orders/export.xlsx", get(|| async { "orders" }));
+        for (path, handler) in [
+            ("/policies/import", "import"),
+            ("/policies/import/template.xlsx", "template"),
+            ("/policies/export.xlsx", "policies"),
+            ("/orders/export.xlsx", "orders"),
+            ("/policies/42", "policy"),
+            ("/orders/42", "order"),
+        ] {
+            let res = app
+                .clone()
+                .oneshot(Request::get(path).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let body = to_bytes(res.into_body(), 64).await.unwrap();
+            assert_eq!(body, handler.as_bytes(), "{path}");
+        }
+    }
 }

@@ -3,11 +3,13 @@
 pub mod accounts;
 pub mod auth;
 pub mod enterprises;
+pub mod exports;
 pub mod hazards;
 pub mod home;
 pub mod logs;
 pub mod orders;
 pub mod orgs;
 pub mod policies;
+pub mod policy_import;
 pub mod records;
 pub mod roles;

@@ -27,10 +27,12 @@ pub enum Flash {
     Declined,
     Cancelled,
     Completed,
+    Imported,
 }
 
 impl Flash {
-    const ALL: [Flash; 11] = [
+    const ALL: [Flash; 12] = [
+        Flash::Imported,
         Flash::Accepted,
         Flash::Declined,
         Flash::Cancelled,
@@ -57,6 +59,7 @@ impl Flash {
             Flash::Declined => "declined",
             Flash::Cancelled => "cancelled",
             Flash::Completed => "completed",
+            Flash::Imported => "imported",
         }
     }
 
@@ -77,6 +80,7 @@ impl Flash {
             Flash::Declined => "操作成功,已拒绝该订单,保险机构将看到拒绝原因",
             Flash::Cancelled => "操作成功,订单已撤销",
             Flash::Completed => "操作成功,订单已完成",
+            Flash::Imported => "导入成功,保单已登记",
         }
     }
 }

@@ -19,6 +19,8 @@ pub trait OrgStore: Send + Sync {
     async fn org_options(&self, kinds: Option<&[super::OrgKind]>) -> CoreResult<Vec<Organization>>;
     async fn get_org(&self, id: OrgId) -> CoreResult<Option<Organization>>;
     async fn credit_code_taken(&self, code: &str, except: Option<OrgId>) -> CoreResult<bool>;
+    /// The organizations, of any kind, holding these credit codes.
+    async fn orgs_by_credit_codes(&self, codes: &[String]) -> CoreResult<Vec<Organization>>;
     async fn platform_org(&self) -> CoreResult<Option<Organization>>;
     /// Creates the organization with its built-in roles and first admin account, in one
     /// transaction. The admin receives the first role in `roles`.

@@ -1,7 +1,9 @@
 use async_trait::async_trait;
 
+use super::import::ImportedPolicy;
 use super::{NewPolicy, Policy, PolicyQuery, PolicyTerms};
 use crate::audit::AuditEvent;
+use crate::enterprise::EnterpriseFields;
 use crate::error::CoreResult;
 use crate::ids::{OrgId, PolicyId};
 use crate::page::{Page, PageRequest};
@@ -31,4 +33,19 @@ pub trait PolicyStore: Send + Sync {
         terms: &PolicyTerms,
         audit: &AuditEvent,
     ) -> CoreResult<()>;
+    /// Which of `policy_nos` the insurer has already registered.
+    async fn taken_policy_nos(
+        &self,
+        insurer: OrgId,
+        policy_nos: &[String],
+    ) -> CoreResult<Vec<String>>;
+    /// Creates the new enterprises, then the policies, in one transaction with one audit event;
+    /// returns the number of policies created.
+    async fn import_policies(
+        &self,
+        insurer: OrgId,
+        new_enterprises: &[EnterpriseFields],
+        policies: &[ImportedPolicy],
+        audit: &AuditEvent,
+    ) -> CoreResult<usize>;
 }

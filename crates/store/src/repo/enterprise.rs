@@ -28,12 +28,11 @@ fn apply_fields(f: &EnterpriseFields, m: &mut organization::ActiveModel) {
     m.employee_count = Set(Some(f.employee_count));
 }
 
-/// Inserts an enterprise inside the caller's transaction (also used by the policy import).
-pub(crate) async fn insert_enterprise(
-    txn: &DatabaseTransaction,
+/// A new enterprise row; the policy import inserts many of them at once.
+pub(crate) fn enterprise_model(
     f: &EnterpriseFields,
     now: chrono::DateTime<chrono::Utc>,
-) -> CoreResult<OrgId> {
+) -> organization::ActiveModel {
     let mut m = organization::ActiveModel {
         id: NotSet,
         kind: Set(OrgKind::Enterprise.code().to_string()),
@@ -43,7 +42,16 @@ pub(crate) async fn insert_enterprise(
         ..Default::default()
     };
     apply_fields(f, &mut m);
-    let created = m.insert(txn).await.map_err(db_err)?;
+    m
+}
+
+/// Inserts an enterprise inside the caller's transaction.
+pub(crate) async fn insert_enterprise(
+    txn: &DatabaseTransaction,
+    f: &EnterpriseFields,
+    now: chrono::DateTime<chrono::Utc>,
+) -> CoreResult<OrgId> {
+    let created = enterprise_model(f, now).insert(txn).await.map_err(db_err)?;
     Ok(OrgId(created.id))
 }
 

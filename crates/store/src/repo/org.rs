@@ -159,6 +159,23 @@ impl OrgStore for Db {
         Ok(select.count(&self.conn).await.map_err(db_err)? > 0)
     }
 
+    async fn orgs_by_credit_codes(&self, codes: &[String]) -> CoreResult<Vec<Organization>> {
+        let regions = self.region_names().await?;
+        let mut out = Vec::new();
+        // Chunked so the IN list stays well inside every backend's parameter limit.
+        for chunk in codes.chunks(super::policy_import::BATCH) {
+            let rows = organization::Entity::find()
+                .filter(organization::Column::CreditCode.is_in(chunk.iter().cloned()))
+                .all(&self.conn)
+                .await
+                .map_err(db_err)?;
+            for m in rows {
+                out.push(to_domain(m, &regions)?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn platform_org(&self) -> CoreResult<Option<Organization>> {
         let Some(m) = organization::Entity::find()
             .filter(organization::Column::Kind.eq(OrgKind::Platform.code()))

@@ -1,7 +1,9 @@
 use anze_core::audit::AuditEvent;
+use anze_core::enterprise::EnterpriseFields;
 use anze_core::field::{Money, Ratio};
 use anze_core::ids::{OrgId, PolicyId};
 use anze_core::page::{Page, PageRequest};
+use anze_core::policy::import::ImportedPolicy;
 use anze_core::policy::{
     EXPIRING_DAYS, NewPolicy, Policy, PolicyQuery, PolicyStatus, PolicyStore, PolicyTerms,
 };
@@ -63,23 +65,37 @@ fn terms_model(t: &PolicyTerms, m: &mut policy::ActiveModel) {
     m.prevention_ratio = Set(t.prevention_ratio.basis_points());
 }
 
-/// Inserts a policy inside the caller's transaction (also used by the import).
+/// A new policy row; the import inserts many of them at once.
+pub(crate) fn policy_model(
+    insurer: OrgId,
+    enterprise: OrgId,
+    region_code: &str,
+    terms: &PolicyTerms,
+    now: chrono::DateTime<chrono::Utc>,
+) -> policy::ActiveModel {
+    let mut m = policy::ActiveModel {
+        id: NotSet,
+        insurer_id: Set(insurer.0),
+        enterprise_id: Set(enterprise.0),
+        region_code: Set(region_code.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    terms_model(terms, &mut m);
+    m
+}
+
+/// Inserts a policy inside the caller's transaction.
 pub(crate) async fn insert_policy(
     txn: &DatabaseTransaction,
     p: &NewPolicy,
     now: chrono::DateTime<chrono::Utc>,
 ) -> CoreResult<PolicyId> {
-    let mut m = policy::ActiveModel {
-        id: NotSet,
-        insurer_id: Set(p.insurer_id.0),
-        enterprise_id: Set(p.enterprise_id.0),
-        region_code: Set(p.region_code.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    terms_model(&p.terms, &mut m);
-    let created = m.insert(txn).await.map_err(db_err)?;
+    let created = policy_model(p.insurer_id, p.enterprise_id, &p.region_code, &p.terms, now)
+        .insert(txn)
+        .await
+        .map_err(db_err)?;
     Ok(PolicyId(created.id))
 }
 
@@ -196,6 +212,24 @@ impl PolicyStore for Db {
         insert_audit(&txn, audit, Some(id.0)).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(id)
+    }
+
+    async fn taken_policy_nos(
+        &self,
+        insurer: OrgId,
+        policy_nos: &[String],
+    ) -> CoreResult<Vec<String>> {
+        super::policy_import::taken_policy_nos(self, insurer, policy_nos).await
+    }
+
+    async fn import_policies(
+        &self,
+        insurer: OrgId,
+        new_enterprises: &[EnterpriseFields],
+        policies: &[ImportedPolicy],
+        audit: &AuditEvent,
+    ) -> CoreResult<usize> {
+        super::policy_import::import_policies(self, insurer, new_enterprises, policies, audit).await
     }
 
     async fn update_policy(
