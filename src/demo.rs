@@ -316,8 +316,169 @@ async fn load_business(store: &dyn Store, now: chrono::DateTime<Utc>) -> anyhow:
             }
         }
     }
+    let services = load_services(store, now).await?;
     Ok(format!(
-        "{enterprises} enterprises, {policies} policies and {orders_created} service orders created"
+        "{enterprises} enterprises, {policies} policies and {orders_created} service orders created, {services}"
+    ))
+}
+
+/// Records and hazards on the accepted orders that have none yet: a training, an inspection
+/// with hazards in every state (one overdue, one 重大, one in its second round).
+async fn load_services(store: &dyn Store, now: chrono::DateTime<Utc>) -> anyhow::Result<String> {
+    use anze_core::hazard::{self, HazardForm, RectifyForm, ReviewForm};
+    use anze_core::order::OrderState;
+    use anze_core::page::PageRequest;
+    use anze_core::record::{self, RecordForm};
+    use anze_core::scope::Scope;
+    use anze_core::service_item::ServiceItem;
+    use chrono::Duration;
+
+    let today = anze_core::time::today(now);
+    let accepted = store
+        .list_orders(
+            &Scope::All,
+            &anze_core::order::OrderQuery {
+                state: Some(OrderState::Accepted),
+                ..Default::default()
+            },
+            PageRequest { page: 1, size: 100 },
+        )
+        .await?;
+    let (mut records, mut hazards) = (0, 0);
+    for order in accepted.items {
+        if order.service_start > today - Duration::days(25) || order.plan.iter().any(|p| p.done > 0)
+        {
+            continue;
+        }
+        let admin = store
+            .list_accounts(
+                Some(order.agency_id),
+                &Default::default(),
+                PageRequest { page: 1, size: 100 },
+            )
+            .await?
+            .items;
+        let Some(admin) = admin.iter().find(|a| a.username.ends_with("_admin")) else {
+            continue;
+        };
+        let actor = actor_for(store, admin.id, "demo")
+            .await?
+            .context("demo agency admin cannot act")?;
+        let staff = vec![admin.id.to_string()];
+        let day = |n: i64| (today - Duration::days(n)).to_string();
+        let form = |date: String, details: &[(&str, &str)], summary: &str| RecordForm {
+            service_date: date,
+            location: format!("{}厂区", order.enterprise_name),
+            staff_ids: staff.clone(),
+            enterprise_contact: "安全主任".into(),
+            summary: summary.into(),
+            details: details
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        record::service::create(
+            store,
+            &actor,
+            order.id,
+            ServiceItem::Training,
+            &form(
+                day(20),
+                &[
+                    ("topic", "危险化学品安全管理与应急处置"),
+                    ("audience", "manager"),
+                    ("audience", "worker"),
+                    ("mode", "offline"),
+                    ("hours", "3"),
+                    ("participants", "42"),
+                    ("trainer", "张工"),
+                ],
+                "讲解危化品储存、装卸安全要求和泄漏应急处置,现场答疑。",
+            ),
+            now,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo training: {e:?}"))?;
+        let inspection = record::service::create(
+            store,
+            &actor,
+            order.id,
+            ServiceItem::HazardInvestigation,
+            &form(
+                day(25),
+                &[
+                    ("kind", "comprehensive"),
+                    ("scope", "生产车间、仓库、配电房、消防设施"),
+                ],
+                "共发现隐患 5 项,其中重大隐患 1 项,已下达整改通知书。",
+            ),
+            now,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo inspection: {e:?}"))?;
+        records += 2;
+        let hazard = |desc: &str, level: &str, category: &str, deadline: i64| HazardForm {
+            description: desc.into(),
+            location: "生产车间".into(),
+            category: category.into(),
+            level: level.into(),
+            basis: "《安全生产法》及相关标准".into(),
+            suggestion: "按规范整改并留存整改记录".into(),
+            deadline: day(deadline),
+            responsible: "车间主任".into(),
+            ..HazardForm::default()
+        };
+        let actor = &actor;
+        let create = |f: HazardForm| async move {
+            hazard::service::create(store, actor, inspection, &f, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo hazard: {e:?}"))
+        };
+        // Overdue: deadline passed five days ago.
+        create(hazard(
+            "配电箱未可靠接地,箱门缺失",
+            "general",
+            "electric",
+            5,
+        ))
+        .await?;
+        // 重大, pending.
+        create(hazard(
+            "液氨储罐区未设置可燃有毒气体报警装置",
+            "major",
+            "chemicals",
+            -30,
+        ))
+        .await?;
+        let rectify = |note: &str, on: i64| RectifyForm {
+            rectify_note: note.into(),
+            rectified_on: day(on),
+        };
+        let review = |pass: bool, on: i64| ReviewForm {
+            reviewer_id: admin.id.to_string(),
+            reviewed_on: day(on),
+            result: if pass { "pass" } else { "fail" }.into(),
+            opinion: if pass {
+                "整改到位".into()
+            } else {
+                "仍有两处未整改,重新整改".into()
+            },
+        };
+        // 待复查.
+        let h = create(hazard("消防通道堆放杂物", "general", "fire", -10)).await?;
+        hazard::service::rectify(store, actor, h, &rectify("已清理通道并划线", 15), now).await?;
+        // 已销号.
+        let h = create(hazard("砂轮机防护罩缺失", "general", "equipment", -5)).await?;
+        hazard::service::rectify(store, actor, h, &rectify("已加装防护罩", 20), now).await?;
+        hazard::service::review(store, actor, h, &review(true, 18), false, now).await?;
+        // Second round after a failed review.
+        let h = create(hazard("安全警示标志缺失", "general", "site", -7)).await?;
+        hazard::service::rectify(store, actor, h, &rectify("已张贴部分标志", 20), now).await?;
+        hazard::service::review(store, actor, h, &review(false, 19), false, now).await?;
+        hazards += 5;
+    }
+    Ok(format!(
+        "{records} service records and {hazards} hazards created"
     ))
 }
 

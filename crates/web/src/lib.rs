@@ -96,6 +96,8 @@ pub fn router(state: AppState) -> Router {
         .route("/records/{id}/hazards/new", get(pages::hazards::new))
         .route("/records/{id}/notice", get(pages::hazards::notice))
         .route("/hazards", get(pages::hazards::ledger))
+        .route("/hazards/export.xlsx", get(pages::exports::hazards))
+        .route("/services/{item}/export.xlsx", get(pages::exports::records))
         .route("/hazards/{id}", get(pages::hazards::show))
         .route("/hazards/{id}/rectify", post(pages::hazards::rectify))
         .route("/hazards/{id}/review", post(pages::hazards::review))

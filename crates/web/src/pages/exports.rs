@@ -5,10 +5,14 @@
 //! as they arrive, and the finished file is streamed from disk.
 
 use anze_core::CoreResult;
+use anze_core::hazard::{self, Hazard, HazardFilter};
 use anze_core::order::{self, OrderFilter, ServiceOrder};
 use anze_core::page::{Page, PageRequest};
 use anze_core::policy::{self, Policy, PolicyFilter};
+use anze_core::record::{self, RecordFilter, ServiceRecord};
+use anze_core::service_item::ServiceItem;
 use anze_core::time::{format_datetime, today};
+use axum::extract::Path;
 use axum::extract::State;
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -27,7 +31,7 @@ const PAGE_SIZE: u64 = 1_000;
 /// one page waits between the fetching and the writing side.
 async fn write_pages<T, F, Fut>(
     sheet: &'static str,
-    columns: &'static [(&'static str, f64)],
+    columns: Vec<(&'static str, f64)>,
     mut fetch: F,
     to_row: impl Fn(&T) -> Vec<Cell>,
 ) -> PageResult<File>
@@ -44,7 +48,7 @@ where
     let mut page = fetch(request).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Vec<Cell>>>(1);
     let writer = tokio::task::spawn_blocking(move || {
-        let mut out = SheetWriter::new(sheet, columns)?;
+        let mut out = SheetWriter::new(sheet, &columns)?;
         while let Some(rows) = rx.blocking_recv() {
             for row in &rows {
                 out.write_row(row)?;
@@ -130,7 +134,7 @@ pub async fn policies(
         .collect();
     let file = write_pages(
         "保单台账",
-        POLICY_COLUMNS,
+        POLICY_COLUMNS.to_vec(),
         |page| policy::service::list(store, &ctx.actor, &filter, page, ctx.now),
         |p| policy_row(p, &regions, day),
     )
@@ -198,7 +202,7 @@ pub async fn orders(
     let store = state.store();
     let file = write_pages(
         "服务订单台账",
-        ORDER_COLUMNS,
+        ORDER_COLUMNS.to_vec(),
         |page| order::service::list(store, &ctx.actor, &filter, page),
         order_row,
     )
@@ -208,5 +212,154 @@ pub async fn orders(
         file,
         &format!("orders-{stamp}.xlsx"),
         &format!("服务订单台账-{stamp}.xlsx"),
+    ))
+}
+
+const HAZARD_COLUMNS: &[(&str, f64)] = &[
+    ("隐患编号", 20.0),
+    ("投保企业", 30.0),
+    ("所属区划", 12.0),
+    ("保险机构", 26.0),
+    ("服务机构", 26.0),
+    ("订单号", 20.0),
+    ("隐患描述", 40.0),
+    ("隐患位置", 20.0),
+    ("隐患类别", 12.0),
+    ("隐患等级", 10.0),
+    ("判定依据", 24.0),
+    ("整改建议", 30.0),
+    ("发现日期", 12.0),
+    ("整改期限", 12.0),
+    ("整改责任人", 12.0),
+    ("状态", 10.0),
+    ("逾期", 8.0),
+    ("整改轮次", 10.0),
+    ("销号时间", 20.0),
+];
+
+fn hazard_row(h: &Hazard, regions: &HashMap<String, String>, today: NaiveDate) -> Vec<Cell> {
+    vec![
+        text(&h.hazard_no),
+        text(&h.enterprise_name),
+        text(regions.get(&h.region_code).cloned().unwrap_or_default()),
+        text(&h.insurer_name),
+        text(&h.agency_name),
+        text(&h.order_no),
+        text(&h.description),
+        text(&h.location),
+        text(h.category_label()),
+        text(h.level.label()),
+        text(&h.basis),
+        text(&h.suggestion),
+        Cell::Date(h.found_on),
+        Cell::Date(h.deadline),
+        text(&h.responsible),
+        text(h.state.label()),
+        text(if h.overdue(today) { "是" } else { "否" }),
+        Cell::Int(i64::from(h.round)),
+        text(h.closed_at.map(format_datetime).unwrap_or_default()),
+    ]
+}
+
+/// 隐患台账: `GET /hazards/export.xlsx` with the ledger's query parameters.
+pub async fn hazards(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    QueryData(filter): QueryData<HazardFilter>,
+) -> PageResult<Response> {
+    let store = state.store();
+    let day = today(ctx.now);
+    let regions: HashMap<String, String> = store
+        .list_regions()
+        .await?
+        .into_iter()
+        .map(|r| (r.code, r.name))
+        .collect();
+    let (actor, filter, now) = (&ctx.actor, &filter, ctx.now);
+    let file = write_pages(
+        "隐患台账",
+        HAZARD_COLUMNS.to_vec(),
+        |page| async move {
+            hazard::service::list(store, actor, filter, page, now)
+                .await
+                .map(|(p, _)| p)
+        },
+        |h| hazard_row(h, &regions, day),
+    )
+    .await?;
+    let stamp = day.format("%Y%m%d");
+    Ok(xlsx::download_file(
+        file,
+        &format!("hazards-{stamp}.xlsx"),
+        &format!("隐患台账-{stamp}.xlsx"),
+    ))
+}
+
+/// Columns of a record type's ledger: the common ones, then the type's own.
+fn record_columns(spec: &'static record::ItemSpec) -> Vec<(&'static str, f64)> {
+    let mut columns = vec![
+        (spec.labels.date, 12.0),
+        ("投保企业", 30.0),
+        ("保险机构", 26.0),
+        ("服务机构", 26.0),
+        ("订单号", 20.0),
+        (spec.labels.location, 20.0),
+        (spec.labels.staff, 20.0),
+        (spec.labels.contact, 12.0),
+    ];
+    columns.extend(spec.fields.iter().map(|f| (f.label, 16.0)));
+    columns.push((spec.labels.summary, 40.0));
+    columns.push(("录入人", 16.0));
+    columns.push(("录入时间", 20.0));
+    columns
+}
+
+fn record_row(r: &ServiceRecord, spec: &record::ItemSpec) -> Vec<Cell> {
+    let mut row = vec![
+        Cell::Date(r.service_date),
+        text(&r.enterprise_name),
+        text(&r.insurer_name),
+        text(&r.agency_name),
+        text(&r.order_no),
+        text(&r.location),
+        text(r.staff_names()),
+        text(&r.enterprise_contact),
+    ];
+    row.extend(spec.fields.iter().map(|f| {
+        text(
+            r.details
+                .get(f.name)
+                .map(|v| f.display(v))
+                .unwrap_or_default(),
+        )
+    }));
+    row.push(text(&r.summary));
+    row.push(text(&r.created_by_name));
+    row.push(text(format_datetime(r.created_at)));
+    row
+}
+
+/// A record type's ledger (安全培训台账, …): `GET /services/{item}/export.xlsx`.
+pub async fn records(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    QueryData(filter): QueryData<RecordFilter>,
+) -> PageResult<Response> {
+    let item = ServiceItem::from_code(&code).ok_or(PageError::NotFound)?;
+    let spec = record::spec_of(item).ok_or(PageError::NotFound)?;
+    let store = state.store();
+    let file = write_pages(
+        "服务记录",
+        record_columns(spec),
+        |page| record::service::list(store, &ctx.actor, item, &filter, page),
+        |r| record_row(r, spec),
+    )
+    .await?;
+    let stamp = today(ctx.now).format("%Y%m%d");
+    Ok(xlsx::download_file(
+        file,
+        &format!("{code}-{stamp}.xlsx"),
+        &format!("{}台账-{stamp}.xlsx", item.label()),
     ))
 }

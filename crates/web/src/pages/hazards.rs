@@ -43,6 +43,8 @@ struct LedgerPage {
     insurers: Vec<Organization>,
     regions: Vec<Region>,
     export_query: String,
+    can_write: bool,
+    can_review: bool,
 }
 
 /// 隐患台账
@@ -66,6 +68,8 @@ pub async fn ledger(
         levels: HazardLevel::ALL.to_vec(),
         regions: state.store().list_regions().await?,
         export_query: ctx.uri.query().unwrap_or("").to_string(),
+        can_write: ctx.actor.has(Permission::HazardWrite),
+        can_review: ctx.actor.has(Permission::HazardReview),
         shell: ctx.shell(ACTIVE),
         insurers,
         filter,

@@ -344,6 +344,7 @@ struct ListPage {
     insurers: Vec<Organization>,
     agencies: Vec<Organization>,
     staff: Vec<Account>,
+    export_query: String,
 }
 
 /// The cross-order list of one record type (seed §4.2, §4.4–§4.8).
@@ -383,6 +384,7 @@ pub async fn list(
     };
     render(&ListPage {
         pager: Pager::new(&page, ctx.uri.query()),
+        export_query: ctx.uri.query().unwrap_or("").to_string(),
         shell: ctx.shell(menu_path(item)),
         item,
         spec,
