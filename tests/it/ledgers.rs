@@ -1,0 +1,160 @@
+//! Excel ledgers of the record types and of hazards: the list's filters and scope, text kept inert.
+
+use calamine::{Data, Reader, Xlsx};
+use reqwest::StatusCode;
+use std::io::Cursor;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+crate::backend_tests!(record_and_hazard_ledgers_export_what_the_lists_show);
+
+fn rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("a valid xlsx");
+    let range = wb.worksheet_range_at(0).unwrap().unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(Data::to_string).collect())
+        .collect()
+}
+
+async fn record_and_hazard_ledgers_export_what_the_lists_show(app: TestApp) {
+    app.seed_org("insurer", "人保泉州", "ins_x").await;
+    let agency = app.seed_org("agency", "安信技术", "ag_x").await;
+    let code = app
+        .seed_enterprise("ins_x", "泉州恒安石化有限公司", "350503")
+        .await;
+    let policy = app.seed_policy("ins_x", &code, "PICC-L-1").await;
+    let order = app.seed_order("ins_x", policy, agency).await;
+    let admin = app.actor("ag_x").await;
+    anze_core::order::service::accept(&app.db, &admin, order, app.clock_now())
+        .await
+        .unwrap();
+    let client = app.login("ag_x", PASSWORD).await;
+    let me = admin.account_id.to_string();
+    let today = anze_core::time::today(app.clock_now()).to_string();
+    let injected = "=cmd|' /C calc'!A0";
+    let fields = [
+        ("service_date", today.as_str()),
+        ("location", injected),
+        ("staff_ids", me.as_str()),
+        ("enterprise_contact", "陈主任"),
+        ("topic", "消防安全培训"),
+        ("audience", "worker"),
+        ("mode", "offline"),
+        ("hours", "2"),
+        ("participants", "30"),
+        ("trainer", "张工"),
+        ("summary", "灭火器使用演示"),
+    ];
+    let res = app
+        .post_multipart(
+            &client,
+            &format!("/orders/{order}/training/new"),
+            &format!("/orders/{order}/training"),
+            &fields,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = client
+        .get(app.url("/services/training/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''")
+    );
+    let sheet = rows(res.bytes().await.unwrap().to_vec());
+    assert_eq!(sheet[0][0], "服务日期");
+    assert!(sheet[0].contains(&"培训主题".to_string()) && sheet[0].contains(&"学时".to_string()));
+    assert_eq!(sheet.len(), 2);
+    assert!(sheet[1].contains(&"消防安全培训".to_string()));
+    assert!(
+        sheet[1].contains(&injected.to_string()),
+        "formula-like text stays text"
+    );
+    // Filters apply: nothing in 2000.
+    let res = client
+        .get(app.url("/services/training/export.xlsx?from=2000-01-01&to=2000-01-31"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        rows(res.bytes().await.unwrap().to_vec()).len(),
+        1,
+        "header only"
+    );
+
+    // A hazard through an inspection, then the hazard ledger.
+    let inspection = [
+        ("service_date", today.as_str()),
+        ("location", "厂区"),
+        ("staff_ids", me.as_str()),
+        ("enterprise_contact", "陈主任"),
+        ("kind", "comprehensive"),
+        ("scope", "全厂"),
+        ("summary", "发现隐患 1 项"),
+    ];
+    let res = app
+        .post_multipart(
+            &client,
+            &format!("/orders/{order}/hazard/new"),
+            &format!("/orders/{order}/hazard"),
+            &inspection,
+        )
+        .await;
+    let record = crate::helpers::location(&res);
+    let deadline =
+        (anze_core::time::today(app.clock_now()) + chrono::Duration::days(10)).to_string();
+    let res = app
+        .post_multipart(
+            &client,
+            &format!("{record}/hazards/new"),
+            &format!("{record}/hazards"),
+            &[
+                ("description", "配电箱未接地"),
+                ("location", "二号车间"),
+                ("category", "electric"),
+                ("level", "general"),
+                ("suggestion", "加装接地线"),
+                ("deadline", deadline.as_str()),
+                ("responsible", "车间主任"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = client
+        .get(app.url("/hazards/export.xlsx?state=rectify"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let sheet = rows(res.bytes().await.unwrap().to_vec());
+    assert_eq!(sheet[0][0], "隐患编号");
+    assert_eq!(sheet.len(), 2);
+    assert!(sheet[1][0].starts_with("YH") && sheet[1].contains(&"配电箱未接地".to_string()));
+    // Another agency's ledger export is empty; a user without the view permission is refused.
+    app.seed_org("agency", "闽安", "other_x").await;
+    let other = app.login("other_x", PASSWORD).await;
+    let res = other
+        .get(app.url("/hazards/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rows(res.bytes().await.unwrap().to_vec()).len(), 1);
+    let res = other
+        .get(app.url("/services/training/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rows(res.bytes().await.unwrap().to_vec()).len(), 1);
+    let res = client
+        .get(app.url("/services/nothing/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
