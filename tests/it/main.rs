@@ -6,6 +6,7 @@ mod accounts;
 mod auth;
 mod browser;
 mod cli;
+mod ledgers;
 mod logs;
 mod orders;
 mod orgs;
