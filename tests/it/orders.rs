@@ -18,6 +18,7 @@ crate::backend_tests!(
     regulator_sees_its_region_read_only,
     order_list_filters,
     completing_an_order_shows_on_the_insurer_side,
+    home_page_counts_orders_by_state_in_scope,
 );
 
 /// An insurer with one policy and two agencies; returns (policy id, agency A org, agency B org).
@@ -633,4 +634,22 @@ async fn completing_an_order_shows_on_the_insurer_side(app: TestApp) {
     // A finished order no longer blocks a new designation.
     let (_, html) = app.get(&insurer, &format!("/policies/{policy}")).await;
     assert!(html.contains("指定服务机构</a>"));
+}
+
+async fn home_page_counts_orders_by_state_in_scope(app: TestApp) {
+    let (policy, a, b) = setup(&app).await;
+    app.seed_order("ins", policy, a).await;
+    let code = app.seed_enterprise("ins", "泉州另一家公司", "350503").await;
+    let other = app.seed_policy("ins", &code, "PICC-2026-0077").await;
+    app.seed_order("ins", other, b).await;
+    let insurer = app.login("ins", PASSWORD).await;
+    let (_, home) = app.get(&insurer, "/").await;
+    assert!(home.contains("服务订单") && home.contains("隐患治理"));
+    assert!(home.contains("<span class=\"stat-num\">2</span><span class=\"muted\">待受理</span>"));
+    let agency = app.login("ag_a", PASSWORD).await;
+    let (_, home) = app.get(&agency, "/").await;
+    assert!(
+        home.contains("<span class=\"stat-num\">1</span><span class=\"muted\">待受理</span>"),
+        "an agency counts only its own orders"
+    );
 }

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod dashboard;
 pub mod emergency;
 pub mod enterprise;
 pub mod error;

@@ -22,10 +22,12 @@ struct HomePage {
     org_kind: &'static str,
     account: String,
     shortcuts: Vec<Shortcut>,
+    dashboard: anze_core::dashboard::Dashboard,
 }
 
 /// 首页: who is logged in, and the functions this account may use.
-pub async fn index(ctx: Ctx) -> PageResult<Response> {
+pub async fn index(State(state): State<AppState>, ctx: Ctx) -> PageResult<Response> {
+    let dashboard = anze_core::dashboard::summary(state.store(), &ctx.actor, ctx.now).await?;
     let shortcuts = MENU_GROUPS
         .into_iter()
         .flat_map(|g| {
@@ -41,6 +43,7 @@ pub async fn index(ctx: Ctx) -> PageResult<Response> {
         })
         .collect();
     render(&HomePage {
+        dashboard,
         shell: ctx.shell("/"),
         org_kind: ctx.actor.org_kind.label(),
         account: ctx.actor.display(),

@@ -1,0 +1,43 @@
+//! 首页: the figures each party watches — orders by state and the hazard loop's health.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::auth::{Actor, Permission};
+use crate::error::CoreResult;
+use crate::hazard::{HazardCounts, HazardQuery};
+use crate::order::OrderState;
+use crate::scope;
+use crate::store::Store;
+use crate::time::today;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    /// Orders in the actor's scope by state, in the state machine's order; empty without 订单查看.
+    pub orders: Vec<(OrderState, u64)>,
+    pub hazards: Option<HazardCounts>,
+}
+
+pub async fn summary(
+    store: &dyn Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> CoreResult<Dashboard> {
+    let scope = scope::of(store, actor).await?;
+    let mut orders = Vec::new();
+    if actor.has(Permission::OrderView) {
+        for state in OrderState::ALL {
+            orders.push((state, store.count_orders(&scope, state).await?));
+        }
+    }
+    let hazards = if actor.has(Permission::HazardView) {
+        let query = HazardQuery {
+            today: Some(today(now)),
+            ..HazardQuery::default()
+        };
+        Some(store.count_hazards(&scope, &query).await?)
+    } else {
+        None
+    };
+    Ok(Dashboard { orders, hazards })
+}
