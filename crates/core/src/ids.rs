@@ -40,4 +40,6 @@ typed_id!(
     PolicyId,
     /// 服务订单
     OrderId,
+    /// 附件
+    AttachmentId,
 );

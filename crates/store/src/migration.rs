@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_foundation;
 mod m20261128_000002_policies_orders;
+mod m20261128_000003_attachments;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_foundation::Migration),
             Box::new(m20261128_000002_policies_orders::Migration),
+            Box::new(m20261128_000003_attachments::Migration),
         ]
     }
 }
