@@ -3,6 +3,7 @@
 mod helpers;
 
 mod accounts;
+mod attachments;
 mod auth;
 mod browser;
 mod cli;
