@@ -255,16 +255,16 @@ async fn read_parts(
             received.fields.push((name, value));
             continue;
         };
+        if raw_name.is_empty() && is_empty_part(&mut field).await? {
+            // A file input left empty: browsers still send its part, without name or content.
+            continue;
+        }
         let Some(rule) = rules.iter().find(|r| r.field == name) else {
             return Err(UploadError::refused(
                 "",
                 "提交了不接受文件的上传项,请刷新页面后重试",
             ));
         };
-        if raw_name.is_empty() && is_empty_part(&mut field).await? {
-            // A file input left empty: browsers still send its part, without name or content.
-            continue;
-        }
         let in_field = received
             .files
             .iter()
@@ -566,6 +566,8 @@ async fn describe_image(
     blobs: &dyn BlobStore,
     limits: &UploadLimits,
 ) -> Result<(), UploadError> {
+    // The slot is taken before reading back, so concurrent uploads do not each hold a copy.
+    let _slot = photo::decode_slot().await;
     let whole = if file.size <= limits.max_thumbnail_source_bytes {
         blobs
             .read_to_vec(&file.storage_key, limits.max_thumbnail_source_bytes)

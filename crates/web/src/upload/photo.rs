@@ -11,7 +11,7 @@ use image::codecs::jpeg::JpegEncoder;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits, RgbImage};
 use std::io::Cursor;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// Longest side of a thumbnail: sharp on a high-density phone at the list's 200-pixel size.
 const THUMB_PX: u32 = 400;
@@ -32,13 +32,15 @@ pub struct PhotoFacts {
     pub thumbnail: Option<Vec<u8>>,
 }
 
+/// One of the process's decode slots: hold it while an image's bytes are in memory.
+pub async fn decode_slot() -> Option<SemaphorePermit<'static>> {
+    DECODE_SLOTS.acquire().await.ok()
+}
+
 /// EXIF facts of `bytes`, and a thumbnail when `complete` (the whole file, not just its start)
 /// and the format is one the decoder reads. Never fails: a photo without EXIF or that cannot be
-/// decoded is still a photo, just without these.
+/// decoded is still a photo, just without these. Call it holding a `decode_slot`.
 pub async fn describe(bytes: Vec<u8>, kind: FileKind, complete: bool) -> PhotoFacts {
-    let Ok(_slot) = DECODE_SLOTS.acquire().await else {
-        return PhotoFacts::default();
-    };
     let work = tokio::task::spawn_blocking(move || describe_blocking(&bytes, kind, complete));
     match work.await {
         Ok(facts) => facts,
