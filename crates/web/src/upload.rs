@@ -21,6 +21,9 @@
 //! }
 //! ```
 //!
+//! To show a record's files: `{% include "attachment/files.html" %}` with `attachments` and
+//! `viewer_group` in the template (photos open in the `data-viewer` dialog of app.js).
+//!
 //! A failure inside `receive` removes everything it wrote. A crash between writing and saving
 //! leaves blobs without rows, which `anze storage gc` collects after an hour.
 

@@ -194,6 +194,75 @@ pub async fn thumb(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use anze_core::attachment::{Attachment, FileKind, OwnerKind, OwnerRef};
+    use anze_core::ids::{AccountId, OrderId};
+    use askama::Template;
+
+    /// How a record page includes the files partial.
+    #[derive(Template)]
+    #[template(source = "{% include \"attachment/files.html\" %}", ext = "html")]
+    struct Files {
+        attachments: Vec<Attachment>,
+        viewer_group: &'static str,
+    }
+
+    fn attachment(id: i64, name: &str, kind: FileKind, thumb: bool) -> Attachment {
+        Attachment {
+            id: AttachmentId(id),
+            order_id: OrderId(1),
+            owner: OwnerRef {
+                kind: OwnerKind::Training,
+                id: 1,
+            },
+            field: "photos".into(),
+            original_name: name.into(),
+            size: 1_258_291,
+            sha256: "0".repeat(64),
+            kind,
+            captured_at: thumb.then(|| chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap()),
+            gps: thumb.then_some((24.874222, 118.675694)),
+            has_thumbnail: thumb,
+            uploaded_by: AccountId(1),
+            uploaded_by_name: "张工(zhang)".into(),
+            uploaded_at: chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+            storage_key: "att/2026/11/x".into(),
+            thumb_key: thumb.then(|| "att/2026/11/x-thumb".into()),
+        }
+    }
+
+    #[test]
+    fn the_files_partial_shows_photos_in_the_viewer_and_documents_as_links() {
+        let html = Files {
+            attachments: vec![
+                attachment(5, "现场<1>.jpg", FileKind::Jpeg, true),
+                attachment(6, "课件.pptx", FileKind::Pptx, false),
+            ],
+            viewer_group: "training-1",
+        }
+        .render()
+        .unwrap();
+        assert!(
+            html.contains(r#"<a href="/attachments/5" data-viewer="training-1""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<img src="/attachments/5/thumb" alt="现场&#60;1&#62;.jpg""#),
+            "{html}"
+        );
+        assert!(html.contains("位置 24.874222, 118.675694"));
+        assert!(
+            html.contains(r#"<a href="/attachments/6">课件.pptx</a>"#),
+            "{html}"
+        );
+        assert!(html.contains("PowerPoint 演示文稿 · 1.2 MB"));
+        let empty = Files {
+            attachments: vec![],
+            viewer_group: "x",
+        }
+        .render()
+        .unwrap();
+        assert!(empty.contains("无附件"));
+    }
 
     #[test]
     fn chinese_names_are_encoded_per_rfc_5987() {
