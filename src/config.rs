@@ -1,5 +1,6 @@
 //! Configuration: defaults < `anze.toml` < `ANZE_*` environment variables.
 
+use anze_store::{BlobConfig, BlobError};
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -52,6 +53,24 @@ pub struct Config {
     pub db_max_connections: u32,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
+    /// Largest uploaded file, in MB.
+    pub max_upload_mb: u64,
+    /// Where attachment files live.
+    pub storage: StorageConfig,
+}
+
+/// `[storage]`: a local directory (default `<data_dir>/files`) or an S3-compatible bucket, given
+/// either as one URL or field by field.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// `s3://bucket?endpoint=http://host:9000&region=us-east-1`, `fs:///path` or a directory.
+    pub url: Option<String>,
+    pub endpoint: Option<String>,
+    pub bucket: Option<String>,
+    pub region: Option<String>,
+    pub access_key: Option<Secret>,
+    pub secret_key: Option<Secret>,
 }
 
 impl Default for Config {
@@ -67,6 +86,8 @@ impl Default for Config {
             db_max_connections: 10,
             session_idle_minutes: 120,
             session_absolute_hours: 12,
+            max_upload_mb: 50,
+            storage: StorageConfig::default(),
         }
     }
 }
@@ -169,7 +190,45 @@ impl Config {
         if let Some(v) = env("ANZE_SESSION_ABSOLUTE_HOURS") {
             self.session_absolute_hours = parse("ANZE_SESSION_ABSOLUTE_HOURS", v)?;
         }
+        if let Some(v) = env("ANZE_MAX_UPLOAD_MB") {
+            self.max_upload_mb = parse("ANZE_MAX_UPLOAD_MB", v)?;
+        }
+        if let Some(v) = env("ANZE_STORAGE_URL").filter(|v| !v.is_empty()) {
+            self.storage.url = Some(v);
+        }
+        if let Some(v) = env("ANZE_STORAGE_ACCESS_KEY").filter(|v| !v.is_empty()) {
+            self.storage.access_key = Some(Secret(v));
+        }
+        if let Some(v) = env("ANZE_STORAGE_SECRET_KEY").filter(|v| !v.is_empty()) {
+            self.storage.secret_key = Some(Secret(v));
+        }
         Ok(())
+    }
+
+    /// Where blobs live: the storage URL, else the bucket fields, else `<data_dir>/files`.
+    pub fn blob_config(&self) -> Result<BlobConfig, BlobError> {
+        let s = &self.storage;
+        let key = |k: &Option<Secret>| k.as_ref().map(|k| k.expose().to_string());
+        if let Some(url) = &s.url {
+            return BlobConfig::from_url(url, key(&s.access_key), key(&s.secret_key));
+        }
+        if let Some(bucket) = &s.bucket {
+            return Ok(BlobConfig::S3 {
+                endpoint: s.endpoint.clone().unwrap_or_default(),
+                bucket: bucket.clone(),
+                region: s.region.clone().unwrap_or_else(|| "us-east-1".into()),
+                access_key: key(&s.access_key),
+                secret_key: key(&s.secret_key),
+                root: "/".into(),
+            });
+        }
+        Ok(BlobConfig::Fs {
+            root: self.data_dir.join("files"),
+        })
+    }
+
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_upload_mb.saturating_mul(1024 * 1024)
     }
 
     pub fn database_url(&self) -> String {
@@ -191,7 +250,8 @@ impl Config {
         format!(
             "listen = {:?}\ndata_dir = {:?}\ndatabase_url = {:?}\nadmin_password = {:?}\n\
              public_url = {:?}\ntrust_proxy = {}\nlog_format = {:?}\ndb_max_connections = {}\n\
-             session_idle_minutes = {}\nsession_absolute_hours = {}\n",
+             session_idle_minutes = {}\nsession_absolute_hours = {}\nmax_upload_mb = {}\n\n\
+             [storage]\n{}",
             self.listen,
             self.data_dir.display().to_string(),
             url,
@@ -209,6 +269,29 @@ impl Config {
             self.db_max_connections,
             self.session_idle_minutes,
             self.session_absolute_hours,
+            self.max_upload_mb,
+            self.masked_storage(),
+        )
+    }
+
+    /// The `[storage]` section with both keys masked; the effective location as a comment.
+    fn masked_storage(&self) -> String {
+        let s = &self.storage;
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let secret = |v: &Option<Secret>| if v.is_some() { "***" } else { "" };
+        let effective = match self.blob_config() {
+            Ok(c) => c.describe(),
+            Err(e) => format!("invalid: {e}"),
+        };
+        format!(
+            "url = {:?}\nendpoint = {:?}\nbucket = {:?}\nregion = {:?}\naccess_key = {:?}\n\
+             secret_key = {:?}\n# effective: {effective}\n",
+            opt(&s.url),
+            opt(&s.endpoint),
+            opt(&s.bucket),
+            opt(&s.region),
+            secret(&s.access_key),
+            secret(&s.secret_key),
         )
     }
 }
@@ -276,6 +359,72 @@ mod tests {
         assert!(!shown.contains("hunter2"));
         assert!(!shown.contains("Admin12345"));
         assert!(shown.contains("postgres://anze:***@db/anze"));
+    }
+
+    #[test]
+    fn storage_comes_from_the_url_or_the_section_and_its_keys_never_print() {
+        let c = Config::load(Some(Path::new("/nonexistent/anze.toml")), env(&[])).unwrap();
+        assert_eq!(
+            c.blob_config().unwrap(),
+            BlobConfig::Fs {
+                root: PathBuf::from("./data/files")
+            }
+        );
+        let c = Config::load(
+            Some(Path::new("/nonexistent/anze.toml")),
+            env(&[
+                (
+                    "ANZE_STORAGE_URL",
+                    "s3://anze?endpoint=http://127.0.0.1:9000",
+                ),
+                ("ANZE_STORAGE_ACCESS_KEY", "AKIDEXAMPLE"),
+                ("ANZE_STORAGE_SECRET_KEY", "wJalrXUtnFEMI"),
+                ("ANZE_MAX_UPLOAD_MB", "20"),
+            ]),
+        )
+        .unwrap();
+        assert!(
+            matches!(c.blob_config().unwrap(), BlobConfig::S3 { bucket, .. } if bucket == "anze")
+        );
+        assert_eq!(c.max_upload_bytes(), 20 * 1024 * 1024);
+        let shown = format!("{}{:?}{:?}", c.masked(), c, c.blob_config().unwrap());
+        assert!(
+            !shown.contains("AKIDEXAMPLE") && !shown.contains("wJalrXUtnFEMI"),
+            "{shown}"
+        );
+        assert!(shown.contains("access_key = \"***\""));
+
+        let dir = std::env::temp_dir().join(format!("anze-storage-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("anze.toml");
+        std::fs::write(
+            &file,
+            "[storage]\nendpoint = \"https://oss-cn-hangzhou.aliyuncs.com\"\nbucket = \"qz-anze\"\n\
+             region = \"cn-hangzhou\"\naccess_key = \"LTAIkey\"\nsecret_key = \"ossSecret\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), env(&[])).unwrap();
+        match c.blob_config().unwrap() {
+            BlobConfig::S3 {
+                endpoint,
+                bucket,
+                region,
+                secret_key,
+                ..
+            } => {
+                assert_eq!(endpoint, "https://oss-cn-hangzhou.aliyuncs.com");
+                assert_eq!(bucket, "qz-anze");
+                assert_eq!(region, "cn-hangzhou");
+                assert_eq!(secret_key.as_deref(), Some("ossSecret"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let shown = c.masked();
+        assert!(
+            !shown.contains("LTAIkey") && !shown.contains("ossSecret"),
+            "{shown}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

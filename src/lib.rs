@@ -8,10 +8,12 @@ pub mod demo;
 
 use anyhow::Context;
 use anze_core::Store;
+use anze_core::attachment::BlobStore;
+use anze_core::attachment::service::GcReport;
 use anze_core::auth::password::NewPassword;
 use anze_core::auth::session::SessionPolicy;
 use anze_core::time::{Clock, SystemClock};
-use anze_store::Db;
+use anze_store::{Blobs, Db};
 use anze_web::{AppState, WebConfig};
 use axum::Router;
 use rand::Rng;
@@ -36,6 +38,42 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
         .context("database connection failed")?;
     db.migrate().await.context("database migration failed")?;
     Ok(db)
+}
+
+/// Opens the configured blob store (creating `<data_dir>/files` for the default local store).
+pub fn open_blobs(config: &Config) -> anyhow::Result<Blobs> {
+    let blob_config = config
+        .blob_config()
+        .context("invalid storage configuration")?;
+    Blobs::open(&blob_config).context("cannot open the file storage")
+}
+
+/// What `anze storage gc` did.
+#[derive(Debug, Default)]
+pub struct StorageGc {
+    pub orphans: GcReport,
+    /// Unfinished local writes left by a crash.
+    pub partial: Vec<String>,
+}
+
+/// `anze storage gc`: removes blobs that no attachment row references and that are older than
+/// an hour (younger ones may belong to an upload whose record is still being saved), and
+/// unfinished local writes as old.
+pub async fn storage_gc(
+    db: &Db,
+    blobs: &Blobs,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<StorageGc> {
+    let orphans = anze_core::attachment::service::collect_orphans(db, blobs, now)
+        .await
+        .context("collecting orphaned files failed")?;
+    let cutoff =
+        now - chrono::Duration::minutes(anze_core::attachment::service::ORPHAN_MIN_AGE_MINUTES);
+    let partial = blobs
+        .sweep_partial_writes(cutoff)
+        .await
+        .context("removing unfinished writes failed")?;
+    Ok(StorageGc { orphans, partial })
 }
 
 /// A password that satisfies the policy: 16 letters and digits, at least one of each.
@@ -74,16 +112,23 @@ pub fn web_config(config: &Config) -> WebConfig {
             idle: chrono::Duration::minutes(config.session_idle_minutes),
             absolute: chrono::Duration::hours(config.session_absolute_hours),
         },
+        max_upload_bytes: config.max_upload_bytes(),
         ..WebConfig::default()
     }
 }
 
-/// The whole HTTP application over a store.
-pub fn app(store: Arc<dyn Store>, web: WebConfig, clock: Arc<dyn Clock>) -> Router {
+/// The whole HTTP application over a store and a blob store.
+pub fn app(
+    store: Arc<dyn Store>,
+    blobs: Arc<dyn BlobStore>,
+    web: WebConfig,
+    clock: Arc<dyn Clock>,
+) -> Router {
     anze_web::router(AppState {
         store,
         config: Arc::new(web),
         clock,
+        blobs,
     })
 }
 

@@ -34,6 +34,17 @@ enum Command {
     Demo,
     /// Print the effective configuration, secrets masked
     Config,
+    /// Maintenance of the file storage
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StorageCommand {
+    /// Remove stored files that no attachment references (older than an hour) and print them
+    Gc,
 }
 
 #[derive(Subcommand)]
@@ -82,11 +93,31 @@ async fn shutdown_signal() {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // Before any HTTP client (the S3 one) is built.
+    anze_store::install_crypto_provider();
     let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok())?;
     init_logging(config.log_format);
     match cli.command {
         Command::Config => {
             print!("{}", config.masked());
+        }
+        Command::Storage {
+            command: StorageCommand::Gc,
+        } => {
+            let db = anze::open_database(&config).await?;
+            let blobs = anze::open_blobs(&config)?;
+            let gc = anze::storage_gc(&db, &blobs, chrono::Utc::now()).await?;
+            for key in gc.orphans.removed.iter().chain(&gc.partial) {
+                println!("removed {key}");
+            }
+            println!(
+                "{}: {} orphaned and {} unfinished files removed, {} referenced kept, {} younger than an hour left",
+                blobs.describe(),
+                gc.orphans.removed.len(),
+                gc.partial.len(),
+                gc.orphans.kept,
+                gc.orphans.young
+            );
         }
         Command::Migrate => {
             let db = anze::open_database(&config).await?;
@@ -145,10 +176,16 @@ async fn main() -> anyhow::Result<()> {
                 .clone()
                 .unwrap_or_else(|| format!("http://{addr}/"));
             tracing::info!(backend = db.backend_name(), "anze is ready: open {url}");
+            let blobs = anze::open_blobs(&config)?;
+            if let Err(e) = blobs.check().await {
+                // Pages work without it; uploads and downloads fail until it answers.
+                tracing::warn!(storage = blobs.describe(), error = %e, "file storage does not answer");
+            }
+            tracing::info!(storage = blobs.describe(), "file storage");
             let store: Arc<dyn anze_core::Store> = Arc::new(db);
             let web = anze::web_config(&config);
             anze::spawn_session_sweeper(store.clone(), web.session);
-            let router = anze::app(store, web, Arc::new(SystemClock));
+            let router = anze::app(store, Arc::new(blobs), web, Arc::new(SystemClock));
             anze::serve(listener, router, shutdown_signal()).await?;
         }
     }

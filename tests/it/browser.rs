@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long a page may take to show what the test expects.
-const WAIT: Duration = Duration::from_secs(15);
+pub(crate) const WAIT: Duration = Duration::from_secs(15);
 /// How long chromedriver may take to start answering.
 const DRIVER_START: Duration = Duration::from_secs(20);
 
@@ -31,7 +31,7 @@ fn browser_tests_enabled() -> bool {
 }
 
 /// A fresh application and a fresh browser, or `None` when browser tests are off.
-async fn start() -> Option<(TestApp, Browser)> {
+pub(crate) async fn start() -> Option<(TestApp, Browser)> {
     if !browser_tests_enabled() {
         return None;
     }
@@ -246,8 +246,8 @@ async fn user_changes_own_password_and_logs_in_again() {
 // The browser: what a user can do on a page, each step waiting (bounded) for its result.
 // ---------------------------------------------------------------------------------------------
 
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     base: String,
     // Dropped after `client`: ends chromedriver and the browser it started.
     _driver: Driver,
@@ -290,12 +290,12 @@ impl Browser {
     }
 
     /// Ends the session politely; the driver goes when `self` is dropped.
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         let _ = self.client.clone().close().await;
     }
 
     /// Where the browser is and what it shows, for failure messages.
-    async fn context(&self) -> String {
+    pub(crate) async fn context(&self) -> String {
         let url = match self.client.current_url().await {
             Ok(u) => u.to_string(),
             Err(e) => format!("(unknown: {e})"),
@@ -315,11 +315,11 @@ impl Browser {
         }
     }
 
-    async fn wait_css(&self, css: &str) -> Element {
+    pub(crate) async fn wait_css(&self, css: &str) -> Element {
         self.wait_for(css, Locator::Css(css)).await
     }
 
-    async fn wait_xpath(&self, xpath: &str) -> Element {
+    pub(crate) async fn wait_xpath(&self, xpath: &str) -> Element {
         self.wait_for(xpath, Locator::XPath(xpath)).await
     }
 
@@ -330,27 +330,27 @@ impl Browser {
         }
     }
 
-    async fn find_css(&self, css: &str) -> Element {
+    pub(crate) async fn find_css(&self, css: &str) -> Element {
         self.find(css, Locator::Css(css)).await
     }
 
-    async fn find_xpath(&self, xpath: &str) -> Element {
+    pub(crate) async fn find_xpath(&self, xpath: &str) -> Element {
         self.find(xpath, Locator::XPath(xpath)).await
     }
 
-    async fn visit(&self, path: &str) {
+    pub(crate) async fn visit(&self, path: &str) {
         let url = format!("{}{path}", self.base);
         if let Err(e) = self.client.goto(&url).await {
             panic!("could not open {url}: {e}");
         }
     }
 
-    async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         self.client.current_url().await.unwrap().path().to_string()
     }
 
     /// Waits until the page titled `title` (the part before " · ") is shown.
-    async fn wait_title(&self, title: &str) {
+    pub(crate) async fn wait_title(&self, title: &str) {
         self.wait_xpath(&format!(
             "/html/head/title[starts-with(normalize-space(.), {})]",
             lit(&format!("{title} ·"))
@@ -359,14 +359,14 @@ impl Browser {
     }
 
     /// Types into a field, replacing what it held.
-    async fn fill(&self, css: &str, value: &str) {
+    pub(crate) async fn fill(&self, css: &str, value: &str) {
         let field = self.find_css(css).await;
         field.clear().await.unwrap();
         field.send_keys(value).await.unwrap();
     }
 
     /// Clicks the (only visible) button with this text.
-    async fn press(&self, text: &str) {
+    pub(crate) async fn press(&self, text: &str) {
         let xpath = format!("//button[normalize-space()={}]", lit(text));
         let candidates = self.client.find_all(Locator::XPath(&xpath)).await.unwrap();
         for button in candidates {
@@ -378,7 +378,7 @@ impl Browser {
         panic!("no visible button {text}\n{}", self.context().await);
     }
 
-    async fn click_link(&self, text: &str) {
+    pub(crate) async fn click_link(&self, text: &str) {
         let xpath = format!("//a[normalize-space()={}]", lit(text));
         self.find(&format!("link {text}"), Locator::XPath(&xpath))
             .await
@@ -388,7 +388,7 @@ impl Browser {
     }
 
     /// Clicks an entry of the left menu and waits for its page.
-    async fn open_menu(&self, label: &str) {
+    pub(crate) async fn open_menu(&self, label: &str) {
         let xpath = format!(
             "//aside[@id='sidebar']//a[contains(@class,'nav-item')][normalize-space()={}]",
             lit(label)
@@ -425,7 +425,7 @@ impl Browser {
     }
 
     /// Waits for the one-time message at the top of the page.
-    async fn wait_flash(&self, message: &str) {
+    pub(crate) async fn wait_flash(&self, message: &str) {
         self.wait_xpath(&format!(
             "//div[contains(@class,'alert-success')][contains(normalize-space(.), {})]",
             lit(message)
@@ -451,7 +451,7 @@ impl Browser {
     }
 
     /// Waits for a table row with a cell reading exactly `cell`.
-    async fn see_row(&self, cell: &str) -> Element {
+    pub(crate) async fn see_row(&self, cell: &str) -> Element {
         self.wait_xpath(&Self::row_xpath(cell)).await
     }
 
@@ -514,7 +514,7 @@ impl Browser {
     }
 
     /// Logs in at /login and waits for the application's top bar.
-    async fn login(&self, username: &str, password: &str) {
+    pub(crate) async fn login(&self, username: &str, password: &str) {
         self.submit_login(username, password).await;
         self.wait_css(".topbar .user-name").await;
     }
@@ -528,7 +528,7 @@ impl Browser {
     }
 
     /// 退出 in the top bar; waits for the login page.
-    async fn logout(&self) {
+    pub(crate) async fn logout(&self) {
         self.press("退出").await;
         self.wait_css("form.login-form").await;
         self.wait_flash("您已安全退出").await;
@@ -536,7 +536,7 @@ impl Browser {
 }
 
 /// An XPath string literal (the texts used here hold no apostrophe).
-fn lit(s: &str) -> String {
+pub(crate) fn lit(s: &str) -> String {
     assert!(!s.contains('\''), "XPath literal with an apostrophe: {s}");
     format!("'{s}'")
 }

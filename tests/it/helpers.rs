@@ -1,6 +1,8 @@
 //! `TestApp::spawn`: the real application on a random port over a fresh database of the chosen
 //! backend. PostgreSQL and MySQL suites run when `ANZE_TEST_POSTGRES_URL` / `ANZE_TEST_MYSQL_URL`
 //! name a server (CI sets both); each test gets its own database, dropped afterwards.
+//! Files go to a fresh temporary directory, or, with `TestApp::spawn_with(.., Storage::S3)`, to
+//! the S3-compatible server `ANZE_TEST_S3_URL` names, under a key prefix of the test's own.
 
 use anze::Config;
 use anze::config::Secret;
@@ -13,7 +15,7 @@ use anze_core::org::OrgForm;
 use anze_core::policy::PolicyStore;
 use anze_core::role::RoleStore;
 use anze_core::time::Clock;
-use anze_store::Db;
+use anze_store::{BlobConfig, Blobs, Db};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use reqwest::{Client, StatusCode, redirect};
@@ -47,21 +49,76 @@ impl Clock for TestClock {
     }
 }
 
+/// Where a test's files go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    Fs,
+    S3,
+}
+
 enum Cleanup {
     Dir(PathBuf),
     Database {
         admin_url: String,
         name: String,
         backend: Backend,
+        dir: PathBuf,
     },
 }
 
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Db,
+    pub blobs: Arc<Blobs>,
+    pub storage: Storage,
+    /// The data directory: the SQLite database (SQLite only) and, with `Storage::Fs`, `files/`.
+    pub data_dir: PathBuf,
     pub clock: Arc<TestClock>,
     server: tokio::task::JoinHandle<()>,
     cleanup: Option<Cleanup>,
+}
+
+/// The S3 test server from `ANZE_TEST_S3_URL` (keys `ANZE_TEST_S3_ACCESS_KEY` /
+/// `ANZE_TEST_S3_SECRET_KEY`, default `test`), with a fresh key prefix; `None` (skip) when unset.
+/// The bucket is created when missing (moto accepts an unsigned `PUT /bucket`).
+async fn test_bucket() -> Option<BlobConfig> {
+    let url = match std::env::var("ANZE_TEST_S3_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ if std::env::var("ANZE_TEST_REQUIRE_ALL").as_deref() == Ok("1") => {
+            panic!("ANZE_TEST_S3_URL must be set when ANZE_TEST_REQUIRE_ALL=1")
+        }
+        _ => {
+            eprintln!("skipped: ANZE_TEST_S3_URL is not set");
+            return None;
+        }
+    };
+    let key = |var: &str| Some(std::env::var(var).unwrap_or_else(|_| "test".into()));
+    let mut config = BlobConfig::from_url(
+        &url,
+        key("ANZE_TEST_S3_ACCESS_KEY"),
+        key("ANZE_TEST_S3_SECRET_KEY"),
+    )
+    .expect("ANZE_TEST_S3_URL is not a valid storage URL");
+    if let BlobConfig::S3 {
+        endpoint,
+        bucket,
+        root,
+        ..
+    } = &mut config
+    {
+        let res = Client::new()
+            .put(format!("{endpoint}/{bucket}"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("ANZE_TEST_S3_URL does not answer: {e}"));
+        assert!(
+            res.status().is_success() || res.status() == StatusCode::CONFLICT,
+            "creating the test bucket failed: {}",
+            res.status()
+        );
+        *root = format!("/t-{}", random_suffix());
+    }
+    Some(config)
 }
 
 fn random_suffix() -> String {
@@ -88,15 +145,23 @@ fn split_url(url: &str) -> (String, String) {
 impl TestApp {
     /// `None` when the backend's server is not configured: the test is then skipped.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, Storage::Fs).await
+    }
+
+    pub async fn spawn_with(backend: Backend, storage: Storage) -> Option<TestApp> {
+        // Before any HTTP client is built (see `install_crypto_provider`).
+        anze_store::install_crypto_provider();
+        let blob_config = match storage {
+            Storage::Fs => None,
+            Storage::S3 => Some(test_bucket().await?),
+        };
+        let dir = std::env::temp_dir().join(format!("anze-test-{}", random_suffix()));
+        std::fs::create_dir_all(&dir).unwrap();
         let (url, cleanup) = match backend {
-            Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("anze-test-{}", random_suffix()));
-                std::fs::create_dir_all(&dir).unwrap();
-                (
-                    format!("sqlite://{}", dir.join("anze.db").display()),
-                    Cleanup::Dir(dir),
-                )
-            }
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.join("anze.db").display()),
+                Cleanup::Dir(dir.clone()),
+            ),
             Backend::Postgres | Backend::Mysql => {
                 let var = if backend == Backend::Postgres {
                     "ANZE_TEST_POSTGRES_URL"
@@ -110,6 +175,7 @@ impl TestApp {
                     }
                     _ => {
                         eprintln!("skipped: {var} is not set");
+                        let _ = std::fs::remove_dir_all(&dir);
                         return None;
                     }
                 };
@@ -129,11 +195,13 @@ impl TestApp {
                         admin_url,
                         name,
                         backend,
+                        dir: dir.clone(),
                     },
                 )
             }
         };
         let config = Config {
+            data_dir: dir.clone(),
             database_url: Some(Secret::new(url)),
             admin_password: Some(Secret::new(ADMIN_PASSWORD)),
             db_max_connections: 5,
@@ -141,9 +209,18 @@ impl TestApp {
         };
         let db = anze::open_database(&config).await.unwrap();
         anze::bootstrap(&db, &config).await.unwrap();
+        let blobs = Arc::new(match blob_config {
+            Some(c) => Blobs::open(&c).unwrap(),
+            None => anze::open_blobs(&config).unwrap(),
+        });
         let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
         let store: Arc<dyn Store> = Arc::new(db.clone());
-        let router = anze::app(store, anze::web_config(&config), clock.clone());
+        let router = anze::app(
+            store,
+            blobs.clone(),
+            anze::web_config(&config),
+            clock.clone(),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
@@ -154,6 +231,9 @@ impl TestApp {
         Some(TestApp {
             addr,
             db,
+            blobs,
+            storage,
+            data_dir: dir,
             clock,
             server,
             cleanup: Some(cleanup),
@@ -321,21 +401,32 @@ impl Drop for TestApp {
         let Some(cleanup) = self.cleanup.take() else {
             return;
         };
-        match cleanup {
-            Cleanup::Dir(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Cleanup::Database {
-                admin_url,
-                name,
-                backend,
-            } => {
-                // Drop runs inside the test's runtime; a separate thread has its own.
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .unwrap();
+        let bucket = (self.storage == Storage::S3).then(|| self.blobs.clone());
+        // Drop runs inside the test's runtime; a separate thread has its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Some(blobs) = bucket {
+                    use anze_core::attachment::BlobStore;
+                    for (key, _) in blobs.list("").await.unwrap_or_default() {
+                        let _ = blobs.delete(&key).await;
+                    }
+                }
+            });
+            match cleanup {
+                Cleanup::Dir(dir) => {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+                Cleanup::Database {
+                    admin_url,
+                    name,
+                    backend,
+                    dir,
+                } => {
+                    let _ = std::fs::remove_dir_all(dir);
                     rt.block_on(async {
                         if let Ok(db) = Db::connect(&admin_url, 1).await {
                             let sql = match backend {
@@ -348,11 +439,33 @@ impl Drop for TestApp {
                             db.close().await;
                         }
                     });
-                })
-                .join();
+                }
             }
-        }
+        })
+        .join();
     }
+}
+
+/// Runs each named `async fn(TestApp)` on every database with local files (`backend_tests!`),
+/// and on SQLite with files in the S3 test bucket.
+#[macro_export]
+macro_rules! storage_tests {
+    ($($name:ident),* $(,)?) => {
+        $crate::backend_tests!($($name),*);
+        mod s3 {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn_with(
+                        $crate::helpers::Backend::Sqlite,
+                        $crate::helpers::Storage::S3,
+                    ).await {
+                        super::$name(app).await
+                    }
+                }
+            )*
+        }
+    };
 }
 
 /// Runs each named `async fn(TestApp)` of the calling module on SQLite, PostgreSQL and MySQL.

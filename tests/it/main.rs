@@ -3,9 +3,12 @@
 mod helpers;
 
 mod accounts;
+mod attachments;
 mod auth;
 mod browser;
+mod browser_orders;
 mod cli;
+mod hazards;
 mod ledgers;
 mod logs;
 mod orders;

@@ -44,4 +44,6 @@ typed_id!(
     RecordId,
     /// 隐患
     HazardId,
+    /// 附件
+    AttachmentId,
 );

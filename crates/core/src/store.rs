@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use crate::account::AccountStore;
+use crate::attachment::AttachmentStore;
 use crate::audit::AuditStore;
 use crate::auth::session::SessionStore;
 use crate::enterprise::EnterpriseStore;
@@ -30,6 +31,7 @@ pub trait Store:
     + OrderStore
     + RecordStore
     + HazardStore
+    + AttachmentStore
     + Send
     + Sync
 {

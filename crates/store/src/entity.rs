@@ -379,3 +379,30 @@ pub mod hazard_step {
     }
     entity_boilerplate!();
 }
+
+pub mod attachment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "attachments")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub order_id: i64,
+        pub owner_kind: String,
+        pub owner_id: i64,
+        pub field: String,
+        pub storage_key: String,
+        pub thumb_key: Option<String>,
+        pub original_name: String,
+        pub size: i64,
+        pub sha256: String,
+        pub kind: String,
+        pub captured_at: Option<DateTimeUtc>,
+        pub gps_lat: Option<f64>,
+        pub gps_lng: Option<f64>,
+        pub uploaded_by: i64,
+        pub uploaded_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}

@@ -3,6 +3,7 @@
 //! `Db` implements every store trait of `anze-core`. Each write and the audit event describing it
 //! are committed in one transaction.
 
+mod blob;
 mod entity;
 mod migration;
 mod repo;
@@ -16,6 +17,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
+pub use blob::{BlobConfig, BlobError, Blobs, install_crypto_provider};
 pub use migration::Migrator;
 
 #[derive(Debug, thiserror::Error)]

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_foundation;
 mod m20261128_000002_policies_orders;
+mod m20261128_000003_attachments;
 mod m20261128_000004_service_records;
 mod m20261128_000005_hazards;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_foundation::Migration),
             Box::new(m20261128_000002_policies_orders::Migration),
+            Box::new(m20261128_000003_attachments::Migration),
             Box::new(m20261128_000004_service_records::Migration),
             Box::new(m20261128_000005_hazards::Migration),
         ]

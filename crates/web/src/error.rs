@@ -21,6 +21,8 @@ pub enum PageError {
     /// CSRF token missing or not matching the session: the form is stale or forged.
     StaleForm,
     TooLarge,
+    /// An uploaded file passed its size limit; the message names it.
+    PayloadTooLarge(String),
     Internal(String),
 }
 
@@ -94,6 +96,7 @@ impl IntoResponse for PageError {
                 "提交内容过大",
                 "提交的内容超过了允许的大小。".to_string(),
             ),
+            PageError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "文件过大", m),
             PageError::Internal(cause) => {
                 tracing::error!(request_id = %current_request_id(), %cause, "request failed");
                 (

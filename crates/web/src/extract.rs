@@ -4,5 +4,5 @@ pub mod context;
 mod ctx;
 mod form;
 
-pub use ctx::Ctx;
+pub use ctx::{Caller, Ctx};
 pub use form::{FormData, PageParams, QueryData};

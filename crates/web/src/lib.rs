@@ -7,10 +7,12 @@ mod assets;
 mod error;
 mod extract;
 mod pages;
+pub mod upload;
 mod view;
 mod xlsx;
 
 use anze_core::Store;
+use anze_core::attachment::BlobStore;
 use anze_core::auth::session::SessionPolicy;
 use anze_core::time::Clock;
 use axum::Router;
@@ -19,6 +21,7 @@ use axum::routing::{get, post};
 use std::sync::Arc;
 
 pub use error::PageError;
+pub use upload::UploadLimits;
 
 /// Settings of the web layer, built by the binary from its configuration.
 #[derive(Debug, Clone)]
@@ -30,6 +33,8 @@ pub struct WebConfig {
     pub session: SessionPolicy,
     /// Largest accepted form body.
     pub max_form_bytes: usize,
+    /// Largest uploaded file (each file of a multipart form).
+    pub max_upload_bytes: u64,
 }
 
 impl Default for WebConfig {
@@ -39,6 +44,7 @@ impl Default for WebConfig {
             trust_proxy: false,
             session: SessionPolicy::default(),
             max_form_bytes: 1024 * 1024,
+            max_upload_bytes: UploadLimits::default().max_file_bytes,
         }
     }
 }
@@ -48,11 +54,26 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<WebConfig>,
     pub clock: Arc<dyn Clock>,
+    /// Where attachment contents live.
+    pub blobs: Arc<dyn BlobStore>,
 }
 
 impl AppState {
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
+    }
+
+    pub fn blobs(&self) -> &dyn BlobStore {
+        self.blobs.as_ref()
+    }
+
+    /// The limits `upload::receive` applies, from the configuration.
+    pub fn upload_limits(&self) -> UploadLimits {
+        UploadLimits {
+            max_file_bytes: self.config.max_upload_bytes,
+            max_text_total: self.config.max_form_bytes,
+            ..UploadLimits::default()
+        }
     }
 }
 
@@ -163,6 +184,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/policies/export.xlsx", get(pages::exports::policies))
         .route("/orders/export.xlsx", get(pages::exports::orders))
+        .route("/attachments/{id}", get(pages::attachments::file))
+        .route("/attachments/{id}/thumb", get(pages::attachments::thumb))
         .route("/audit", get(pages::logs::audit))
         .route("/login-log", get(pages::logs::logins))
         .fallback(pages::home::not_found)

@@ -1,6 +1,7 @@
 //! HTML handlers, one file per aggregate.
 
 pub mod accounts;
+pub mod attachments;
 pub mod auth;
 pub mod enterprises;
 pub mod exports;

@@ -67,6 +67,86 @@
     if (e.target.matches("select[data-autosubmit]")) e.target.form.submit();
   });
 
+  // Image viewer: a link marked data-viewer opens its image in a dialog instead of a new page;
+  // links with the same data-viewer value page through together (arrows, swipe-free buttons).
+  // Without script the link simply opens the image.
+  var viewer = null;
+  var shown = { links: [], index: 0 };
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+  function buildViewer() {
+    var d = el("dialog", "viewer");
+    d.setAttribute("aria-label", "图片查看");
+    var figure = el("figure", "viewer-figure");
+    var img = el("img", "viewer-image");
+    img.alt = "";
+    var caption = el("figcaption", "viewer-caption");
+    figure.appendChild(img);
+    figure.appendChild(caption);
+    var bar = el("div", "viewer-bar");
+    var prev = el("button", "btn viewer-prev", "‹ 上一张");
+    var next = el("button", "btn viewer-next", "下一张 ›");
+    var open = el("a", "btn viewer-open", "查看原图");
+    open.target = "_blank";
+    open.rel = "noopener";
+    var close = el("button", "btn viewer-close", "关闭");
+    [prev, next, close].forEach(function (b) { b.type = "button"; });
+    bar.appendChild(prev);
+    bar.appendChild(next);
+    bar.appendChild(open);
+    bar.appendChild(close);
+    d.appendChild(figure);
+    d.appendChild(bar);
+    prev.addEventListener("click", function () { step(-1); });
+    next.addEventListener("click", function () { step(1); });
+    close.addEventListener("click", function () { d.close(); });
+    // A click on the backdrop (the dialog itself, outside its content) closes it.
+    d.addEventListener("click", function (e) { if (e.target === d) d.close(); });
+    d.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowLeft") step(-1);
+      if (e.key === "ArrowRight") step(1);
+    });
+    document.body.appendChild(d);
+    return d;
+  }
+  function show() {
+    var link = shown.links[shown.index];
+    var img = viewer.querySelector(".viewer-image");
+    img.src = link.getAttribute("href");
+    img.alt = link.getAttribute("title") || "";
+    var caption = link.getAttribute("data-caption") || link.getAttribute("title") || "";
+    var many = shown.links.length > 1;
+    viewer.querySelector(".viewer-caption").textContent =
+      many ? caption + "(" + (shown.index + 1) + "/" + shown.links.length + ")" : caption;
+    viewer.querySelector(".viewer-open").href = link.getAttribute("href");
+    viewer.querySelector(".viewer-prev").hidden = !many;
+    viewer.querySelector(".viewer-next").hidden = !many;
+  }
+  function step(by) {
+    var n = shown.links.length;
+    shown.index = (shown.index + by + n) % n;
+    show();
+  }
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest("a[data-viewer]");
+    if (!link || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+    if (!viewer) viewer = buildViewer();
+    if (typeof viewer.showModal !== "function") return;
+    e.preventDefault();
+    var name = link.getAttribute("data-viewer");
+    shown.links = Array.prototype.filter.call(
+      document.querySelectorAll("a[data-viewer]"),
+      function (a) { return a.getAttribute("data-viewer") === name; }
+    );
+    shown.index = Math.max(0, shown.links.indexOf(link));
+    show();
+    viewer.showModal();
+  });
+
   // Phones: the menu slides in.
   document.addEventListener("click", function (e) {
     if (!e.target.closest("[data-toggle-menu]")) return;

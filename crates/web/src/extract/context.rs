@@ -218,14 +218,19 @@ fn secure_headers(h: &mut HeaderMap, is_static: bool) {
     let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
     };
-    set(
-        h,
-        "content-security-policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    );
+    // A handler may set its own policy: served files need one that lets PDFs display.
+    if !h.contains_key("content-security-policy") {
+        set(
+            h,
+            "content-security-policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        );
+    }
     set(h, "x-content-type-options", "nosniff");
-    set(h, "x-frame-options", "DENY");
+    if !h.contains_key("x-frame-options") {
+        set(h, "x-frame-options", "DENY");
+    }
     set(h, "referrer-policy", "same-origin");
     set(h, "cross-origin-opener-policy", "same-origin");
     if !is_static && !h.contains_key(header::CACHE_CONTROL) {

@@ -55,3 +55,32 @@ impl FromRequestParts<AppState> for Ctx {
         })
     }
 }
+
+/// The logged-in caller without the page shell's extras, for file downloads: a page embeds
+/// dozens of thumbnails, and each would otherwise count the menu badge's orders.
+pub struct Caller {
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, PageError> {
+        let rc = parts
+            .extensions
+            .get::<RequestContext>()
+            .ok_or_else(|| PageError::Internal("request context missing".into()))?;
+        match &rc.auth {
+            Some(auth) => Ok(Caller {
+                actor: auth.actor.clone(),
+            }),
+            None => Err(PageError::LoginRequired {
+                next: parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_else(|| "/".into()),
+            }),
+        }
+    }
+}

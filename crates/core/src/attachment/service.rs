@@ -1,0 +1,72 @@
+use chrono::{DateTime, Duration, Utc};
+use std::collections::HashSet;
+
+use super::{Attachment, BlobStore, KEY_PREFIX};
+use crate::auth::Actor;
+use crate::error::{CoreError, CoreResult};
+use crate::ids::AttachmentId;
+use crate::store::Store;
+
+/// An attachment the actor may download: it is visible exactly when its order is (the record it
+/// evidences inherits the order's scope). Anything else is `NotFound`, so ids reveal nothing.
+pub async fn download(
+    store: &dyn Store,
+    actor: &Actor,
+    id: AttachmentId,
+) -> CoreResult<Attachment> {
+    let attachment = store.get_attachment(id).await?.ok_or(CoreError::NotFound)?;
+    crate::order::service::get(store, actor, attachment.order_id).await?;
+    Ok(attachment)
+}
+
+/// Removes blobs whose rows are gone (after a record's deletion committed, or an upload that was
+/// not saved). Best effort: returns the keys that could not be removed, which `collect_orphans`
+/// will find later.
+pub async fn remove_blobs(blobs: &dyn BlobStore, keys: &[String]) -> Vec<String> {
+    let mut failed = Vec::new();
+    for key in keys {
+        if blobs.delete(key).await.is_err() {
+            failed.push(key.clone());
+        }
+    }
+    failed
+}
+
+/// Blobs that lost their row long enough ago are removed; young ones are left alone because an
+/// upload writes its files before the transaction that inserts their rows commits.
+pub const ORPHAN_MIN_AGE_MINUTES: i64 = 60;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct GcReport {
+    pub removed: Vec<String>,
+    /// Referenced blobs.
+    pub kept: usize,
+    /// Unreferenced but too young (or of unknown age) to be called orphans.
+    pub young: usize,
+}
+
+/// `anze storage gc`: removes blobs no attachment row references, older than an hour. Console
+/// only, so no actor.
+pub async fn collect_orphans(
+    store: &dyn Store,
+    blobs: &dyn BlobStore,
+    now: DateTime<Utc>,
+) -> CoreResult<GcReport> {
+    // List first, then read the rows: a row committed in between is then seen, so its blob is
+    // never taken for an orphan.
+    let listed = blobs.list(KEY_PREFIX).await?;
+    let referenced: HashSet<String> = store.attachment_keys().await?.into_iter().collect();
+    let cutoff = now - Duration::minutes(ORPHAN_MIN_AGE_MINUTES);
+    let mut report = GcReport::default();
+    for (key, modified) in listed {
+        if referenced.contains(&key) {
+            report.kept += 1;
+        } else if modified.is_some_and(|m| m <= cutoff) {
+            blobs.delete(&key).await?;
+            report.removed.push(key);
+        } else {
+            report.young += 1;
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,670 @@
+//! Receiving uploads: every file part of a multipart form is streamed into the blob store chunk
+//! by chunk (never held whole in memory), hashed and counted on the way, and its type sniffed
+//! from its first bytes and checked against the field's allow-list before it is kept.
+//!
+//! How a record page uses it:
+//!
+//! ```text
+//! // router: the per-file limit is enforced while streaming, so the body limit is lifted here
+//! .route("/orders/{id}/trainings", post(trainings::create).layer(upload::body_limit()))
+//!
+//! // form: the CSRF middleware does not read multipart bodies, so the token rides in the URL
+//! <form method="post" enctype="multipart/form-data" action="/orders/1/trainings?_csrf={{ shell.csrf }}">
+//!
+//! // handler
+//! let received = upload::receive(multipart, RULES, state.blobs(), &state.upload_limits()).await?;
+//! let form: TrainingForm = received.form()?;
+//! match training::service::create(store, &actor, order, &form, &received.files, now).await {
+//!     Ok(id) => ...,
+//!     // nothing was saved: remove what was written, then show the errors
+//!     Err(e) => { received.discard(state.blobs()).await; ... }
+//! }
+//! ```
+//!
+//! To show a record's files: `{% include "attachment/files.html" %}` with `attachments` and
+//! `viewer_group` in the template (photos open in the `data-viewer` dialog of app.js).
+//!
+//! A failure inside `receive` removes everything it wrote. A crash between writing and saving
+//! leaves blobs without rows, which `anze storage gc` collects after an hour.
+
+mod photo;
+
+use anze_core::FieldErrors;
+use anze_core::attachment::{
+    BlobStore, BlobWriter, FileKind, FileRule, NewAttachment, size_label, storage_key, thumb_key,
+};
+use axum::extract::DefaultBodyLimit;
+use axum::extract::multipart::{Field, Multipart, MultipartError};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use rand::RngCore;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::error::PageError;
+
+/// Limits of one upload request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Largest file; checked while it streams, so a larger one is cut off at this size.
+    pub max_file_bytes: u64,
+    /// Files in one request, over all fields.
+    pub max_files: usize,
+    /// One text part (a form field).
+    pub max_text_bytes: usize,
+    /// All text parts together.
+    pub max_text_total: usize,
+    /// Images up to this size are read back to make a thumbnail (and read EXIF); larger ones are
+    /// kept without a thumbnail, since decoding needs the whole file in memory.
+    pub max_thumbnail_source_bytes: u64,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 50 * 1024 * 1024,
+            max_files: 30,
+            max_text_bytes: 64 * 1024,
+            max_text_total: 1024 * 1024,
+            max_thumbnail_source_bytes: 30 * 1024 * 1024,
+        }
+    }
+}
+
+/// The layer an upload route needs: axum's default 2 MB body limit would cut every file off,
+/// and `receive` enforces its own per-file, per-part and per-request limits while reading.
+pub fn body_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::disable()
+}
+
+/// What an upload request carried, its files already stored.
+#[derive(Debug, Default)]
+pub struct Received {
+    /// Text parts in order; repeated names are kept (multi-selects).
+    pub fields: Vec<(String, String)>,
+    /// Stored files with the field they came through.
+    pub files: Vec<(String, NewAttachment)>,
+}
+
+impl Received {
+    /// The text parts parsed into a form struct, exactly like an urlencoded form would be.
+    pub fn form<T: DeserializeOwned>(&self) -> Result<T, PageError> {
+        let encoded = serde_html_form::to_string(&self.fields)
+            .map_err(|e| PageError::BadRequest(format!("表单数据无法解析:{e}")))?;
+        serde_html_form::from_str(&encoded)
+            .map_err(|e| PageError::BadRequest(format!("表单数据无法解析:{e}")))
+    }
+
+    /// The first value of a text part.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every storage key written (files and thumbnails).
+    pub fn keys(&self) -> Vec<String> {
+        self.files.iter().flat_map(|(_, f)| f.keys()).collect()
+    }
+
+    /// Removes every file this request stored: the caller could not save its record.
+    pub async fn discard(self, blobs: &dyn BlobStore) {
+        let failed = anze_core::attachment::service::remove_blobs(blobs, &self.keys()).await;
+        if !failed.is_empty() {
+            tracing::warn!(
+                count = failed.len(),
+                "discarding uploads failed; gc will collect them"
+            );
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadErrorKind {
+    /// A file passed the size limit (413).
+    TooLarge,
+    /// A file or field the rules refuse: type, name, count, emptiness (422).
+    Refused,
+    /// Not a well-formed multipart body, or a text part that is not UTF-8 (400).
+    Malformed,
+    /// The blob store failed (500, logged).
+    Storage,
+}
+
+/// Why an upload was refused; `message` is shown to the user, under `field` when the form has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadError {
+    pub kind: UploadErrorKind,
+    /// The rule's field, or "" when the failure is not one field's.
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl UploadError {
+    fn refused(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            kind: UploadErrorKind::Refused,
+            field,
+            message: message.into(),
+        }
+    }
+
+    fn malformed(e: impl std::fmt::Display) -> Self {
+        Self {
+            kind: UploadErrorKind::Malformed,
+            field: "",
+            message: format!("上传的数据不完整或格式有误,请重新提交({e})"),
+        }
+    }
+
+    fn storage(e: impl std::fmt::Display) -> Self {
+        Self {
+            kind: UploadErrorKind::Storage,
+            field: "",
+            message: format!("storage failed during upload: {e}"),
+        }
+    }
+
+    fn from_multipart(e: MultipartError) -> Self {
+        // A body limit set on the route surfaces here.
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self {
+                kind: UploadErrorKind::TooLarge,
+                field: "",
+                message: "提交的内容超过了允许的大小".into(),
+            }
+        } else {
+            Self::malformed(e.body_text())
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self.kind {
+            UploadErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UploadErrorKind::Refused => StatusCode::UNPROCESSABLE_ENTITY,
+            UploadErrorKind::Malformed => StatusCode::BAD_REQUEST,
+            UploadErrorKind::Storage => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message under its field, for a form re-rendered with the user's input. `None` for
+    /// storage failures, which are not the user's to fix.
+    pub fn field_errors(&self) -> Option<FieldErrors> {
+        (self.kind != UploadErrorKind::Storage).then(|| {
+            let mut errors = FieldErrors::new();
+            errors.add(self.field, self.message.clone());
+            errors
+        })
+    }
+}
+
+impl From<UploadError> for PageError {
+    fn from(e: UploadError) -> Self {
+        match e.kind {
+            UploadErrorKind::TooLarge => PageError::PayloadTooLarge(e.message),
+            UploadErrorKind::Refused => {
+                let mut errors = FieldErrors::new();
+                errors.add(e.field, e.message);
+                PageError::Validation(errors)
+            }
+            UploadErrorKind::Malformed => PageError::BadRequest(e.message),
+            UploadErrorKind::Storage => PageError::Internal(e.message),
+        }
+    }
+}
+
+impl IntoResponse for UploadError {
+    fn into_response(self) -> Response {
+        PageError::from(self).into_response()
+    }
+}
+
+/// Reads the whole multipart body: text parts into `fields`, file parts into the blob store.
+/// Any failure removes what was stored before returning.
+pub async fn receive(
+    mut multipart: Multipart,
+    rules: &[FileRule],
+    blobs: &dyn BlobStore,
+    limits: &UploadLimits,
+) -> Result<Received, UploadError> {
+    let mut received = Received::default();
+    let outcome = read_parts(&mut multipart, rules, blobs, limits, &mut received).await;
+    match outcome {
+        Ok(()) => Ok(received),
+        Err(e) => {
+            received.discard(blobs).await;
+            Err(e)
+        }
+    }
+}
+
+async fn read_parts(
+    multipart: &mut Multipart,
+    rules: &[FileRule],
+    blobs: &dyn BlobStore,
+    limits: &UploadLimits,
+    received: &mut Received,
+) -> Result<(), UploadError> {
+    let mut text_total = 0usize;
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(UploadError::from_multipart)?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        let Some(raw_name) = field.file_name().map(str::to_string) else {
+            let value = read_text(&mut field, limits, &mut text_total).await?;
+            received.fields.push((name, value));
+            continue;
+        };
+        if raw_name.is_empty() && is_empty_part(&mut field).await? {
+            // A file input left empty: browsers still send its part, without name or content.
+            continue;
+        }
+        let Some(rule) = rules.iter().find(|r| r.field == name) else {
+            return Err(UploadError::refused(
+                "",
+                "提交了不接受文件的上传项,请刷新页面后重试",
+            ));
+        };
+        let in_field = received
+            .files
+            .iter()
+            .filter(|(f, _)| f == rule.field)
+            .count();
+        if in_field >= rule.max_files {
+            return Err(UploadError::refused(
+                rule.field,
+                format!("{}最多上传 {} 个文件", rule.label, rule.max_files),
+            ));
+        }
+        if received.files.len() >= limits.max_files {
+            return Err(UploadError::refused(
+                rule.field,
+                format!("一次最多上传 {} 个文件,请分批提交", limits.max_files),
+            ));
+        }
+        let file = receive_file(field, rule, &raw_name, blobs, limits).await?;
+        received.files.push((rule.field.to_string(), file));
+    }
+    Ok(())
+}
+
+async fn read_text(
+    field: &mut Field<'_>,
+    limits: &UploadLimits,
+    total: &mut usize,
+) -> Result<String, UploadError> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(UploadError::from_multipart)? {
+        buf.extend_from_slice(&chunk);
+        *total += chunk.len();
+        if buf.len() > limits.max_text_bytes || *total > limits.max_text_total {
+            return Err(UploadError {
+                kind: UploadErrorKind::TooLarge,
+                field: "",
+                message: "填写的文字内容过长,请精简后重新提交".into(),
+            });
+        }
+    }
+    String::from_utf8(buf).map_err(|_| UploadError::malformed("文字内容不是 UTF-8 编码"))
+}
+
+/// Drains a part; whether it had no content.
+async fn is_empty_part(field: &mut Field<'_>) -> Result<bool, UploadError> {
+    let mut empty = true;
+    while let Some(chunk) = field.chunk().await.map_err(UploadError::from_multipart)? {
+        empty &= chunk.is_empty();
+        if !empty {
+            break;
+        }
+    }
+    Ok(empty)
+}
+
+/// The base name of a client's file name, with control and invisible formatting characters
+/// removed; `None` when nothing usable is left. Old browsers sent the full client path, and
+/// right-to-left overrides can make `txt.exe` display as `exe.txt`.
+pub fn sanitize_file_name(raw: &str) -> Option<String> {
+    const MAX_CHARS: usize = 120;
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !is_invisible_format(*c))
+        .collect();
+    let cleaned = cleaned.trim().trim_end_matches('.').trim();
+    if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
+        return None;
+    }
+    if cleaned.chars().count() <= MAX_CHARS {
+        return Some(cleaned.to_string());
+    }
+    // Too long: shorten the stem, keep the extension.
+    let (stem, ext) = match cleaned.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() && e.chars().count() <= 10 => (s, Some(e)),
+        _ => (cleaned, None),
+    };
+    let keep = MAX_CHARS - ext.map_or(0, |e| e.chars().count() + 1);
+    let stem: String = stem.chars().take(keep).collect();
+    Some(match ext {
+        Some(e) => format!("{stem}.{e}"),
+        None => stem,
+    })
+}
+
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// The first bytes (for sniffing) and, for zips, the last bytes (their directory) of a stream.
+struct Probe {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+}
+
+impl Probe {
+    fn new() -> Self {
+        Self {
+            head: Vec::with_capacity(FileKind::SNIFF_LEN),
+            tail: Vec::new(),
+        }
+    }
+
+    fn feed(&mut self, chunk: &[u8]) {
+        if self.head.len() < FileKind::SNIFF_LEN {
+            let n = (FileKind::SNIFF_LEN - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..n]);
+        }
+        // Only zips need their end; everything else skips the copy.
+        if self.head.len() < 4 || FileKind::is_zip(&self.head) {
+            self.tail.extend_from_slice(chunk);
+            // Trimmed only when twice the size, so bytes are moved once on average.
+            if self.tail.len() > 2 * FileKind::ZIP_TAIL_LEN {
+                self.tail.drain(..self.tail.len() - FileKind::ZIP_TAIL_LEN);
+            }
+        }
+    }
+
+    /// The last `ZIP_TAIL_LEN` bytes seen (of a zip).
+    fn tail(&self) -> &[u8] {
+        &self.tail[self.tail.len().saturating_sub(FileKind::ZIP_TAIL_LEN)..]
+    }
+}
+
+/// The sniffing state of one file.
+enum Verdict {
+    /// Not enough bytes yet.
+    Open,
+    Known(FileKind),
+    /// A zip that may be an Office file: its directory, at the end, decides.
+    Zip,
+}
+
+fn judge(head: &[u8], rule: &FileRule, name: &str, complete: bool) -> Result<Verdict, UploadError> {
+    if head.len() < FileKind::SNIFF_LEN && !complete {
+        return Ok(Verdict::Open);
+    }
+    match FileKind::sniff(head) {
+        Some(kind) if rule.allows(kind) => Ok(Verdict::Known(kind)),
+        Some(kind) => Err(UploadError::refused(
+            rule.field,
+            format!(
+                "“{name}”是{},{}只接受 {} 格式",
+                kind.label(),
+                rule.label,
+                rule.allowed_labels()
+            ),
+        )),
+        None if FileKind::is_zip(head)
+            && rule
+                .allowed
+                .iter()
+                .any(|k| matches!(k, FileKind::Docx | FileKind::Xlsx | FileKind::Pptx)) =>
+        {
+            Ok(Verdict::Zip)
+        }
+        None => Err(UploadError::refused(
+            rule.field,
+            format!(
+                "无法识别“{name}”的文件格式,{}只接受 {} 格式",
+                rule.label,
+                rule.allowed_labels()
+            ),
+        )),
+    }
+}
+
+/// Streams one file part into the store. On any failure the partial blob is aborted.
+async fn receive_file(
+    mut field: Field<'_>,
+    rule: &FileRule,
+    raw_name: &str,
+    blobs: &dyn BlobStore,
+    limits: &UploadLimits,
+) -> Result<NewAttachment, UploadError> {
+    let name = sanitize_file_name(raw_name).ok_or_else(|| {
+        UploadError::refused(
+            rule.field,
+            format!("{}的文件名无效,请重命名后再上传", rule.label),
+        )
+    })?;
+    let key = {
+        let mut random = [0u8; 16];
+        rand::rng().fill_bytes(&mut random);
+        storage_key(chrono::Utc::now(), random)
+    };
+    let mut writer = blobs.writer(&key).await.map_err(UploadError::storage)?;
+    let streamed = stream_into(&mut field, writer.as_mut(), rule, &name, limits).await;
+    let (kind, size, sha256, probe) = match streamed {
+        Ok(v) => v,
+        Err(e) => {
+            writer.abort().await;
+            return Err(e);
+        }
+    };
+    if let Err(e) = writer.close().await {
+        let _ = blobs.delete(&key).await;
+        return Err(UploadError::storage(e));
+    }
+    let stored_name = match kind.name_for(&name) {
+        Ok(n) => n,
+        Err(message) => {
+            let _ = blobs.delete(&key).await;
+            return Err(UploadError::refused(rule.field, message));
+        }
+    };
+    let mut file = NewAttachment {
+        storage_key: key,
+        thumb_key: None,
+        original_name: stored_name,
+        size,
+        sha256,
+        kind,
+        captured_at: None,
+        gps: None,
+    };
+    if kind.is_image()
+        && let Err(e) = describe_image(&mut file, &probe.head, blobs, limits).await
+    {
+        let _ = anze_core::attachment::service::remove_blobs(blobs, &file.keys()).await;
+        return Err(e);
+    }
+    Ok(file)
+}
+
+async fn stream_into(
+    field: &mut Field<'_>,
+    writer: &mut dyn BlobWriter,
+    rule: &FileRule,
+    name: &str,
+    limits: &UploadLimits,
+) -> Result<(FileKind, u64, String, Probe), UploadError> {
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut probe = Probe::new();
+    let mut verdict = Verdict::Open;
+    while let Some(chunk) = field.chunk().await.map_err(UploadError::from_multipart)? {
+        size += chunk.len() as u64;
+        if size > limits.max_file_bytes {
+            return Err(UploadError {
+                kind: UploadErrorKind::TooLarge,
+                field: rule.field,
+                message: format!(
+                    "“{name}”超过了单个文件 {} 的大小限制",
+                    size_label(limits.max_file_bytes)
+                ),
+            });
+        }
+        hasher.update(&chunk);
+        probe.feed(&chunk);
+        if matches!(verdict, Verdict::Open) {
+            // Refuse a wrong type as soon as its first bytes are in, not after 50 MB.
+            verdict = judge(&probe.head, rule, name, false)?;
+        }
+        writer
+            .write(Vec::from(chunk))
+            .await
+            .map_err(UploadError::storage)?;
+    }
+    if size == 0 {
+        return Err(UploadError::refused(
+            rule.field,
+            format!("“{name}”是空文件,请重新选择"),
+        ));
+    }
+    if matches!(verdict, Verdict::Open) {
+        verdict = judge(&probe.head, rule, name, true)?;
+    }
+    let kind = match verdict {
+        Verdict::Known(kind) => kind,
+        _ => FileKind::sniff_zip_directory(probe.tail())
+            .filter(|k| rule.allows(*k))
+            .ok_or_else(|| {
+                UploadError::refused(
+                    rule.field,
+                    format!(
+                        "“{name}”不是{}接受的文件格式({})",
+                        rule.label,
+                        rule.allowed_labels()
+                    ),
+                )
+            })?,
+    };
+    let sha256 = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((kind, size, sha256, probe))
+}
+
+/// Reads EXIF (capture time, GPS) and stores a thumbnail for an image. Images too large to read
+/// back still get their EXIF from the first bytes (a JPEG's EXIF block is in its first 64 KiB).
+async fn describe_image(
+    file: &mut NewAttachment,
+    head: &[u8],
+    blobs: &dyn BlobStore,
+    limits: &UploadLimits,
+) -> Result<(), UploadError> {
+    // The slot is taken before reading back, so concurrent uploads do not each hold a copy.
+    let _slot = photo::decode_slot().await;
+    let whole = if file.size <= limits.max_thumbnail_source_bytes {
+        blobs
+            .read_to_vec(&file.storage_key, limits.max_thumbnail_source_bytes)
+            .await
+            .map_err(UploadError::storage)?
+    } else {
+        None
+    };
+    let bytes = whole.unwrap_or_else(|| head.to_vec());
+    let complete = bytes.len() as u64 == file.size;
+    let facts = photo::describe(bytes, file.kind, complete).await;
+    file.captured_at = facts.captured_at;
+    file.gps = facts.gps;
+    if let Some(thumb) = facts.thumbnail {
+        let key = thumb_key(&file.storage_key);
+        blobs.put(&key, thumb).await.map_err(UploadError::storage)?;
+        file.thumb_key = Some(key);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_keep_their_base_name_without_controls() {
+        assert_eq!(
+            sanitize_file_name("现场照片.jpg").as_deref(),
+            Some("现场照片.jpg")
+        );
+        assert_eq!(
+            sanitize_file_name("C:\\Users\\张工\\Desktop\\签到表.pdf").as_deref(),
+            Some("签到表.pdf")
+        );
+        assert_eq!(
+            sanitize_file_name("../../etc/passwd").as_deref(),
+            Some("passwd")
+        );
+        assert_eq!(
+            sanitize_file_name("a\u{0}b\r\n.png").as_deref(),
+            Some("ab.png")
+        );
+        // A right-to-left override would show "report\u{202E}fdp.exe" as "reportexe.pdf".
+        assert_eq!(
+            sanitize_file_name("report\u{202E}fdp.exe").as_deref(),
+            Some("reportfdp.exe")
+        );
+        assert_eq!(
+            sanitize_file_name("  报告 .docx  ").as_deref(),
+            Some("报告 .docx")
+        );
+        assert_eq!(sanitize_file_name("name.").as_deref(), Some("name"));
+    }
+
+    #[test]
+    fn file_names_with_nothing_left_are_refused() {
+        for raw in [
+            "",
+            "   ",
+            "..",
+            ".",
+            "dir/",
+            "C:\\",
+            "\u{202E}\u{0007}",
+            "a/..",
+        ] {
+            assert_eq!(sanitize_file_name(raw), None, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn long_file_names_keep_their_extension() {
+        let long = format!("{}.xlsx", "安".repeat(300));
+        let name = sanitize_file_name(&long).unwrap();
+        assert_eq!(name.chars().count(), 120);
+        assert!(name.ends_with("安.xlsx"));
+    }
+
+    #[test]
+    fn the_zip_tail_keeps_only_the_last_bytes() {
+        let mut p = Probe::new();
+        p.feed(b"PK\x03\x04");
+        for _ in 0..40 {
+            p.feed(&[7u8; 4096]);
+        }
+        p.feed(b"END");
+        assert_eq!(p.tail().len(), FileKind::ZIP_TAIL_LEN);
+        assert!(p.tail().ends_with(b"END"));
+        assert!(p.tail.len() <= 2 * FileKind::ZIP_TAIL_LEN);
+        assert_eq!(p.head.len(), FileKind::SNIFF_LEN);
+        let mut jpeg = Probe::new();
+        jpeg.feed(b"\xFF\xD8\xFF\xE0");
+        jpeg.feed(&[0u8; 1000]);
+        assert!(jpeg.tail.len() <= 4, "non-zips keep no tail");
+    }
+}
