@@ -3,11 +3,13 @@
 
 use anyhow::Context;
 use anze_core::account::{self, AccountForm};
+use anze_core::attachment::{BlobStore, FileRule, NewAttachment};
 use anze_core::auth::session::actor_for;
 use anze_core::field::CreditCode;
 use anze_core::ids::OrgId;
 use anze_core::org::{self, OrgForm};
 use anze_core::{CoreError, Store};
+use anze_web::upload::{UploadLimits, store_bytes};
 use chrono::Utc;
 
 /// Password of every demo account.
@@ -103,7 +105,7 @@ const ORGS: &[DemoOrg] = &[
 ];
 
 /// Loads the demo organizations and accounts; returns a one-line summary.
-pub async fn load(store: &dyn Store) -> anyhow::Result<String> {
+pub async fn load(store: &dyn Store, blobs: &dyn BlobStore) -> anyhow::Result<String> {
     let admin = store
         .find_account_by_username("admin")
         .await?
@@ -142,7 +144,7 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<String> {
             .with_context(|| format!("demo admin {} is missing", d.admin))?;
         created_accounts += load_staff(store, &actor, org_id, d, now).await?;
     }
-    let business = load_business(store, now).await?;
+    let business = load_business(store, blobs, now).await?;
     Ok(format!(
         "demo data: {created_orgs} organizations and {created_accounts} staff accounts created, \
          {business} (password of every demo account: {DEMO_PASSWORD})"
@@ -181,7 +183,11 @@ const TRADES: &[(&str, &str, &str)] = &[
 ];
 
 /// Enterprises, policies and orders in every state, so each role has something to work on.
-async fn load_business(store: &dyn Store, now: chrono::DateTime<Utc>) -> anyhow::Result<String> {
+async fn load_business(
+    store: &dyn Store,
+    blobs: &dyn BlobStore,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<String> {
     use anze_core::enterprise::{self, EnterpriseForm};
     use anze_core::order::{self as orders, DesignateForm};
     use anze_core::policy::{self, PolicyForm};
@@ -316,7 +322,7 @@ async fn load_business(store: &dyn Store, now: chrono::DateTime<Utc>) -> anyhow:
             }
         }
     }
-    let services = load_services(store, now).await?;
+    let services = load_services(store, blobs, now).await?;
     Ok(format!(
         "{enterprises} enterprises, {policies} policies and {orders_created} service orders created, {services}"
     ))
@@ -324,7 +330,11 @@ async fn load_business(store: &dyn Store, now: chrono::DateTime<Utc>) -> anyhow:
 
 /// Records and hazards on the accepted orders that have none yet: a training, an inspection
 /// with hazards in every state (one overdue, one 重大, one in its second round).
-async fn load_services(store: &dyn Store, now: chrono::DateTime<Utc>) -> anyhow::Result<String> {
+async fn load_services(
+    store: &dyn Store,
+    blobs: &dyn BlobStore,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<String> {
     use anze_core::hazard::{self, HazardForm, RectifyForm, ReviewForm};
     use anze_core::order::OrderState;
     use anze_core::page::PageRequest;
@@ -395,6 +405,16 @@ async fn load_services(store: &dyn Store, now: chrono::DateTime<Utc>) -> anyhow:
                 ],
                 "讲解危化品储存、装卸安全要求和泄漏应急处置,现场答疑。",
             ),
+            &[
+                file(blobs, &record::PHOTOS, "培训现场.png", photo(0x2f6fb2)).await?,
+                file(
+                    blobs,
+                    &anze_core::training::SPEC.files[0],
+                    "签到表.pdf",
+                    pdf("签到表"),
+                )
+                .await?,
+            ],
             now,
         )
         .await
@@ -412,6 +432,13 @@ async fn load_services(store: &dyn Store, now: chrono::DateTime<Utc>) -> anyhow:
                 ],
                 "共发现隐患 5 项,其中重大隐患 1 项,已下达整改通知书。",
             ),
+            &[file(
+                blobs,
+                &anze_core::inspection::SPEC.files[1],
+                "排查报告.pdf",
+                pdf("排查报告"),
+            )
+            .await?],
             now,
         )
         .await
@@ -430,7 +457,9 @@ async fn load_services(store: &dyn Store, now: chrono::DateTime<Utc>) -> anyhow:
         };
         let actor = &actor;
         let create = |f: HazardForm| async move {
-            hazard::service::create(store, actor, inspection, &f, now)
+            let before =
+                [file(blobs, &hazard::BEFORE_PHOTOS, "整改前.png", photo(0xc0392b)).await?];
+            hazard::service::create(store, actor, inspection, &f, &before, now)
                 .await
                 .map_err(|e| anyhow::anyhow!("demo hazard: {e:?}"))
         };
@@ -454,6 +483,9 @@ async fn load_services(store: &dyn Store, now: chrono::DateTime<Utc>) -> anyhow:
             rectify_note: note.into(),
             rectified_on: day(on),
         };
+        // Each rectification gets its own photo: a stored file belongs to one record.
+        let after =
+            || async { file(blobs, &hazard::AFTER_PHOTOS, "整改后.png", photo(0x27ae60)).await };
         let review = |pass: bool, on: i64| ReviewForm {
             reviewer_id: admin.id.to_string(),
             reviewed_on: day(on),
@@ -466,15 +498,39 @@ async fn load_services(store: &dyn Store, now: chrono::DateTime<Utc>) -> anyhow:
         };
         // 待复查.
         let h = create(hazard("消防通道堆放杂物", "general", "fire", -10)).await?;
-        hazard::service::rectify(store, actor, h, &rectify("已清理通道并划线", 15), now).await?;
+        hazard::service::rectify(
+            store,
+            actor,
+            h,
+            &rectify("已清理通道并划线", 15),
+            &[after().await?],
+            now,
+        )
+        .await?;
         // 已销号.
         let h = create(hazard("砂轮机防护罩缺失", "general", "equipment", -5)).await?;
-        hazard::service::rectify(store, actor, h, &rectify("已加装防护罩", 20), now).await?;
-        hazard::service::review(store, actor, h, &review(true, 18), false, now).await?;
+        hazard::service::rectify(
+            store,
+            actor,
+            h,
+            &rectify("已加装防护罩", 20),
+            &[after().await?],
+            now,
+        )
+        .await?;
+        hazard::service::review(store, actor, h, &review(true, 18), now).await?;
         // Second round after a failed review.
         let h = create(hazard("安全警示标志缺失", "general", "site", -7)).await?;
-        hazard::service::rectify(store, actor, h, &rectify("已张贴部分标志", 20), now).await?;
-        hazard::service::review(store, actor, h, &review(false, 19), false, now).await?;
+        hazard::service::rectify(
+            store,
+            actor,
+            h,
+            &rectify("已张贴部分标志", 20),
+            &[after().await?],
+            now,
+        )
+        .await?;
+        hazard::service::review(store, actor, h, &review(false, 19), now).await?;
         hazards += 5;
     }
     Ok(format!(
@@ -517,4 +573,70 @@ async fn load_staff(
         }
     }
     Ok(created)
+}
+
+/// A small photo-like PNG: a coloured field with a lighter band, so thumbnails look like images.
+fn photo(rgb: u32) -> Vec<u8> {
+    let (r, g, b) = ((rgb >> 16) as u8, (rgb >> 8) as u8, rgb as u8);
+    let img = image::RgbImage::from_fn(320, 240, |x, y| {
+        let band = (y / 40) % 2 == 0;
+        let shade = (x * 60 / 320) as u8;
+        if band {
+            image::Rgb([
+                r.saturating_add(shade),
+                g.saturating_add(shade),
+                b.saturating_add(shade),
+            ])
+        } else {
+            image::Rgb([r, g, b])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    // Encoding an in-memory RGB image as PNG cannot fail.
+    let _ = img.write_to(&mut out, image::ImageFormat::Png);
+    out.into_inner()
+}
+
+/// A one-page PDF whose title is ASCII (Chinese would need an embedded font).
+fn pdf(title: &str) -> Vec<u8> {
+    let text = format!("anze demo document ({})", title.len());
+    let content = format!("BT /F1 18 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
+    }
+    let xref = out.len();
+    out.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objects.len() + 1
+    ));
+    for off in offsets {
+        out.push_str(&format!("{off:010} 00000 n \n"));
+    }
+    out.push_str(&format!(
+        "trailer << /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    ));
+    out.into_bytes()
+}
+
+async fn file(
+    blobs: &dyn BlobStore,
+    rule: &FileRule,
+    name: &str,
+    bytes: Vec<u8>,
+) -> anyhow::Result<(String, NewAttachment)> {
+    let stored = store_bytes(blobs, rule, name, bytes, &UploadLimits::default())
+        .await
+        .map_err(|e| anyhow::anyhow!("demo file {name}: {}", e.message))?;
+    Ok((rule.field.to_string(), stored))
 }

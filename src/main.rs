@@ -126,7 +126,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo => {
             let db = anze::open_database(&config).await?;
             anze::bootstrap(&db, &config).await.map(print_generated)?;
-            let summary = anze::demo::load(&db).await?;
+            let blobs = anze::open_blobs(&config)?;
+            let summary = anze::demo::load(&db, &blobs).await?;
             println!("{summary}");
         }
         Command::Admin {
@@ -164,7 +165,8 @@ async fn main() -> anyhow::Result<()> {
             let db = anze::open_database(&config).await?;
             anze::bootstrap(&db, &config).await.map(print_generated)?;
             if demo {
-                let summary = anze::demo::load(&db).await?;
+                let blobs = anze::open_blobs(&config)?;
+                let summary = anze::demo::load(&db, &blobs).await?;
                 tracing::info!("{summary}");
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)

@@ -595,3 +595,55 @@ impl TestApp {
         self.clock.now()
     }
 }
+
+/// A small real PNG, for photo fields.
+pub fn png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 5) as u8, 120])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// The smallest file that is a PDF by its content.
+pub fn pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n".to_vec()
+}
+
+impl TestApp {
+    /// Like `post_multipart`, with files: (field, file name, content).
+    pub async fn post_multipart_files(
+        &self,
+        client: &Client,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> reqwest::Response {
+        let (_, html) = self.get(client, form_page).await;
+        let token = csrf_token(&html)
+            .or_else(|| {
+                let marker = "_csrf=";
+                let start = html.find(marker)? + marker.len();
+                Some(html[start..start + 64].to_string())
+            })
+            .unwrap_or_else(|| panic!("no CSRF token on {form_page}"));
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (field, name, bytes) in files {
+            form = form.part(
+                field.to_string(),
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
+            );
+        }
+        client
+            .post(self.url(&format!("{action}?_csrf={token}")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+}

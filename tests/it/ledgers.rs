@@ -110,7 +110,7 @@ async fn record_and_hazard_ledgers_export_what_the_lists_show(app: TestApp) {
     let deadline =
         (anze_core::time::today(app.clock_now()) + chrono::Duration::days(10)).to_string();
     let res = app
-        .post_multipart(
+        .post_multipart_files(
             &client,
             &format!("{record}/hazards/new"),
             &format!("{record}/hazards"),
@@ -123,6 +123,7 @@ async fn record_and_hazard_ledgers_export_what_the_lists_show(app: TestApp) {
                 ("deadline", deadline.as_str()),
                 ("responsible", "车间主任"),
             ],
+            &[("before", "隐患.png", crate::helpers::png())],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);

@@ -38,6 +38,13 @@ fn policy_fields<'a>(
 async fn insurer_registers_an_enterprise_and_a_policy(app: TestApp) {
     app.seed_org("insurer", "人保泉州", "ins").await;
     let insurer = app.login("ins", PASSWORD).await;
+    let (_, home) = app.get(&insurer, "/").await;
+    assert!(
+        home.contains("保单管理")
+            && home.contains("href=\"/policies\">保单列表")
+            && home.contains("href=\"/enterprises\">投保企业"),
+        "the insurer's menu offers its policy pages"
+    );
     let (status, html) = app.get(&insurer, "/enterprises/new").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("危险化学品 / 经营(高危)"));

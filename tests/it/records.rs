@@ -16,6 +16,7 @@ crate::backend_tests!(
     authors_and_admins_edit_and_delete_until_the_order_completes,
     insurers_and_regulators_read_the_cross_order_lists,
     cross_order_list_filters,
+    evidence_is_checked_stored_and_shown,
 );
 
 /// An accepted order of agency `ag` for insurer `ins`, with staff member `ag_staff` assigned.
@@ -195,8 +196,19 @@ async fn every_record_type_takes_its_own_fields(app: TestApp) {
         let mut all: Vec<(&str, &str)> = common.to_vec();
         all.extend(fields);
         let new = format!("/orders/{order}/{code}/new");
+        let files = if code == "risk" {
+            vec![("report", "评估报告.pdf", crate::helpers::pdf())]
+        } else {
+            vec![("photos", "现场.png", crate::helpers::png())]
+        };
         let res = app
-            .post_multipart(&staff, &new, &format!("/orders/{order}/{code}"), &all)
+            .post_multipart_files(
+                &staff,
+                &new,
+                &format!("/orders/{order}/{code}"),
+                &all,
+                &files,
+            )
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{code}");
         let (_, html) = app.get(&staff, &location(&res)).await;
@@ -601,4 +613,93 @@ async fn cross_order_list_filters(app: TestApp) {
     check(format!("insurer={ins}"), true).await;
     let (status, _) = app.get(&admin, "/services/training?from=not-a-date").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn evidence_is_checked_stored_and_shown(app: TestApp) {
+    let (order, _) = accepted_order(&app).await;
+    let staff = app.login("ag_staff", PASSWORD).await;
+    let staff_id = app.actor("ag_staff").await.account_id.to_string();
+    let date = today(&app);
+    let mut risk = vec![
+        ("service_date", date.as_str()),
+        ("location", "储罐区"),
+        ("staff_ids", staff_id.as_str()),
+        ("enterprise_contact", "陈主任"),
+        ("summary", "完成风险辨识"),
+    ];
+    risk.extend([
+        ("scope", "储罐区、装卸区"),
+        ("method", "lec"),
+        ("major", "0"),
+        ("high", "1"),
+        ("general", "3"),
+        ("low", "6"),
+    ]);
+    let new = format!("/orders/{order}/risk/new");
+    let action = format!("/orders/{order}/risk");
+    // The 评估报告 is required.
+    let res = app.post_multipart(&staff, &new, &action, &risk).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("请上传评估报告"));
+    // A PDF named .jpg in the photo field is refused by its content.
+    let res = app
+        .post_multipart_files(
+            &staff,
+            &new,
+            &action,
+            &risk,
+            &[
+                ("report", "评估报告.pdf", crate::helpers::pdf()),
+                ("photos", "现场.jpg", crate::helpers::pdf()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, list) = app.get(&staff, &action).await;
+    assert!(list.contains("还没有风险识别记录"), "nothing saved");
+    let res = app
+        .post_multipart_files(
+            &staff,
+            &new,
+            &action,
+            &risk,
+            &[
+                ("report", "评估报告.pdf", crate::helpers::pdf()),
+                ("photos", "储罐区.png", crate::helpers::png()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let record = location(&res);
+    let (_, html) = app.get(&staff, &record).await;
+    assert!(html.contains("评估报告.pdf") && html.contains("储罐区.png"));
+    let start = html.find("/attachments/").unwrap() + "/attachments/".len();
+    let id: String = html[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let res = staff
+        .get(app.url(&format!("/attachments/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    // Removing the only report while editing is refused: the record must keep its evidence.
+    let report_id = {
+        let pos = html.find("评估报告.pdf").unwrap();
+        let before = &html[..pos];
+        let s = before.rfind("/attachments/").unwrap() + "/attachments/".len();
+        before[s..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect::<String>()
+    };
+    let mut edit = risk.clone();
+    edit.push(("remove_attachment", report_id.as_str()));
+    let res = app
+        .post_multipart(&staff, &format!("{record}/edit"), &record, &edit)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("请上传评估报告"));
 }

@@ -1,7 +1,8 @@
 //! 应急预案编制和演练 (seed §4.1.6, §4.6): writing or revising a plan, or running a drill.
 
+use crate::attachment::{DOCUMENTS, FileRule};
 use crate::error::FieldErrors;
-use crate::record::{Choice, Details, FieldSpec, Input, ItemSpec, SERVICE_LABELS};
+use crate::record::{Choice, Details, FieldSpec, Input, ItemSpec, PHOTOS, SERVICE_LABELS};
 use crate::service_item::ServiceItem;
 
 /// 服务类型
@@ -67,6 +68,16 @@ pub const SPEC: ItemSpec = ItemSpec {
     ],
     check: drills_need_their_facts,
     columns: &["kind", "plan_kind", "drill_form", "participants"],
+    files: &[
+        FileRule {
+            field: "plan",
+            label: "预案文本/演练方案",
+            allowed: DOCUMENTS,
+            required: false,
+            max_files: 10,
+        },
+        PHOTOS,
+    ],
 };
 
 /// A drill is described by its form, scope and participants; a plan is not.

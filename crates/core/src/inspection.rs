@@ -1,7 +1,8 @@
 //! 排查记录 (seed §4.1.4, 图4.1.8/4.1.9): an on-site hazard investigation. It is a service record
 //! of the 隐患排查 item, so it counts toward the plan; the hazards found hang off it (`hazard`).
 
-use crate::record::{Choice, CommonLabels, FieldSpec, Input, ItemSpec, no_cross_checks};
+use crate::attachment::{DOCUMENTS, FileRule, IMAGES_AND_PDF};
+use crate::record::{Choice, CommonLabels, FieldSpec, Input, ItemSpec, PHOTOS, no_cross_checks};
 use crate::service_item::ServiceItem;
 
 /// 排查类型
@@ -39,4 +40,21 @@ pub const SPEC: ItemSpec = ItemSpec {
     ],
     check: no_cross_checks,
     columns: &["kind"],
+    files: &[
+        FileRule {
+            field: "checklist",
+            label: "检查表",
+            allowed: IMAGES_AND_PDF,
+            required: false,
+            max_files: 10,
+        },
+        FileRule {
+            field: "report",
+            label: "排查报告",
+            allowed: DOCUMENTS,
+            required: false,
+            max_files: 5,
+        },
+        PHOTOS,
+    ],
 };

@@ -1,6 +1,8 @@
 //! 其他有关事故预防工作 (seed §4.1.8, §4.8): any other prevention work, named and described.
 
-use crate::record::{FieldSpec, Input, ItemSpec, SERVICE_LABELS, no_cross_checks};
+use crate::record::{
+    FieldSpec, Input, ItemSpec, MATERIALS, PHOTOS, SERVICE_LABELS, no_cross_checks,
+};
 use crate::service_item::ServiceItem;
 
 pub const SPEC: ItemSpec = ItemSpec {
@@ -22,4 +24,5 @@ pub const SPEC: ItemSpec = ItemSpec {
     ],
     check: no_cross_checks,
     columns: &["title"],
+    files: &[PHOTOS, MATERIALS],
 };

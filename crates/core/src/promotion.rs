@@ -1,7 +1,9 @@
 //! 安全生产科技推广应用 (seed §4.1.7, §4.7): a technology or piece of equipment brought to the
 //! enterprise, how, and how it is used.
 
-use crate::record::{Choice, FieldSpec, Input, ItemSpec, SERVICE_LABELS, no_cross_checks};
+use crate::record::{
+    Choice, FieldSpec, Input, ItemSpec, MATERIALS, PHOTOS, SERVICE_LABELS, no_cross_checks,
+};
 use crate::service_item::ServiceItem;
 
 /// 推广方式
@@ -38,4 +40,5 @@ pub const SPEC: ItemSpec = ItemSpec {
     ],
     check: no_cross_checks,
     columns: &["technology", "way"],
+    files: &[PHOTOS, MATERIALS],
 };

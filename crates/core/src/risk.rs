@@ -1,8 +1,9 @@
 //! 风险识别 (seed §4.1.3, §4.4): the scope and method of the assessment and the risk points found,
 //! by level 重大/较大/一般/低 (红/橙/黄/蓝). The 评估报告 is the required evidence.
 
+use crate::attachment::{DOCUMENTS, FileRule};
 use crate::error::FieldErrors;
-use crate::record::{Choice, Details, FieldSpec, Input, ItemSpec, SERVICE_LABELS};
+use crate::record::{Choice, Details, FieldSpec, Input, ItemSpec, PHOTOS, SERVICE_LABELS};
 use crate::service_item::ServiceItem;
 
 /// 评估方法
@@ -63,6 +64,16 @@ pub const SPEC: ItemSpec = ItemSpec {
     ],
     check: at_least_one_point,
     columns: &["method", "major", "high", "general", "low"],
+    files: &[
+        FileRule {
+            field: "report",
+            label: "评估报告",
+            allowed: DOCUMENTS,
+            required: true,
+            max_files: 5,
+        },
+        PHOTOS,
+    ],
 };
 
 /// An assessment that found no risk point at all was not an assessment.

@@ -1,6 +1,7 @@
 //! 标准化建设 (seed §4.1.5, §4.5): the target grade and the self-assessment result.
 
-use crate::record::{Choice, FieldSpec, Input, ItemSpec, SERVICE_LABELS, no_cross_checks};
+use crate::attachment::{DOCUMENTS, FileRule};
+use crate::record::{Choice, FieldSpec, Input, ItemSpec, PHOTOS, SERVICE_LABELS, no_cross_checks};
 use crate::service_item::ServiceItem;
 
 /// 目标等级
@@ -47,4 +48,14 @@ pub const SPEC: ItemSpec = ItemSpec {
     ],
     check: no_cross_checks,
     columns: &["grade", "conform", "nonconform"],
+    files: &[
+        FileRule {
+            field: "report",
+            label: "自评报告",
+            allowed: DOCUMENTS,
+            required: false,
+            max_files: 5,
+        },
+        PHOTOS,
+    ],
 };

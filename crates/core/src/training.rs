@@ -1,6 +1,7 @@
 //! 安全培训 (seed §4.1.2, §4.2): who was trained, how, for how long, by whom.
 
-use crate::record::{Choice, FieldSpec, Input, ItemSpec, SERVICE_LABELS, no_cross_checks};
+use crate::attachment::{DOCUMENTS, FileRule, IMAGES_AND_PDF};
+use crate::record::{Choice, FieldSpec, Input, ItemSpec, PHOTOS, SERVICE_LABELS, no_cross_checks};
 use crate::service_item::ServiceItem;
 
 /// 培训对象
@@ -59,4 +60,21 @@ pub const SPEC: ItemSpec = ItemSpec {
     ],
     check: no_cross_checks,
     columns: &["topic", "audience", "hours", "participants"],
+    files: &[
+        FileRule {
+            field: "signin",
+            label: "签到表",
+            allowed: IMAGES_AND_PDF,
+            required: false,
+            max_files: 10,
+        },
+        PHOTOS,
+        FileRule {
+            field: "courseware",
+            label: "课件",
+            allowed: DOCUMENTS,
+            required: false,
+            max_files: 10,
+        },
+    ],
 };

@@ -113,15 +113,24 @@ pub fn router(state: AppState) -> Router {
         .route("/records/{id}/edit", get(pages::records::edit))
         .route("/records/{id}/delete", post(pages::records::delete))
         .route("/services/{item}", get(pages::records::list))
-        .route("/records/{id}/hazards", post(pages::hazards::create))
+        .route(
+            "/records/{id}/hazards",
+            post(pages::hazards::create).layer(upload::body_limit()),
+        )
         .route("/records/{id}/hazards/new", get(pages::hazards::new))
         .route("/records/{id}/notice", get(pages::hazards::notice))
         .route("/hazards", get(pages::hazards::ledger))
         .route("/hazards/export.xlsx", get(pages::exports::hazards))
         .route("/services/{item}/export.xlsx", get(pages::exports::records))
         .route("/hazards/{id}", get(pages::hazards::show))
-        .route("/hazards/{id}/rectify", post(pages::hazards::rectify))
-        .route("/hazards/{id}/review", post(pages::hazards::review))
+        .route(
+            "/hazards/{id}/rectify",
+            post(pages::hazards::rectify).layer(upload::body_limit()),
+        )
+        .route(
+            "/hazards/{id}/review",
+            post(pages::hazards::review).layer(upload::body_limit()),
+        )
         .route(
             "/policies",
             get(pages::policies::list).post(pages::policies::create),

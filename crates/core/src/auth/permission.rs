@@ -28,8 +28,12 @@ impl MenuGroup {
     }
 }
 
-pub const MENU_GROUPS: [MenuGroup; 3] =
-    [MenuGroup::Service, MenuGroup::Accounts, MenuGroup::System];
+pub const MENU_GROUPS: [MenuGroup; 4] = [
+    MenuGroup::Service,
+    MenuGroup::Policies,
+    MenuGroup::Accounts,
+    MenuGroup::System,
+];
 
 /// A menu entry; its first permission (`view`) decides whether the entry is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -369,6 +373,13 @@ mod tests {
                 .filter(|m| m.permissions().contains(&p))
                 .count();
             assert_eq!(n, 1, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn every_menu_sits_in_a_listed_group() {
+        for m in Menu::ALL {
+            assert!(MENU_GROUPS.contains(&m.group()), "{m:?}");
         }
     }
 

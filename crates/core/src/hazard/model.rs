@@ -85,6 +85,38 @@ impl HazardLevel {
     }
 }
 
+/// 整改前照片: a hazard is recorded with photos of it.
+pub const BEFORE_PHOTOS: crate::attachment::FileRule = crate::attachment::FileRule {
+    field: "before",
+    label: "整改前照片",
+    allowed: crate::attachment::IMAGES,
+    required: true,
+    max_files: 10,
+};
+
+/// 整改后照片, stored per round as `after_1`, `after_2`, …
+pub const AFTER_PHOTOS: crate::attachment::FileRule = crate::attachment::FileRule {
+    field: "after",
+    label: "整改后照片",
+    allowed: crate::attachment::IMAGES,
+    required: true,
+    max_files: 10,
+};
+
+/// 治理方案: a 重大 hazard closes only with one on file.
+pub const PLAN: crate::attachment::FileRule = crate::attachment::FileRule {
+    field: "plan",
+    label: "治理方案",
+    allowed: crate::attachment::DOCUMENTS,
+    required: false,
+    max_files: 5,
+};
+
+/// The stored field of a round's after-photos.
+pub fn after_field(round: i32) -> String {
+    format!("after_{round}")
+}
+
 /// 隐患类别
 pub const CATEGORIES: &[Choice] = &[
     ("management", "安全管理"),

@@ -1,9 +1,11 @@
 use chrono::{DateTime, Utc};
 
+use super::{AFTER_PHOTOS, BEFORE_PHOTOS, PLAN, after_field};
 use super::{
     Hazard, HazardAction, HazardCounts, HazardFilter, HazardForm, HazardLevel, HazardQuery,
     HazardState, RectifyForm, ReviewForm, parse_hazard, parse_rectification, parse_review,
 };
+use crate::attachment::{Attachment, FileRule, NewAttachment, OwnerKind, check_files};
 use crate::audit::{AuditAction, AuditEvent, ObjectKind};
 use crate::auth::{Actor, Permission, require};
 use crate::error::{CoreError, CoreResult, field_error};
@@ -86,6 +88,57 @@ async fn inspection_of(
     Ok((record, order))
 }
 
+/// The files of a hazard: before-photos, 治理方案, and each round's after-photos.
+pub async fn attachments(store: &dyn Store, hazard: &Hazard) -> CoreResult<Vec<Attachment>> {
+    store
+        .attachments_of(OwnerKind::Hazard, &[hazard.id.0])
+        .await
+}
+
+/// Checks uploads against rules and files them under their stored field names (the
+/// after-photos of a round carry the round).
+fn file_check(
+    rules: &[FileRule],
+    files: &[(String, NewAttachment)],
+    round: i32,
+) -> CoreResult<Vec<(String, NewAttachment)>> {
+    let errors = check_files(rules, files, &[]);
+    if !errors.is_empty() {
+        return Err(CoreError::Validation(errors));
+    }
+    Ok(files
+        .iter()
+        .map(|(field, f)| {
+            let stored = if field == AFTER_PHOTOS.field {
+                after_field(round)
+            } else {
+                field.clone()
+            };
+            (stored, f.clone())
+        })
+        .collect())
+}
+
+/// Staff of the order's agency who can be named 复查人: enabled accounts.
+pub async fn reviewers(
+    store: &dyn Store,
+    actor: &Actor,
+    order: &ServiceOrder,
+) -> CoreResult<Vec<crate::account::Account>> {
+    require(actor, Permission::HazardReview)?;
+    let page = store
+        .list_accounts(
+            Some(order.agency_id),
+            &crate::account::AccountFilter {
+                status: "enabled".into(),
+                ..Default::default()
+            },
+            PageRequest { page: 1, size: 500 },
+        )
+        .await?;
+    Ok(page.items)
+}
+
 /// A hazard, visible exactly when its order is.
 pub async fn get(
     store: &dyn Store,
@@ -104,6 +157,7 @@ pub async fn create(
     actor: &Actor,
     inspection: RecordId,
     form: &HazardForm,
+    files: &[(String, NewAttachment)],
     now: DateTime<Utc>,
 ) -> CoreResult<HazardId> {
     require(actor, Permission::HazardWrite)?;
@@ -114,7 +168,26 @@ pub async fn create(
             order.state.label()
         )));
     }
-    let input = parse_hazard(form, record.service_date, today(now))?;
+    let rules: &[FileRule] = if form.is_immediate() {
+        &[BEFORE_PHOTOS, AFTER_PHOTOS, PLAN]
+    } else {
+        &[BEFORE_PHOTOS, PLAN]
+    };
+    let parsed = parse_hazard(form, record.service_date, today(now));
+    let files = match (parsed.is_ok(), file_check(rules, files, 1)) {
+        (_, Ok(files)) => files,
+        (true, Err(e)) => return Err(e),
+        (false, Err(CoreError::Validation(file_errors))) => {
+            // Both the fields and the files are wrong: show everything at once.
+            let Err(CoreError::Validation(mut errors)) = parsed else {
+                return Err(CoreError::Validation(file_errors));
+            };
+            errors.0.extend(file_errors.0);
+            return Err(CoreError::Validation(errors));
+        }
+        (false, Err(e)) => return Err(e),
+    };
+    let input = parsed?;
     let audit = AuditEvent::new(
         actor,
         now,
@@ -135,7 +208,7 @@ pub async fn create(
         ),
     );
     store
-        .create_hazard(inspection, &input, actor.account_id, &audit)
+        .create_hazard(inspection, &input, &files, actor.account_id, &audit)
         .await
 }
 
@@ -167,6 +240,7 @@ pub async fn rectify(
     actor: &Actor,
     id: HazardId,
     form: &RectifyForm,
+    files: &[(String, NewAttachment)],
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
     require(actor, Permission::HazardWrite)?;
@@ -176,6 +250,18 @@ pub async fn rectify(
         .state
         .apply(HazardAction::Rectify)
         .map_err(CoreError::Conflict)?;
+    let parsed = parse_rectification(form, hazard.found_on, today(now));
+    let files = match (
+        file_check(&[AFTER_PHOTOS, PLAN], files, hazard.round),
+        parsed,
+    ) {
+        (Ok(files), Ok(_)) => files,
+        (Err(CoreError::Validation(mut a)), Err(CoreError::Validation(b))) => {
+            a.0.extend(b.0);
+            return Err(CoreError::Validation(a));
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
     let r = parse_rectification(form, hazard.found_on, today(now))?;
     let audit = AuditEvent::new(
         actor,
@@ -187,7 +273,7 @@ pub async fn rectify(
         format!("第 {} 轮整改,完成日期 {}", hazard.round, r.on),
     );
     if !store
-        .rectify_hazard(id, hazard.round, &r, actor.account_id, &audit)
+        .rectify_hazard(id, hazard.round, &r, &files, actor.account_id, &audit)
         .await?
     {
         return Err(moved(store.get_hazard(id).await?));
@@ -202,7 +288,6 @@ pub async fn review(
     actor: &Actor,
     id: HazardId,
     form: &ReviewForm,
-    has_plan: bool,
     now: DateTime<Utc>,
 ) -> CoreResult<HazardState> {
     require(actor, Permission::HazardReview)?;
@@ -215,9 +300,13 @@ pub async fn review(
     let rectified_on = hazard.last_rectified_on().unwrap_or(hazard.found_on);
     let r = parse_review(form, rectified_on, today(now))?;
     match store.get_account(r.reviewer).await? {
-        Some(a) if a.org_id == order.agency_id => {}
-        _ => return Err(field_error("reviewer_id", "复查人须为本机构的账号")),
+        Some(a) if a.org_id == order.agency_id && a.enabled => {}
+        _ => return Err(field_error("reviewer_id", "复查人须为本机构启用的账号")),
     }
+    let has_plan = attachments(store, &hazard)
+        .await?
+        .iter()
+        .any(|a| a.field == PLAN.field);
     if r.passed && hazard.level == HazardLevel::Major && !has_plan {
         return Err(CoreError::Conflict(
             "重大隐患须先上传治理方案,才能复查销号".into(),

@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 
 use super::{Hazard, HazardCounts, HazardInput, HazardQuery, Rectification, Review};
+use crate::attachment::NewAttachment;
 use crate::audit::AuditEvent;
 use crate::error::CoreResult;
 use crate::ids::{AccountId, HazardId, RecordId};
@@ -25,6 +26,7 @@ pub trait HazardStore: Send + Sync {
         &self,
         inspection: RecordId,
         input: &HazardInput,
+        files: &[(String, NewAttachment)],
         by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<HazardId>;
@@ -35,6 +37,7 @@ pub trait HazardStore: Send + Sync {
         id: HazardId,
         round: i32,
         r: &Rectification,
+        files: &[(String, NewAttachment)],
         by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<bool>;

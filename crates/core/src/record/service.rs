@@ -5,9 +5,11 @@ use super::{
     spec_of,
 };
 use crate::account::{Account, AccountFilter};
+use crate::attachment::{Attachment, NewAttachment, check_files};
 use crate::audit::{AuditAction, AuditEvent, ObjectKind};
 use crate::auth::{Actor, Permission, require};
 use crate::error::{CoreError, CoreResult, field_error};
+use crate::ids::AttachmentId;
 use crate::ids::{OrderId, RecordId};
 use crate::order::{OrderState, ServiceOrder};
 use crate::page::{Page, PageRequest};
@@ -116,18 +118,33 @@ async fn check_staff(
     Ok(())
 }
 
+/// Validates the fields and the files together, so the user sees every problem at once.
 fn parse(
     form: &RecordForm,
     spec: &ItemSpec,
     order: &ServiceOrder,
+    added: &[(String, NewAttachment)],
+    kept: &[Attachment],
     now: DateTime<Utc>,
 ) -> CoreResult<RecordInput> {
-    parse_record(
-        form,
-        spec,
-        (order.service_start, order.service_end),
-        today(now),
-    )
+    let file_errors = check_files(spec.files, added, kept);
+    let period = (order.service_start, order.service_end);
+    match parse_record(form, spec, period, today(now)) {
+        Ok(input) if file_errors.is_empty() => Ok(input),
+        Ok(_) => Err(CoreError::Validation(file_errors)),
+        Err(CoreError::Validation(mut errors)) => {
+            errors.0.extend(file_errors.0);
+            Err(CoreError::Validation(errors))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The files of a record, in upload order.
+pub async fn attachments(store: &dyn Store, record: &ServiceRecord) -> CoreResult<Vec<Attachment>> {
+    store
+        .attachments_of(super::owner_kind(record.item), &[record.id.0])
+        .await
 }
 
 pub async fn create(
@@ -136,13 +153,14 @@ pub async fn create(
     order_id: OrderId,
     item: ServiceItem,
     form: &RecordForm,
+    files: &[(String, NewAttachment)],
     now: DateTime<Utc>,
 ) -> CoreResult<RecordId> {
     require(actor, Permission::RecordWrite)?;
     let spec = spec(item)?;
     let order = crate::order::service::get(store, actor, order_id).await?;
     writable(&order)?;
-    let input = parse(form, spec, &order, now)?;
+    let input = parse(form, spec, &order, files, &[], now)?;
     check_staff(store, &order, &input).await?;
     let audit = AuditEvent::new(
         actor,
@@ -152,12 +170,14 @@ pub async fn create(
         None,
         &format!("{} · {}", item.label(), order.order_no),
         format!(
-            "服务日期: {};服务地点: {}",
-            input.service_date, input.location
+            "服务日期: {};服务地点: {};附件 {} 个",
+            input.service_date,
+            input.location,
+            files.len()
         ),
     );
     store
-        .create_record(item, order.id, &input, actor.account_id, &audit)
+        .create_record(item, order.id, &input, files, actor.account_id, &audit)
         .await
 }
 
@@ -171,21 +191,59 @@ fn may_change(actor: &Actor, record: &ServiceRecord) -> CoreResult<()> {
     }
 }
 
+/// Saves the changes; returns the storage keys of removed files for the caller to delete.
 pub async fn update(
     store: &dyn Store,
     actor: &Actor,
     id: RecordId,
     form: &RecordForm,
+    added: &[(String, NewAttachment)],
+    removed: &[String],
     now: DateTime<Utc>,
-) -> CoreResult<()> {
+) -> CoreResult<Vec<String>> {
     require(actor, Permission::RecordWrite)?;
     let (before, order) = get(store, actor, id).await?;
     may_change(actor, &before)?;
     writable(&order)?;
     let spec = spec(before.item)?;
-    let input = parse(form, spec, &order, now)?;
+    let removed: Vec<AttachmentId> = removed
+        .iter()
+        .filter_map(|r| r.trim().parse().ok())
+        .collect();
+    let kept: Vec<Attachment> = attachments(store, &before)
+        .await?
+        .into_iter()
+        .filter(|a| !removed.contains(&a.id))
+        .collect();
+    let input = parse(form, spec, &order, added, &kept, now)?;
     check_staff(store, &order, &input).await?;
+    if before.item == ServiceItem::HazardInvestigation && before.service_date != input.service_date
+    {
+        // Hazards carry the inspection's date as their discovery date, and their numbers and
+        // deadline checks follow from it.
+        let query = crate::hazard::HazardQuery {
+            inspection: Some(before.id),
+            ..Default::default()
+        };
+        if store
+            .count_hazards(&crate::scope::Scope::All, &query)
+            .await?
+            .total()
+            > 0
+        {
+            return Err(field_error(
+                "service_date",
+                "本次排查已登记隐患,排查日期不能再修改",
+            ));
+        }
+    }
     let mut changes = Vec::new();
+    if !added.is_empty() {
+        changes.push(format!("新增附件 {} 个", added.len()));
+    }
+    if !removed.is_empty() {
+        changes.push(format!("删除附件 {} 个", removed.len()));
+    }
     if before.service_date != input.service_date {
         changes.push(format!(
             "服务日期: {} → {}",
@@ -231,19 +289,38 @@ pub async fn update(
             changes.join(";")
         },
     );
-    store.update_record(id, &input, &audit).await
+    store
+        .update_record(id, &input, added, &removed, actor.account_id, &audit)
+        .await
 }
 
+/// Deletes the record; returns it and the storage keys of its files.
 pub async fn delete(
     store: &dyn Store,
     actor: &Actor,
     id: RecordId,
     now: DateTime<Utc>,
-) -> CoreResult<ServiceRecord> {
+) -> CoreResult<(ServiceRecord, Vec<String>)> {
     require(actor, Permission::RecordWrite)?;
     let (record, order) = get(store, actor, id).await?;
     may_change(actor, &record)?;
     writable(&order)?;
+    if record.item == ServiceItem::HazardInvestigation {
+        let query = crate::hazard::HazardQuery {
+            inspection: Some(record.id),
+            ..Default::default()
+        };
+        if store
+            .count_hazards(&crate::scope::Scope::All, &query)
+            .await?
+            .total()
+            > 0
+        {
+            return Err(CoreError::Conflict(
+                "该排查记录已登记隐患,不能删除;隐患须按整改、复查流程闭环".into(),
+            ));
+        }
+    }
     let audit = AuditEvent::new(
         actor,
         now,
@@ -253,8 +330,8 @@ pub async fn delete(
         &format!("{} · {}", record.item.label(), record.order_no),
         format!("删除 {} 的服务记录", record.service_date),
     );
-    store.delete_record(id, &audit).await?;
-    Ok(record)
+    let keys = store.delete_record(id, &audit).await?;
+    Ok((record, keys))
 }
 
 /// Whether the actor may edit or delete this record now (for showing the buttons).

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::attachment::{FileRule, OwnerKind};
 use crate::error::FieldErrors;
 use crate::field;
 use crate::service_item::ServiceItem;
@@ -162,6 +163,8 @@ pub struct ItemSpec {
     pub check: fn(&Details, &mut FieldErrors),
     /// Fields shown as columns in the cross-order list and export, after the common ones.
     pub columns: &'static [&'static str],
+    /// The evidence the type takes, one upload field each.
+    pub files: &'static [FileRule],
 }
 
 impl ItemSpec {
@@ -227,6 +230,37 @@ pub fn spec_of(item: ServiceItem) -> Option<&'static ItemSpec> {
         ServiceItem::HazardInvestigation => Some(&crate::inspection::SPEC),
     }
 }
+
+/// Which kind of owner a type's attachments are filed under.
+pub fn owner_kind(item: ServiceItem) -> OwnerKind {
+    match item {
+        ServiceItem::Training => OwnerKind::Training,
+        ServiceItem::RiskIdentification => OwnerKind::Risk,
+        ServiceItem::HazardInvestigation => OwnerKind::Inspection,
+        ServiceItem::Standardization => OwnerKind::Standardization,
+        ServiceItem::Emergency => OwnerKind::Emergency,
+        ServiceItem::Promotion => OwnerKind::Promotion,
+        ServiceItem::OtherWork => OwnerKind::OtherWork,
+    }
+}
+
+/// 现场照片: every type takes photos of the service on site.
+pub const PHOTOS: FileRule = FileRule {
+    field: "photos",
+    label: "现场照片",
+    allowed: crate::attachment::IMAGES,
+    required: false,
+    max_files: 20,
+};
+
+/// Documents handed over or produced (资料), any type may take them.
+pub const MATERIALS: FileRule = FileRule {
+    field: "materials",
+    label: "相关资料",
+    allowed: crate::attachment::DOCUMENTS,
+    required: false,
+    max_files: 10,
+};
 
 /// The items that are service records.
 pub fn record_items() -> Vec<ServiceItem> {

@@ -1,9 +1,10 @@
 use async_trait::async_trait;
 
 use super::{RecordInput, RecordQuery, ServiceRecord};
+use crate::attachment::NewAttachment;
 use crate::audit::AuditEvent;
 use crate::error::CoreResult;
-use crate::ids::{AccountId, OrderId, RecordId};
+use crate::ids::{AccountId, AttachmentId, OrderId, RecordId};
 use crate::page::{Page, PageRequest};
 use crate::scope::Scope;
 use crate::service_item::ServiceItem;
@@ -25,14 +26,21 @@ pub trait RecordStore: Send + Sync {
         item: ServiceItem,
         order: OrderId,
         input: &RecordInput,
+        files: &[(String, NewAttachment)],
         by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<RecordId>;
+    /// Applies the changes, adds files and removes the listed ones; returns the storage keys of
+    /// the removed files, to delete once committed.
     async fn update_record(
         &self,
         id: RecordId,
         input: &RecordInput,
+        added: &[(String, NewAttachment)],
+        removed: &[AttachmentId],
+        by: AccountId,
         audit: &AuditEvent,
-    ) -> CoreResult<()>;
-    async fn delete_record(&self, id: RecordId, audit: &AuditEvent) -> CoreResult<()>;
+    ) -> CoreResult<Vec<String>>;
+    /// Deletes the record and its file rows; returns the storage keys to delete.
+    async fn delete_record(&self, id: RecordId, audit: &AuditEvent) -> CoreResult<Vec<String>>;
 }

@@ -1,3 +1,4 @@
+use anze_core::attachment::{NewAttachment, OwnerKind, OwnerRef};
 use anze_core::audit::AuditEvent;
 use anze_core::hazard::{
     Hazard, HazardCounts, HazardInput, HazardLevel, HazardQuery, HazardState, HazardStep,
@@ -336,6 +337,7 @@ impl HazardStore for Db {
         &self,
         inspection: RecordId,
         input: &HazardInput,
+        files: &[(String, NewAttachment)],
         by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<HazardId> {
@@ -404,6 +406,18 @@ impl HazardStore for Db {
             )
             .await?;
         }
+        super::attachment::insert_attachments(
+            &txn,
+            OrderId(record.order_id),
+            OwnerRef {
+                kind: OwnerKind::Hazard,
+                id: id.0,
+            },
+            files,
+            by,
+            audit.at,
+        )
+        .await?;
         let mut audit = audit.clone().in_org(OrgId(record.agency_id));
         audit.object_label = number;
         insert_audit(&txn, &audit, Some(id.0)).await?;
@@ -416,11 +430,18 @@ impl HazardStore for Db {
         id: HazardId,
         round: i32,
         r: &Rectification,
+        files: &[(String, NewAttachment)],
         by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<bool> {
         use hazard::Column as C;
         let txn = self.write().await?;
+        let order = hazard::Entity::find_by_id(id.0)
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .ok_or(CoreError::NotFound)?
+            .order_id;
         let res = hazard::Entity::update_many()
             .col_expr(C::State, Expr::value(HazardState::PendingReview.code()))
             .col_expr(C::UpdatedAt, Expr::value(audit.at))
@@ -447,6 +468,18 @@ impl HazardStore for Db {
                 by,
                 at: audit.at,
             },
+        )
+        .await?;
+        super::attachment::insert_attachments(
+            &txn,
+            OrderId(order),
+            OwnerRef {
+                kind: OwnerKind::Hazard,
+                id: id.0,
+            },
+            files,
+            by,
+            audit.at,
         )
         .await?;
         insert_audit(&txn, audit, None).await?;

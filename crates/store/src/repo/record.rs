@@ -1,9 +1,13 @@
 use anze_core::account::AccountRef;
+use anze_core::attachment::{NewAttachment, OwnerRef};
 use anze_core::audit::AuditEvent;
+use anze_core::ids::AttachmentId;
 use anze_core::ids::{AccountId, OrderId, OrgId, RecordId};
 use anze_core::order::OrderState;
 use anze_core::page::{Page, PageRequest};
-use anze_core::record::{Details, RecordInput, RecordQuery, RecordStore, ServiceRecord};
+use anze_core::record::{
+    Details, RecordInput, RecordQuery, RecordStore, ServiceRecord, owner_kind,
+};
 use anze_core::scope::Scope;
 use anze_core::service_item::ServiceItem;
 use anze_core::{CoreError, CoreResult};
@@ -278,6 +282,7 @@ impl RecordStore for Db {
         item: ServiceItem,
         order: OrderId,
         input: &RecordInput,
+        files: &[(String, NewAttachment)],
         by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<RecordId> {
@@ -304,6 +309,11 @@ impl RecordStore for Db {
         .await
         .map_err(db_err)?;
         set_staff(&txn, created.id, &input.staff).await?;
+        let owner = OwnerRef {
+            kind: owner_kind(item),
+            id: created.id,
+        };
+        super::attachment::insert_attachments(&txn, order, owner, files, by, audit.at).await?;
         insert_audit(
             &txn,
             &audit.clone().in_org(OrgId(o.agency_id)),
@@ -318,8 +328,11 @@ impl RecordStore for Db {
         &self,
         id: RecordId,
         input: &RecordInput,
+        added: &[(String, NewAttachment)],
+        removed: &[AttachmentId],
+        by: AccountId,
         audit: &AuditEvent,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<Vec<String>> {
         use service_record::Column as C;
         let txn = self.write().await?;
         let record = service_record::Entity::find_by_id(id.0)
@@ -343,11 +356,29 @@ impl RecordStore for Db {
             .await
             .map_err(db_err)?;
         set_staff(&txn, id.0, &input.staff).await?;
+        let item = ServiceItem::from_code(&record.item).ok_or_else(|| {
+            CoreError::Internal(format!("record {} has item {}", id, record.item))
+        })?;
+        let owner = OwnerRef {
+            kind: owner_kind(item),
+            id: id.0,
+        };
+        let keys = super::attachment::delete_attachment_rows_by_id(&txn, owner, removed).await?;
+        super::attachment::insert_attachments(
+            &txn,
+            OrderId(record.order_id),
+            owner,
+            added,
+            by,
+            audit.at,
+        )
+        .await?;
         insert_audit(&txn, &audit.clone().in_org(OrgId(record.agency_id)), None).await?;
-        txn.commit().await.map_err(db_err)
+        txn.commit().await.map_err(db_err)?;
+        Ok(keys)
     }
 
-    async fn delete_record(&self, id: RecordId, audit: &AuditEvent) -> CoreResult<()> {
+    async fn delete_record(&self, id: RecordId, audit: &AuditEvent) -> CoreResult<Vec<String>> {
         let txn = self.write().await?;
         let record = service_record::Entity::find_by_id(id.0)
             .one(&txn)
@@ -355,12 +386,24 @@ impl RecordStore for Db {
             .map_err(db_err)?
             .ok_or(CoreError::NotFound)?;
         self.lock_accepted_order(&txn, record.order_id).await?;
+        let item = ServiceItem::from_code(&record.item).ok_or_else(|| {
+            CoreError::Internal(format!("record {} has item {}", id, record.item))
+        })?;
+        let keys = super::attachment::delete_attachment_rows(
+            &txn,
+            OwnerRef {
+                kind: owner_kind(item),
+                id: id.0,
+            },
+        )
+        .await?;
         set_staff(&txn, id.0, &[]).await?;
         service_record::Entity::delete_by_id(id.0)
             .exec(&txn)
             .await
             .map_err(db_err)?;
         insert_audit(&txn, &audit.clone().in_org(OrgId(record.agency_id)), None).await?;
-        txn.commit().await.map_err(db_err)
+        txn.commit().await.map_err(db_err)?;
+        Ok(keys)
     }
 }

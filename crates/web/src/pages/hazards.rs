@@ -25,7 +25,10 @@ use super::records::text_parts;
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Ctx, PageParams, QueryData};
+use crate::upload;
 use crate::view::{Flash, Pager, Shell, redirect_with, render, render_status};
+use anze_core::attachment::{Attachment, FileRule};
+use anze_core::hazard::{AFTER_PHOTOS, BEFORE_PHOTOS, PLAN};
 
 const ACTIVE: &str = "/hazards";
 
@@ -128,6 +131,12 @@ pub async fn new(
     anze_core::auth::require(&ctx.actor, Permission::HazardWrite)?;
     let (inspection, order, _) =
         hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now).await?;
+    if !order.state.takes_records() {
+        return Err(PageError::Conflict(format!(
+            "订单状态为“{}”,不能再新增隐患",
+            order.state.label()
+        )));
+    }
     let form = HazardForm {
         deadline: (inspection.service_date + chrono::Duration::days(30)).to_string(),
         ..HazardForm::default()
@@ -142,15 +151,34 @@ pub async fn create(
     multipart: Multipart,
 ) -> PageResult<Response> {
     let id: RecordId = parse_id(&id)?;
-    let form = HazardForm::from_pairs(&text_parts(multipart).await?);
-    match hazard::service::create(state.store(), &ctx.actor, id, &form, ctx.now).await {
+    let rules = [BEFORE_PHOTOS, AFTER_PHOTOS, PLAN];
+    let received =
+        upload::receive(multipart, &rules, state.blobs(), &state.upload_limits()).await?;
+    let form = HazardForm::from_pairs(&received.fields);
+    let result = hazard::service::create(
+        state.store(),
+        &ctx.actor,
+        id,
+        &form,
+        &received.files,
+        ctx.now,
+    )
+    .await;
+    match result {
         Ok(h) => Ok(redirect_with(&format!("/hazards/{h}"), Flash::Created)),
-        Err(CoreError::Validation(errors)) => {
-            let (inspection, order, _) =
-                hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now).await?;
-            new_page(&ctx, inspection, order, form, errors)
+        Err(e) => {
+            // Nothing was saved: the files written for this request go too.
+            received.discard(state.blobs()).await;
+            match e {
+                CoreError::Validation(errors) => {
+                    let (inspection, order, _) =
+                        hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now)
+                            .await?;
+                    new_page(&ctx, inspection, order, form, errors)
+                }
+                e => Err(e.into()),
+            }
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -170,6 +198,12 @@ struct ShowPage {
     today: NaiveDate,
     rectify_action: String,
     review_action: String,
+    before: Vec<Attachment>,
+    plan: Vec<Attachment>,
+    /// Each round's after-photos.
+    after: Vec<(i32, Vec<Attachment>)>,
+    after_rule: FileRule,
+    plan_rule: FileRule,
 }
 
 async fn show_page(
@@ -190,9 +224,7 @@ async fn show_page(
         && ctx.actor.has(Permission::HazardReview)
         && hazard.state == HazardState::PendingReview;
     let staff = if can_review {
-        anze_core::record::service::staff_choices(state.store(), &ctx.actor, &order)
-            .await
-            .unwrap_or_default()
+        hazard::service::reviewers(state.store(), &ctx.actor, &order).await?
     } else {
         vec![]
     };
@@ -202,8 +234,21 @@ async fn show_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let t = today(ctx.now);
+    let files = hazard::service::attachments(state.store(), &hazard).await?;
+    let pick = |field: &str| -> Vec<Attachment> {
+        files.iter().filter(|a| a.field == field).cloned().collect()
+    };
+    let after = (1..=hazard.round)
+        .map(|r| (r, pick(&anze_core::hazard::after_field(r))))
+        .filter(|(_, f)| !f.is_empty())
+        .collect();
     render_status(
         &ShowPage {
+            before: pick(BEFORE_PHOTOS.field),
+            plan: pick(PLAN.field),
+            after,
+            after_rule: AFTER_PHOTOS,
+            plan_rule: PLAN,
             overdue: hazard.overdue(t),
             rectify_action: format!("/hazards/{id}/rectify?_csrf={}", ctx.csrf),
             review_action: format!("/hazards/{id}/review?_csrf={}", ctx.csrf),
@@ -248,13 +293,30 @@ pub async fn rectify(
     multipart: Multipart,
 ) -> PageResult<Response> {
     let id: HazardId = parse_id(&id)?;
-    let form = RectifyForm::from_pairs(&text_parts(multipart).await?);
-    match hazard::service::rectify(state.store(), &ctx.actor, id, &form, ctx.now).await {
+    let rules = [AFTER_PHOTOS, PLAN];
+    let received =
+        upload::receive(multipart, &rules, state.blobs(), &state.upload_limits()).await?;
+    let form = RectifyForm::from_pairs(&received.fields);
+    let result = hazard::service::rectify(
+        state.store(),
+        &ctx.actor,
+        id,
+        &form,
+        &received.files,
+        ctx.now,
+    )
+    .await;
+    match result {
         Ok(()) => Ok(redirect_with(&format!("/hazards/{id}"), Flash::Saved)),
-        Err(CoreError::Validation(errors)) => {
-            show_page(&state, &ctx, id, form, ReviewForm::default(), errors).await
+        Err(e) => {
+            received.discard(state.blobs()).await;
+            match e {
+                CoreError::Validation(errors) => {
+                    show_page(&state, &ctx, id, form, ReviewForm::default(), errors).await
+                }
+                e => Err(e.into()),
+            }
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -267,7 +329,7 @@ pub async fn review(
 ) -> PageResult<Response> {
     let id: HazardId = parse_id(&id)?;
     let form = ReviewForm::from_pairs(&text_parts(multipart).await?);
-    match hazard::service::review(state.store(), &ctx.actor, id, &form, false, ctx.now).await {
+    match hazard::service::review(state.store(), &ctx.actor, id, &form, ctx.now).await {
         Ok(_) => Ok(redirect_with(&format!("/hazards/{id}"), Flash::Saved)),
         Err(CoreError::Validation(errors)) => {
             show_page(&state, &ctx, id, RectifyForm::default(), form, errors).await

@@ -21,7 +21,9 @@ use super::orgs::parse_id;
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Ctx, FormData, PageParams, QueryData};
+use crate::upload;
 use crate::view::{Flash, Pager, Shell, record_list_path, redirect_with, render, render_status};
+use anze_core::attachment::{Attachment, FileRule};
 
 /// The record type named in a path, or 404.
 fn item_of(code: &str) -> PageResult<(ServiceItem, &'static ItemSpec)> {
@@ -118,6 +120,8 @@ struct FormPage {
     errors: FieldErrors,
     staff: Vec<Account>,
     action: String,
+    /// Edit page: the files the record holds, each removable.
+    existing: Vec<Attachment>,
 }
 
 async fn form_page(
@@ -131,6 +135,10 @@ async fn form_page(
 ) -> PageResult<Response> {
     let spec = record::service::spec(item)?;
     let staff = record::service::staff_choices(state.store(), &ctx.actor, &order).await?;
+    let existing = match &record {
+        Some(r) => record::service::attachments(state.store(), r).await?,
+        None => vec![],
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -144,6 +152,7 @@ async fn form_page(
     render_status(
         &FormPage {
             action: format!("{target}?_csrf={}", ctx.csrf),
+            existing,
             shell: ctx.shell("/orders"),
             item,
             spec,
@@ -190,15 +199,34 @@ pub async fn create(
     multipart: Multipart,
 ) -> PageResult<Response> {
     let id: OrderId = parse_id(&id)?;
-    let (item, _) = item_of(&code)?;
-    let form = RecordForm::from_pairs(&text_parts(multipart).await?);
-    match record::service::create(state.store(), &ctx.actor, id, item, &form, ctx.now).await {
+    let (item, spec) = item_of(&code)?;
+    let received =
+        upload::receive(multipart, spec.files, state.blobs(), &state.upload_limits()).await?;
+    let form = RecordForm::from_pairs(&received.fields);
+    let result = record::service::create(
+        state.store(),
+        &ctx.actor,
+        id,
+        item,
+        &form,
+        &received.files,
+        ctx.now,
+    )
+    .await;
+    match result {
         Ok(record) => Ok(redirect_with(&format!("/records/{record}"), Flash::Created)),
-        Err(CoreError::Validation(errors)) => {
-            let order = anze_core::order::service::get(state.store(), &ctx.actor, id).await?;
-            form_page(&state, &ctx, order, item, None, form, errors).await
+        Err(e) => {
+            // Nothing was saved: the files written for this request go too.
+            received.discard(state.blobs()).await;
+            match e {
+                CoreError::Validation(errors) => {
+                    let order =
+                        anze_core::order::service::get(state.store(), &ctx.actor, id).await?;
+                    form_page(&state, &ctx, order, item, None, form, errors).await
+                }
+                e => Err(e.into()),
+            }
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -215,6 +243,8 @@ struct ShowPage {
     hazards: Vec<anze_core::hazard::Hazard>,
     is_inspection: bool,
     can_add_hazard: bool,
+    /// Each upload field with its files.
+    files: Vec<(FileRule, Vec<Attachment>)>,
     today: chrono::NaiveDate,
 }
 
@@ -227,6 +257,19 @@ pub async fn show(
     let (record, order) = record::service::get(state.store(), &ctx.actor, id).await?;
     let spec = record::service::spec(record.item)?;
     let is_inspection = record.item == ServiceItem::HazardInvestigation;
+    let all = record::service::attachments(state.store(), &record).await?;
+    let files = spec
+        .files
+        .iter()
+        .map(|rule| {
+            let mine = all
+                .iter()
+                .filter(|a| a.field == rule.field)
+                .cloned()
+                .collect();
+            (*rule, mine)
+        })
+        .collect();
     let hazards = if is_inspection && ctx.actor.has(Permission::HazardView) {
         anze_core::hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now)
             .await?
@@ -235,6 +278,7 @@ pub async fn show(
         vec![]
     };
     render(&ShowPage {
+        files,
         spec,
         details: spec.describe(&record.details),
         can_change: record::service::can_change(&ctx.actor, &record, &order),
@@ -282,15 +326,45 @@ pub async fn update(
     multipart: Multipart,
 ) -> PageResult<Response> {
     let id: RecordId = parse_id(&id)?;
-    let form = RecordForm::from_pairs(&text_parts(multipart).await?);
-    match record::service::update(state.store(), &ctx.actor, id, &form, ctx.now).await {
-        Ok(()) => Ok(redirect_with(&format!("/records/{id}"), Flash::Saved)),
-        Err(CoreError::Validation(errors)) => {
-            let (record, order) = record::service::get(state.store(), &ctx.actor, id).await?;
-            let item = record.item;
-            form_page(&state, &ctx, order, item, Some(record), form, errors).await
+    // The record's type decides which upload fields are allowed, so it is read first.
+    let (before, _) = record::service::get(state.store(), &ctx.actor, id).await?;
+    let spec = record::service::spec(before.item)?;
+    let received =
+        upload::receive(multipart, spec.files, state.blobs(), &state.upload_limits()).await?;
+    let form = RecordForm::from_pairs(&received.fields);
+    let removed: Vec<String> = received
+        .fields
+        .iter()
+        .filter(|(k, _)| k == "remove_attachment")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let result = record::service::update(
+        state.store(),
+        &ctx.actor,
+        id,
+        &form,
+        &received.files,
+        &removed,
+        ctx.now,
+    )
+    .await;
+    match result {
+        Ok(keys) => {
+            anze_core::attachment::service::remove_blobs(state.blobs(), &keys).await;
+            Ok(redirect_with(&format!("/records/{id}"), Flash::Saved))
         }
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            received.discard(state.blobs()).await;
+            match e {
+                CoreError::Validation(errors) => {
+                    let (record, order) =
+                        record::service::get(state.store(), &ctx.actor, id).await?;
+                    let item = record.item;
+                    form_page(&state, &ctx, order, item, Some(record), form, errors).await
+                }
+                e => Err(e.into()),
+            }
+        }
     }
 }
 
@@ -325,7 +399,8 @@ pub async fn delete(
             back: "/orders",
         });
     }
-    let record = record::service::delete(state.store(), &ctx.actor, id, ctx.now).await?;
+    let (record, keys) = record::service::delete(state.store(), &ctx.actor, id, ctx.now).await?;
+    anze_core::attachment::service::remove_blobs(state.blobs(), &keys).await;
     Ok(redirect_with(
         &order_records_path(record.order_id, record.item),
         Flash::Deleted,
