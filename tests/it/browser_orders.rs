@@ -343,6 +343,13 @@ async fn agency_runs_the_hazard_loop_in_the_browser() {
         .unwrap();
     b.fill("#suggestion", "清理通道杂物,设置禁止堆放标识").await;
     b.fill("#responsible", "仓库主管陈明").await;
+    // 上传隐患图片 through the file input, as the user picks it.
+    let before = photo_file("before.png");
+    b.find_css("input#f_before")
+        .await
+        .send_keys(before.to_str().unwrap())
+        .await
+        .unwrap();
     b.press("确定").await;
     b.wait_xpath("/html/head/title[starts-with(normalize-space(.), '隐患 YH')]")
         .await;
@@ -353,6 +360,13 @@ async fn agency_runs_the_hazard_loop_in_the_browser() {
     // 整改:填写整改说明(完成日期默认今天)。
     b.fill("#rectify_note", "已清理通道杂物并张贴禁止堆放标识")
         .await;
+    // 将整改后的图片上传 (seed 图4.3.5).
+    let after = photo_file("after.png");
+    b.find_css("input#f_after")
+        .await
+        .send_keys(after.to_str().unwrap())
+        .await
+        .unwrap();
     b.press("确定").await;
     b.wait_flash("操作成功,已保存").await;
     b.wait_hazard_state("待复查").await;
@@ -418,4 +432,13 @@ async fn the_rectification_notice_opens_from_the_inspection() {
     .await;
 
     b.close().await;
+}
+
+/// A PNG on disk for the file inputs; the directory lives as long as the test process.
+fn photo_file(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("anze-browser-photos-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, crate::helpers::png()).unwrap();
+    path
 }
