@@ -7,6 +7,7 @@ mod attachments;
 mod auth;
 mod browser;
 mod browser_orders;
+mod browser_records;
 mod cli;
 mod hazards;
 mod ledgers;

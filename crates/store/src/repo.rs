@@ -19,13 +19,13 @@ use anze_core::audit::AuditEvent;
 use anze_core::page::{Page, PageRequest};
 use anze_core::{CoreResult, Store};
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, LikeExpr, SimpleExpr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoColumnRef, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
-    QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QuerySelect, Select, Set,
 };
 
-use crate::entity::audit_event;
+use crate::entity::{audit_event, order_assignee};
 use crate::{Db, db_err};
 
 #[async_trait]
@@ -59,6 +59,46 @@ pub(crate) async fn insert_audit(
     .await
     .map_err(db_err)?;
     Ok(())
+}
+
+/// The columns by which a table's rows fall in an actor's scope.
+pub(crate) struct ScopeColumns<C> {
+    pub insurer: C,
+    pub agency: C,
+    pub enterprise: C,
+    pub region: C,
+    /// The row's service order (the id itself for the orders table).
+    pub order: C,
+}
+
+/// The one translation of `Scope` into SQL for orders, records and hazards, so the rule of who
+/// sees what is written once.
+pub(crate) fn scope_condition<C: ColumnTrait>(
+    scope: &anze_core::scope::Scope,
+    c: ScopeColumns<C>,
+) -> Condition {
+    use anze_core::scope::Scope;
+    match scope {
+        Scope::All => Condition::all(),
+        Scope::Insurer(o) => Condition::all().add(c.insurer.eq(o.0)),
+        Scope::Agency { org, assignee } => {
+            let mut cond = Condition::all().add(c.agency.eq(org.0));
+            if let Some(a) = assignee {
+                cond = cond.add(
+                    c.order.in_subquery(
+                        Query::select()
+                            .column(order_assignee::Column::OrderId)
+                            .from(order_assignee::Entity)
+                            .and_where(order_assignee::Column::AccountId.eq(a.0))
+                            .take(),
+                    ),
+                );
+            }
+            cond
+        }
+        Scope::Regions(r) => Condition::all().add(c.region.is_in(r.iter().cloned())),
+        Scope::Enterprise(o) => Condition::all().add(c.enterprise.eq(o.0)),
+    }
 }
 
 /// Counts, then fetches one page of a query.

@@ -18,32 +18,21 @@ use std::collections::HashMap;
 
 use super::policy::enterprises_named;
 use super::{contains, insert_audit, page_of, paginate};
-use crate::entity::{account, hazard, hazard_step, order_assignee, service_order, service_record};
+use crate::entity::{account, hazard, hazard_step, service_order, service_record};
 use crate::{Db, db_err};
 
 fn scope_condition(scope: &Scope) -> Condition {
     use hazard::Column as C;
-    match scope {
-        Scope::All => Condition::all(),
-        Scope::Insurer(o) => Condition::all().add(C::InsurerId.eq(o.0)),
-        Scope::Agency { org, assignee } => {
-            let mut c = Condition::all().add(C::AgencyId.eq(org.0));
-            if let Some(a) = assignee {
-                c = c.add(
-                    C::OrderId.in_subquery(
-                        Query::select()
-                            .column(order_assignee::Column::OrderId)
-                            .from(order_assignee::Entity)
-                            .and_where(order_assignee::Column::AccountId.eq(a.0))
-                            .take(),
-                    ),
-                );
-            }
-            c
-        }
-        Scope::Regions(r) => Condition::all().add(C::RegionCode.is_in(r.iter().cloned())),
-        Scope::Enterprise(o) => Condition::all().add(C::EnterpriseId.eq(o.0)),
-    }
+    super::scope_condition(
+        scope,
+        super::ScopeColumns {
+            insurer: C::InsurerId,
+            agency: C::AgencyId,
+            enterprise: C::EnterpriseId,
+            region: C::RegionCode,
+            order: C::OrderId,
+        },
+    )
 }
 
 fn overdue_condition(today: chrono::NaiveDate) -> Condition {
