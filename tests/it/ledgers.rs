@@ -47,11 +47,12 @@ async fn record_and_hazard_ledgers_export_what_the_lists_show(app: TestApp) {
         ("summary", "灭火器使用演示"),
     ];
     let res = app
-        .post_multipart(
+        .post_multipart_files(
             &client,
             &format!("/orders/{order}/training/new"),
             &format!("/orders/{order}/training"),
             &fields,
+            &[("photos", "培训现场.png", crate::helpers::png())],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -67,8 +68,14 @@ async fn record_and_hazard_ledgers_export_what_the_lists_show(app: TestApp) {
             .unwrap()
             .contains("filename*=UTF-8''")
     );
-    let sheet = rows(res.bytes().await.unwrap().to_vec());
-    assert_eq!(sheet[0][0], "服务日期");
+    let bytes = res.bytes().await.unwrap().to_vec();
+    assert!(
+        bytes.windows(14).any(|w| w == b"xl/media/image"),
+        "the photo's thumbnail is in the ledger"
+    );
+    let sheet = rows(bytes);
+    assert_eq!(sheet[0][0], "现场照片");
+    assert_eq!(sheet[0][1], "服务日期");
     assert!(sheet[0].contains(&"培训主题".to_string()) && sheet[0].contains(&"学时".to_string()));
     assert_eq!(sheet.len(), 2);
     assert!(sheet[1].contains(&"消防安全培训".to_string()));
@@ -133,10 +140,15 @@ async fn record_and_hazard_ledgers_export_what_the_lists_show(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let sheet = rows(res.bytes().await.unwrap().to_vec());
-    assert_eq!(sheet[0][0], "隐患编号");
+    let bytes = res.bytes().await.unwrap().to_vec();
+    assert!(
+        bytes.windows(14).any(|w| w == b"xl/media/image"),
+        "before-photo thumbnail"
+    );
+    let sheet = rows(bytes);
+    assert_eq!(sheet[0][..3], ["整改前照片", "整改后照片", "隐患编号"]);
     assert_eq!(sheet.len(), 2);
-    assert!(sheet[1][0].starts_with("YH") && sheet[1].contains(&"配电箱未接地".to_string()));
+    assert!(sheet[1][2].starts_with("YH") && sheet[1].contains(&"配电箱未接地".to_string()));
     // Another agency's ledger export is empty; a user without the view permission is refused.
     app.seed_org("agency", "闽安", "other_x").await;
     let other = app.login("other_x", PASSWORD).await;

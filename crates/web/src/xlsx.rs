@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use calamine::{DataRef, Reader, Xlsx};
 use chrono::{Datelike, NaiveDate};
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
+use rust_xlsxwriter::{ExcelDateTime, Format, Image, Workbook, XlsxError};
 use std::fs::File;
 use std::io::{Cursor, Seek, SeekFrom};
 use tokio_util::io::ReaderStream;
@@ -236,6 +236,8 @@ pub enum Cell {
     /// Shown as a number of percent: 15.00 in a column headed (%).
     Percent(Ratio),
     Date(NaiveDate),
+    /// A thumbnail (JPEG bytes) fitted into the cell; the row grows to show it.
+    Image(Vec<u8>),
 }
 
 /// A workbook written row by row in constant-memory mode: only the current row is held in
@@ -304,6 +306,14 @@ impl SheetWriter {
                     let dt =
                         ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
                     ws.write_datetime_with_format(row, col, &dt, &self.date)?
+                }
+                Cell::Image(bytes) => {
+                    // A thumbnail that does not decode is left out rather than failing the ledger.
+                    if let Ok(image) = Image::new_from_buffer(bytes) {
+                        ws.set_row_height(row, 60)?;
+                        ws.insert_image_fit_to_cell(row, col, &image, true)?;
+                    }
+                    continue;
                 }
             };
         }

@@ -76,6 +76,15 @@ where
         .map_err(|e| PageError::Internal(format!("writing xlsx: {e}")))
 }
 
+fn map_page<T, U>(page: Page<T>, f: impl FnMut(T) -> U) -> Page<U> {
+    Page {
+        items: page.items.into_iter().map(f).collect(),
+        total: page.total,
+        page: page.page,
+        size: page.size,
+    }
+}
+
 fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
@@ -216,6 +225,8 @@ pub async fn orders(
 }
 
 const HAZARD_COLUMNS: &[(&str, f64)] = &[
+    ("整改前照片", 14.0),
+    ("整改后照片", 14.0),
     ("隐患编号", 20.0),
     ("投保企业", 30.0),
     ("所属区划", 12.0),
@@ -237,8 +248,18 @@ const HAZARD_COLUMNS: &[(&str, f64)] = &[
     ("销号时间", 20.0),
 ];
 
-fn hazard_row(h: &Hazard, regions: &HashMap<String, String>, today: NaiveDate) -> Vec<Cell> {
+/// A hazard with its before-photo and its latest round's after-photo.
+type HazardWithPhotos = (Hazard, Option<Vec<u8>>, Option<Vec<u8>>);
+
+fn hazard_row(
+    (h, before, after): &HazardWithPhotos,
+    regions: &HashMap<String, String>,
+    today: NaiveDate,
+) -> Vec<Cell> {
+    let photo = |p: &Option<Vec<u8>>| p.clone().map_or_else(|| text(""), Cell::Image);
     vec![
+        photo(before),
+        photo(after),
         text(&h.hazard_no),
         text(&h.enterprise_name),
         text(regions.get(&h.region_code).cloned().unwrap_or_default()),
@@ -275,16 +296,26 @@ pub async fn hazards(
         .into_iter()
         .map(|r| (r.code, r.name))
         .collect();
-    let (actor, filter, now) = (&ctx.actor, &filter, ctx.now);
+    let (actor, filter, now, state) = (&ctx.actor, &filter, ctx.now, &state);
     let file = write_pages(
         "隐患台账",
         HAZARD_COLUMNS.to_vec(),
         |page| async move {
-            hazard::service::list(store, actor, filter, page, now)
-                .await
-                .map(|(p, _)| p)
+            let (hazards, _) = hazard::service::list(store, actor, filter, page, now).await?;
+            let mut photos = HashMap::new();
+            if page.offset() < MAX_THUMBNAIL_ROWS {
+                let ids: Vec<i64> = hazards.items.iter().map(|h| h.id.0).collect();
+                photos = thumbnails(state, anze_core::attachment::OwnerKind::Hazard, &ids).await?;
+            }
+            Ok(map_page(hazards, |h| {
+                let before = photos.remove(&(h.id.0, hazard::BEFORE_PHOTOS.field.to_string()));
+                let after = (1..=h.round)
+                    .rev()
+                    .find_map(|r| photos.remove(&(h.id.0, hazard::after_field(r))));
+                (h, before, after)
+            }))
         },
-        |h| hazard_row(h, &regions, day),
+        |row| hazard_row(row, &regions, day),
     )
     .await?;
     let stamp = day.format("%Y%m%d");
@@ -295,9 +326,35 @@ pub async fn hazards(
     ))
 }
 
+/// Rows that carry photo thumbnails. The workbook holds images in memory until it is written,
+/// so larger exports list the rest without them and the export's memory stays flat.
+const MAX_THUMBNAIL_ROWS: u64 = 1_000;
+
+/// The first thumbnail of each (owner, field) among `ids`, read from storage.
+async fn thumbnails(
+    state: &AppState,
+    kind: anze_core::attachment::OwnerKind,
+    ids: &[i64],
+) -> CoreResult<HashMap<(i64, String), Vec<u8>>> {
+    let mut out = HashMap::new();
+    for a in state.store().attachments_of(kind, ids).await? {
+        let slot = (a.owner.id, a.field.clone());
+        if out.contains_key(&slot) {
+            continue;
+        }
+        if let Some(key) = &a.thumb_key
+            && let Some(bytes) = state.blobs().read_to_vec(key, 512 * 1024).await?
+        {
+            out.insert(slot, bytes);
+        }
+    }
+    Ok(out)
+}
+
 /// Columns of a record type's ledger: the common ones, then the type's own.
 fn record_columns(spec: &'static record::ItemSpec) -> Vec<(&'static str, f64)> {
     let mut columns = vec![
+        ("现场照片", 14.0),
         (spec.labels.date, 12.0),
         ("投保企业", 30.0),
         ("保险机构", 26.0),
@@ -314,8 +371,9 @@ fn record_columns(spec: &'static record::ItemSpec) -> Vec<(&'static str, f64)> {
     columns
 }
 
-fn record_row(r: &ServiceRecord, spec: &record::ItemSpec) -> Vec<Cell> {
+fn record_row(r: &ServiceRecord, photo: Option<&Vec<u8>>, spec: &record::ItemSpec) -> Vec<Cell> {
     let mut row = vec![
+        photo.map_or_else(|| text(""), |p| Cell::Image(p.clone())),
         Cell::Date(r.service_date),
         text(&r.enterprise_name),
         text(&r.insurer_name),
@@ -348,12 +406,24 @@ pub async fn records(
 ) -> PageResult<Response> {
     let item = ServiceItem::from_code(&code).ok_or(PageError::NotFound)?;
     let spec = record::spec_of(item).ok_or(PageError::NotFound)?;
-    let store = state.store();
+    let (actor, filter, state) = (&ctx.actor, &filter, &state);
+    let kind = record::owner_kind(item);
     let file = write_pages(
         "服务记录",
         record_columns(spec),
-        |page| record::service::list(store, &ctx.actor, item, &filter, page),
-        |r| record_row(r, spec),
+        |page| async move {
+            let records = record::service::list(state.store(), actor, item, filter, page).await?;
+            let mut photos = HashMap::new();
+            if page.offset() < MAX_THUMBNAIL_ROWS {
+                let ids: Vec<i64> = records.items.iter().map(|r| r.id.0).collect();
+                photos = thumbnails(state, kind, &ids).await?;
+            }
+            Ok(map_page(records, |r| {
+                let photo = photos.remove(&(r.id.0, record::PHOTOS.field.to_string()));
+                (r, photo)
+            }))
+        },
+        |(r, photo)| record_row(r, photo.as_ref(), spec),
     )
     .await?;
     let stamp = today(ctx.now).format("%Y%m%d");
