@@ -34,6 +34,9 @@ enum Command {
     Demo,
     /// Print the effective configuration, secrets masked
     Config,
+    /// Generate a data set into a fresh database, measure the real server over it and write
+    /// the table (Markdown and JSON)
+    Bench(anze::bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -87,6 +90,17 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Config => {
             print!("{}", config.masked());
+        }
+        Command::Bench(args) => {
+            let exe = std::env::current_exe().context("cannot find the anze executable")?;
+            let report = anze::bench::run(&args.options(exe)?).await?;
+            print!("{}", report.markdown());
+            let failures = report.failures();
+            anyhow::ensure!(
+                failures.is_empty(),
+                "{} scenarios had errors",
+                failures.len()
+            );
         }
         Command::Migrate => {
             let db = anze::open_database(&config).await?;

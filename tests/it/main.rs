@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts;
 mod auth;
+mod bench;
 mod browser;
 mod cli;
 mod logs;
