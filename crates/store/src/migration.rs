@@ -7,6 +7,7 @@ mod m20261128_000001_foundation;
 mod m20261128_000002_policies_orders;
 mod m20261128_000004_service_records;
 mod m20261128_000005_hazards;
+mod m20261128_000010_bench_indexes;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_policies_orders::Migration),
             Box::new(m20261128_000004_service_records::Migration),
             Box::new(m20261128_000005_hazards::Migration),
+            Box::new(m20261128_000010_bench_indexes::Migration),
         ]
     }
 }

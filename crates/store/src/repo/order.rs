@@ -18,7 +18,7 @@ use sea_orm::{
 use std::collections::HashMap;
 
 use super::policy::enterprises_named;
-use super::{contains, insert_audit, page_of, paginate};
+use super::{capped_page_of, contains, insert_audit, paginate_capped};
 use crate::entity::{account, audit_event, order_assignee, order_plan, policy, service_order};
 use crate::{Db, db_err};
 
@@ -167,7 +167,8 @@ impl OrderStore for Db {
         page: PageRequest,
     ) -> CoreResult<Page<ServiceOrder>> {
         use service_order::Column as C;
-        let mut cond = scope_condition(scope);
+        let scope = self.simplify_scope(scope).await?;
+        let mut cond = scope_condition(&scope);
         if let Some(no) = &query.order_no {
             cond = cond.add(contains((service_order::Entity, C::OrderNo), no));
         }
@@ -203,13 +204,19 @@ impl OrderStore for Db {
         let select = service_order::Entity::find()
             .filter(cond)
             .order_by_desc(C::Id);
-        let (rows, total) = paginate(&self.conn, select, page).await?;
-        Ok(page_of(self.hydrate_orders(rows).await?, total, page))
+        let (rows, total, capped) = paginate_capped(&self.conn, select, page).await?;
+        Ok(capped_page_of(
+            self.hydrate_orders(rows).await?,
+            total,
+            capped,
+            page,
+        ))
     }
 
     async fn count_orders(&self, scope: &Scope, state: OrderState) -> CoreResult<u64> {
+        let scope = self.simplify_scope(scope).await?;
         service_order::Entity::find()
-            .filter(scope_condition(scope))
+            .filter(scope_condition(&scope))
             .filter(service_order::Column::State.eq(state.code()))
             .count(&self.conn)
             .await

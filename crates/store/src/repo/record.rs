@@ -16,7 +16,7 @@ use sea_orm::{
 use std::collections::HashMap;
 
 use super::policy::enterprises_named;
-use super::{contains, insert_audit, page_of, paginate};
+use super::{capped_page_of, contains, insert_audit, paginate_capped};
 use crate::entity::{account, order_assignee, record_staff, service_order, service_record};
 use crate::{Db, db_err};
 
@@ -220,7 +220,8 @@ impl RecordStore for Db {
         page: PageRequest,
     ) -> CoreResult<Page<ServiceRecord>> {
         use service_record::Column as C;
-        let mut cond = scope_condition(scope).add(C::Item.eq(item.code()));
+        let scope = self.simplify_scope(scope).await?;
+        let mut cond = scope_condition(&scope).add(C::Item.eq(item.code()));
         if let Some(order) = query.order {
             cond = cond.add(C::OrderId.eq(order.0));
         }
@@ -261,8 +262,13 @@ impl RecordStore for Db {
             .filter(cond)
             .order_by_desc(C::ServiceDate)
             .order_by_desc(C::Id);
-        let (rows, total) = paginate(&self.conn, select, page).await?;
-        Ok(page_of(self.hydrate_records(rows).await?, total, page))
+        let (rows, total, capped) = paginate_capped(&self.conn, select, page).await?;
+        Ok(capped_page_of(
+            self.hydrate_records(rows).await?,
+            total,
+            capped,
+            page,
+        ))
     }
 
     async fn get_record(&self, id: RecordId) -> CoreResult<Option<ServiceRecord>> {
