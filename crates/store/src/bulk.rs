@@ -99,11 +99,18 @@ impl BulkLoader {
         self.backend
     }
 
+    /// A query on the open transaction if there is one: the loader has a single connection.
+    async fn query_one(&self, stmt: Statement) -> Result<Option<sea_orm::QueryResult>, BulkError> {
+        Ok(match &self.txn {
+            Some(txn) => txn.query_one_raw(stmt).await?,
+            None => self.conn.query_one_raw(stmt).await?,
+        })
+    }
+
     /// The largest id in `table`, 0 when empty: generated rows continue after existing ones.
     pub async fn max_id(&self, table: &str) -> Result<i64, BulkError> {
         let row = self
-            .conn
-            .query_one_raw(Statement::from_string(
+            .query_one(Statement::from_string(
                 self.backend,
                 format!("SELECT COALESCE(MAX(id), 0) AS m FROM {table}"),
             ))
@@ -128,8 +135,7 @@ impl BulkLoader {
             }
         };
         let row = self
-            .conn
-            .query_one_raw(Statement::from_sql_and_values(
+            .query_one(Statement::from_sql_and_values(
                 self.backend,
                 sql,
                 [Value::from(table.to_string())],
