@@ -67,6 +67,9 @@ pub struct BenchArgs {
     /// Seed of the generator: the same seed and scale give the same data
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+    /// Measure only the scenarios whose name contains this (the ceiling is always measured)
+    #[arg(long)]
+    pub only: Option<String>,
 }
 
 /// Everything a run needs; `server_exe` is the `anze` binary whose `serve` is measured.
@@ -84,6 +87,7 @@ pub struct BenchOptions {
     pub export_rows: u64,
     pub upload_bytes: u64,
     pub seed: u64,
+    pub only: Option<String>,
     pub server_exe: PathBuf,
 }
 
@@ -120,6 +124,7 @@ impl BenchArgs {
             export_rows: self.export_rows,
             upload_bytes: self.upload_bytes,
             seed: self.seed,
+            only: self.only.clone(),
             server_exe,
         })
     }
@@ -477,7 +482,11 @@ async fn measure(
     }
     scenarios.push(login_scenario(&base, &d.agency_user).await?);
 
+    let wanted = |name: &str| opts.only.as_deref().is_none_or(|o| name.contains(o));
     for s in scenarios {
+        if s.target != Target::Ceiling && !wanted(&s.name) {
+            continue;
+        }
         tracing::info!(scenario = %s.name, role = s.role, "measuring");
         let row = measure_one(server, &s, opts, None, c).await;
         report.push(row);
@@ -495,10 +504,12 @@ async fn measure(
             Arc::new(move |_| load::get(&client, url.clone()))
         },
     };
-    tracing::info!(scenario = %export.name, "measuring");
-    let row = measure_one(server, &export, opts, Some(2), 1).await;
-    report.push(row);
-    if opts.upload_bytes > 0 {
+    if wanted(&export.name) {
+        tracing::info!(scenario = %export.name, "measuring");
+        let row = measure_one(server, &export, opts, Some(2), 1).await;
+        report.push(row);
+    }
+    if opts.upload_bytes > 0 && wanted("upload") {
         tracing::info!(bytes = opts.upload_bytes, "measuring the large upload");
         report.upload = Some(
             report::upload(

@@ -100,6 +100,25 @@ fn specs() -> Vec<Spec> {
             r(vec![R::Item, R::ServiceDate, R::Id]),
             false,
         ),
+        // The ledger's tiles count hazards per state, within the overdue filter too.
+        (
+            "idx_hazards_agency_state_deadline",
+            H::Table.into_iden(),
+            h(vec![H::AgencyId, H::State, H::Deadline]),
+            false,
+        ),
+        (
+            "idx_hazards_insurer_state_deadline",
+            H::Table.into_iden(),
+            h(vec![H::InsurerId, H::State, H::Deadline]),
+            false,
+        ),
+        (
+            "idx_hazards_region_state_deadline",
+            H::Table.into_iden(),
+            h(vec![H::RegionCode, H::State, H::Deadline]),
+            false,
+        ),
         // Open hazards (20% of all): the overdue ledger walks them newest first and reads
         // the deadline and level from the index.
         (
@@ -127,18 +146,30 @@ fn specs() -> Vec<Spec> {
             true,
         ),
         // 重大 hazards (3%): first on the regulators' ledger, newest first, and counted on
-        // it; every scope and filter column is in the index, so nothing else is read.
+        // it, per party like the open ones; state and deadline ride along so that nothing
+        // else is read.
+        (
+            "idx_hazards_major_agency",
+            H::Table.into_iden(),
+            h(vec![H::AgencyId, H::Id, H::State, H::Deadline]),
+            true,
+        ),
+        (
+            "idx_hazards_major_insurer",
+            H::Table.into_iden(),
+            h(vec![H::InsurerId, H::Id, H::State, H::Deadline]),
+            true,
+        ),
+        (
+            "idx_hazards_major_region",
+            H::Table.into_iden(),
+            h(vec![H::RegionCode, H::Id, H::State, H::Deadline]),
+            true,
+        ),
         (
             "idx_hazards_major",
             H::Table.into_iden(),
-            h(vec![
-                H::Id,
-                H::AgencyId,
-                H::InsurerId,
-                H::RegionCode,
-                H::State,
-                H::Deadline,
-            ]),
+            h(vec![H::Id, H::State, H::Deadline]),
             true,
         ),
     ]
@@ -147,12 +178,12 @@ fn specs() -> Vec<Spec> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // MySQL has no partial indexes: there they cover all hazards, the 重大 one led by
+        // MySQL has no partial indexes: there they cover all hazards, the 重大 ones led by
         // the level. The queries name the same literals ('closed', 'major') so that SQLite
         // and PostgreSQL can prove they may use them.
         let partial = manager.get_database_backend() != DbBackend::MySql;
         for (name, table, mut cols, is_partial) in specs() {
-            let major = name == "idx_hazards_major";
+            let major = name.starts_with("idx_hazards_major");
             if major && !partial {
                 cols.insert(0, Hazards::Level.into_iden());
             }

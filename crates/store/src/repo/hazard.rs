@@ -68,7 +68,24 @@ fn overdue_condition(today: chrono::NaiveDate) -> Condition {
 /// Every filter but the state, so the counts at the top stay meaningful while one state is shown.
 fn filter_condition(scope: &Scope, q: &HazardQuery) -> Condition {
     use hazard::Column as C;
-    let mut cond = scope_condition(scope);
+    // One order's (or one inspection's) hazards: scoped through the order (the inspection),
+    // see `order_in_scope`.
+    let mut cond = match (q.order, q.inspection) {
+        (Some(o), _) => {
+            Condition::all().add(C::OrderId.in_subquery(super::order::order_in_scope(scope, o)))
+        }
+        (None, Some(i)) => Condition::all().add(
+            C::InspectionId.in_subquery(
+                Query::select()
+                    .column(service_record::Column::Id)
+                    .from(service_record::Entity)
+                    .and_where(service_record::Column::Id.eq(i.0))
+                    .cond_where(super::record::scope_condition(scope))
+                    .take(),
+            ),
+        ),
+        (None, None) => scope_condition(scope),
+    };
     match q.level {
         Some(HazardLevel::Major) => cond = cond.add(major_condition()),
         Some(level) => cond = cond.add(C::Level.eq(level.code())),

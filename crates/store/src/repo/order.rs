@@ -22,7 +22,7 @@ use super::{capped_page_of, contains, insert_audit, paginate_capped};
 use crate::entity::{account, audit_event, order_assignee, order_plan, policy, service_order};
 use crate::{Db, db_err};
 
-fn scope_condition(scope: &Scope) -> Condition {
+pub(crate) fn scope_condition(scope: &Scope) -> Condition {
     use service_order::Column as C;
     match scope {
         Scope::All => Condition::all(),
@@ -45,6 +45,19 @@ fn scope_condition(scope: &Scope) -> Condition {
         Scope::Regions(r) => Condition::all().add(C::RegionCode.is_in(r.iter().cloned())),
         Scope::Enterprise(o) => Condition::all().add(C::EnterpriseId.eq(o.0)),
     }
+}
+
+/// `id` if that order is within the scope: the scope of the rows of one order (its records,
+/// its hazards) checked once on the order. The rows carry the order's parties, so this is
+/// the same rule; it keeps the database on the rows' order index instead of weighing it
+/// against the much larger ranges of the party's indexes.
+pub(crate) fn order_in_scope(scope: &Scope, id: OrderId) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(service_order::Column::Id)
+        .from(service_order::Entity)
+        .and_where(service_order::Column::Id.eq(id.0))
+        .cond_where(scope_condition(scope))
+        .take()
 }
 
 fn state_of(code: &str) -> CoreResult<OrderState> {

@@ -20,7 +20,7 @@ use super::{capped_page_of, contains, insert_audit, paginate_capped};
 use crate::entity::{account, order_assignee, record_staff, service_order, service_record};
 use crate::{Db, db_err};
 
-fn scope_condition(scope: &Scope) -> Condition {
+pub(crate) fn scope_condition(scope: &Scope) -> Condition {
     use service_record::Column as C;
     match scope {
         Scope::All => Condition::all(),
@@ -221,10 +221,13 @@ impl RecordStore for Db {
     ) -> CoreResult<Page<ServiceRecord>> {
         use service_record::Column as C;
         let scope = self.simplify_scope(scope).await?;
-        let mut cond = scope_condition(&scope).add(C::Item.eq(item.code()));
-        if let Some(order) = query.order {
-            cond = cond.add(C::OrderId.eq(order.0));
+        let mut cond = match query.order {
+            Some(order) => Condition::all()
+                .add(C::OrderId.eq(order.0))
+                .add(C::OrderId.in_subquery(super::order::order_in_scope(&scope, order))),
+            None => scope_condition(&scope),
         }
+        .add(C::Item.eq(item.code()));
         if let Some(name) = &query.enterprise {
             cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(name)));
         }
