@@ -3,6 +3,7 @@
 //! This crate wires configuration, storage and the web layer into one binary; the integration
 //! tests build the application through the same functions as `anze serve`.
 
+pub mod bench;
 pub mod config;
 pub mod demo;
 

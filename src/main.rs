@@ -39,6 +39,9 @@ enum Command {
         #[command(subcommand)]
         command: StorageCommand,
     },
+    /// Generate a data set into a fresh database, measure the real server over it and write
+    /// the table (Markdown and JSON)
+    Bench(anze::bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -117,6 +120,17 @@ async fn main() -> anyhow::Result<()> {
                 gc.partial.len(),
                 gc.orphans.kept,
                 gc.orphans.young
+            );
+        }
+        Command::Bench(args) => {
+            let exe = std::env::current_exe().context("cannot find the anze executable")?;
+            let report = anze::bench::run(&args.options(exe)?).await?;
+            print!("{}", report.markdown());
+            let failures = report.failures();
+            anyhow::ensure!(
+                failures.is_empty(),
+                "{} scenarios had errors",
+                failures.len()
             );
         }
         Command::Migrate => {

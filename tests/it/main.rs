@@ -5,6 +5,7 @@ mod helpers;
 mod accounts;
 mod attachments;
 mod auth;
+mod bench;
 mod browser;
 mod browser_orders;
 mod browser_records;

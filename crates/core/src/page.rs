@@ -40,6 +40,9 @@ impl Default for PageRequest {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
+    /// Counting stopped at `total`: there are more rows (large lists show "10,000+" rather
+    /// than count millions of rows on every page).
+    pub total_capped: bool,
     pub page: u64,
     pub size: u64,
 }
@@ -72,6 +75,7 @@ mod tests {
         let p: Page<()> = Page {
             items: vec![],
             total: 41,
+            total_capped: false,
             page: 1,
             size: 20,
         };
@@ -79,6 +83,7 @@ mod tests {
         let empty: Page<()> = Page {
             items: vec![],
             total: 0,
+            total_capped: false,
             page: 1,
             size: 20,
         };

@@ -4,6 +4,7 @@
 //! are committed in one transaction.
 
 mod blob;
+pub mod bulk;
 mod entity;
 mod migration;
 mod repo;

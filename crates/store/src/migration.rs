@@ -8,6 +8,7 @@ mod m20261128_000002_policies_orders;
 mod m20261128_000003_attachments;
 mod m20261128_000004_service_records;
 mod m20261128_000005_hazards;
+mod m20261128_000010_bench_indexes;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_attachments::Migration),
             Box::new(m20261128_000004_service_records::Migration),
             Box::new(m20261128_000005_hazards::Migration),
+            Box::new(m20261128_000010_bench_indexes::Migration),
         ]
     }
 }

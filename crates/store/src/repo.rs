@@ -17,15 +17,17 @@ mod session;
 
 use anze_core::audit::AuditEvent;
 use anze_core::page::{Page, PageRequest};
+use anze_core::scope::Scope;
 use anze_core::{CoreResult, Store};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoColumnRef, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QuerySelect, Select, Set,
+    PaginatorTrait, QuerySelect, QueryTrait, Select, Set,
 };
+use std::borrow::Cow;
 
-use crate::entity::{audit_event, order_assignee};
+use crate::entity::{audit_event, order_assignee, region as region_entity};
 use crate::{Db, db_err};
 
 #[async_trait]
@@ -126,8 +128,94 @@ pub(crate) fn page_of<T>(items: Vec<T>, total: u64, page: PageRequest) -> Page<T
     Page {
         items,
         total,
+        total_capped: false,
         page: page.page,
         size: page.size,
+    }
+}
+
+/// Large lists are counted exactly up to this many rows, or further to ten pages past the
+/// page shown; beyond that they say "10,000+". Counting a province's million orders on
+/// every page would cost more than the page itself.
+pub(crate) const COUNT_CAP: u64 = 10_000;
+
+/// A count of the query's rows that stops after `cap` (the inner `LIMIT`), so it costs at
+/// most `cap` index steps whatever the size of the table.
+pub(crate) async fn count_upto<E, C>(conn: &C, select: Select<E>, cap: u64) -> CoreResult<u64>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let mut inner = select.into_query();
+    inner
+        .clear_selects()
+        .expr(Expr::val(1))
+        .clear_order_by()
+        .limit(cap);
+    let stmt = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .from_subquery(inner, "capped")
+        .take();
+    let row = conn
+        .query_one(&stmt)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| anze_core::CoreError::Internal("count answered nothing".into()))?;
+    let n: i64 = row.try_get("", "n").map_err(db_err)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// One page of a large list, with a count capped at `COUNT_CAP` (or ten pages past this one).
+pub(crate) async fn paginate_capped<E, C>(
+    conn: &C,
+    select: Select<E>,
+    page: PageRequest,
+) -> CoreResult<(Vec<E::Model>, u64, bool)>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    let cap = Ord::max(COUNT_CAP, page.offset() + page.size * 10);
+    let n = count_upto(conn, select.clone(), cap + 1).await?;
+    let items = select
+        .limit(page.size)
+        .offset(page.offset())
+        .all(conn)
+        .await
+        .map_err(db_err)?;
+    Ok((items, Ord::min(n, cap), n > cap))
+}
+
+pub(crate) fn capped_page_of<T>(
+    items: Vec<T>,
+    total: u64,
+    capped: bool,
+    page: PageRequest,
+) -> Page<T> {
+    Page {
+        total_capped: capped,
+        ..page_of(items, total, page)
+    }
+}
+
+impl Db {
+    /// A regulator whose regions are all the regions there are sees what the platform sees.
+    /// Saying so lets its lists walk one index in order instead of merging and sorting one
+    /// range per region (a city regulator covers every district).
+    pub(crate) async fn simplify_scope<'a>(&self, scope: &'a Scope) -> CoreResult<Cow<'a, Scope>> {
+        if let Scope::Regions(covered) = scope
+            && covered.len() > 1
+        {
+            let all = region_entity::Entity::find()
+                .all(&self.conn)
+                .await
+                .map_err(db_err)?;
+            if all.iter().all(|r| covered.contains(&r.code)) {
+                return Ok(Cow::Owned(Scope::All));
+            }
+        }
+        Ok(Cow::Borrowed(scope))
     }
 }
 

@@ -224,6 +224,7 @@ pub struct PageLink {
 /// Pagination links that keep the list's filters.
 pub struct Pager {
     pub total: u64,
+    pub total_capped: bool,
     pub page: u64,
     pub pages: u64,
     pub prev: Option<String>,
@@ -259,6 +260,7 @@ impl Pager {
         }
         Self {
             total: page.total,
+            total_capped: page.total_capped,
             page: page.page,
             pages,
             prev: (page.page > 1).then(|| href(page.page - 1, page.size)),
@@ -317,6 +319,7 @@ mod tests {
         let page: Page<()> = Page {
             items: vec![],
             total: 95,
+            total_capped: false,
             page: 3,
             size: 20,
         };

@@ -669,6 +669,9 @@ pub struct HazardCounts {
     pub closed: u64,
     pub overdue: u64,
     pub major: u64,
+    /// Counting stopped at this many (a regulator's city holds millions of hazards): a count
+    /// that reached it shows as "10,000+", and the rate is not computed.
+    pub capped_at: Option<u64>,
 }
 
 impl HazardCounts {
@@ -676,8 +679,19 @@ impl HazardCounts {
         self.pending_rectification + self.pending_review + self.closed
     }
 
+    /// Whether `n`, one of these counts, stopped at the cap.
+    pub fn is_capped(&self, n: &u64) -> bool {
+        self.capped_at.is_some_and(|c| *n >= c)
+    }
+
     /// 整改率 = closed / all, as a whole percentage.
     pub fn rectification_rate(&self) -> String {
+        if [self.pending_rectification, self.pending_review, self.closed]
+            .iter()
+            .any(|n| self.is_capped(n))
+        {
+            return "—".into();
+        }
         match self.total() {
             0 => "—".into(),
             n => format!("{:.1}%", self.closed as f64 * 100.0 / n as f64),
@@ -793,8 +807,16 @@ mod tests {
             closed: 2,
             overdue: 0,
             major: 0,
+            capped_at: None,
         };
         assert_eq!(c.rectification_rate(), "50.0%");
+        let capped = HazardCounts {
+            closed: 10_000,
+            capped_at: Some(10_000),
+            ..c
+        };
+        assert!(capped.is_capped(&capped.closed) && !capped.is_capped(&capped.major));
+        assert_eq!(capped.rectification_rate(), "—");
         assert_eq!(HazardCounts::default().rectification_rate(), "—");
     }
 

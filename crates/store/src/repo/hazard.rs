@@ -9,15 +9,15 @@ use anze_core::page::{Page, PageRequest};
 use anze_core::scope::Scope;
 use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
 
 use super::policy::enterprises_named;
-use super::{contains, insert_audit, page_of, paginate};
+use super::{capped_page_of, contains, count_upto, insert_audit, paginate_capped};
 use crate::entity::{account, hazard, hazard_step, service_order, service_record};
 use crate::{Db, db_err};
 
@@ -35,18 +35,51 @@ fn scope_condition(scope: &Scope) -> Condition {
     )
 }
 
+/// `state <> 'closed'` with the literal in the SQL, not a bound parameter: only then can
+/// SQLite and PostgreSQL (with a generic plan) prove that the partial indexes of open hazards
+/// hold every row the query wants.
+fn open_condition() -> SimpleExpr {
+    Expr::col((hazard::Entity, hazard::Column::State))
+        .ne(Expr::cust(format!("'{}'", HazardState::Closed.code())))
+}
+
+/// `level = 'major'`, literal for the same reason: the partial index of 重大 hazards.
+fn major_condition() -> SimpleExpr {
+    Expr::col((hazard::Entity, hazard::Column::Level))
+        .eq(Expr::cust(format!("'{}'", HazardLevel::Major.code())))
+}
+
 fn overdue_condition(today: chrono::NaiveDate) -> Condition {
     Condition::all()
-        .add(hazard::Column::State.ne(HazardState::Closed.code()))
+        .add(open_condition())
         .add(hazard::Column::Deadline.lt(today))
 }
 
 /// Every filter but the state, so the counts at the top stay meaningful while one state is shown.
 fn filter_condition(scope: &Scope, q: &HazardQuery) -> Condition {
     use hazard::Column as C;
-    let mut cond = scope_condition(scope);
-    if let Some(level) = q.level {
-        cond = cond.add(C::Level.eq(level.code()));
+    // One order's (or one inspection's) hazards: scoped through the order (the inspection),
+    // see `order_in_scope`.
+    let mut cond = match (q.order, q.inspection) {
+        (Some(o), _) => {
+            Condition::all().add(C::OrderId.in_subquery(super::order::order_in_scope(scope, o)))
+        }
+        (None, Some(i)) => Condition::all().add(
+            C::InspectionId.in_subquery(
+                Query::select()
+                    .column(service_record::Column::Id)
+                    .from(service_record::Entity)
+                    .and_where(service_record::Column::Id.eq(i.0))
+                    .cond_where(super::record::scope_condition(scope))
+                    .take(),
+            ),
+        ),
+        (None, None) => scope_condition(scope),
+    };
+    match q.level {
+        Some(HazardLevel::Major) => cond = cond.add(major_condition()),
+        Some(level) => cond = cond.add(C::Level.eq(level.code())),
+        None => {}
     }
     if let (true, Some(today)) = (q.overdue, q.today) {
         cond = cond.add(overdue_condition(today));
@@ -125,6 +158,67 @@ async fn insert_step(txn: &DatabaseTransaction, s: NewStep<'_>) -> CoreResult<()
 }
 
 impl Db {
+    /// One page in the regulators' order: 重大 before 一般, overdue before the rest, newest
+    /// first within each. Sorting the whole ledger by those expressions would sort every
+    /// hazard of a city on every page; instead each group is a query walking an index newest
+    /// first, and the page's offset is carried from group to group by counts that stop at
+    /// the offset.
+    async fn serious_first_page(
+        &self,
+        cond: Condition,
+        q: &HazardQuery,
+        today: chrono::NaiveDate,
+        page: PageRequest,
+    ) -> CoreResult<Vec<hazard::Model>> {
+        use hazard::Column as C;
+        let major = || Condition::all().add(major_condition());
+        let general = || Condition::all().add(C::Level.ne(HazardLevel::Major.code()));
+        let not_overdue = || {
+            Condition::any()
+                .add(C::State.eq(HazardState::Closed.code()))
+                .add(C::Deadline.gte(today))
+        };
+        let groups = if q.overdue {
+            // The filter already holds only overdue hazards.
+            vec![major(), general()]
+        } else {
+            vec![
+                major().add(overdue_condition(today)),
+                major().add(not_overdue()),
+                general().add(overdue_condition(today)),
+                general().add(not_overdue()),
+            ]
+        };
+        let mut skip = page.offset();
+        let mut rows = Vec::new();
+        for group in groups {
+            let need = page.size - rows.len() as u64;
+            if need == 0 {
+                break;
+            }
+            let select = hazard::Entity::find()
+                .filter(cond.clone().add(group))
+                .order_by_desc(C::Id);
+            if skip > 0 {
+                let n = count_upto(&self.conn, select.clone(), skip + 1).await?;
+                if n <= skip {
+                    skip -= n;
+                    continue;
+                }
+            }
+            rows.extend(
+                select
+                    .limit(need)
+                    .offset(skip)
+                    .all(&self.conn)
+                    .await
+                    .map_err(db_err)?,
+            );
+            skip = 0;
+        }
+        Ok(rows)
+    }
+
     async fn hydrate_hazards(
         &self,
         rows: Vec<hazard::Model>,
@@ -237,77 +331,60 @@ impl HazardStore for Db {
         page: PageRequest,
     ) -> CoreResult<Page<Hazard>> {
         use hazard::Column as C;
-        let mut cond = filter_condition(scope, q);
+        let scope = self.simplify_scope(scope).await?;
+        let mut cond = filter_condition(&scope, q);
         if let Some(s) = q.state {
             cond = cond.add(C::State.eq(s.code()));
         }
-        let mut select = hazard::Entity::find().filter(cond);
-        if let (true, Some(today)) = (q.serious_first, q.today) {
-            select = select
-                .order_by(
-                    Into::<Expr>::into(
-                        Expr::case(Expr::col(C::Level).eq(HazardLevel::Major.code()), 0).finally(1),
-                    ),
-                    Order::Asc,
-                )
-                .order_by(
-                    Into::<Expr>::into(
-                        Expr::case(
-                            Expr::col(C::State)
-                                .ne(HazardState::Closed.code())
-                                .and(Expr::col(C::Deadline).lt(today)),
-                            0,
-                        )
-                        .finally(1),
-                    ),
-                    Order::Asc,
-                );
-        }
-        let select = select.order_by_desc(C::Id);
-        let (rows, total) = paginate(&self.conn, select, page).await?;
-        Ok(page_of(
+        let select = hazard::Entity::find()
+            .filter(cond.clone())
+            .order_by_desc(C::Id);
+        let (rows, total, capped) = match (q.serious_first, q.today) {
+            (true, Some(today)) => {
+                let (total, capped) = {
+                    let cap = Ord::max(super::COUNT_CAP, page.offset() + page.size * 10);
+                    let n = count_upto(&self.conn, select, cap + 1).await?;
+                    (Ord::min(n, cap), n > cap)
+                };
+                let rows = self.serious_first_page(cond, q, today, page).await?;
+                (rows, total, capped)
+            }
+            _ => paginate_capped(&self.conn, select, page).await?,
+        };
+        Ok(capped_page_of(
             self.hydrate_hazards(rows, false).await?,
             total,
+            capped,
             page,
         ))
     }
 
     async fn count_hazards(&self, scope: &Scope, q: &HazardQuery) -> CoreResult<HazardCounts> {
         use hazard::Column as C;
-        let base = filter_condition(scope, q);
-        let stmt = Query::select()
-            .column(C::State)
-            .expr_as(Expr::col(C::Id).count(), "n")
-            .from(hazard::Entity)
-            .cond_where(base.clone())
-            .group_by_col(C::State)
-            .take();
-        let mut counts = HazardCounts::default();
-        for row in sea_orm::ConnectionTrait::query_all(&self.conn, &stmt)
-            .await
-            .map_err(db_err)?
-        {
-            let state: String = row.try_get("", "state").map_err(db_err)?;
-            let n = u64::try_from(row.try_get::<i64>("", "n").map_err(db_err)?).unwrap_or(0);
-            match HazardState::from_code(&state) {
-                Some(HazardState::PendingRectification) => counts.pending_rectification = n,
-                Some(HazardState::PendingReview) => counts.pending_review = n,
-                Some(HazardState::Closed) => counts.closed = n,
-                None => {}
-            }
-        }
+        let scope = self.simplify_scope(scope).await?;
+        let base = filter_condition(&scope, q);
+        // Each count walks at most COUNT_CAP index entries: a city's regulator would
+        // otherwise count millions of hazards on every page of the ledger.
+        let cap = super::COUNT_CAP;
+        let count = |extra: Condition| {
+            count_upto(
+                &self.conn,
+                hazard::Entity::find().filter(base.clone().add(extra)),
+                cap,
+            )
+        };
+        let state = |s: HazardState| Condition::all().add(C::State.eq(s.code()));
+        let mut counts = HazardCounts {
+            pending_rectification: count(state(HazardState::PendingRectification)).await?,
+            pending_review: count(state(HazardState::PendingReview)).await?,
+            closed: count(state(HazardState::Closed)).await?,
+            major: count(Condition::all().add(major_condition())).await?,
+            overdue: 0,
+            capped_at: Some(cap),
+        };
         if let Some(today) = q.today {
-            counts.overdue = hazard::Entity::find()
-                .filter(base.clone().add(overdue_condition(today)))
-                .count(&self.conn)
-                .await
-                .map_err(db_err)?;
+            counts.overdue = count(overdue_condition(today)).await?;
         }
-        counts.major = hazard::Entity::find()
-            .filter(base.add(C::Level.eq(HazardLevel::Major.code())))
-            .count(&self.conn)
-            .await
-            .map_err(db_err)?;
         Ok(counts)
     }
 

@@ -17,7 +17,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 
-use super::{contains, insert_audit, page_of, paginate};
+use super::{capped_page_of, contains, insert_audit, paginate_capped};
 use crate::entity::{organization, policy, service_order};
 use crate::{Db, db_err};
 
@@ -144,7 +144,8 @@ impl PolicyStore for Db {
         page: PageRequest,
     ) -> CoreResult<Page<Policy>> {
         use policy::Column as C;
-        let mut cond = scope_condition(scope);
+        let scope = self.simplify_scope(scope).await?;
+        let mut cond = scope_condition(&scope);
         if let Some(q) = &query.q {
             cond = cond.add(
                 Condition::any()
@@ -176,8 +177,13 @@ impl PolicyStore for Db {
             cond = cond.add(C::InsurerId.eq(insurer.0));
         }
         let select = policy::Entity::find().filter(cond).order_by_desc(C::Id);
-        let (rows, total) = paginate(&self.conn, select, page).await?;
-        Ok(page_of(self.hydrate_policies(rows).await?, total, page))
+        let (rows, total, capped) = paginate_capped(&self.conn, select, page).await?;
+        Ok(capped_page_of(
+            self.hydrate_policies(rows).await?,
+            total,
+            capped,
+            page,
+        ))
     }
 
     async fn get_policy(&self, id: PolicyId) -> CoreResult<Option<Policy>> {

@@ -20,11 +20,11 @@ use sea_orm::{
 use std::collections::HashMap;
 
 use super::policy::enterprises_named;
-use super::{contains, insert_audit, page_of, paginate};
+use super::{capped_page_of, contains, insert_audit, paginate_capped};
 use crate::entity::{account, record_staff, service_order, service_record};
 use crate::{Db, db_err};
 
-fn scope_condition(scope: &Scope) -> Condition {
+pub(crate) fn scope_condition(scope: &Scope) -> Condition {
     use service_record::Column as C;
     super::scope_condition(
         scope,
@@ -213,10 +213,14 @@ impl RecordStore for Db {
         page: PageRequest,
     ) -> CoreResult<Page<ServiceRecord>> {
         use service_record::Column as C;
-        let mut cond = scope_condition(scope).add(C::Item.eq(item.code()));
-        if let Some(order) = query.order {
-            cond = cond.add(C::OrderId.eq(order.0));
+        let scope = self.simplify_scope(scope).await?;
+        let mut cond = match query.order {
+            Some(order) => Condition::all()
+                .add(C::OrderId.eq(order.0))
+                .add(C::OrderId.in_subquery(super::order::order_in_scope(&scope, order))),
+            None => scope_condition(&scope),
         }
+        .add(C::Item.eq(item.code()));
         if let Some(name) = &query.enterprise {
             cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(name)));
         }
@@ -254,8 +258,13 @@ impl RecordStore for Db {
             .filter(cond)
             .order_by_desc(C::ServiceDate)
             .order_by_desc(C::Id);
-        let (rows, total) = paginate(&self.conn, select, page).await?;
-        Ok(page_of(self.hydrate_records(rows).await?, total, page))
+        let (rows, total, capped) = paginate_capped(&self.conn, select, page).await?;
+        Ok(capped_page_of(
+            self.hydrate_records(rows).await?,
+            total,
+            capped,
+            page,
+        ))
     }
 
     async fn get_record(&self, id: RecordId) -> CoreResult<Option<ServiceRecord>> {

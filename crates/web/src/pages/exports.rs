@@ -61,7 +61,8 @@ where
     loop {
         let rows: Vec<Vec<Cell>> = page.items.iter().map(&to_row).collect();
         sent += rows.len() as u64;
-        let last = page.items.len() < PAGE_SIZE as usize || sent >= page.total || sent >= max_rows;
+        // Totals of large lists are capped, so the end is a short page, not the total.
+        let last = page.items.len() < PAGE_SIZE as usize || sent >= max_rows;
         // A closed channel means the writer failed; its error is reported below.
         if tx.send(rows).await.is_err() || last {
             break;
@@ -80,6 +81,7 @@ fn map_page<T, U>(page: Page<T>, f: impl FnMut(T) -> U) -> Page<U> {
     Page {
         items: page.items.into_iter().map(f).collect(),
         total: page.total,
+        total_capped: page.total_capped,
         page: page.page,
         size: page.size,
     }
