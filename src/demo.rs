@@ -351,7 +351,7 @@ async fn load_services(
                 state: Some(OrderState::Accepted),
                 ..Default::default()
             },
-            PageRequest { page: 1, size: 100 },
+            PageRequest::first(100),
         )
         .await?;
     let (mut records, mut hazards) = (0, 0);
@@ -364,7 +364,7 @@ async fn load_services(
             .list_accounts(
                 Some(order.agency_id),
                 &Default::default(),
-                PageRequest { page: 1, size: 100 },
+                PageRequest::first(100),
             )
             .await?
             .items;

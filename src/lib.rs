@@ -148,6 +148,19 @@ pub async fn serve(
     .context("server failed")
 }
 
+/// Keeps the database's planner statistics current as the data grows: at start, then hourly.
+pub fn spawn_statistics_refresh(db: Db) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = db.refresh_statistics().await {
+                tracing::warn!(error = %e, "refreshing planner statistics failed");
+            }
+        }
+    });
+}
+
 /// Removes sessions past their absolute lifetime, hourly. Every instance may run it.
 pub fn spawn_session_sweeper(store: Arc<dyn Store>, policy: SessionPolicy) {
     tokio::spawn(async move {

@@ -5,6 +5,12 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// mimalloc instead of the system allocator: each SQLite connection has its own worker thread,
+/// and glibc's per-thread arenas kept the memory of every large page or export batch that
+/// passed through one of them; measured with `anze bench` (docs/performance.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "anze", version, about = "安责险事故预防服务平台")]
 struct Cli {
@@ -198,6 +204,7 @@ async fn main() -> anyhow::Result<()> {
                 tracing::warn!(storage = blobs.describe(), error = %e, "file storage does not answer");
             }
             tracing::info!(storage = blobs.describe(), "file storage");
+            anze::spawn_statistics_refresh(db.clone());
             let store: Arc<dyn anze_core::Store> = Arc::new(db);
             let web = anze::web_config(&config);
             anze::spawn_session_sweeper(store.clone(), web.session);

@@ -7,13 +7,15 @@
 //! spread over each order's service period, hazards 80% closed, the open ones partly overdue.
 
 use anyhow::Context;
+use anze_core::attachment::OwnerKind;
 use anze_core::auth::session::actor_for;
 use anze_core::field::CreditCode;
-use anze_core::hazard::hazard_number;
+use anze_core::hazard::{BEFORE_PHOTOS, hazard_number};
 use anze_core::ids::{HazardId, OrderId};
 use anze_core::order::service::number_for;
 use anze_core::org::{self, OrgForm};
 use anze_core::record::Input;
+use anze_core::record::{PHOTOS, owner_kind};
 use anze_core::service_item::ServiceItem;
 use anze_store::Db;
 use anze_store::bulk::{BulkLoader, Value};
@@ -413,6 +415,55 @@ const STEP_COLUMNS: &[&str] = &[
     "created_at",
 ];
 
+const ATTACHMENT_COLUMNS: &[&str] = &[
+    "id",
+    "order_id",
+    "owner_kind",
+    "owner_id",
+    "field",
+    "storage_key",
+    "thumb_key",
+    "original_name",
+    "size",
+    "sha256",
+    "kind",
+    "captured_at",
+    "gps_lat",
+    "gps_lng",
+    "uploaded_by",
+    "uploaded_at",
+];
+
+/// The metadata of one on-site photo. No bytes are stored: the pages and ledgers measured read
+/// the metadata, and a download of a generated photo answers 404.
+fn photo_row(
+    id: i64,
+    order: i64,
+    owner: (&str, i64),
+    field: &str,
+    by: i64,
+    at: DateTime<Utc>,
+) -> Vec<Value> {
+    vec![
+        Value::from(id),
+        Value::from(order),
+        text(owner.0),
+        Value::from(owner.1),
+        text(field),
+        text(format!("bench/{id:012}.jpg")),
+        Value::from(None::<String>),
+        text(format!("IMG_{id:08}.jpg")),
+        Value::from(180_000 + (id % 9) * 40_000),
+        text(format!("{id:064x}")),
+        text("jpeg"),
+        Value::from(Some(at)),
+        Value::from(Some(24.87 + (id % 100) as f64 / 1_000.0)),
+        Value::from(Some(118.67 + (id % 100) as f64 / 1_000.0)),
+        Value::from(by),
+        Value::from(at),
+    ]
+}
+
 /// Generates the data set into `db` (migrated and bootstrapped, no business data yet), which
 /// is closed once the accounts exist: the bulk load then has the database at `url` to itself.
 pub async fn generate(
@@ -484,12 +535,7 @@ pub async fn generate(
     load.table("record_staff", STAFF_COLUMNS);
     load.table("hazards", HAZARD_COLUMNS);
     load.table("hazard_steps", STEP_COLUMNS);
-    if load.has_table("attachments").await? {
-        tracing::warn!(
-            "an attachments table exists, but this generator does not know its columns yet: \
-             records are generated without attachment metadata"
-        );
-    }
+    load.table("attachments", ATTACHMENT_COLUMNS);
 
     // Enterprises.
     let enterprise_count = (scale.orders / 5).clamp(10, 200_000);
@@ -570,6 +616,7 @@ pub async fn generate(
     let mut record_id = load.max_id("service_records").await?;
     let mut hazard_id = load.max_id("hazards").await?;
     let mut step_id = load.max_id("hazard_steps").await?;
+    let mut attachment_id = load.max_id("attachments").await?;
     let mut insurer0_days: Vec<i32> = Vec::new();
     for (i, s) in seeds.iter().enumerate() {
         let order_id = first_order + i as i64;
@@ -703,6 +750,19 @@ pub async fn generate(
                 [Value::from(record_id), Value::from(agency.admin_id)],
             )
             .await?;
+            attachment_id += 1;
+            load.row(
+                "attachments",
+                photo_row(
+                    attachment_id,
+                    order_id,
+                    (owner_kind(item).code(), record_id),
+                    PHOTOS.field,
+                    agency.admin_id,
+                    created_at,
+                ),
+            )
+            .await?;
             if s.agency == 0 {
                 facts.agency_records[k] += 1;
             }
@@ -723,6 +783,19 @@ pub async fn generate(
                 let (row, steps, overdue) = g.draw(&mut rng, today, &mut step_id);
                 load.row("hazards", hazard_row(&g, &row, e, insurer, agency))
                     .await?;
+                attachment_id += 1;
+                load.row(
+                    "attachments",
+                    photo_row(
+                        attachment_id,
+                        order_id,
+                        (OwnerKind::Hazard.code(), hazard_id),
+                        BEFORE_PHOTOS.field,
+                        agency.admin_id,
+                        created_at,
+                    ),
+                )
+                .await?;
                 for st in steps {
                     load.row("hazard_steps", st).await?;
                 }

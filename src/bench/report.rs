@@ -278,11 +278,12 @@ pub async fn upload(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
         ));
     }
+    // A PDF as the training's 课件: checked by its content like any upload, then stored.
     head.push_str(&format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"large.mp4\"\r\n\
-         Content-Type: video/mp4\r\n\r\n"
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"courseware\"; filename=\"large.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n%PDF-1.7\n"
     ));
-    let tail = format!("\r\n--{boundary}--\r\n");
+    let tail = format!("\n%%EOF\n\r\n--{boundary}--\r\n");
     let length = head.len() as u64 + bytes + tail.len() as u64;
     let reader = std::io::Cursor::new(head.into_bytes())
         .chain(tokio::io::repeat(0x5A).take(bytes))

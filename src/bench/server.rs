@@ -25,7 +25,10 @@ impl Server {
         std::fs::write(
             &config,
             format!(
-                "listen = \"127.0.0.1:{port}\"\ndata_dir = {:?}\ndatabase_url = {:?}\n",
+                // Files up to 2 GiB, so that the large-upload measurement is accepted and
+                // stored, not refused at the limit.
+                "listen = \"127.0.0.1:{port}\"\ndata_dir = {:?}\ndatabase_url = {:?}\n\
+                 max_upload_mb = 2048\n",
                 dir.display().to_string(),
                 database_url
             ),

@@ -42,7 +42,15 @@ async fn every_bench_scenario_completes_without_errors_on_sqlite() {
         "every scenario has a row: {}",
         report.markdown()
     );
-    assert!(report.upload.is_some());
+    let upload = report
+        .upload
+        .as_ref()
+        .expect("the large upload is measured");
+    assert!(
+        upload.outcome.starts_with("answered 303"),
+        "the large upload is accepted and stored: {}",
+        upload.outcome
+    );
     for file in ["report.md", "report.json", "dataset.json"] {
         assert!(out.join(file).exists(), "{file} is written");
     }

@@ -66,6 +66,9 @@ enum Cleanup {
     },
 }
 
+/// Rows per export batch in the tests (1,000 in production).
+pub const EXPORT_BATCH_ROWS: u64 = 2;
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Db,
@@ -215,12 +218,13 @@ impl TestApp {
         });
         let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
         let store: Arc<dyn Store> = Arc::new(db.clone());
-        let router = anze::app(
-            store,
-            blobs.clone(),
-            anze::web_config(&config),
-            clock.clone(),
-        );
+        let web = anze_web::WebConfig {
+            // Every export in the tests reads several batches, so the keyset that carries one
+            // batch on to the next is exercised by ledgers of a handful of rows.
+            export_batch_rows: EXPORT_BATCH_ROWS,
+            ..anze::web_config(&config)
+        };
+        let router = anze::app(store, blobs.clone(), web, clock.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {

@@ -6,7 +6,10 @@ use std::io::Cursor;
 
 use crate::helpers::{PASSWORD, TestApp};
 
-crate::backend_tests!(record_and_hazard_ledgers_export_what_the_lists_show);
+crate::backend_tests!(
+    record_and_hazard_ledgers_export_what_the_lists_show,
+    ledgers_read_in_batches_hold_every_row_once_in_order,
+);
 
 fn rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("a valid xlsx");
@@ -170,4 +173,103 @@ async fn record_and_hazard_ledgers_export_what_the_lists_show(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+/// Exports read the list in batches (`EXPORT_BATCH_ROWS` in the tests), each continuing after
+/// the last row of the one before: rows sharing a service date, or more rows than one batch,
+/// must each come exactly once and in the list's order.
+async fn ledgers_read_in_batches_hold_every_row_once_in_order(app: TestApp) {
+    app.seed_org("insurer", "人保泉州", "ins_b").await;
+    let agency = app.seed_org("agency", "安信技术", "ag_b").await;
+    let mut orders = Vec::new();
+    for i in 0..5 {
+        let code = app
+            .seed_enterprise("ins_b", &format!("泉州第{i}化工有限公司"), "350503")
+            .await;
+        let policy = app
+            .seed_policy("ins_b", &code, &format!("PICC-B-{i}"))
+            .await;
+        orders.push(app.seed_order("ins_b", policy, agency).await);
+    }
+    let insurer = app.login("ins_b", PASSWORD).await;
+    let download = |client: reqwest::Client, path: &'static str| {
+        let url = app.url(path);
+        async move {
+            let res = client.get(url).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            rows(res.bytes().await.unwrap().to_vec())
+        }
+    };
+    let sheet = download(insurer.clone(), "/policies/export.xlsx").await;
+    let numbers: Vec<&str> = sheet[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        numbers,
+        ["PICC-B-4", "PICC-B-3", "PICC-B-2", "PICC-B-1", "PICC-B-0"],
+        "newest first, each once"
+    );
+    let sheet = download(insurer, "/orders/export.xlsx").await;
+    let numbers: Vec<&str> = sheet[1..].iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(
+        numbers,
+        ["PICC-B-4", "PICC-B-3", "PICC-B-2", "PICC-B-1", "PICC-B-0"]
+    );
+
+    // Five training records, three of them on the same day.
+    let order = orders[0];
+    let admin = app.actor("ag_b").await;
+    anze_core::order::service::accept(&app.db, &admin, order, app.clock_now())
+        .await
+        .unwrap();
+    let client = app.login("ag_b", PASSWORD).await;
+    let me = admin.account_id.to_string();
+    let today = anze_core::time::today(app.clock_now());
+    let days = [0, 0, 1, 0, 2];
+    for (i, back) in days.iter().enumerate() {
+        let date = (today - chrono::Duration::days(*back)).to_string();
+        let summary = format!("第{i}次培训");
+        let fields = [
+            ("service_date", date.as_str()),
+            ("location", "一号车间"),
+            ("staff_ids", me.as_str()),
+            ("enterprise_contact", "陈主任"),
+            ("topic", "消防安全培训"),
+            ("audience", "worker"),
+            ("mode", "offline"),
+            ("hours", "2"),
+            ("participants", "30"),
+            ("trainer", "张工"),
+            ("summary", summary.as_str()),
+        ];
+        let res = app
+            .post_multipart_files(
+                &client,
+                &format!("/orders/{order}/training/new"),
+                &format!("/orders/{order}/training"),
+                &fields,
+                &[],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let sheet = download(client, "/services/training/export.xlsx").await;
+    let summaries: Vec<String> = sheet[1..]
+        .iter()
+        .map(|r| {
+            r.iter()
+                .find(|c| c.ends_with("次培训"))
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    // Newest day first, and within a day the later record first.
+    assert_eq!(
+        summaries,
+        [
+            "第3次培训",
+            "第1次培训",
+            "第0次培训",
+            "第2次培训",
+            "第4次培训"
+        ]
+    );
 }

@@ -173,7 +173,7 @@ async fn policies_of(app: &TestApp, username: &str) -> Vec<Policy> {
         &app.db,
         &actor,
         &PolicyFilter::default(),
-        PageRequest { page: 1, size: 100 },
+        PageRequest::first(100),
         Utc::now(),
     )
     .await
@@ -548,7 +548,7 @@ async fn a_full_ten_thousand_row_file_imports_in_one_go(app: TestApp) {
         &app.db,
         &actor,
         &PolicyFilter::default(),
-        PageRequest { page: 1, size: 10 },
+        PageRequest::first(10),
         Utc::now(),
     )
     .await

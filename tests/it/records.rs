@@ -17,6 +17,7 @@ crate::backend_tests!(
     insurers_and_regulators_read_the_cross_order_lists,
     cross_order_list_filters,
     evidence_is_checked_stored_and_shown,
+    large_files_up_to_the_configured_limit_are_accepted,
 );
 
 /// An accepted order of agency `ag` for insurer `ins`, with staff member `ag_staff` assigned.
@@ -702,4 +703,56 @@ async fn evidence_is_checked_stored_and_shown(app: TestApp) {
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("请上传评估报告"));
+}
+
+/// A record's files may be as large as the configured limit (50 MB by default), not only as
+/// large as the web framework's default body limit (2 MB), on create and on edit.
+async fn large_files_up_to_the_configured_limit_are_accepted(app: TestApp) {
+    let (order, _) = accepted_order(&app).await;
+    let staff = app.login("ag_staff", PASSWORD).await;
+    let staff_id = app.actor("ag_staff").await.account_id.to_string();
+    let date = today(&app);
+    let risk = [
+        ("service_date", date.as_str()),
+        ("location", "储罐区"),
+        ("staff_ids", staff_id.as_str()),
+        ("enterprise_contact", "陈主任"),
+        ("summary", "完成风险辨识"),
+        ("scope", "储罐区、装卸区"),
+        ("method", "lec"),
+        ("major", "0"),
+        ("high", "1"),
+        ("general", "3"),
+        ("low", "6"),
+    ];
+    let mut report = crate::helpers::pdf();
+    report.resize(6 * 1024 * 1024, b' ');
+    let res = app
+        .post_multipart_files(
+            &staff,
+            &format!("/orders/{order}/risk/new"),
+            &format!("/orders/{order}/risk"),
+            &risk,
+            &[("report", "评估报告.pdf", report.clone())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let record = location(&res);
+    let (_, html) = app.get(&staff, &record).await;
+    assert!(
+        html.contains("评估报告.pdf") && html.contains("6.0 MB"),
+        "{html}"
+    );
+    let res = app
+        .post_multipart_files(
+            &staff,
+            &format!("{record}/edit"),
+            &record,
+            &risk,
+            &[("photos", "大图.pdf", report)],
+        )
+        .await;
+    // Refused for its type (a PDF is no photo), not for its size.
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("现场照片只接受"));
 }

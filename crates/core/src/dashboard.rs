@@ -14,8 +14,14 @@ use crate::time::today;
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
     /// Orders in the actor's scope by state, in the state machine's order; empty without 订单查看.
+    /// Counts stop at `COUNT_CAP`, as the hazard counts do.
     pub orders: Vec<(OrderState, u64)>,
     pub hazards: Option<HazardCounts>,
+}
+
+/// Whether a count stopped at the cap and shows as "10,000+".
+pub fn is_capped(n: &u64) -> bool {
+    *n >= crate::page::COUNT_CAP
 }
 
 pub async fn summary(

@@ -9,6 +9,19 @@ pub struct PageRequest {
     /// 1-based.
     pub page: u64,
     pub size: u64,
+    /// Keyset: the rows after this one in the list's order, instead of skipping to `page`.
+    /// Exports read a whole ledger this way, so their last thousand rows cost what the first
+    /// thousand do; such a page is not counted (`Page::total` is 0).
+    pub after: Option<Keyset>,
+}
+
+/// Where the previous page ended, in the terms of the list's sort order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyset {
+    /// Lists sorted newest first by id (orders, policies, hazards).
+    Id(i64),
+    /// Lists sorted by a date, newest first, then by id (service records).
+    DateId(chrono::NaiveDate, i64),
 }
 
 impl PageRequest {
@@ -22,7 +35,19 @@ impl PageRequest {
             .and_then(|s| s.trim().parse::<u64>().ok())
             .filter(|s| PAGE_SIZES.contains(s))
             .unwrap_or(20);
-        Self { page, size }
+        Self {
+            page,
+            size,
+            after: None,
+        }
+    }
+
+    pub fn first(size: u64) -> Self {
+        Self {
+            page: 1,
+            size,
+            after: None,
+        }
     }
 
     pub fn offset(&self) -> u64 {
@@ -32,9 +57,13 @@ impl PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { page: 1, size: 20 }
+        Self::first(20)
     }
 }
+
+/// Large counts are counted exactly up to this many rows and shown as "10,000+" beyond:
+/// counting a province's million orders on every page would cost more than the page itself.
+pub const COUNT_CAP: u64 = 10_000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Page<T> {
@@ -61,7 +90,7 @@ mod tests {
     fn bad_values_fall_back() {
         assert_eq!(
             PageRequest::from_query(Some("0"), Some("7")),
-            PageRequest { page: 1, size: 20 }
+            PageRequest::first(20)
         );
         assert_eq!(
             PageRequest::from_query(Some("x'; drop"), None),

@@ -61,7 +61,8 @@ impl Db {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
+            .sqlx_logging(std::env::var_os("ANZE_SQL_TRACE").is_some())
+            .sqlx_logging_level(tracing::log::LevelFilter::Warn);
         opts.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
@@ -77,6 +78,37 @@ impl Db {
         Migrator::up(&self.conn, None)
             .await
             .map_err(StoreError::Migrate)
+    }
+
+    /// SQLite chooses indexes by its statistics and keeps none until told to: without them it
+    /// guessed that a hazard's state narrows more than its order does, and an order's page
+    /// walked every open hazard of the province. A database that has never been analyzed is
+    /// analyzed in full (about half a minute for a province's data, so `serve` runs this in
+    /// the background); after that `optimize` re-analyzes only tables that changed a lot.
+    /// PostgreSQL and MySQL keep their statistics themselves.
+    pub async fn refresh_statistics(&self) -> CoreResult<()> {
+        if self.backend() != DbBackend::Sqlite {
+            return Ok(());
+        }
+        let analyzed = self
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'sqlite_stat1'",
+            ))
+            .await
+            .map_err(db_err)?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()
+            .map_err(db_err)?
+            .unwrap_or(0)
+            > 0;
+        self.execute_unprepared(if analyzed {
+            "PRAGMA analysis_limit = 400; PRAGMA optimize;"
+        } else {
+            "PRAGMA analysis_limit = 400; ANALYZE;"
+        })
+        .await
     }
 
     pub fn backend(&self) -> DbBackend {

@@ -9,6 +9,7 @@ mod m20261128_000003_attachments;
 mod m20261128_000004_service_records;
 mod m20261128_000005_hazards;
 mod m20261128_000010_bench_indexes;
+mod m20261128_000011_open_hazard_state;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_service_records::Migration),
             Box::new(m20261128_000005_hazards::Migration),
             Box::new(m20261128_000010_bench_indexes::Migration),
+            Box::new(m20261128_000011_open_hazard_state::Migration),
         ]
     }
 }

@@ -22,8 +22,9 @@ use anze_core::{CoreResult, Store};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoColumnRef, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QuerySelect, QueryTrait, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Iterable,
+    ModelTrait, PaginatorTrait, PrimaryKeyToColumn, QueryFilter, QuerySelect, QueryTrait, Select,
+    Set,
 };
 use std::borrow::Cow;
 
@@ -135,9 +136,8 @@ pub(crate) fn page_of<T>(items: Vec<T>, total: u64, page: PageRequest) -> Page<T
 }
 
 /// Large lists are counted exactly up to this many rows, or further to ten pages past the
-/// page shown; beyond that they say "10,000+". Counting a province's million orders on
-/// every page would cost more than the page itself.
-pub(crate) const COUNT_CAP: u64 = 10_000;
+/// page shown; beyond that they say "10,000+".
+pub(crate) use anze_core::page::COUNT_CAP;
 
 /// A count of the query's rows that stops after `cap` (the inner `LIMIT`), so it costs at
 /// most `cap` index steps whatever the size of the table.
@@ -166,6 +166,10 @@ where
 }
 
 /// One page of a large list, with a count capped at `COUNT_CAP` (or ten pages past this one).
+///
+/// Past the first pages the count and the page walk the same index entries: there one query
+/// reads the ids from the page on, up to ten pages' worth, which gives both the page and the
+/// capped count in one walk instead of two.
 pub(crate) async fn paginate_capped<E, C>(
     conn: &C,
     select: Select<E>,
@@ -176,15 +180,133 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
-    let cap = Ord::max(COUNT_CAP, page.offset() + page.size * 10);
+    if page.after.is_some() {
+        // The caller put the keyset into the query (`keyset_condition`).
+        let items = select.limit(page.size).all(conn).await.map_err(db_err)?;
+        return Ok((items, 0, false));
+    }
+    let ahead = page.size * 10;
+    let cap = Ord::max(COUNT_CAP, page.offset() + ahead);
+    if page.offset() > 0 && page.offset() + ahead >= COUNT_CAP {
+        let ids = window_ids(conn, select.clone(), page.offset(), ahead + 1).await?;
+        // Past the end: the count below tells how far the list goes.
+        if !ids.is_empty() {
+            let n = ids.len() as u64;
+            let shown = &ids[..Ord::min(ids.len(), page.size as usize)];
+            let items = rows_by_ids::<E, C>(conn, shown).await?;
+            return Ok((items, page.offset() + Ord::min(n, ahead), n > ahead));
+        }
+    }
     let n = count_upto(conn, select.clone(), cap + 1).await?;
-    let items = select
-        .limit(page.size)
-        .offset(page.offset())
+    let items = fetch_window(conn, select, page.offset(), page.size).await?;
+    Ok((items, Ord::min(n, cap), n > cap))
+}
+
+/// The rows after a keyset in a list sorted newest first by `id`, or by `date` and then `id`.
+/// A keyset that does not fit the list's order selects nothing rather than everything.
+pub(crate) fn keyset_condition<C: ColumnTrait>(
+    after: Option<anze_core::page::Keyset>,
+    id: C,
+    date: Option<C>,
+) -> Condition {
+    use anze_core::page::Keyset;
+    match (after, date) {
+        (None, _) => Condition::all(),
+        (Some(Keyset::Id(i)), None) => Condition::all().add(id.lt(i)),
+        // A row value, which the (…, date, id) indexes answer as one range.
+        (Some(Keyset::DateId(d, i)), Some(date)) => Condition::all().add(
+            Expr::tuple([
+                Expr::col(date.as_column_ref()),
+                Expr::col(id.as_column_ref()),
+            ])
+            .lt(Expr::tuple([Expr::val(d), Expr::val(i)])),
+        ),
+        _ => Condition::all().add(Expr::val(1).eq(0)),
+    }
+}
+
+fn primary_column<E: EntityTrait>() -> CoreResult<E::Column> {
+    E::PrimaryKey::iter()
+        .next()
+        .map(|k| k.into_column())
+        .ok_or_else(|| anze_core::CoreError::Internal("entity without a key".into()))
+}
+
+/// The ids of `limit` rows of the query after skipping `offset`, in the query's order. The
+/// scoped indexes hold the ids, so skipping walks index entries and reads no row.
+async fn window_ids<E, C>(
+    conn: &C,
+    select: Select<E>,
+    offset: u64,
+    limit: u64,
+) -> CoreResult<Vec<i64>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    select
+        .select_only()
+        .column(primary_column::<E>()?)
+        .limit(limit)
+        .offset(offset)
+        .into_tuple()
         .all(conn)
         .await
-        .map_err(db_err)?;
-    Ok((items, Ord::min(n, cap), n > cap))
+        .map_err(db_err)
+}
+
+/// The rows with these ids, in the order of `ids`.
+async fn rows_by_ids<E, C>(conn: &C, ids: &[i64]) -> CoreResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let pk = primary_column::<E>()?;
+    let position: std::collections::HashMap<i64, usize> =
+        ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    let mut rows: Vec<(usize, E::Model)> = E::find()
+        .filter(pk.is_in(ids.iter().copied()))
+        .all(conn)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .filter_map(|m| {
+            let id = match m.get(pk) {
+                sea_orm::Value::BigInt(Some(v)) => v,
+                sea_orm::Value::Int(Some(v)) => i64::from(v),
+                _ => return None,
+            };
+            position.get(&id).map(|&i| (i, m))
+        })
+        .collect();
+    rows.sort_by_key(|(i, _)| *i);
+    Ok(rows.into_iter().map(|(_, m)| m).collect())
+}
+
+/// `limit` rows of the query after skipping `offset`, in the query's order. The skipping is
+/// done on ids alone (`window_ids`), so a deep page or an export's last thousand rows walks
+/// index entries instead of reading every skipped row from the table; only the rows shown
+/// are read.
+pub(crate) async fn fetch_window<E, C>(
+    conn: &C,
+    select: Select<E>,
+    offset: u64,
+    limit: u64,
+) -> CoreResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    if offset == 0 {
+        return select.limit(limit).all(conn).await.map_err(db_err);
+    }
+    let ids = window_ids(conn, select, offset, limit).await?;
+    rows_by_ids::<E, C>(conn, &ids).await
 }
 
 pub(crate) fn capped_page_of<T>(

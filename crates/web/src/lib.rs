@@ -35,6 +35,8 @@ pub struct WebConfig {
     pub max_form_bytes: usize,
     /// Largest uploaded file (each file of a multipart form).
     pub max_upload_bytes: u64,
+    /// Rows an Excel export reads per list call; one batch at a time is held in memory.
+    pub export_batch_rows: u64,
 }
 
 impl Default for WebConfig {
@@ -45,6 +47,7 @@ impl Default for WebConfig {
             session: SessionPolicy::default(),
             max_form_bytes: 1024 * 1024,
             max_upload_bytes: UploadLimits::default().max_file_bytes,
+            export_batch_rows: 1_000,
         }
     }
 }
@@ -103,12 +106,16 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/assign", post(pages::orders::assign))
         .route(
             "/orders/{id}/{item}",
-            get(pages::records::order_list).post(pages::records::create),
+            get(pages::records::order_list)
+                .post(pages::records::create)
+                .layer(upload::body_limit()),
         )
         .route("/orders/{id}/{item}/new", get(pages::records::new))
         .route(
             "/records/{id}",
-            get(pages::records::show).post(pages::records::update),
+            get(pages::records::show)
+                .post(pages::records::update)
+                .layer(upload::body_limit()),
         )
         .route("/records/{id}/edit", get(pages::records::edit))
         .route("/records/{id}/delete", post(pages::records::delete))

@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 
 use super::{Actor, DataScope, Permission};
 use crate::error::CoreResult;
-use crate::ids::AccountId;
+use crate::ids::{AccountId, OrgId};
+use crate::org::OrgKind;
+use crate::role::{RoleKind, effective_permissions};
 use crate::store::Store;
 
 #[derive(Debug, Clone, Copy)]
@@ -79,8 +81,34 @@ mod tests {
     }
 }
 
+/// A role as acting sees it: what it grants, not what it is called.
+#[derive(Debug, Clone)]
+pub struct RoleGrant {
+    pub kind: RoleKind,
+    pub data_scope: DataScope,
+    /// As stored; `effective_permissions` turns them into what the role grants.
+    pub permissions: BTreeSet<Permission>,
+}
+
+/// Everything acting needs about an account, read by the store in two queries: it is read on
+/// every request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account_id: AccountId,
+    pub username: String,
+    pub name: String,
+    pub account_enabled: bool,
+    pub org_id: OrgId,
+    pub org_name: String,
+    pub org_kind: OrgKind,
+    pub org_enabled: bool,
+    pub roles: Vec<RoleGrant>,
+}
+
 #[async_trait::async_trait]
 pub trait SessionStore: Send + Sync {
+    /// The live (not deleted) account with its organization and roles.
+    async fn principal(&self, account: AccountId) -> CoreResult<Option<Principal>>;
     async fn create_session(&self, session: &SessionRecord) -> CoreResult<()>;
     async fn get_session(&self, token_hash: &str) -> CoreResult<Option<SessionRecord>>;
     async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> CoreResult<()>;
@@ -121,38 +149,37 @@ pub async fn actor_for(
     account_id: AccountId,
     ip: &str,
 ) -> CoreResult<Option<Actor>> {
-    let Some(account) = store.get_account(account_id).await? else {
-        return Ok(None);
-    };
-    if !account.enabled {
-        return Ok(None);
+    Ok(store
+        .principal(account_id)
+        .await?
+        .and_then(|p| actor_of(p, ip)))
+}
+
+/// The actor a principal may act as, or `None` when its account or organization is disabled.
+pub fn actor_of(p: Principal, ip: &str) -> Option<Actor> {
+    if !p.account_enabled || !p.org_enabled {
+        return None;
     }
-    let Some(org) = store.get_org(account.org_id).await? else {
-        return Ok(None);
-    };
-    if !org.enabled {
-        return Ok(None);
-    }
-    let role_ids: Vec<_> = account.roles.iter().map(|r| r.id).collect();
-    let roles = store.roles_by_ids(&role_ids).await?;
-    let permissions: BTreeSet<Permission> = roles
+    let permissions: BTreeSet<Permission> = p
+        .roles
         .iter()
-        .flat_map(|r| r.effective_permissions())
+        .flat_map(|r| effective_permissions(r.kind, p.org_kind, &r.permissions))
         .collect();
-    let data_scope = roles
+    let data_scope = p
+        .roles
         .iter()
         .map(|r| r.data_scope)
         .max()
         .unwrap_or(DataScope::Own);
-    Ok(Some(Actor {
-        account_id: account.id,
-        username: account.username,
-        name: account.name,
-        org_id: org.id,
-        org_name: org.name,
-        org_kind: org.kind,
+    Some(Actor {
+        account_id: p.account_id,
+        username: p.username,
+        name: p.name,
+        org_id: p.org_id,
+        org_name: p.org_name,
+        org_kind: p.org_kind,
         permissions,
         data_scope,
         ip: ip.to_string(),
-    }))
+    })
 }

@@ -52,7 +52,7 @@ pub async fn of_inspection(
         ..HazardQuery::default()
     };
     let page = store
-        .list_hazards(&scope, &query, PageRequest { page: 1, size: 500 })
+        .list_hazards(&scope, &query, PageRequest::first(500))
         .await?;
     Ok((record, order, page.items))
 }
@@ -133,7 +133,7 @@ pub async fn reviewers(
                 status: "enabled".into(),
                 ..Default::default()
             },
-            PageRequest { page: 1, size: 500 },
+            PageRequest::first(500),
         )
         .await?;
     Ok(page.items)

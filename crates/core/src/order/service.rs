@@ -245,7 +245,7 @@ pub async fn assignable_staff(
                 status: "enabled".into(),
                 ..AccountFilter::default()
             },
-            PageRequest { page: 1, size: 500 },
+            PageRequest::first(500),
         )
         .await?;
     Ok(page.items)

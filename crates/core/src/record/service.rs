@@ -84,7 +84,7 @@ pub async fn staff_choices(
                 status: "enabled".into(),
                 ..AccountFilter::default()
             },
-            PageRequest { page: 1, size: 500 },
+            PageRequest::first(500),
         )
         .await?;
     Ok(page.items)

@@ -41,6 +41,23 @@ impl RoleKind {
     }
 }
 
+/// What holding a role of `kind` with `stored` permissions grants in an organization of
+/// `org_kind`: the stored ones the type still owns, or everything it owns for the admin role.
+pub fn effective_permissions(
+    kind: RoleKind,
+    org_kind: OrgKind,
+    stored: &BTreeSet<Permission>,
+) -> BTreeSet<Permission> {
+    match kind {
+        RoleKind::Admin => Permission::owned_by_kind(org_kind).into_iter().collect(),
+        _ => stored
+            .iter()
+            .copied()
+            .filter(|p| p.owned_by(org_kind))
+            .collect(),
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Role {
     pub id: RoleId,
@@ -59,17 +76,7 @@ impl Role {
     /// What holding this role grants: stored permissions the organization type still owns, or
     /// everything it owns for the admin role.
     pub fn effective_permissions(&self) -> BTreeSet<Permission> {
-        match self.kind {
-            RoleKind::Admin => Permission::owned_by_kind(self.org_kind)
-                .into_iter()
-                .collect(),
-            _ => self
-                .permissions
-                .iter()
-                .copied()
-                .filter(|p| p.owned_by(self.org_kind))
-                .collect(),
-        }
+        effective_permissions(self.kind, self.org_kind, &self.permissions)
     }
 
     pub fn permission_summary(&self) -> String {

@@ -11,13 +11,13 @@ use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet,
+    QueryFilter, QueryOrder, Set,
 };
 use std::collections::HashMap;
 
 use super::policy::enterprises_named;
-use super::{capped_page_of, contains, count_upto, insert_audit, paginate_capped};
+use super::{capped_page_of, contains, count_upto, insert_audit};
 use crate::entity::{account, hazard, hazard_step, service_order, service_record};
 use crate::{Db, db_err};
 
@@ -35,12 +35,41 @@ fn scope_condition(scope: &Scope) -> Condition {
     )
 }
 
-/// `state <> 'closed'` with the literal in the SQL, not a bound parameter: only then can
-/// SQLite and PostgreSQL (with a generic plan) prove that the partial indexes of open hazards
-/// hold every row the query wants.
-fn open_condition() -> SimpleExpr {
-    Expr::col((hazard::Entity, hazard::Column::State))
-        .ne(Expr::cust(format!("'{}'", HazardState::Closed.code())))
+/// Whether a condition selects rows to show or only counts them: the two want the open
+/// hazards said differently (see `open_condition`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    Rows,
+    Count,
+}
+
+/// Open hazards. Rows: `state <> 'closed'` with the literal in the SQL, not a bound parameter:
+/// only then can SQLite and PostgreSQL (with a generic plan) prove that the partial indexes of
+/// open hazards, which hold them newest first, have every row the page wants. Counts:
+/// `state IN (the open states)`, so a count seeks straight to those states in the
+/// (party, state, deadline) indexes instead of stepping over a party's closed hazards (80 %).
+fn open_condition(u: Use) -> SimpleExpr {
+    let state = Expr::col((hazard::Entity, hazard::Column::State));
+    match u {
+        Use::Rows => state.ne(Expr::cust(format!("'{}'", HazardState::Closed.code()))),
+        Use::Count => state.is_in(
+            HazardState::ALL
+                .into_iter()
+                .filter(|s| *s != HazardState::Closed)
+                .map(|s| s.code()),
+        ),
+    }
+}
+
+/// How a count of the ledger's rows says "open": 重大 hazards are counted in their own
+/// partial indexes, which hold the state and deadline, so there the rows' form serves best;
+/// the `IN` form would send the count through every open hazard to find the few major ones.
+fn count_use(q: &HazardQuery) -> Use {
+    if q.level == Some(HazardLevel::Major) {
+        Use::Rows
+    } else {
+        Use::Count
+    }
 }
 
 /// `level = 'major'`, literal for the same reason: the partial index of 重大 hazards.
@@ -49,14 +78,14 @@ fn major_condition() -> SimpleExpr {
         .eq(Expr::cust(format!("'{}'", HazardLevel::Major.code())))
 }
 
-fn overdue_condition(today: chrono::NaiveDate) -> Condition {
+fn overdue_condition(today: chrono::NaiveDate, u: Use) -> Condition {
     Condition::all()
-        .add(open_condition())
+        .add(open_condition(u))
         .add(hazard::Column::Deadline.lt(today))
 }
 
 /// Every filter but the state, so the counts at the top stay meaningful while one state is shown.
-fn filter_condition(scope: &Scope, q: &HazardQuery) -> Condition {
+fn filter_condition(scope: &Scope, q: &HazardQuery, u: Use) -> Condition {
     use hazard::Column as C;
     // One order's (or one inspection's) hazards: scoped through the order (the inspection),
     // see `order_in_scope`.
@@ -82,7 +111,7 @@ fn filter_condition(scope: &Scope, q: &HazardQuery) -> Condition {
         None => {}
     }
     if let (true, Some(today)) = (q.overdue, q.today) {
-        cond = cond.add(overdue_condition(today));
+        cond = cond.add(overdue_condition(today, u));
     }
     if let Some(name) = &q.enterprise {
         cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(name)));
@@ -183,9 +212,9 @@ impl Db {
             vec![major(), general()]
         } else {
             vec![
-                major().add(overdue_condition(today)),
+                major().add(overdue_condition(today, Use::Rows)),
                 major().add(not_overdue()),
-                general().add(overdue_condition(today)),
+                general().add(overdue_condition(today, Use::Rows)),
                 general().add(not_overdue()),
             ]
         };
@@ -206,14 +235,7 @@ impl Db {
                     continue;
                 }
             }
-            rows.extend(
-                select
-                    .limit(need)
-                    .offset(skip)
-                    .all(&self.conn)
-                    .await
-                    .map_err(db_err)?,
-            );
+            rows.extend(super::fetch_window(&self.conn, select, skip, need).await?);
             skip = 0;
         }
         Ok(rows)
@@ -332,24 +354,35 @@ impl HazardStore for Db {
     ) -> CoreResult<Page<Hazard>> {
         use hazard::Column as C;
         let scope = self.simplify_scope(scope).await?;
-        let mut cond = filter_condition(&scope, q);
-        if let Some(s) = q.state {
-            cond = cond.add(C::State.eq(s.code()));
-        }
-        let select = hazard::Entity::find()
-            .filter(cond.clone())
-            .order_by_desc(C::Id);
-        let (rows, total, capped) = match (q.serious_first, q.today) {
-            (true, Some(today)) => {
-                let (total, capped) = {
-                    let cap = Ord::max(super::COUNT_CAP, page.offset() + page.size * 10);
-                    let n = count_upto(&self.conn, select, cap + 1).await?;
-                    (Ord::min(n, cap), n > cap)
-                };
-                let rows = self.serious_first_page(cond, q, today, page).await?;
-                (rows, total, capped)
+        let with_state = |mut cond: Condition| {
+            if let Some(s) = q.state {
+                cond = cond.add(C::State.eq(s.code()));
             }
-            _ => paginate_capped(&self.conn, select, page).await?,
+            cond
+        };
+        let cond = with_state(filter_condition(&scope, q, Use::Rows));
+        let (total, capped) = {
+            let cap = Ord::max(super::COUNT_CAP, page.offset() + page.size * 10);
+            let counted = hazard::Entity::find().filter(with_state(filter_condition(
+                &scope,
+                q,
+                count_use(q),
+            )));
+            let n = count_upto(&self.conn, counted, cap + 1).await?;
+            (Ord::min(n, cap), n > cap)
+        };
+        if page.after.is_some() {
+            // The regulators' order (重大 and 逾期 first) has no single key to continue from.
+            return Err(CoreError::Internal(
+                "the hazard ledger pages by number, not by keyset".into(),
+            ));
+        }
+        let rows = match (q.serious_first, q.today) {
+            (true, Some(today)) => self.serious_first_page(cond, q, today, page).await?,
+            _ => {
+                let select = hazard::Entity::find().filter(cond).order_by_desc(C::Id);
+                super::fetch_window(&self.conn, select, page.offset(), page.size).await?
+            }
         };
         Ok(capped_page_of(
             self.hydrate_hazards(rows, false).await?,
@@ -362,7 +395,7 @@ impl HazardStore for Db {
     async fn count_hazards(&self, scope: &Scope, q: &HazardQuery) -> CoreResult<HazardCounts> {
         use hazard::Column as C;
         let scope = self.simplify_scope(scope).await?;
-        let base = filter_condition(&scope, q);
+        let base = filter_condition(&scope, q, count_use(q));
         // Each count walks at most COUNT_CAP index entries: a city's regulator would
         // otherwise count millions of hazards on every page of the ledger.
         let cap = super::COUNT_CAP;
@@ -374,16 +407,52 @@ impl HazardStore for Db {
             )
         };
         let state = |s: HazardState| Condition::all().add(C::State.eq(s.code()));
+        let by_state = if q.level == Some(HazardLevel::Major) {
+            // 重大 hazards are a few percent of all: one walk of their partial index counts
+            // every state, where a count per state would seek through the state indexes and
+            // read each hazard to learn its level.
+            let stmt = Query::select()
+                .column(C::State)
+                .expr_as(Expr::cust("COUNT(*)"), "n")
+                .from(hazard::Entity)
+                .cond_where(base.clone())
+                .group_by_col(C::State)
+                .take();
+            let mut n: HashMap<String, u64> = HashMap::new();
+            for row in self.conn.query_all(&stmt).await.map_err(db_err)? {
+                let s: String = row.try_get("", "state").map_err(db_err)?;
+                let c: i64 = row.try_get("", "n").map_err(db_err)?;
+                n.insert(s, Ord::min(u64::try_from(c).unwrap_or(0), cap));
+            }
+            let get = |s: HazardState| n.get(s.code()).copied().unwrap_or(0);
+            [
+                get(HazardState::PendingRectification),
+                get(HazardState::PendingReview),
+                get(HazardState::Closed),
+            ]
+        } else {
+            [
+                count(state(HazardState::PendingRectification)).await?,
+                count(state(HazardState::PendingReview)).await?,
+                count(state(HazardState::Closed)).await?,
+            ]
+        };
         let mut counts = HazardCounts {
-            pending_rectification: count(state(HazardState::PendingRectification)).await?,
-            pending_review: count(state(HazardState::PendingReview)).await?,
-            closed: count(state(HazardState::Closed)).await?,
-            major: count(Condition::all().add(major_condition())).await?,
+            pending_rectification: by_state[0],
+            pending_review: by_state[1],
+            closed: by_state[2],
+            major: count_upto(
+                &self.conn,
+                hazard::Entity::find()
+                    .filter(filter_condition(&scope, q, Use::Rows).add(major_condition())),
+                cap,
+            )
+            .await?,
             overdue: 0,
             capped_at: Some(cap),
         };
         if let Some(today) = q.today {
-            counts.overdue = count(overdue_condition(today)).await?;
+            counts.overdue = count(overdue_condition(today, count_use(q))).await?;
         }
         Ok(counts)
     }

@@ -78,19 +78,28 @@ impl Db {
             .into_iter()
             .map(|p| (p.id, p.policy_no))
             .collect();
-        let plans = order_plan::Entity::find()
+        // Keyed by order (and item) so hydrating an export's thousand orders stays linear.
+        let plans: HashMap<(i64, String), i64> = order_plan::Entity::find()
             .filter(order_plan::Column::OrderId.is_in(ids.clone()))
             .all(&self.conn)
             .await
-            .map_err(db_err)?;
-        let assignees = order_assignee::Entity::find()
+            .map_err(db_err)?
+            .into_iter()
+            .map(|p| ((p.order_id, p.item), i64::from(p.planned)))
+            .collect();
+        let mut assignees: HashMap<i64, Vec<i64>> = HashMap::new();
+        for a in order_assignee::Entity::find()
             .filter(order_assignee::Column::OrderId.is_in(ids.clone()))
             .all(&self.conn)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err)?
+        {
+            assignees.entry(a.order_id).or_default().push(a.account_id);
+        }
         let account_ids: Vec<i64> = assignees
-            .iter()
-            .map(|a| a.account_id)
+            .values()
+            .flatten()
+            .copied()
             .chain(rows.iter().map(|o| o.designated_by))
             .collect();
         let accounts: HashMap<i64, account::Model> = account::Entity::find()
@@ -109,9 +118,9 @@ impl Db {
                     .map(|item| PlanItem {
                         item,
                         planned: plans
-                            .iter()
-                            .find(|p| p.order_id == o.id && p.item == item.code())
-                            .map_or(0, |p| i64::from(p.planned)),
+                            .get(&(o.id, item.code().to_string()))
+                            .copied()
+                            .unwrap_or(0),
                         done: done
                             .get(&(o.id, item.code().to_string()))
                             .copied()
@@ -119,9 +128,10 @@ impl Db {
                     })
                     .collect();
                 let mut order_assignees: Vec<AccountRef> = assignees
-                    .iter()
-                    .filter(|a| a.order_id == o.id)
-                    .filter_map(|a| accounts.get(&a.account_id))
+                    .get(&o.id)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| accounts.get(a))
                     .map(|a| AccountRef {
                         id: AccountId(a.id),
                         name: format!("{}({})", a.name, a.username),
@@ -205,6 +215,7 @@ impl OrderStore for Db {
         }
         let select = service_order::Entity::find()
             .filter(cond)
+            .filter(super::keyset_condition(page.after, C::Id, None))
             .order_by_desc(C::Id);
         let (rows, total, capped) = paginate_capped(&self.conn, select, page).await?;
         Ok(capped_page_of(
@@ -217,12 +228,10 @@ impl OrderStore for Db {
 
     async fn count_orders(&self, scope: &Scope, state: OrderState) -> CoreResult<u64> {
         let scope = self.simplify_scope(scope).await?;
-        service_order::Entity::find()
+        let select = service_order::Entity::find()
             .filter(scope_condition(&scope))
-            .filter(service_order::Column::State.eq(state.code()))
-            .count(&self.conn)
-            .await
-            .map_err(db_err)
+            .filter(service_order::Column::State.eq(state.code()));
+        super::count_upto(&self.conn, select, super::COUNT_CAP).await
     }
 
     async fn get_order(&self, id: OrderId) -> CoreResult<Option<ServiceOrder>> {

@@ -176,7 +176,10 @@ impl PolicyStore for Db {
         if let Some(insurer) = query.insurer {
             cond = cond.add(C::InsurerId.eq(insurer.0));
         }
-        let select = policy::Entity::find().filter(cond).order_by_desc(C::Id);
+        let select = policy::Entity::find()
+            .filter(cond)
+            .filter(super::keyset_condition(page.after, C::Id, None))
+            .order_by_desc(C::Id);
         let (rows, total, capped) = paginate_capped(&self.conn, select, page).await?;
         Ok(capped_page_of(
             self.hydrate_policies(rows).await?,

@@ -133,17 +133,22 @@ impl Db {
             .into_iter()
             .map(|o| (o.id, o.order_no.unwrap_or_default()))
             .collect();
-        let staff = record_staff::Entity::find()
+        let mut staff: HashMap<i64, Vec<i64>> = HashMap::new();
+        for s in record_staff::Entity::find()
             .filter(record_staff::Column::RecordId.is_in(ids))
             .all(&self.conn)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err)?
+        {
+            staff.entry(s.record_id).or_default().push(s.account_id);
+        }
         let accounts: HashMap<i64, account::Model> = account::Entity::find()
             .filter(
                 account::Column::Id.is_in(
                     staff
-                        .iter()
-                        .map(|s| s.account_id)
+                        .values()
+                        .flatten()
+                        .copied()
                         .chain(rows.iter().map(|r| r.created_by)),
                 ),
             )
@@ -162,9 +167,10 @@ impl Db {
                 let details: Details = serde_json::from_str(&r.details)
                     .map_err(|e| CoreError::Internal(format!("record {} details: {e}", r.id)))?;
                 let mut record_staff: Vec<AccountRef> = staff
-                    .iter()
-                    .filter(|s| s.record_id == r.id)
-                    .filter_map(|s| accounts.get(&s.account_id))
+                    .get(&r.id)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| accounts.get(a))
                     .map(|a| AccountRef {
                         id: AccountId(a.id),
                         name: display(a),
@@ -256,6 +262,11 @@ impl RecordStore for Db {
         }
         let select = service_record::Entity::find()
             .filter(cond)
+            .filter(super::keyset_condition(
+                page.after,
+                C::Id,
+                Some(C::ServiceDate),
+            ))
             .order_by_desc(C::ServiceDate)
             .order_by_desc(C::Id);
         let (rows, total, capped) = paginate_capped(&self.conn, select, page).await?;

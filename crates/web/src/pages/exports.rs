@@ -7,7 +7,7 @@
 use anze_core::CoreResult;
 use anze_core::hazard::{self, Hazard, HazardFilter};
 use anze_core::order::{self, OrderFilter, ServiceOrder};
-use anze_core::page::{Page, PageRequest};
+use anze_core::page::{Keyset, Page, PageRequest};
 use anze_core::policy::{self, Policy, PolicyFilter};
 use anze_core::record::{self, RecordFilter, ServiceRecord};
 use anze_core::service_item::ServiceItem;
@@ -24,15 +24,18 @@ use crate::error::{PageError, PageResult};
 use crate::extract::{Ctx, QueryData};
 use crate::xlsx::{self, Cell, MAX_SHEET_ROWS, SheetWriter};
 
-/// Rows fetched per list call.
-const PAGE_SIZE: u64 = 1_000;
-
 /// Writes every page `fetch` returns into a one-sheet workbook in a temporary file. At most
 /// one page waits between the fetching and the writing side.
+///
+/// With `keyset`, each page continues after the last row of the one before, so the last page of
+/// a large ledger costs what the first does; without it (the hazard ledger's serious-first
+/// order) pages are asked for by number. The page number counts on in both cases.
 async fn write_pages<T, F, Fut>(
+    batch: u64,
     sheet: &'static str,
     columns: Vec<(&'static str, f64)>,
     mut fetch: F,
+    keyset: Option<fn(&T) -> Keyset>,
     to_row: impl Fn(&T) -> Vec<Cell>,
 ) -> PageResult<File>
 where
@@ -41,10 +44,7 @@ where
 {
     // The first page comes before the writer starts, so a refused permission or a bad filter
     // is an ordinary error page.
-    let mut request = PageRequest {
-        page: 1,
-        size: PAGE_SIZE,
-    };
+    let mut request = PageRequest::first(batch);
     let mut page = fetch(request).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Vec<Cell>>>(1);
     let writer = tokio::task::spawn_blocking(move || {
@@ -62,12 +62,13 @@ where
         let rows: Vec<Vec<Cell>> = page.items.iter().map(&to_row).collect();
         sent += rows.len() as u64;
         // Totals of large lists are capped, so the end is a short page, not the total.
-        let last = page.items.len() < PAGE_SIZE as usize || sent >= max_rows;
+        let last = (page.items.len() as u64) < batch || sent >= max_rows;
         // A closed channel means the writer failed; its error is reported below.
         if tx.send(rows).await.is_err() || last {
             break;
         }
         request.page += 1;
+        request.after = keyset.zip(page.items.last()).map(|(k, t)| k(t));
         page = fetch(request).await?;
     }
     drop(tx);
@@ -144,9 +145,11 @@ pub async fn policies(
         .map(|r| (r.code, r.name))
         .collect();
     let file = write_pages(
+        state.config.export_batch_rows,
         "保单台账",
         POLICY_COLUMNS.to_vec(),
         |page| policy::service::list(store, &ctx.actor, &filter, page, ctx.now),
+        Some(|p: &Policy| Keyset::Id(p.id.0)),
         |p| policy_row(p, &regions, day),
     )
     .await?;
@@ -212,9 +215,11 @@ pub async fn orders(
 ) -> PageResult<Response> {
     let store = state.store();
     let file = write_pages(
+        state.config.export_batch_rows,
         "服务订单台账",
         ORDER_COLUMNS.to_vec(),
         |page| order::service::list(store, &ctx.actor, &filter, page),
+        Some(|o: &ServiceOrder| Keyset::Id(o.id.0)),
         order_row,
     )
     .await?;
@@ -300,6 +305,7 @@ pub async fn hazards(
         .collect();
     let (actor, filter, now, state) = (&ctx.actor, &filter, ctx.now, &state);
     let file = write_pages(
+        state.config.export_batch_rows,
         "隐患台账",
         HAZARD_COLUMNS.to_vec(),
         |page| async move {
@@ -317,6 +323,7 @@ pub async fn hazards(
                 (h, before, after)
             }))
         },
+        None,
         |row| hazard_row(row, &regions, day),
     )
     .await?;
@@ -411,6 +418,7 @@ pub async fn records(
     let (actor, filter, state) = (&ctx.actor, &filter, &state);
     let kind = record::owner_kind(item);
     let file = write_pages(
+        state.config.export_batch_rows,
         "服务记录",
         record_columns(spec),
         |page| async move {
@@ -425,6 +433,7 @@ pub async fn records(
                 (r, photo)
             }))
         },
+        Some(|(r, _): &(ServiceRecord, Option<Vec<u8>>)| Keyset::DateId(r.service_date, r.id.0)),
         |(r, photo)| record_row(r, photo.as_ref(), spec),
     )
     .await?;

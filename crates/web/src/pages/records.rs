@@ -449,7 +449,7 @@ pub async fn list(
             state.store(),
             &ctx.actor,
             &Default::default(),
-            anze_core::page::PageRequest { page: 1, size: 100 },
+            anze_core::page::PageRequest::first(100),
         )
         .await
         .map(|p| p.items)
