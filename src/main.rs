@@ -5,12 +5,6 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// mimalloc instead of the system allocator: each SQLite connection has its own worker thread,
-/// and glibc's per-thread arenas kept the memory of every large page or export batch that
-/// passed through one of them; measured with `anze bench` (docs/performance.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(name = "anze", version, about = "安责险事故预防服务平台")]
 struct Cli {
