@@ -10,6 +10,7 @@ mod m20261128_000004_service_records;
 mod m20261128_000005_hazards;
 mod m20261128_000010_bench_indexes;
 mod m20261128_000011_open_hazard_state;
+mod m20261128_000012_hazard_state_level;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_hazards::Migration),
             Box::new(m20261128_000010_bench_indexes::Migration),
             Box::new(m20261128_000011_open_hazard_state::Migration),
+            Box::new(m20261128_000012_hazard_state_level::Migration),
         ]
     }
 }

@@ -201,7 +201,9 @@ impl Db {
     ) -> CoreResult<Vec<hazard::Model>> {
         use hazard::Column as C;
         let major = || Condition::all().add(major_condition());
-        let general = || Condition::all().add(C::Level.ne(HazardLevel::Major.code()));
+        // 一般 said as equality (the only other level), so a (state, level, id) index serves
+        // the group in id order.
+        let general = || Condition::all().add(C::Level.eq(HazardLevel::General.code()));
         let not_overdue = || {
             Condition::any()
                 .add(C::State.eq(HazardState::Closed.code()))
