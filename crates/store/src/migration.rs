@@ -29,3 +29,32 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// An index over `cols`, in order; shared by the migrations.
+async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden,
+    cols: Vec<DynIden>,
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut stmt = Index::create().name(name).table(table).take();
+    for c in cols {
+        stmt.col(c);
+    }
+    if unique {
+        stmt.unique();
+    }
+    manager.create_index(stmt).await
+}
+
+/// A foreign key from `from` (table, column) to `to`.
+fn fk(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .take()
+}

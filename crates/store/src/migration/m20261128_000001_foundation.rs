@@ -2,6 +2,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use super::{fk, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -134,33 +136,6 @@ const REGIONS: &[(&str, &str, Option<&str>)] = &[
     ("350591", "泉州台商投资区", Some("350500")),
     ("350592", "泉州经济技术开发区", Some("350500")),
 ];
-
-fn fk(
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .take()
-}
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: impl IntoIden,
-    cols: Vec<DynIden>,
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut stmt = Index::create().name(name).table(table).take();
-    for c in cols {
-        stmt.col(c);
-    }
-    if unique {
-        stmt.unique();
-    }
-    manager.create_index(stmt).await
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -2,6 +2,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use super::{fk, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -188,33 +190,6 @@ const INDUSTRIES: &[IndustrySeed] = &[
     ),
     ("99", "其他", false, &[("9901", "其他行业")]),
 ];
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: impl IntoIden,
-    cols: Vec<DynIden>,
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut stmt = Index::create().name(name).table(table).take();
-    for c in cols {
-        stmt.col(c);
-    }
-    if unique {
-        stmt.unique();
-    }
-    manager.create_index(stmt).await
-}
-
-fn fk(
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -2,6 +2,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use super::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -42,19 +44,6 @@ enum ServiceOrders {
 enum Accounts {
     Table,
     Id,
-}
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: impl IntoIden,
-    cols: Vec<DynIden>,
-) -> Result<(), DbErr> {
-    let mut stmt = Index::create().name(name).table(table).take();
-    for c in cols {
-        stmt.col(c);
-    }
-    manager.create_index(stmt).await
 }
 
 #[async_trait::async_trait]
@@ -123,7 +112,7 @@ impl MigrationTrait for Migration {
                 vec![R::Item.into_iden(), R::ServiceDate.into_iden()],
             ),
         ] {
-            index(manager, name, R::Table, cols).await?;
+            index(manager, name, R::Table, cols, false).await?;
         }
         manager
             .create_table(
@@ -158,6 +147,7 @@ impl MigrationTrait for Migration {
                 RecordStaff::AccountId.into_iden(),
                 RecordStaff::RecordId.into_iden(),
             ],
+            false,
         )
         .await?;
         Ok(())
