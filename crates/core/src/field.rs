@@ -413,7 +413,7 @@ mod money_tests {
         );
         assert!(Money::parse("1e5", "保费", 10).is_err());
         assert!(Money::parse("99999999999999999999", "保费", 10).is_err());
-        assert_eq!(Money::from_cents(1_234_567_89).to_string(), "¥1,234,567.89");
+        assert_eq!(Money::from_cents(123_456_789).to_string(), "¥1,234,567.89");
         assert_eq!(Money::from_cents(5).to_string(), "¥0.05");
     }
 

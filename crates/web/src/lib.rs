@@ -16,8 +16,9 @@ use anze_core::attachment::BlobStore;
 use anze_core::auth::session::SessionPolicy;
 use anze_core::time::Clock;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{self, MethodRouter};
 use std::sync::Arc;
 
 pub use error::PageError;
@@ -80,130 +81,138 @@ impl AppState {
     }
 }
 
+/// One route: a method, a path and its handler. The router is built from `routes()` and
+/// `route_table()` lists the same entries, so the authorization matrix test can demand a row for
+/// every route there is.
+struct Route {
+    method: Method,
+    path: &'static str,
+    handler: MethodRouter<AppState>,
+}
+
+impl Route {
+    fn get<H, T>(path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        Self {
+            method: Method::GET,
+            path,
+            handler: routing::get(handler),
+        }
+    }
+
+    fn post<H, T>(path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        Self {
+            method: Method::POST,
+            path,
+            handler: routing::post(handler),
+        }
+    }
+
+    /// An upload route: axum's default 2 MB body limit would cut every file off, and the
+    /// handler enforces its own per-file and per-request limits while reading.
+    fn upload(mut self) -> Self {
+        self.handler = self.handler.layer(upload::body_limit());
+        self
+    }
+}
+
+/// Every route of the application. Static segments (`/policies/import`, `…/export.xlsx`) win
+/// over `{id}` captures whatever the order, so ids never shadow them.
+fn routes() -> Vec<Route> {
+    use pages::*;
+    vec![
+        Route::get("/", home::index),
+        Route::get("/healthz", home::healthz),
+        Route::get("/static/{*path}", crate::assets::serve),
+        Route::get("/login", auth::login_page),
+        Route::post("/login", auth::login),
+        Route::post("/logout", auth::logout),
+        Route::get("/me/password", auth::password_page),
+        Route::post("/me/password", auth::change_password),
+        Route::get("/orders", orders::list),
+        Route::get("/orders/{id}", orders::show),
+        Route::get("/orders/{id}/accept", orders::accept_page),
+        Route::post("/orders/{id}/accept", orders::accept),
+        Route::post("/orders/{id}/decline", orders::decline),
+        Route::post("/orders/{id}/cancel", orders::cancel),
+        Route::post("/orders/{id}/complete", orders::complete),
+        Route::post("/orders/{id}/assign", orders::assign),
+        Route::get("/orders/{id}/{item}", records::order_list),
+        Route::post("/orders/{id}/{item}", records::create).upload(),
+        Route::get("/orders/{id}/{item}/new", records::new),
+        Route::get("/records/{id}", records::show),
+        Route::post("/records/{id}", records::update).upload(),
+        Route::get("/records/{id}/edit", records::edit),
+        Route::post("/records/{id}/delete", records::delete),
+        Route::get("/services/{item}", records::list),
+        Route::post("/records/{id}/hazards", hazards::create).upload(),
+        Route::get("/records/{id}/hazards/new", hazards::new),
+        Route::get("/records/{id}/notice", hazards::notice),
+        Route::get("/hazards", hazards::ledger),
+        Route::get("/hazards/export.xlsx", exports::hazards),
+        Route::get("/services/{item}/export.xlsx", exports::records),
+        Route::get("/hazards/{id}", hazards::show),
+        Route::post("/hazards/{id}/rectify", hazards::rectify).upload(),
+        Route::post("/hazards/{id}/review", hazards::review).upload(),
+        Route::get("/policies", policies::list),
+        Route::post("/policies", policies::create),
+        Route::get("/policies/new", policies::new),
+        Route::get("/policies/{id}", policies::show),
+        Route::post("/policies/{id}", policies::update),
+        Route::get("/policies/{id}/edit", policies::edit),
+        Route::get("/policies/{id}/designate", policies::designate_form),
+        Route::post("/policies/{id}/designate", policies::designate),
+        Route::get("/enterprises", enterprises::list),
+        Route::post("/enterprises", enterprises::create),
+        Route::get("/enterprises/new", enterprises::new),
+        Route::get("/enterprises/{id}", enterprises::edit),
+        Route::post("/enterprises/{id}", enterprises::update),
+        Route::get("/orgs", orgs::list),
+        Route::post("/orgs", orgs::create),
+        Route::get("/orgs/new", orgs::new),
+        Route::get("/orgs/{id}", orgs::edit),
+        Route::post("/orgs/{id}", orgs::update),
+        Route::post("/orgs/{id}/toggle", orgs::toggle),
+        Route::get("/accounts", accounts::list),
+        Route::post("/accounts", accounts::create),
+        Route::get("/accounts/new", accounts::new),
+        Route::get("/accounts/{id}", accounts::edit),
+        Route::post("/accounts/{id}", accounts::update),
+        Route::post("/accounts/{id}/delete", accounts::delete),
+        Route::get("/roles", roles::list),
+        Route::post("/roles", roles::create),
+        Route::get("/roles/new", roles::new),
+        Route::get("/roles/{id}", roles::edit),
+        Route::post("/roles/{id}", roles::update),
+        Route::post("/roles/{id}/delete", roles::delete),
+        Route::get("/policies/import", policy_import::page),
+        Route::post("/policies/import", policy_import::upload).upload(),
+        Route::get("/policies/import/template.xlsx", policy_import::template),
+        Route::get("/policies/export.xlsx", exports::policies),
+        Route::get("/orders/export.xlsx", exports::orders),
+        Route::get("/attachments/{id}", attachments::file),
+        Route::get("/attachments/{id}/thumb", attachments::thumb),
+        Route::get("/audit", logs::audit),
+        Route::get("/login-log", logs::logins),
+    ]
+}
+
+/// `(method, path)` of every route, as registered.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    routes().into_iter().map(|r| (r.method, r.path)).collect()
+}
+
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(pages::home::index))
-        .route("/healthz", get(pages::home::healthz))
-        .route("/static/{*path}", get(assets::serve))
-        .route(
-            "/login",
-            get(pages::auth::login_page).post(pages::auth::login),
-        )
-        .route("/logout", post(pages::auth::logout))
-        .route(
-            "/me/password",
-            get(pages::auth::password_page).post(pages::auth::change_password),
-        )
-        .route("/orders", get(pages::orders::list))
-        .route("/orders/{id}", get(pages::orders::show))
-        .route(
-            "/orders/{id}/accept",
-            get(pages::orders::accept_page).post(pages::orders::accept),
-        )
-        .route("/orders/{id}/decline", post(pages::orders::decline))
-        .route("/orders/{id}/cancel", post(pages::orders::cancel))
-        .route("/orders/{id}/complete", post(pages::orders::complete))
-        .route("/orders/{id}/assign", post(pages::orders::assign))
-        .route(
-            "/orders/{id}/{item}",
-            get(pages::records::order_list)
-                .post(pages::records::create)
-                .layer(upload::body_limit()),
-        )
-        .route("/orders/{id}/{item}/new", get(pages::records::new))
-        .route(
-            "/records/{id}",
-            get(pages::records::show)
-                .post(pages::records::update)
-                .layer(upload::body_limit()),
-        )
-        .route("/records/{id}/edit", get(pages::records::edit))
-        .route("/records/{id}/delete", post(pages::records::delete))
-        .route("/services/{item}", get(pages::records::list))
-        .route(
-            "/records/{id}/hazards",
-            post(pages::hazards::create).layer(upload::body_limit()),
-        )
-        .route("/records/{id}/hazards/new", get(pages::hazards::new))
-        .route("/records/{id}/notice", get(pages::hazards::notice))
-        .route("/hazards", get(pages::hazards::ledger))
-        .route("/hazards/export.xlsx", get(pages::exports::hazards))
-        .route("/services/{item}/export.xlsx", get(pages::exports::records))
-        .route("/hazards/{id}", get(pages::hazards::show))
-        .route(
-            "/hazards/{id}/rectify",
-            post(pages::hazards::rectify).layer(upload::body_limit()),
-        )
-        .route(
-            "/hazards/{id}/review",
-            post(pages::hazards::review).layer(upload::body_limit()),
-        )
-        .route(
-            "/policies",
-            get(pages::policies::list).post(pages::policies::create),
-        )
-        .route("/policies/new", get(pages::policies::new))
-        .route(
-            "/policies/{id}",
-            get(pages::policies::show).post(pages::policies::update),
-        )
-        .route("/policies/{id}/edit", get(pages::policies::edit))
-        .route(
-            "/policies/{id}/designate",
-            get(pages::policies::designate_form).post(pages::policies::designate),
-        )
-        .route(
-            "/enterprises",
-            get(pages::enterprises::list).post(pages::enterprises::create),
-        )
-        .route("/enterprises/new", get(pages::enterprises::new))
-        .route(
-            "/enterprises/{id}",
-            get(pages::enterprises::edit).post(pages::enterprises::update),
-        )
-        .route("/orgs", get(pages::orgs::list).post(pages::orgs::create))
-        .route("/orgs/new", get(pages::orgs::new))
-        .route(
-            "/orgs/{id}",
-            get(pages::orgs::edit).post(pages::orgs::update),
-        )
-        .route("/orgs/{id}/toggle", post(pages::orgs::toggle))
-        .route(
-            "/accounts",
-            get(pages::accounts::list).post(pages::accounts::create),
-        )
-        .route("/accounts/new", get(pages::accounts::new))
-        .route(
-            "/accounts/{id}",
-            get(pages::accounts::edit).post(pages::accounts::update),
-        )
-        .route("/accounts/{id}/delete", post(pages::accounts::delete))
-        .route("/roles", get(pages::roles::list).post(pages::roles::create))
-        .route("/roles/new", get(pages::roles::new))
-        .route(
-            "/roles/{id}",
-            get(pages::roles::edit).post(pages::roles::update),
-        )
-        .route("/roles/{id}/delete", post(pages::roles::delete))
-        // Excel import and exports. Static segments, so axum routes them before any
-        // `/policies/{id}` or `/orders/{id}`. The upload enforces its own 10 MB limit while
-        // reading, with a message, instead of the default 2 MB cut-off.
-        .route(
-            "/policies/import",
-            get(pages::policy_import::page)
-                .post(pages::policy_import::upload)
-                .layer(DefaultBodyLimit::disable()),
-        )
-        .route(
-            "/policies/import/template.xlsx",
-            get(pages::policy_import::template),
-        )
-        .route("/policies/export.xlsx", get(pages::exports::policies))
-        .route("/orders/export.xlsx", get(pages::exports::orders))
-        .route("/attachments/{id}", get(pages::attachments::file))
-        .route("/attachments/{id}/thumb", get(pages::attachments::thumb))
-        .route("/audit", get(pages::logs::audit))
-        .route("/login-log", get(pages::logs::logins))
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, r| router.route(r.path, r.handler))
         .fallback(pages::home::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -592,6 +592,65 @@ async fn describe_image(
     Ok(())
 }
 
+/// Stores a file already in memory (demo data, imports) with the same checks as an upload:
+/// sniffed type against the rule, hash, thumbnail and EXIF for images.
+pub async fn store_bytes(
+    blobs: &dyn BlobStore,
+    rule: &FileRule,
+    name: &str,
+    bytes: Vec<u8>,
+    limits: &UploadLimits,
+) -> Result<NewAttachment, UploadError> {
+    let kind = FileKind::sniff(&bytes)
+        .or_else(|| {
+            let tail = &bytes[bytes.len().saturating_sub(FileKind::ZIP_TAIL_LEN)..];
+            FileKind::is_zip(&bytes)
+                .then(|| FileKind::sniff_zip_directory(tail))
+                .flatten()
+        })
+        .filter(|k| rule.allows(*k))
+        .ok_or_else(|| {
+            UploadError::refused(
+                rule.field,
+                format!("{}只接受 {}", rule.label, rule.allowed_labels()),
+            )
+        })?;
+    let name = sanitize_file_name(name)
+        .ok_or_else(|| UploadError::refused(rule.field, "文件名无效".to_string()))?;
+    let original_name = kind
+        .name_for(&name)
+        .map_err(|m| UploadError::refused(rule.field, m))?;
+    let key = {
+        let mut random = [0u8; 16];
+        rand::rng().fill_bytes(&mut random);
+        storage_key(chrono::Utc::now(), random)
+    };
+    let sha256 = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let size = bytes.len() as u64;
+    let head = bytes[..bytes.len().min(FileKind::SNIFF_LEN)].to_vec();
+    blobs.put(&key, bytes).await.map_err(UploadError::storage)?;
+    let mut file = NewAttachment {
+        storage_key: key,
+        thumb_key: None,
+        original_name,
+        size,
+        sha256,
+        kind,
+        captured_at: None,
+        gps: None,
+    };
+    if kind.is_image()
+        && let Err(e) = describe_image(&mut file, &head, blobs, limits).await
+    {
+        let _ = anze_core::attachment::service::remove_blobs(blobs, &file.keys()).await;
+        return Err(e);
+    }
+    Ok(file)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -667,63 +726,4 @@ mod tests {
         jpeg.feed(&[0u8; 1000]);
         assert!(jpeg.tail.len() <= 4, "non-zips keep no tail");
     }
-}
-
-/// Stores a file already in memory (demo data, imports) with the same checks as an upload:
-/// sniffed type against the rule, hash, thumbnail and EXIF for images.
-pub async fn store_bytes(
-    blobs: &dyn BlobStore,
-    rule: &FileRule,
-    name: &str,
-    bytes: Vec<u8>,
-    limits: &UploadLimits,
-) -> Result<NewAttachment, UploadError> {
-    let kind = FileKind::sniff(&bytes)
-        .or_else(|| {
-            let tail = &bytes[bytes.len().saturating_sub(FileKind::ZIP_TAIL_LEN)..];
-            FileKind::is_zip(&bytes)
-                .then(|| FileKind::sniff_zip_directory(tail))
-                .flatten()
-        })
-        .filter(|k| rule.allows(*k))
-        .ok_or_else(|| {
-            UploadError::refused(
-                rule.field,
-                format!("{}只接受 {}", rule.label, rule.allowed_labels()),
-            )
-        })?;
-    let name = sanitize_file_name(name)
-        .ok_or_else(|| UploadError::refused(rule.field, "文件名无效".to_string()))?;
-    let original_name = kind
-        .name_for(&name)
-        .map_err(|m| UploadError::refused(rule.field, m))?;
-    let key = {
-        let mut random = [0u8; 16];
-        rand::rng().fill_bytes(&mut random);
-        storage_key(chrono::Utc::now(), random)
-    };
-    let sha256 = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
-    let size = bytes.len() as u64;
-    let head = bytes[..bytes.len().min(FileKind::SNIFF_LEN)].to_vec();
-    blobs.put(&key, bytes).await.map_err(UploadError::storage)?;
-    let mut file = NewAttachment {
-        storage_key: key,
-        thumb_key: None,
-        original_name,
-        size,
-        sha256,
-        kind,
-        captured_at: None,
-        gps: None,
-    };
-    if kind.is_image()
-        && let Err(e) = describe_image(&mut file, &head, blobs, limits).await
-    {
-        let _ = anze_core::attachment::service::remove_blobs(blobs, &file.keys()).await;
-        return Err(e);
-    }
-    Ok(file)
 }

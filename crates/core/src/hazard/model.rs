@@ -66,6 +66,11 @@ pub enum HazardLevel {
 impl HazardLevel {
     pub const ALL: [HazardLevel; 2] = [HazardLevel::General, HazardLevel::Major];
 
+    /// 重大隐患: highlighted everywhere and closed only with a 治理方案.
+    pub fn is_major(self) -> bool {
+        self == HazardLevel::Major
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             HazardLevel::General => "general",

@@ -95,6 +95,15 @@ pub async fn attachments(store: &dyn Store, hazard: &Hazard) -> CoreResult<Vec<A
         .await
 }
 
+/// The files of several hazards at once (a ledger page), in upload order.
+pub async fn attachments_of_all(
+    store: &dyn Store,
+    hazards: &[Hazard],
+) -> CoreResult<Vec<Attachment>> {
+    let ids: Vec<i64> = hazards.iter().map(|h| h.id.0).collect();
+    store.attachments_of(OwnerKind::Hazard, &ids).await
+}
+
 /// Checks uploads against rules and files them under their stored field names (the
 /// after-photos of a round carry the round).
 fn file_check(
@@ -151,6 +160,56 @@ pub async fn get(
     Ok((hazard, order))
 }
 
+/// The checks of `create` that need no input: asked before an upload is read, so a caller who
+/// may not add hazards never gets a byte into storage.
+pub async fn authorize_create(
+    store: &dyn Store,
+    actor: &Actor,
+    inspection: RecordId,
+) -> CoreResult<(ServiceRecord, ServiceOrder)> {
+    require(actor, Permission::HazardWrite)?;
+    let (record, order) = inspection_of(store, actor, inspection).await?;
+    if !can_add(actor, &order) {
+        return Err(CoreError::Conflict(format!(
+            "订单状态为“{}”,不能再新增隐患",
+            order.state.label()
+        )));
+    }
+    Ok((record, order))
+}
+
+/// The checks of `rectify` that need no input (see `authorize_create`).
+pub async fn authorize_rectify(
+    store: &dyn Store,
+    actor: &Actor,
+    id: HazardId,
+) -> CoreResult<(Hazard, ServiceOrder)> {
+    require(actor, Permission::HazardWrite)?;
+    let (hazard, order) = get(store, actor, id).await?;
+    loop_open(&order)?;
+    hazard
+        .state
+        .apply(HazardAction::Rectify)
+        .map_err(CoreError::Conflict)?;
+    Ok((hazard, order))
+}
+
+/// The checks of `review` that need no input (see `authorize_create`).
+pub async fn authorize_review(
+    store: &dyn Store,
+    actor: &Actor,
+    id: HazardId,
+) -> CoreResult<(Hazard, ServiceOrder)> {
+    require(actor, Permission::HazardReview)?;
+    let (hazard, order) = get(store, actor, id).await?;
+    loop_open(&order)?;
+    hazard
+        .state
+        .apply(HazardAction::Pass)
+        .map_err(CoreError::Conflict)?;
+    Ok((hazard, order))
+}
+
 /// 新增隐患 (seed 图4.3.3), optionally already rectified (即查即改).
 pub async fn create(
     store: &dyn Store,
@@ -160,14 +219,7 @@ pub async fn create(
     files: &[(String, NewAttachment)],
     now: DateTime<Utc>,
 ) -> CoreResult<HazardId> {
-    require(actor, Permission::HazardWrite)?;
-    let (record, order) = inspection_of(store, actor, inspection).await?;
-    if order.state != OrderState::Accepted {
-        return Err(CoreError::Conflict(format!(
-            "订单状态为“{}”,不能再新增隐患",
-            order.state.label()
-        )));
-    }
+    let (record, _) = authorize_create(store, actor, inspection).await?;
     let rules: &[FileRule] = if form.is_immediate() {
         &[BEFORE_PHOTOS, AFTER_PHOTOS, PLAN]
     } else {
@@ -212,6 +264,39 @@ pub async fn create(
         .await
 }
 
+/// Whether the actor may record a 整改 of this hazard now (the page shows the form).
+pub fn can_rectify(actor: &Actor, hazard: &Hazard, order: &ServiceOrder) -> bool {
+    actor.has(Permission::HazardWrite)
+        && loop_open(order).is_ok()
+        && hazard.state.apply(HazardAction::Rectify).is_ok()
+}
+
+/// Whether the actor may record a 复查 of this hazard now.
+pub fn can_review(actor: &Actor, hazard: &Hazard, order: &ServiceOrder) -> bool {
+    actor.has(Permission::HazardReview)
+        && loop_open(order).is_ok()
+        && hazard.state.apply(HazardAction::Pass).is_ok()
+}
+
+/// Whether the actor may add hazards to an inspection of this order now.
+pub fn can_add(actor: &Actor, order: &ServiceOrder) -> bool {
+    actor.has(Permission::HazardWrite) && order.state == OrderState::Accepted
+}
+
+/// The step of the loop a ledger row offers the actor: 整改, 复查, or none (查看). Ledger rows
+/// carry no order, so the order's state is checked when the step is taken.
+pub fn next_step(actor: &Actor, hazard: &Hazard) -> Option<HazardAction> {
+    match hazard.state {
+        HazardState::PendingRectification if actor.has(Permission::HazardWrite) => {
+            Some(HazardAction::Rectify)
+        }
+        HazardState::PendingReview if actor.has(Permission::HazardReview) => {
+            Some(HazardAction::Fail)
+        }
+        _ => None,
+    }
+}
+
 /// Rectifying and reviewing go on after the order is completed: an open hazard is still open.
 fn loop_open(order: &ServiceOrder) -> CoreResult<()> {
     match order.state {
@@ -243,13 +328,7 @@ pub async fn rectify(
     files: &[(String, NewAttachment)],
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
-    require(actor, Permission::HazardWrite)?;
-    let (hazard, order) = get(store, actor, id).await?;
-    loop_open(&order)?;
-    hazard
-        .state
-        .apply(HazardAction::Rectify)
-        .map_err(CoreError::Conflict)?;
+    let (hazard, _) = authorize_rectify(store, actor, id).await?;
     let parsed = parse_rectification(form, hazard.found_on, today(now));
     let files = match (
         file_check(&[AFTER_PHOTOS, PLAN], files, hazard.round),
@@ -290,13 +369,7 @@ pub async fn review(
     form: &ReviewForm,
     now: DateTime<Utc>,
 ) -> CoreResult<HazardState> {
-    require(actor, Permission::HazardReview)?;
-    let (hazard, order) = get(store, actor, id).await?;
-    loop_open(&order)?;
-    hazard
-        .state
-        .apply(HazardAction::Pass)
-        .map_err(CoreError::Conflict)?;
+    let (hazard, order) = authorize_review(store, actor, id).await?;
     let rectified_on = hazard.last_rectified_on().unwrap_or(hazard.found_on);
     let r = parse_review(form, rectified_on, today(now))?;
     match store.get_account(r.reviewer).await? {

@@ -29,6 +29,34 @@ impl Scope {
     }
 }
 
+/// What an actor may do now to an order it can see. Pages show exactly these actions; the
+/// operations below check the same permission and state, so a stale page changes nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OrderActions {
+    /// 受理 / 拒绝
+    pub accept: bool,
+    /// 撤销
+    pub cancel: bool,
+    /// 完成订单
+    pub complete: bool,
+    /// 指派负责人员
+    pub assign: bool,
+    /// The per-item record pages of the order (its row links).
+    pub records: bool,
+}
+
+pub fn actions(actor: &Actor, order: &ServiceOrder) -> OrderActions {
+    let may =
+        |p: Permission, action: OrderAction| actor.has(p) && order.state.apply(action).is_ok();
+    OrderActions {
+        accept: may(Permission::OrderAccept, OrderAction::Accept),
+        cancel: may(Permission::OrderDesignate, OrderAction::Cancel),
+        complete: may(Permission::OrderComplete, OrderAction::Complete),
+        assign: actor.has(Permission::OrderAssign) && order.state.is_live(),
+        records: order.state.takes_records(),
+    }
+}
+
 pub async fn list(
     store: &dyn Store,
     actor: &Actor,

@@ -102,6 +102,11 @@ pub async fn update(
         .map_err(|e| e.on_duplicate("credit_code", "该统一社会信用代码已登记"))
 }
 
+/// Whether the actor may enable or disable this organization: never the platform or its own.
+pub fn can_toggle(actor: &Actor, org: &Organization) -> bool {
+    actor.has(Permission::OrgToggle) && org.kind != OrgKind::Platform && org.id != actor.org_id
+}
+
 pub async fn set_enabled(
     store: &dyn Store,
     actor: &Actor,
@@ -111,7 +116,7 @@ pub async fn set_enabled(
 ) -> CoreResult<()> {
     require(actor, Permission::OrgToggle)?;
     let org = store.get_org(id).await?.ok_or(CoreError::NotFound)?;
-    if org.kind == OrgKind::Platform || org.id == actor.org_id {
+    if !can_toggle(actor, &org) {
         return Err(CoreError::Conflict("不能停用本机构".into()));
     }
     if org.enabled == enabled {
@@ -145,6 +150,39 @@ pub async fn options(store: &dyn Store, actor: &Actor) -> CoreResult<Vec<Organiz
     } else {
         Ok(store.get_org(actor.org_id).await?.into_iter().collect())
     }
+}
+
+/// The organizations a list's 保险机构 / 服务机构 filters offer: an insurer filters by agency, an
+/// agency by insurer, everyone else by both. Enterprises filter by neither.
+pub async fn filter_choices(store: &dyn Store, actor: &Actor) -> CoreResult<FilterChoices> {
+    let wants = |kind: OrgKind| match actor.org_kind {
+        OrgKind::Enterprise => false,
+        own => own != kind,
+    };
+    Ok(FilterChoices {
+        insurers: if wants(OrgKind::Insurer) {
+            store.org_options(Some(&[OrgKind::Insurer])).await?
+        } else {
+            vec![]
+        },
+        agencies: if wants(OrgKind::Agency) {
+            store.org_options(Some(&[OrgKind::Agency])).await?
+        } else {
+            vec![]
+        },
+    })
+}
+
+/// See `filter_choices`.
+#[derive(Debug, Clone, Default)]
+pub struct FilterChoices {
+    pub insurers: Vec<Organization>,
+    pub agencies: Vec<Organization>,
+}
+
+/// 区划 for pickers and filters: a dictionary every logged-in actor may read.
+pub async fn regions(store: &dyn Store, _actor: &Actor) -> CoreResult<Vec<crate::region::Region>> {
+    store.list_regions().await
 }
 
 async fn check_region(store: &dyn Store, code: &str) -> CoreResult<()> {

@@ -155,6 +155,19 @@ pub async fn update(
 }
 
 /// Whether today falls inside the policy period; designation needs a policy not yet expired.
+/// Whether the actor may designate an agency for this policy now: an insurer's live policy with
+/// no order binding it (待受理 or 已受理).
+pub fn can_designate(
+    actor: &Actor,
+    policy: &Policy,
+    orders: &[crate::order::ServiceOrder],
+    now: DateTime<Utc>,
+) -> bool {
+    actor.has(Permission::OrderDesignate)
+        && !expired(policy, now)
+        && !orders.iter().any(|o| o.state.is_live())
+}
+
 pub fn expired(policy: &Policy, now: DateTime<Utc>) -> bool {
     let t: NaiveDate = today(now);
     t > policy.end_date

@@ -90,6 +90,30 @@ pub async fn staff_choices(
     Ok(page.items)
 }
 
+/// The 服务人员 filter of the cross-order record lists: an agency's accounts, or only the actor
+/// where its data scope is 仅本人负责; other organization types filter by agency instead.
+pub async fn staff_filter_choices(store: &dyn Store, actor: &Actor) -> CoreResult<Vec<Account>> {
+    require(actor, Permission::RecordView)?;
+    if actor.org_kind != crate::org::OrgKind::Agency {
+        return Ok(vec![]);
+    }
+    let page = store
+        .list_accounts(
+            Some(actor.org_id),
+            &AccountFilter::default(),
+            PageRequest::first(500),
+        )
+        .await?;
+    Ok(match actor.data_scope {
+        crate::auth::DataScope::Organization => page.items,
+        crate::auth::DataScope::Own => page
+            .items
+            .into_iter()
+            .filter(|a| a.id == actor.account_id)
+            .collect(),
+    })
+}
+
 fn writable(order: &ServiceOrder) -> CoreResult<()> {
     match order.state {
         OrderState::Accepted => Ok(()),
@@ -147,6 +171,44 @@ pub async fn attachments(store: &dyn Store, record: &ServiceRecord) -> CoreResul
         .await
 }
 
+/// The files of several records of one type at once (a ledger page), in upload order.
+pub async fn attachments_of_all(
+    store: &dyn Store,
+    item: ServiceItem,
+    records: &[ServiceRecord],
+) -> CoreResult<Vec<Attachment>> {
+    let ids: Vec<i64> = records.iter().map(|r| r.id.0).collect();
+    store.attachments_of(super::owner_kind(item), &ids).await
+}
+
+/// The checks of `create` that need no input: asked before an upload is read, so a caller who
+/// may not add records never gets a byte into storage.
+pub async fn authorize_create(
+    store: &dyn Store,
+    actor: &Actor,
+    order_id: OrderId,
+    item: ServiceItem,
+) -> CoreResult<ServiceOrder> {
+    require(actor, Permission::RecordWrite)?;
+    spec(item)?;
+    let order = crate::order::service::get(store, actor, order_id).await?;
+    writable(&order)?;
+    Ok(order)
+}
+
+/// The checks of `update` and `delete` that need no input (see `authorize_create`).
+pub async fn authorize_change(
+    store: &dyn Store,
+    actor: &Actor,
+    id: RecordId,
+) -> CoreResult<(ServiceRecord, ServiceOrder)> {
+    require(actor, Permission::RecordWrite)?;
+    let (record, order) = get(store, actor, id).await?;
+    may_change(actor, &record)?;
+    writable(&order)?;
+    Ok((record, order))
+}
+
 pub async fn create(
     store: &dyn Store,
     actor: &Actor,
@@ -156,10 +218,8 @@ pub async fn create(
     files: &[(String, NewAttachment)],
     now: DateTime<Utc>,
 ) -> CoreResult<RecordId> {
-    require(actor, Permission::RecordWrite)?;
+    let order = authorize_create(store, actor, order_id, item).await?;
     let spec = spec(item)?;
-    let order = crate::order::service::get(store, actor, order_id).await?;
-    writable(&order)?;
     let input = parse(form, spec, &order, files, &[], now)?;
     check_staff(store, &order, &input).await?;
     let audit = AuditEvent::new(
@@ -201,10 +261,7 @@ pub async fn update(
     removed: &[String],
     now: DateTime<Utc>,
 ) -> CoreResult<Vec<String>> {
-    require(actor, Permission::RecordWrite)?;
-    let (before, order) = get(store, actor, id).await?;
-    may_change(actor, &before)?;
-    writable(&order)?;
+    let (before, order) = authorize_change(store, actor, id).await?;
     let spec = spec(before.item)?;
     let removed: Vec<AttachmentId> = removed
         .iter()
@@ -301,10 +358,7 @@ pub async fn delete(
     id: RecordId,
     now: DateTime<Utc>,
 ) -> CoreResult<(ServiceRecord, Vec<String>)> {
-    require(actor, Permission::RecordWrite)?;
-    let (record, order) = get(store, actor, id).await?;
-    may_change(actor, &record)?;
-    writable(&order)?;
+    let (record, _) = authorize_change(store, actor, id).await?;
     if record.item == ServiceItem::HazardInvestigation {
         let query = crate::hazard::HazardQuery {
             inspection: Some(record.id),
@@ -332,6 +386,11 @@ pub async fn delete(
     );
     let keys = store.delete_record(id, &audit).await?;
     Ok((record, keys))
+}
+
+/// Whether the actor may add records to this order now (新增).
+pub fn can_create(actor: &Actor, order: &ServiceOrder) -> bool {
+    actor.has(Permission::RecordWrite) && writable(order).is_ok()
 }
 
 /// Whether the actor may edit or delete this record now (for showing the buttons).

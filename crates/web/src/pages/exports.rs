@@ -138,8 +138,7 @@ pub async fn policies(
 ) -> PageResult<Response> {
     let store = state.store();
     let day = today(ctx.now);
-    let regions: HashMap<String, String> = store
-        .list_regions()
+    let regions: HashMap<String, String> = anze_core::org::service::regions(store, &ctx.actor)
         .await?
         .into_iter()
         .map(|r| (r.code, r.name))
@@ -297,8 +296,7 @@ pub async fn hazards(
 ) -> PageResult<Response> {
     let store = state.store();
     let day = today(ctx.now);
-    let regions: HashMap<String, String> = store
-        .list_regions()
+    let regions: HashMap<String, String> = anze_core::org::service::regions(store, &ctx.actor)
         .await?
         .into_iter()
         .map(|r| (r.code, r.name))
@@ -312,8 +310,8 @@ pub async fn hazards(
             let (hazards, _) = hazard::service::list(store, actor, filter, page, now).await?;
             let mut photos = HashMap::new();
             if page.offset() < MAX_THUMBNAIL_ROWS {
-                let ids: Vec<i64> = hazards.items.iter().map(|h| h.id.0).collect();
-                photos = thumbnails(state, anze_core::attachment::OwnerKind::Hazard, &ids).await?;
+                let files = hazard::service::attachments_of_all(store, &hazards.items).await?;
+                photos = thumbnails(state, files).await?;
             }
             Ok(map_page(hazards, |h| {
                 let before = photos.remove(&(h.id.0, hazard::BEFORE_PHOTOS.field.to_string()));
@@ -339,14 +337,13 @@ pub async fn hazards(
 /// so larger exports list the rest without them and the export's memory stays flat.
 const MAX_THUMBNAIL_ROWS: u64 = 1_000;
 
-/// The first thumbnail of each (owner, field) among `ids`, read from storage.
+/// The first thumbnail of each (owner, field) among `files`, read from storage.
 async fn thumbnails(
     state: &AppState,
-    kind: anze_core::attachment::OwnerKind,
-    ids: &[i64],
+    files: Vec<anze_core::attachment::Attachment>,
 ) -> CoreResult<HashMap<(i64, String), Vec<u8>>> {
     let mut out = HashMap::new();
-    for a in state.store().attachments_of(kind, ids).await? {
+    for a in files {
         let slot = (a.owner.id, a.field.clone());
         if out.contains_key(&slot) {
             continue;
@@ -416,7 +413,6 @@ pub async fn records(
     let item = ServiceItem::from_code(&code).ok_or(PageError::NotFound)?;
     let spec = record::spec_of(item).ok_or(PageError::NotFound)?;
     let (actor, filter, state) = (&ctx.actor, &filter, &state);
-    let kind = record::owner_kind(item);
     let file = write_pages(
         state.config.export_batch_rows,
         "服务记录",
@@ -425,8 +421,10 @@ pub async fn records(
             let records = record::service::list(state.store(), actor, item, filter, page).await?;
             let mut photos = HashMap::new();
             if page.offset() < MAX_THUMBNAIL_ROWS {
-                let ids: Vec<i64> = records.items.iter().map(|r| r.id.0).collect();
-                photos = thumbnails(state, kind, &ids).await?;
+                let files =
+                    record::service::attachments_of_all(state.store(), item, &records.items)
+                        .await?;
+                photos = thumbnails(state, files).await?;
             }
             Ok(map_page(records, |r| {
                 let photo = photos.remove(&(r.id.0, record::PHOTOS.field.to_string()));

@@ -3,12 +3,12 @@
 use anze_core::account::Account;
 use anze_core::auth::Permission;
 use anze_core::hazard::{
-    self, CATEGORIES, Hazard, HazardCounts, HazardFilter, HazardForm, HazardLevel, HazardState,
-    RectifyForm, ReviewForm,
+    self, CATEGORIES, Hazard, HazardAction, HazardCounts, HazardFilter, HazardForm, HazardLevel,
+    HazardState, RectifyForm, ReviewForm,
 };
 use anze_core::ids::{HazardId, RecordId};
 use anze_core::order::ServiceOrder;
-use anze_core::org::{OrgKind, Organization};
+use anze_core::org::Organization;
 use anze_core::page::Page;
 use anze_core::record::{Choice, ServiceRecord};
 use anze_core::region::Region;
@@ -46,8 +46,8 @@ struct LedgerPage {
     insurers: Vec<Organization>,
     regions: Vec<Region>,
     export_query: String,
-    can_write: bool,
-    can_review: bool,
+    /// Per row: the loop step the caller may take (整改 / 复查), if any.
+    steps: Vec<Option<HazardAction>>,
 }
 
 /// 隐患台账
@@ -59,20 +59,21 @@ pub async fn ledger(
 ) -> PageResult<Response> {
     let (page, counts) =
         hazard::service::list(state.store(), &ctx.actor, &filter, pp.request(), ctx.now).await?;
-    let insurers = if ctx.actor.org_kind == OrgKind::Insurer {
-        vec![]
-    } else {
-        state.store().org_options(Some(&[OrgKind::Insurer])).await?
-    };
+    let insurers = anze_core::org::service::filter_choices(state.store(), &ctx.actor)
+        .await?
+        .insurers;
     render(&LedgerPage {
         pager: Pager::new(&page, ctx.uri.query()),
         today: today(ctx.now),
         states: HazardState::ALL.to_vec(),
         levels: HazardLevel::ALL.to_vec(),
-        regions: state.store().list_regions().await?,
+        regions: anze_core::org::service::regions(state.store(), &ctx.actor).await?,
         export_query: ctx.uri.query().unwrap_or("").to_string(),
-        can_write: ctx.actor.has(Permission::HazardWrite),
-        can_review: ctx.actor.has(Permission::HazardReview),
+        steps: page
+            .items
+            .iter()
+            .map(|h| hazard::service::next_step(&ctx.actor, h))
+            .collect(),
         shell: ctx.shell(ACTIVE),
         insurers,
         filter,
@@ -131,7 +132,7 @@ pub async fn new(
     anze_core::auth::require(&ctx.actor, Permission::HazardWrite)?;
     let (inspection, order, _) =
         hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now).await?;
-    if !order.state.takes_records() {
+    if !hazard::service::can_add(&ctx.actor, &order) {
         return Err(PageError::Conflict(format!(
             "订单状态为“{}”,不能再新增隐患",
             order.state.label()
@@ -151,6 +152,8 @@ pub async fn create(
     multipart: Multipart,
 ) -> PageResult<Response> {
     let id: RecordId = parse_id(&id)?;
+    // Before a byte of the body is read: a caller who may not add hazards stores nothing.
+    hazard::service::authorize_create(state.store(), &ctx.actor, id).await?;
     let rules = [BEFORE_PHOTOS, AFTER_PHOTOS, PLAN];
     let received =
         upload::receive(multipart, &rules, state.blobs(), &state.upload_limits()).await?;
@@ -215,14 +218,8 @@ async fn show_page(
     errors: FieldErrors,
 ) -> PageResult<Response> {
     let (hazard, order) = hazard::service::get(state.store(), &ctx.actor, id).await?;
-    let open =
-        order.state.takes_records() || order.state == anze_core::order::OrderState::Completed;
-    let can_rectify = open
-        && ctx.actor.has(Permission::HazardWrite)
-        && hazard.state == HazardState::PendingRectification;
-    let can_review = open
-        && ctx.actor.has(Permission::HazardReview)
-        && hazard.state == HazardState::PendingReview;
+    let can_rectify = hazard::service::can_rectify(&ctx.actor, &hazard, &order);
+    let can_review = hazard::service::can_review(&ctx.actor, &hazard, &order);
     let staff = if can_review {
         hazard::service::reviewers(state.store(), &ctx.actor, &order).await?
     } else {
@@ -293,6 +290,7 @@ pub async fn rectify(
     multipart: Multipart,
 ) -> PageResult<Response> {
     let id: HazardId = parse_id(&id)?;
+    hazard::service::authorize_rectify(state.store(), &ctx.actor, id).await?;
     let rules = [AFTER_PHOTOS, PLAN];
     let received =
         upload::receive(multipart, &rules, state.blobs(), &state.upload_limits()).await?;
@@ -328,6 +326,7 @@ pub async fn review(
     multipart: Multipart,
 ) -> PageResult<Response> {
     let id: HazardId = parse_id(&id)?;
+    hazard::service::authorize_review(state.store(), &ctx.actor, id).await?;
     let form = ReviewForm::from_pairs(&text_parts(multipart).await?);
     match hazard::service::review(state.store(), &ctx.actor, id, &form, ctx.now).await {
         Ok(_) => Ok(redirect_with(&format!("/hazards/{id}"), Flash::Saved)),

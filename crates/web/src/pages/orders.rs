@@ -2,7 +2,7 @@ use anze_core::account::Account;
 use anze_core::audit::AuditRecord;
 use anze_core::auth::{Permission, require};
 use anze_core::ids::OrderId;
-use anze_core::order::service::OrderContext;
+use anze_core::order::service::{OrderActions, OrderContext};
 use anze_core::order::{self, OrderFilter, OrderState, ServiceOrder};
 use anze_core::org::{OrgKind, Organization};
 use anze_core::page::Page;
@@ -47,13 +47,13 @@ struct ListPage {
     filter: OrderFilter,
     page: Page<ServiceOrder>,
     links: Vec<Vec<ItemLink>>,
+    /// Per row: what the caller may do to that order.
+    actions: Vec<OrderActions>,
     pager: Pager,
     states: Vec<OrderState>,
     insurers: Vec<Organization>,
     agencies: Vec<Organization>,
     is_agency: bool,
-    can_accept: bool,
-    can_cancel: bool,
     export_query: String,
 }
 
@@ -65,25 +65,19 @@ pub async fn list(
 ) -> PageResult<Response> {
     let page = order::service::list(state.store(), &ctx.actor, &filter, pp.request()).await?;
     let kind = ctx.actor.org_kind;
-    let insurers = if kind == OrgKind::Insurer {
-        vec![]
-    } else {
-        state.store().org_options(Some(&[OrgKind::Insurer])).await?
-    };
-    let agencies = if kind == OrgKind::Agency {
-        vec![]
-    } else {
-        state.store().org_options(Some(&[OrgKind::Agency])).await?
-    };
+    let choices = anze_core::org::service::filter_choices(state.store(), &ctx.actor).await?;
     render(&ListPage {
         pager: Pager::new(&page, ctx.uri.query()),
         links: page.items.iter().map(item_links).collect(),
+        actions: page
+            .items
+            .iter()
+            .map(|o| order::service::actions(&ctx.actor, o))
+            .collect(),
         states: OrderState::ALL.to_vec(),
-        insurers,
-        agencies,
+        insurers: choices.insurers,
+        agencies: choices.agencies,
         is_agency: kind == OrgKind::Agency,
-        can_accept: ctx.actor.has(Permission::OrderAccept),
-        can_cancel: ctx.actor.has(Permission::OrderDesignate),
         export_query: ctx.uri.query().unwrap_or("").to_string(),
         shell: ctx.shell(ACTIVE),
         filter,
@@ -99,10 +93,7 @@ struct ShowPage {
     timeline: Vec<AuditRecord>,
     staff: Vec<Account>,
     links: Vec<ItemLink>,
-    can_assign: bool,
-    can_complete: bool,
-    can_cancel: bool,
-    can_accept: bool,
+    actions: OrderActions,
     errors: FieldErrors,
     hazards: Option<anze_core::hazard::HazardCounts>,
 }
@@ -118,8 +109,8 @@ async fn show_page(
     let hazards =
         anze_core::hazard::service::counts_of_order(state.store(), &ctx.actor, &c.order, ctx.now)
             .await?;
-    let can_assign = ctx.actor.has(Permission::OrderAssign) && c.order.state.is_live();
-    let staff = if can_assign {
+    let actions = order::service::actions(&ctx.actor, &c.order);
+    let staff = if actions.assign {
         order::service::assignable_staff(state.store(), &ctx.actor, &c.order).await?
     } else {
         vec![]
@@ -132,18 +123,12 @@ async fn show_page(
     render_status(
         &ShowPage {
             shell: ctx.shell(ACTIVE),
-            links: if c.order.state.takes_records() {
+            links: if actions.records {
                 item_links(&c.order)
             } else {
                 vec![]
             },
-            can_complete: ctx.actor.has(Permission::OrderComplete)
-                && c.order.state == OrderState::Accepted,
-            can_cancel: ctx.actor.has(Permission::OrderDesignate)
-                && c.order.state == OrderState::Pending,
-            can_accept: ctx.actor.has(Permission::OrderAccept)
-                && c.order.state == OrderState::Pending,
-            can_assign,
+            actions,
             staff,
             timeline,
             errors,
@@ -168,6 +153,7 @@ pub async fn show(
 #[template(path = "order/accept.html")]
 struct AcceptPage {
     shell: Shell,
+    actions: OrderActions,
     c: OrderContext,
     reason: String,
     errors: FieldErrors,
@@ -184,6 +170,7 @@ pub async fn accept_page(
     let c = order::service::context(state.store(), &ctx.actor, id).await?;
     render(&AcceptPage {
         shell: ctx.shell(ACTIVE),
+        actions: order::service::actions(&ctx.actor, &c.order),
         c,
         reason: String::new(),
         errors: FieldErrors::new(),
@@ -222,6 +209,7 @@ pub async fn decline(
             render_status(
                 &AcceptPage {
                     shell: ctx.shell(ACTIVE),
+                    actions: order::service::actions(&ctx.actor, &c.order),
                     c,
                     reason: form.reason,
                     errors,

@@ -26,7 +26,8 @@ struct ListPage {
     regions: Vec<Region>,
     can_create: bool,
     can_edit: bool,
-    can_toggle: bool,
+    /// Per row: 启用/停用 offered.
+    toggles: Vec<bool>,
 }
 
 pub async fn list(
@@ -37,16 +38,21 @@ pub async fn list(
 ) -> PageResult<Response> {
     let page = org::service::list(state.store(), &ctx.actor, &filter, pp.request()).await?;
     use anze_core::auth::Permission::*;
+    let toggles = page
+        .items
+        .iter()
+        .map(|o| org::service::can_toggle(&ctx.actor, o))
+        .collect();
     render(&ListPage {
         pager: Pager::new(&page, ctx.uri.query()),
         shell: ctx.shell(ACTIVE),
         filter,
         page,
         kinds: OrgKind::ALL.to_vec(),
-        regions: state.store().list_regions().await?,
+        regions: anze_core::org::service::regions(state.store(), &ctx.actor).await?,
         can_create: ctx.actor.has(OrgCreate),
         can_edit: ctx.actor.has(OrgEdit),
-        can_toggle: ctx.actor.has(OrgToggle),
+        toggles,
     })
 }
 
@@ -83,7 +89,7 @@ async fn form_page(
             form,
             errors,
             kinds: OrgKind::CREATABLE.to_vec(),
-            regions: state.store().list_regions().await?,
+            regions: anze_core::org::service::regions(state.store(), &ctx.actor).await?,
         },
         status,
     )

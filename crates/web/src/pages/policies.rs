@@ -1,7 +1,7 @@
 use anze_core::auth::{Permission, require};
 use anze_core::ids::PolicyId;
 use anze_core::order::{self, DesignateForm, ServiceOrder};
-use anze_core::org::{OrgKind, Organization};
+use anze_core::org::Organization;
 use anze_core::page::Page;
 use anze_core::policy::{self, Policy, PolicyFilter, PolicyForm, PolicyStatus};
 use anze_core::service_item::ServiceItem;
@@ -45,11 +45,9 @@ pub async fn list(
 ) -> PageResult<Response> {
     let page =
         policy::service::list(state.store(), &ctx.actor, &filter, pp.request(), ctx.now).await?;
-    let insurers = if ctx.actor.org_kind == OrgKind::Insurer {
-        vec![]
-    } else {
-        state.store().org_options(Some(&[OrgKind::Insurer])).await?
-    };
+    let insurers = anze_core::org::service::filter_choices(state.store(), &ctx.actor)
+        .await?
+        .insurers;
     render(&ListPage {
         pager: Pager::new(&page, ctx.uri.query()),
         today: today(ctx.now),
@@ -135,9 +133,7 @@ pub async fn show(
     let id: PolicyId = parse_id(&id)?;
     let policy = policy::service::get(state.store(), &ctx.actor, id).await?;
     let orders = order::service::of_policy(state.store(), &ctx.actor, id).await?;
-    let can_designate = ctx.actor.has(Permission::OrderDesignate)
-        && !policy::service::expired(&policy, ctx.now)
-        && !orders.iter().any(|o| o.state.is_live());
+    let can_designate = policy::service::can_designate(&ctx.actor, &policy, &orders, ctx.now);
     render(&ShowPage {
         status: policy.status(today(ctx.now)),
         can_edit: ctx.actor.has(Permission::PolicyEdit),

@@ -5,7 +5,7 @@ use anze_core::account::Account;
 use anze_core::auth::Permission;
 use anze_core::ids::{OrderId, RecordId};
 use anze_core::order::ServiceOrder;
-use anze_core::org::{OrgKind, Organization};
+use anze_core::org::Organization;
 use anze_core::page::Page;
 use anze_core::record::{self, ItemSpec, RecordFilter, RecordForm, ServiceRecord};
 use anze_core::service_item::ServiceItem;
@@ -99,7 +99,7 @@ pub async fn order_list(
         record::service::list_for_order(state.store(), &ctx.actor, id, item, pp.request()).await?;
     render(&OrderListPage {
         pager: Pager::new(&page, ctx.uri.query()),
-        can_create: ctx.actor.has(Permission::RecordWrite) && order.state.takes_records(),
+        can_create: record::service::can_create(&ctx.actor, &order),
         shell: ctx.shell("/orders"),
         item,
         spec,
@@ -174,14 +174,7 @@ pub async fn new(
 ) -> PageResult<Response> {
     let id: OrderId = parse_id(&id)?;
     let (item, _) = item_of(&code)?;
-    anze_core::auth::require(&ctx.actor, Permission::RecordWrite)?;
-    let order = anze_core::order::service::get(state.store(), &ctx.actor, id).await?;
-    if !order.state.takes_records() {
-        return Err(PageError::Conflict(format!(
-            "订单状态为“{}”,只有已受理的订单可以录入服务记录",
-            order.state.label()
-        )));
-    }
+    let order = record::service::authorize_create(state.store(), &ctx.actor, id, item).await?;
     let form = RecordForm {
         service_date: anze_core::time::today(ctx.now)
             .min(order.service_end)
@@ -200,6 +193,8 @@ pub async fn create(
 ) -> PageResult<Response> {
     let id: OrderId = parse_id(&id)?;
     let (item, spec) = item_of(&code)?;
+    // Before a byte of the body is read: a caller who may not add records stores nothing.
+    record::service::authorize_create(state.store(), &ctx.actor, id, item).await?;
     let received =
         upload::receive(multipart, spec.files, state.blobs(), &state.upload_limits()).await?;
     let form = RecordForm::from_pairs(&received.fields);
@@ -243,6 +238,8 @@ struct ShowPage {
     hazards: Vec<anze_core::hazard::Hazard>,
     is_inspection: bool,
     can_add_hazard: bool,
+    /// Per hazard: the loop step the caller may take (整改 / 复查), if any.
+    hazard_steps: Vec<Option<anze_core::hazard::HazardAction>>,
     /// Each upload field with its files.
     files: Vec<(FileRule, Vec<Attachment>)>,
     today: chrono::NaiveDate,
@@ -282,9 +279,11 @@ pub async fn show(
         spec,
         details: spec.describe(&record.details),
         can_change: record::service::can_change(&ctx.actor, &record, &order),
-        can_add_hazard: is_inspection
-            && ctx.actor.has(Permission::HazardWrite)
-            && order.state.takes_records(),
+        can_add_hazard: is_inspection && anze_core::hazard::service::can_add(&ctx.actor, &order),
+        hazard_steps: hazards
+            .iter()
+            .map(|h| anze_core::hazard::service::next_step(&ctx.actor, h))
+            .collect(),
         today: anze_core::time::today(ctx.now),
         is_inspection,
         hazards,
@@ -326,8 +325,9 @@ pub async fn update(
     multipart: Multipart,
 ) -> PageResult<Response> {
     let id: RecordId = parse_id(&id)?;
-    // The record's type decides which upload fields are allowed, so it is read first.
-    let (before, _) = record::service::get(state.store(), &ctx.actor, id).await?;
+    // Checked before the body is read; the record's type also decides which upload fields
+    // are allowed.
+    let (before, _) = record::service::authorize_change(state.store(), &ctx.actor, id).await?;
     let spec = record::service::spec(before.item)?;
     let received =
         upload::receive(multipart, spec.files, state.blobs(), &state.upload_limits()).await?;
@@ -433,30 +433,8 @@ pub async fn list(
     let (item, spec) = item_of(&code)?;
     let page =
         record::service::list(state.store(), &ctx.actor, item, &filter, pp.request()).await?;
-    let kind = ctx.actor.org_kind;
-    let insurers = if kind == OrgKind::Insurer {
-        vec![]
-    } else {
-        state.store().org_options(Some(&[OrgKind::Insurer])).await?
-    };
-    let agencies = if kind == OrgKind::Agency {
-        vec![]
-    } else {
-        state.store().org_options(Some(&[OrgKind::Agency])).await?
-    };
-    let staff = if kind == OrgKind::Agency {
-        anze_core::account::service::list(
-            state.store(),
-            &ctx.actor,
-            &Default::default(),
-            anze_core::page::PageRequest::first(100),
-        )
-        .await
-        .map(|p| p.items)
-        .unwrap_or_default()
-    } else {
-        vec![]
-    };
+    let choices = anze_core::org::service::filter_choices(state.store(), &ctx.actor).await?;
+    let staff = record::service::staff_filter_choices(state.store(), &ctx.actor).await?;
     render(&ListPage {
         pager: Pager::new(&page, ctx.uri.query()),
         export_query: ctx.uri.query().unwrap_or("").to_string(),
@@ -465,8 +443,8 @@ pub async fn list(
         spec,
         filter,
         page,
-        insurers,
-        agencies,
+        insurers: choices.insurers,
+        agencies: choices.agencies,
         staff,
     })
 }
