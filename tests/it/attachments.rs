@@ -29,6 +29,12 @@ crate::storage_tests!(
     text_parts_and_empty_file_inputs,
     storage_gc_removes_orphans_and_keeps_referenced_files,
 );
+crate::async_tests!(
+    storage_gc_command_prints_what_it_removed,
+    // A measurement, run by hand (see the function).
+    #[ignore]
+    upload_memory_of_a_1gb_file,
+);
 
 const RULES: &[FileRule] = &[
     FileRule {
@@ -754,11 +760,8 @@ async fn storage_gc_removes_orphans_and_keeps_referenced_files(app: TestApp) {
 }
 
 /// `anze storage gc` from the console on a SQLite data directory with local files.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_gc_command_prints_what_it_removed() {
-    let app = TestApp::spawn(crate::helpers::Backend::Sqlite)
-        .await
-        .unwrap();
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
     assert_eq!(app.storage, Storage::Fs);
     let order = accepted_order(&app).await;
     let received = receive(&app, &[file("sign_sheet", "s.pdf", PDF)])
@@ -807,8 +810,6 @@ async fn storage_gc_command_prints_what_it_removed() {
 /// process, so its buffers do not count), as from a browser; the server's socket gives the
 /// back-pressure an in-memory body would not.
 /// `cargo test --test it attachments::upload_memory -- --ignored --nocapture`
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
 async fn upload_memory_of_a_1gb_file() {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     fn rss_kb() -> u64 {

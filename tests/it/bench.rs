@@ -4,13 +4,14 @@
 use anze::bench::{BenchArgs, Target};
 use clap::Parser;
 
+crate::async_tests!(every_bench_scenario_completes_without_errors_on_sqlite);
+
 #[derive(Parser)]
 struct Cli {
     #[command(flatten)]
     bench: BenchArgs,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bench_scenario_completes_without_errors_on_sqlite() {
     let out = std::env::temp_dir().join(format!("anze-bench-smoke-{}", std::process::id()));
     let cli = Cli::parse_from([

@@ -1,7 +1,7 @@
 //! Browser tests: headless Chromium driven through chromedriver, clicking through the pages the
 //! way the user manual describes them, with the real JavaScript of `static/app.js`.
 //!
-//! They run only when `ANZE_TEST_BROWSER=1`; otherwise each test says "skipped" and passes.
+//! They run only when `ANZE_TEST_BROWSER=1`; otherwise the harness reports them as ignored.
 //! `ANZE_CHROMEDRIVER` and `ANZE_CHROMIUM` override where the two programs live (default:
 //! `chromedriver` on the `PATH` and `/usr/bin/chromium`).
 
@@ -14,6 +14,12 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+crate::browser_tests!(
+    admin_creates_an_account_and_a_role_and_the_account_sees_only_its_menus,
+    user_changes_password_with_the_pencil_and_deletes_an_account_after_confirming,
+    user_changes_own_password_and_logs_in_again,
+);
+
 /// How long a page may take to show what the test expects.
 pub(crate) const WAIT: Duration = Duration::from_secs(15);
 /// How long chromedriver may take to start answering.
@@ -21,23 +27,11 @@ const DRIVER_START: Duration = Duration::from_secs(20);
 
 const NEW_PASSWORD: &str = "Newpassw0rd8";
 
-fn browser_tests_enabled() -> bool {
-    if std::env::var("ANZE_TEST_BROWSER").as_deref() == Ok("1") {
-        true
-    } else {
-        eprintln!("skipped: set ANZE_TEST_BROWSER=1 to run the browser tests");
-        false
-    }
-}
-
-/// A fresh application and a fresh browser, or `None` when browser tests are off.
-pub(crate) async fn start() -> Option<(TestApp, Browser)> {
-    if !browser_tests_enabled() {
-        return None;
-    }
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+/// A fresh application and a fresh browser: what `browser_tests!` hands each test.
+pub(crate) async fn start() -> (TestApp, Browser) {
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let browser = Browser::open(&app).await;
-    Some((app, browser))
+    (app, browser)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -46,11 +40,10 @@ pub(crate) async fn start() -> Option<(TestApp, Browser)> {
 
 /// 角色管理 → 新增 → 账号管理 → 新增, then the new account logs in and sees only what its role
 /// grants.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_creates_an_account_and_a_role_and_the_account_sees_only_its_menus() {
-    let Some((app, b)) = start().await else {
-        return;
-    };
+async fn admin_creates_an_account_and_a_role_and_the_account_sees_only_its_menus(
+    app: TestApp,
+    b: Browser,
+) {
     app.seed_org("agency", "浏览器测试机构", "b_agency_admin")
         .await;
 
@@ -131,11 +124,10 @@ async fn admin_creates_an_account_and_a_role_and_the_account_sees_only_its_menus
 }
 
 /// The pencil on 账号编辑 opens the password field; 删除 asks in a dialog first.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn user_changes_password_with_the_pencil_and_deletes_an_account_after_confirming() {
-    let Some((app, b)) = start().await else {
-        return;
-    };
+async fn user_changes_password_with_the_pencil_and_deletes_an_account_after_confirming(
+    app: TestApp,
+    b: Browser,
+) {
     app.seed_org("agency", "铅笔测试机构", "c_admin").await;
     let id = app.seed_account("c_admin", "c_staff", "服务人员").await;
 
@@ -205,11 +197,7 @@ async fn user_changes_password_with_the_pencil_and_deletes_an_account_after_conf
 }
 
 /// 修改密码 in the top bar: the user is sent to the login page and logs in with the new password.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn user_changes_own_password_and_logs_in_again() {
-    let Some((app, b)) = start().await else {
-        return;
-    };
+async fn user_changes_own_password_and_logs_in_again(app: TestApp, b: Browser) {
     app.seed_org("agency", "改密测试机构", "d_admin").await;
 
     // 登录后点击右上角“修改密码”。

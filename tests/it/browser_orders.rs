@@ -2,16 +2,22 @@
 //! designates an agency, the agency accepts or declines, and the agency then runs the hazard
 //! loop (事故排查 → 新增隐患 → 整改 → 复查) and prints the 整改通知书.
 //!
-//! Like `browser.rs`, they run only when `ANZE_TEST_BROWSER=1` and reuse its harness. Every
-//! step waits (bounded) for what the page must show; nothing sleeps.
+//! Like `browser.rs`, they run only when `ANZE_TEST_BROWSER=1` and reuse its browser driver.
+//! Every step waits (bounded) for what the page must show; nothing sleeps.
 
-use crate::browser::{Browser, lit, start};
+use crate::browser::{Browser, lit};
 use crate::hazards::{ENTERPRISE, accepted_order, day, hazard_form, inspect, new_hazard};
 use crate::helpers::{PASSWORD, TestApp, credit_code};
 use chrono::Duration;
 use fantoccini::Locator;
 use rust_xlsxwriter::Workbook;
 use std::path::PathBuf;
+
+crate::browser_tests!(
+    insurer_imports_and_designates_and_the_agency_accepts_or_declines,
+    agency_runs_the_hazard_loop_in_the_browser,
+    the_rectification_notice_opens_from_the_inspection,
+);
 
 const INSURER: &str = "浏览器财产保险泉州分公司";
 const AGENCY_A: &str = "浏览器安全技术甲";
@@ -205,11 +211,10 @@ impl Browser {
 
 /// 导入保单 → 指定服务机构 → the agency sees the badge and accepts; a second policy is declined
 /// with a reason, which the insurer reads before designating another agency.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn insurer_imports_and_designates_and_the_agency_accepts_or_declines() {
-    let Some((app, b)) = start().await else {
-        return;
-    };
+async fn insurer_imports_and_designates_and_the_agency_accepts_or_declines(
+    app: TestApp,
+    b: Browser,
+) {
     app.seed_org("insurer", INSURER, "br_ins").await;
     app.seed_org("agency", AGENCY_A, "br_ag").await;
     app.seed_org("agency", AGENCY_B, "br_ag2").await;
@@ -304,11 +309,7 @@ async fn insurer_imports_and_designates_and_the_agency_accepts_or_declines() {
 
 /// 服务订单 → 事故排查 → 新增 → 新增隐患 → 整改, then the admin 复查 通过 and the ledger shows
 /// 已销号.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agency_runs_the_hazard_loop_in_the_browser() {
-    let Some((app, b)) = start().await else {
-        return;
-    };
+async fn agency_runs_the_hazard_loop_in_the_browser(app: TestApp, b: Browser) {
     accepted_order(&app).await;
 
     // 服务人员打开已受理的订单,点击“事故排查”,再点击“新增”录入排查记录。
@@ -397,11 +398,7 @@ async fn agency_runs_the_hazard_loop_in_the_browser() {
 }
 
 /// 排查记录 → 整改通知书: the printable notice opens with its title.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_rectification_notice_opens_from_the_inspection() {
-    let Some((app, b)) = start().await else {
-        return;
-    };
+async fn the_rectification_notice_opens_from_the_inspection(app: TestApp, b: Browser) {
     let a = accepted_order(&app).await;
     let staff = app.login("hz_staff", PASSWORD).await;
     let record = inspect(&app, &staff, a.order, &day(&app, 0), &a.staff).await;

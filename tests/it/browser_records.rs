@@ -4,16 +4,18 @@
 //! through the file inputs, then finds the record on the order's list and under the item's entry
 //! of the left menu; the photo opens in the image viewer of `static/app.js`.
 //!
-//! Like `browser.rs`, they run only when `ANZE_TEST_BROWSER=1` and reuse its harness. Every step
-//! waits (bounded) for what the page must show; nothing sleeps for a fixed time.
+//! Like `browser.rs`, they run only when `ANZE_TEST_BROWSER=1` and reuse its browser driver.
+//! Every step waits (bounded) for what the page must show; nothing sleeps for a fixed time.
 
-use crate::browser::{Browser, WAIT, lit, start};
+use crate::browser::{Browser, WAIT, lit};
 use crate::helpers::{PASSWORD, TestApp};
 use anze_core::ids::OrderId;
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+crate::browser_tests!(agency_records_each_service_type_with_a_photo_in_the_browser,);
 
 const INSURER: &str = "浏览器记录财产保险泉州分公司";
 const AGENCY: &str = "浏览器记录安全技术";
@@ -176,11 +178,7 @@ async fn accepted_order(app: &TestApp) -> OrderId {
 
 /// 服务订单 → the item → 新增 → 确认 → the record, its photo in the viewer, the order's list and
 /// the cross-order menu, for each of the six record types in one browser session.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agency_records_each_service_type_with_a_photo_in_the_browser() {
-    let Some((app, b)) = start().await else {
-        return;
-    };
+async fn agency_records_each_service_type_with_a_photo_in_the_browser(app: TestApp, b: Browser) {
     let order = accepted_order(&app).await;
     let dir = std::env::temp_dir().join(format!("anze-browser-records-{}", app.addr.port()));
 

@@ -3,6 +3,12 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+crate::tests!(
+    config_prints_the_effective_values_with_secrets_masked,
+    demo_is_idempotent_and_reset_password_unlocks_an_account,
+    first_start_prints_a_generated_admin_password_once,
+);
+
 struct DataDir(PathBuf);
 
 impl Drop for DataDir {
@@ -39,7 +45,6 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-#[test]
 fn config_prints_the_effective_values_with_secrets_masked() {
     let dir = data_dir();
     std::fs::write(dir.0.join("anze.toml"), "listen = \"0.0.0.0:9090\"\n").unwrap();
@@ -58,7 +63,6 @@ fn config_prints_the_effective_values_with_secrets_masked() {
     assert!(!text.contains("s3cret") && !text.contains("Admin12345"));
 }
 
-#[test]
 fn demo_is_idempotent_and_reset_password_unlocks_an_account() {
     let dir = data_dir();
     let first = anze(&dir, &["demo"], &[("ANZE_ADMIN_PASSWORD", "Admin12345")]);
@@ -102,7 +106,6 @@ fn demo_is_idempotent_and_reset_password_unlocks_an_account() {
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("no such account"));
 }
 
-#[test]
 fn first_start_prints_a_generated_admin_password_once() {
     let dir = data_dir();
     let out = anze(&dir, &["demo"], &[]);

@@ -1,8 +1,9 @@
 //! `TestApp::spawn`: the real application on a random port over a fresh database of the chosen
-//! backend. PostgreSQL and MySQL suites run when `ANZE_TEST_POSTGRES_URL` / `ANZE_TEST_MYSQL_URL`
-//! name a server (CI sets both); each test gets its own database, dropped afterwards.
-//! Files go to a fresh temporary directory, or, with `TestApp::spawn_with(.., Storage::S3)`, to
-//! the S3-compatible server `ANZE_TEST_S3_URL` names, under a key prefix of the test's own.
+//! backend. PostgreSQL and MySQL tests run when `ANZE_TEST_POSTGRES_URL` / `ANZE_TEST_MYSQL_URL`
+//! name a server (CI sets both; the harness reports them as ignored otherwise); each test gets its
+//! own database, dropped afterwards. Files go to a fresh temporary directory, or, with
+//! `TestApp::spawn_with(.., Storage::S3)`, to the S3-compatible server `ANZE_TEST_S3_URL` names,
+//! under a key prefix of the test's own.
 
 use anze::Config;
 use anze::config::Secret;
@@ -82,19 +83,10 @@ pub struct TestApp {
 }
 
 /// The S3 test server from `ANZE_TEST_S3_URL` (keys `ANZE_TEST_S3_ACCESS_KEY` /
-/// `ANZE_TEST_S3_SECRET_KEY`, default `test`), with a fresh key prefix; `None` (skip) when unset.
+/// `ANZE_TEST_S3_SECRET_KEY`, default `test`), with a fresh key prefix.
 /// The bucket is created when missing (moto accepts an unsigned `PUT /bucket`).
-async fn test_bucket() -> Option<BlobConfig> {
-    let url = match std::env::var("ANZE_TEST_S3_URL") {
-        Ok(u) if !u.is_empty() => u,
-        _ if std::env::var("ANZE_TEST_REQUIRE_ALL").as_deref() == Ok("1") => {
-            panic!("ANZE_TEST_S3_URL must be set when ANZE_TEST_REQUIRE_ALL=1")
-        }
-        _ => {
-            eprintln!("skipped: ANZE_TEST_S3_URL is not set");
-            return None;
-        }
-    };
+async fn test_bucket() -> BlobConfig {
+    let url = configured("ANZE_TEST_S3_URL");
     let key = |var: &str| Some(std::env::var(var).unwrap_or_else(|_| "test".into()));
     let mut config = BlobConfig::from_url(
         &url,
@@ -121,7 +113,15 @@ async fn test_bucket() -> Option<BlobConfig> {
         );
         *root = format!("/t-{}", random_suffix());
     }
-    Some(config)
+    config
+}
+
+/// The variable's value; the harness runs a test only when what it needs is set.
+fn configured(var: &str) -> String {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => v,
+        _ => panic!("{var} is not set; the harness should have ignored this test"),
+    }
 }
 
 fn random_suffix() -> String {
@@ -146,17 +146,16 @@ fn split_url(url: &str) -> (String, String) {
 }
 
 impl TestApp {
-    /// `None` when the backend's server is not configured: the test is then skipped.
-    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_with(backend, Storage::Fs).await
     }
 
-    pub async fn spawn_with(backend: Backend, storage: Storage) -> Option<TestApp> {
+    pub async fn spawn_with(backend: Backend, storage: Storage) -> TestApp {
         // Before any HTTP client is built (see `install_crypto_provider`).
         anze_store::install_crypto_provider();
         let blob_config = match storage {
             Storage::Fs => None,
-            Storage::S3 => Some(test_bucket().await?),
+            Storage::S3 => Some(test_bucket().await),
         };
         let dir = std::env::temp_dir().join(format!("anze-test-{}", random_suffix()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -171,17 +170,7 @@ impl TestApp {
                 } else {
                     "ANZE_TEST_MYSQL_URL"
                 };
-                let admin_url = match std::env::var(var) {
-                    Ok(u) if !u.is_empty() => u,
-                    _ if std::env::var("ANZE_TEST_REQUIRE_ALL").as_deref() == Ok("1") => {
-                        panic!("{var} must be set when ANZE_TEST_REQUIRE_ALL=1")
-                    }
-                    _ => {
-                        eprintln!("skipped: {var} is not set");
-                        let _ = std::fs::remove_dir_all(&dir);
-                        return None;
-                    }
-                };
+                let admin_url = configured(var);
                 let name = format!("anze_t_{}", random_suffix());
                 let admin = Db::connect(&admin_url, 1)
                     .await
@@ -232,7 +221,7 @@ impl TestApp {
                 .await
                 .unwrap();
         });
-        Some(TestApp {
+        TestApp {
             addr,
             db,
             blobs,
@@ -241,7 +230,7 @@ impl TestApp {
             clock,
             server,
             cleanup: Some(cleanup),
-        })
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -448,65 +437,6 @@ impl Drop for TestApp {
         })
         .join();
     }
-}
-
-/// Runs each named `async fn(TestApp)` on every database with local files (`backend_tests!`),
-/// and on SQLite with files in the S3 test bucket.
-#[macro_export]
-macro_rules! storage_tests {
-    ($($name:ident),* $(,)?) => {
-        $crate::backend_tests!($($name),*);
-        mod s3 {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(app) = $crate::helpers::TestApp::spawn_with(
-                        $crate::helpers::Backend::Sqlite,
-                        $crate::helpers::Storage::S3,
-                    ).await {
-                        super::$name(app).await
-                    }
-                }
-            )*
-        }
-    };
-}
-
-/// Runs each named `async fn(TestApp)` of the calling module on SQLite, PostgreSQL and MySQL.
-#[macro_export]
-macro_rules! backend_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await {
-                        super::$name(app).await
-                    }
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await {
-                        super::$name(app).await
-                    }
-                }
-            )*
-        }
-        mod mysql {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Mysql).await {
-                        super::$name(app).await
-                    }
-                }
-            )*
-        }
-    };
 }
 
 impl TestApp {

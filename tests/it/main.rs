@@ -1,5 +1,10 @@
 //! Integration tests through real HTTP against the spawned application, on every backend.
+//!
+//! This binary has its own harness (`harness.rs`): tests are not `#[test]` functions but are
+//! registered by `crate::backend_tests!`, `storage_tests!`, `browser_tests!`, `tests!` or
+//! `async_tests!` in the file that defines them. A new file needs only its `mod` line below.
 
+mod harness;
 mod helpers;
 
 mod accounts;
@@ -20,3 +25,7 @@ mod policies;
 mod policy_import;
 mod records;
 mod roles;
+
+fn main() -> std::process::ExitCode {
+    harness::main()
+}
