@@ -122,8 +122,8 @@ impl Menu {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Menu::Records => &[RecordView, RecordWrite, RecordManage],
-            Menu::Hazards => &[HazardView, HazardWrite, HazardReview],
+            Menu::Records => &[RecordView, RecordWrite, RecordManage, RecordConfirm],
+            Menu::Hazards => &[HazardView, HazardWrite, HazardReview, HazardRectify],
             Menu::Orders => &[
                 OrderView,
                 OrderDesignate,
@@ -165,12 +165,16 @@ pub enum Permission {
     RecordWrite,
     /// 服务记录 · 管理本机构全部记录 (edit and delete anyone's)
     RecordManage,
+    /// 服务记录 · 确认/异议 (the insured enterprise's signature)
+    RecordConfirm,
     /// 隐患排查 · 查看
     HazardView,
     /// 隐患排查 · 新增隐患与整改
     HazardWrite,
     /// 隐患排查 · 复查销号
     HazardReview,
+    /// 隐患排查 · 企业整改与签收 (the insured enterprise rectifies its own hazards)
+    HazardRectify,
     /// 保单列表 · 查看
     PolicyView,
     /// 保单列表 · 新增
@@ -216,13 +220,15 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 32] = [
+    pub const ALL: [Permission; 34] = [
         Permission::HazardView,
         Permission::HazardWrite,
         Permission::HazardReview,
+        Permission::HazardRectify,
         Permission::RecordView,
         Permission::RecordWrite,
         Permission::RecordManage,
+        Permission::RecordConfirm,
         Permission::OrderView,
         Permission::OrderDesignate,
         Permission::OrderAccept,
@@ -263,9 +269,11 @@ impl Permission {
             RecordView => "record:view",
             RecordWrite => "record:write",
             RecordManage => "record:manage",
+            RecordConfirm => "record:confirm",
             HazardView => "hazard:view",
             HazardWrite => "hazard:write",
             HazardReview => "hazard:review",
+            HazardRectify => "hazard:rectify",
             PolicyView => "policy:view",
             PolicyCreate => "policy:create",
             PolicyEdit => "policy:edit",
@@ -306,6 +314,8 @@ impl Permission {
             RecordManage => "修改/删除本机构全部记录",
             HazardWrite => "新增隐患与整改",
             HazardReview => "复查销号",
+            RecordConfirm => "确认/异议",
+            HazardRectify => "企业整改与签收",
             OrderAssign => "指派负责人员",
             OrderComplete => "完成订单",
             PolicyImport => "Excel 导入",
@@ -330,12 +340,14 @@ impl Permission {
         use Permission::*;
         match self {
             OrderView | RecordView | HazardView => {
-                matches!(kind, Platform | Insurer | Agency | Regulator)
+                matches!(kind, Platform | Insurer | Agency | Regulator | Enterprise)
             }
             RecordWrite | RecordManage | HazardWrite | HazardReview => kind == Agency,
+            RecordConfirm | HazardRectify => kind == Enterprise,
             OrderDesignate | PolicyCreate | PolicyEdit | PolicyImport => kind == Insurer,
             OrderAccept | OrderAssign | OrderComplete => kind == Agency,
-            PolicyView | EnterpriseView => matches!(kind, Platform | Insurer | Regulator),
+            PolicyView => matches!(kind, Platform | Insurer | Regulator | Enterprise),
+            EnterpriseView => matches!(kind, Platform | Insurer | Regulator),
             EnterpriseCreate | EnterpriseEdit => matches!(kind, Platform | Insurer),
             OrgView | OrgCreate | OrgEdit | OrgToggle => kind == Platform,
             AccountView | AccountCreate | AccountEdit | AccountDelete | RoleView | RoleCreate

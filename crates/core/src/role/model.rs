@@ -199,9 +199,15 @@ pub fn builtin_roles(kind: OrgKind) -> Vec<NewRole> {
         viewer.insert(Permission::RecordWrite);
         viewer.insert(Permission::HazardWrite);
     }
+    if kind == OrgKind::Enterprise {
+        // The enterprise's safety staff sign for services and rectify their hazards.
+        viewer.insert(Permission::RecordConfirm);
+        viewer.insert(Permission::HazardRectify);
+    }
     roles.push(NewRole {
         name: match kind {
             OrgKind::Agency => "服务人员".into(),
+            OrgKind::Enterprise => "安全管理人员".into(),
             _ => "业务人员".into(),
         },
         kind: RoleKind::Preset,
