@@ -581,3 +581,41 @@ impl TestApp {
             .unwrap()
     }
 }
+
+impl TestApp {
+    /// An account of the insured enterprise `enterprise_code` with its 安全管理人员 role, made by
+    /// the platform admin; returns the account.
+    pub async fn seed_enterprise_account(
+        &self,
+        enterprise_code: &str,
+        username: &str,
+    ) -> AccountId {
+        use anze_core::enterprise::EnterpriseStore;
+        let actor = self.actor("admin").await;
+        let org = self
+            .db
+            .find_enterprise_by_credit_code(enterprise_code)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no enterprise {enterprise_code}"))
+            .id;
+        let role = anze_core::role::service::assignable(&self.db, &actor, org)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.name == "安全管理人员")
+            .expect("enterprises have a 安全管理人员 role");
+        let form = anze_core::account::AccountForm {
+            org_id: org.to_string(),
+            username: username.into(),
+            name: format!("{username}的姓名"),
+            phone: String::new(),
+            password: PASSWORD.into(),
+            role_ids: vec![role.id.to_string()],
+            enabled: "1".into(),
+        };
+        anze_core::account::service::create(&self.db, &actor, &form, Utc::now())
+            .await
+            .unwrap()
+    }
+}

@@ -29,7 +29,22 @@ pub async fn assignable(store: &dyn Store, actor: &Actor, org: OrgId) -> CoreRes
     if !actor.reaches_org(org) {
         return Err(CoreError::NotFound);
     }
+    ensure_builtin(store, org).await?;
     store.roles_of_org(org).await
+}
+
+/// An enterprise gets its built-in roles when its first account is made: most insured
+/// enterprises never have one, and the registry holds hundreds of thousands of them.
+pub async fn ensure_builtin(store: &dyn Store, org: OrgId) -> CoreResult<()> {
+    match store.get_org(org).await? {
+        Some(o) if o.kind == crate::org::OrgKind::Enterprise => {
+            store
+                .ensure_roles(org, &crate::role::builtin_roles(o.kind))
+                .await
+        }
+        Some(_) => Ok(()),
+        None => Err(CoreError::NotFound),
+    }
 }
 
 async fn load_scoped(store: &dyn Store, actor: &Actor, id: RoleId) -> CoreResult<Role> {

@@ -25,6 +25,9 @@ pub trait RoleStore: Send + Sync {
         audit: &AuditEvent,
     ) -> CoreResult<RoleId>;
     async fn update_role(&self, id: RoleId, role: &NewRole, audit: &AuditEvent) -> CoreResult<()>;
+    /// Creates `roles` for an organization that has none yet (enterprises registered before they
+    /// had accounts); does nothing when it has roles.
+    async fn ensure_roles(&self, org: OrgId, roles: &[NewRole]) -> CoreResult<()>;
     /// Refuses with `Conflict` when a live account holds the role, checked inside the transaction.
     async fn delete_role(&self, id: RoleId, audit: &AuditEvent) -> CoreResult<()>;
 }

@@ -199,6 +199,26 @@ impl RoleStore for Db {
         Ok(id)
     }
 
+    async fn ensure_roles(&self, org: OrgId, roles: &[NewRole]) -> CoreResult<()> {
+        let txn = self.write().await?;
+        let existing = role::Entity::find()
+            .filter(role::Column::OrgId.eq(org.0))
+            .one(&txn)
+            .await
+            .map_err(db_err)?;
+        if existing.is_some() {
+            return Ok(());
+        }
+        for r in roles {
+            match insert_role(&txn, org, r).await {
+                // Another instance created them a moment ago.
+                Err(CoreError::Duplicate) => return Ok(()),
+                other => other?,
+            };
+        }
+        txn.commit().await.map_err(db_err)
+    }
+
     async fn update_role(&self, id: RoleId, r: &NewRole, audit: &AuditEvent) -> CoreResult<()> {
         let txn = self.write().await?;
         let res = role::Entity::update_many()
