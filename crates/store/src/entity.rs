@@ -374,8 +374,27 @@ pub mod hazard_step {
         pub note: String,
         pub passed: Option<bool>,
         pub reviewer_id: Option<i64>,
+        /// 整改 steps: who rectified (`enterprise`, or `agency` on its behalf); older rows have none.
+        pub party: Option<String>,
         pub created_by: i64,
         pub created_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}
+
+pub mod notice_receipt {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "notice_receipts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub record_id: i64,
+        pub via: String,
+        pub signer_name: String,
+        pub signed_by: Option<i64>,
+        pub signature_id: Option<i64>,
+        pub signed_at: DateTimeUtc,
     }
     entity_boilerplate!();
 }

@@ -155,6 +155,7 @@ fn routes() -> Vec<Route> {
         Route::post("/records/{id}/hazards", hazards::create).upload(),
         Route::get("/records/{id}/hazards/new", hazards::new),
         Route::get("/records/{id}/notice", hazards::notice),
+        Route::post("/records/{id}/notice/sign", hazards::sign_notice),
         Route::get("/hazards", hazards::ledger),
         Route::get("/hazards/export.xlsx", exports::hazards),
         Route::get("/services/{item}/export.xlsx", exports::records),

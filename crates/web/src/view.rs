@@ -28,10 +28,12 @@ pub enum Flash {
     Cancelled,
     Completed,
     Imported,
+    Signed,
 }
 
 impl Flash {
-    const ALL: [Flash; 12] = [
+    const ALL: [Flash; 13] = [
+        Flash::Signed,
         Flash::Imported,
         Flash::Accepted,
         Flash::Declined,
@@ -60,6 +62,7 @@ impl Flash {
             Flash::Cancelled => "cancelled",
             Flash::Completed => "completed",
             Flash::Imported => "imported",
+            Flash::Signed => "signed",
         }
     }
 
@@ -81,6 +84,7 @@ impl Flash {
             Flash::Cancelled => "操作成功,订单已撤销",
             Flash::Completed => "操作成功,订单已完成",
             Flash::Imported => "导入成功,保单已登记",
+            Flash::Signed => "已签收整改通知书",
         }
     }
 }

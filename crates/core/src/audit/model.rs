@@ -33,10 +33,13 @@ pub enum AuditAction {
     Review,
     /// 复查通过,销号
     Close,
+    /// 整改通知书签收
+    Sign,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 17] = [
+        AuditAction::Sign,
         AuditAction::Rectify,
         AuditAction::Review,
         AuditAction::Close,
@@ -73,6 +76,7 @@ impl AuditAction {
             AuditAction::Rectify => "rectify",
             AuditAction::Review => "review",
             AuditAction::Close => "close",
+            AuditAction::Sign => "sign",
         }
     }
 
@@ -98,6 +102,7 @@ impl AuditAction {
             AuditAction::Rectify => "整改",
             AuditAction::Review => "复查",
             AuditAction::Close => "销号",
+            AuditAction::Sign => "签收",
         }
     }
 }

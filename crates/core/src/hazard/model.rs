@@ -193,6 +193,8 @@ pub struct HazardStep {
     /// 复查人 (reviews only)
     pub reviewer: Option<String>,
     pub by_name: String,
+    /// 整改 steps: who rectified (none on steps recorded before this was kept).
+    pub party: Option<Rectifier>,
     pub at: DateTime<Utc>,
     pub step_id: i64,
 }
@@ -339,10 +341,85 @@ pub struct HazardInput {
     pub rectification: Option<Rectification>,
 }
 
+/// How a 整改通知书 was signed for (签收).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ReceiptVia {
+    /// 企业账号签收
+    Account,
+    /// 现场签字
+    OnSite,
+}
+
+impl ReceiptVia {
+    pub fn code(self) -> &'static str {
+        match self {
+            ReceiptVia::Account => "account",
+            ReceiptVia::OnSite => "onsite",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [ReceiptVia::Account, ReceiptVia::OnSite]
+            .into_iter()
+            .find(|v| v.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReceiptVia::Account => "企业账号签收",
+            ReceiptVia::OnSite => "现场签字",
+        }
+    }
+}
+
+/// The enterprise's 签收 of the 整改通知书 of one inspection.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeReceipt {
+    pub via: ReceiptVia,
+    /// 签收人
+    pub signer_name: String,
+    pub signed_by: Option<AccountId>,
+    pub signed_at: DateTime<Utc>,
+}
+
+/// Who recorded a 整改: the enterprise rectifies its own hazards; the agency may record a
+/// rectification on the enterprise's behalf, and the history says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Rectifier {
+    /// 企业自行整改
+    Enterprise,
+    /// 服务机构代企业录入
+    Agency,
+}
+
+impl Rectifier {
+    pub fn code(self) -> &'static str {
+        match self {
+            Rectifier::Enterprise => "enterprise",
+            Rectifier::Agency => "agency",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Rectifier::Enterprise, Rectifier::Agency]
+            .into_iter()
+            .find(|r| r.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Rectifier::Enterprise => "企业自行整改",
+            Rectifier::Agency => "服务机构代企业录入",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Rectification {
     pub note: String,
     pub on: NaiveDate,
+    /// Set by the service from the actor; forms cannot choose it.
+    pub by: Rectifier,
 }
 
 #[derive(Debug, Clone)]
@@ -429,7 +506,11 @@ pub fn parse_hazard(
             rectified_on(&form.rectified_on, found_on, today),
         );
         match (note, on) {
-            (Some(note), Some(on)) => Some(Rectification { note, on }),
+            (Some(note), Some(on)) => Some(Rectification {
+                note,
+                on,
+                by: Rectifier::Agency,
+            }),
             _ => None,
         }
     } else {
@@ -505,7 +586,11 @@ pub fn parse_rectification(
         rectified_on(&form.rectified_on, found_on, today),
     );
     match (note, on) {
-        (Some(note), Some(on)) if e.is_empty() => Ok(Rectification { note, on }),
+        (Some(note), Some(on)) if e.is_empty() => Ok(Rectification {
+            note,
+            on,
+            by: Rectifier::Agency,
+        }),
         _ => Err(CoreError::Validation(e)),
     }
 }

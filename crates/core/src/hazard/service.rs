@@ -3,7 +3,8 @@ use chrono::{DateTime, Utc};
 use super::{AFTER_PHOTOS, BEFORE_PHOTOS, PLAN, after_field};
 use super::{
     Hazard, HazardAction, HazardCounts, HazardFilter, HazardForm, HazardLevel, HazardQuery,
-    HazardState, RectifyForm, ReviewForm, parse_hazard, parse_rectification, parse_review,
+    HazardState, Rectification, Rectifier, RectifyForm, ReviewForm, parse_hazard,
+    parse_rectification, parse_review,
 };
 use crate::attachment::{Attachment, FileRule, NewAttachment, OwnerKind, check_files};
 use crate::audit::{AuditAction, AuditEvent, ObjectKind};
@@ -30,7 +31,9 @@ pub async fn list(
     require(actor, Permission::HazardView)?;
     let scope = scope::of(store, actor).await?;
     let mut query = filter.query(today(now))?;
-    query.serious_first = actor.org_kind == OrgKind::Regulator;
+    // Regulators read 重大 and 逾期 first; so does an enterprise, whose own overdue hazards are
+    // what it must act on.
+    query.serious_first = matches!(actor.org_kind, OrgKind::Regulator | OrgKind::Enterprise);
     let counts = store.count_hazards(&scope, &query).await?;
     let page = store.list_hazards(&scope, &query, page).await?;
     Ok((page, counts))
@@ -178,13 +181,25 @@ pub async fn authorize_create(
     Ok((record, order))
 }
 
+/// Who the actor rectifies as: the enterprise itself (企业整改), or the agency recording the
+/// enterprise's rectification on its behalf; `None` for everyone else.
+pub fn rectifier(actor: &Actor) -> Option<Rectifier> {
+    if actor.has(Permission::HazardRectify) {
+        Some(Rectifier::Enterprise)
+    } else if actor.has(Permission::HazardWrite) {
+        Some(Rectifier::Agency)
+    } else {
+        None
+    }
+}
+
 /// The checks of `rectify` that need no input (see `authorize_create`).
 pub async fn authorize_rectify(
     store: &dyn Store,
     actor: &Actor,
     id: HazardId,
 ) -> CoreResult<(Hazard, ServiceOrder)> {
-    require(actor, Permission::HazardWrite)?;
+    rectifier(actor).ok_or(CoreError::Forbidden)?;
     let (hazard, order) = get(store, actor, id).await?;
     loop_open(&order)?;
     hazard
@@ -266,7 +281,7 @@ pub async fn create(
 
 /// Whether the actor may record a 整改 of this hazard now (the page shows the form).
 pub fn can_rectify(actor: &Actor, hazard: &Hazard, order: &ServiceOrder) -> bool {
-    actor.has(Permission::HazardWrite)
+    rectifier(actor).is_some()
         && loop_open(order).is_ok()
         && hazard.state.apply(HazardAction::Rectify).is_ok()
 }
@@ -287,7 +302,7 @@ pub fn can_add(actor: &Actor, order: &ServiceOrder) -> bool {
 /// carry no order, so the order's state is checked when the step is taken.
 pub fn next_step(actor: &Actor, hazard: &Hazard) -> Option<HazardAction> {
     match hazard.state {
-        HazardState::PendingRectification if actor.has(Permission::HazardWrite) => {
+        HazardState::PendingRectification if rectifier(actor).is_some() => {
             Some(HazardAction::Rectify)
         }
         HazardState::PendingReview if actor.has(Permission::HazardReview) => {
@@ -295,6 +310,70 @@ pub fn next_step(actor: &Actor, hazard: &Hazard) -> Option<HazardAction> {
         }
         _ => None,
     }
+}
+
+/// Whether the actor may sign for (签收) an inspection's 整改通知书 now.
+pub fn can_sign_notice(
+    actor: &Actor,
+    hazards: &[Hazard],
+    receipt: Option<&super::NoticeReceipt>,
+) -> bool {
+    actor.has(Permission::HazardRectify) && !hazards.is_empty() && receipt.is_none()
+}
+
+/// The 整改通知书 of an inspection with its 签收, if any.
+pub async fn notice(
+    store: &dyn Store,
+    actor: &Actor,
+    inspection: RecordId,
+    now: DateTime<Utc>,
+) -> CoreResult<(ServiceRecord, Vec<Hazard>, Option<super::NoticeReceipt>)> {
+    let (record, _, hazards) = of_inspection(store, actor, inspection, now).await?;
+    if hazards.is_empty() {
+        return Err(CoreError::Conflict(
+            "本次排查未发现隐患,无需下达整改通知书".into(),
+        ));
+    }
+    let receipt = store.notice_receipt(inspection).await?;
+    Ok((record, hazards, receipt))
+}
+
+/// 签收 by an enterprise account: the enterprise acknowledges the notice and its deadlines.
+pub async fn sign_notice(
+    store: &dyn Store,
+    actor: &Actor,
+    inspection: RecordId,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    require(actor, Permission::HazardRectify)?;
+    let (record, hazards, receipt) = notice(store, actor, inspection, now).await?;
+    if !can_sign_notice(actor, &hazards, receipt.as_ref()) {
+        return Err(CoreError::Conflict("该整改通知书已签收".into()));
+    }
+    let receipt = super::NoticeReceipt {
+        via: super::ReceiptVia::Account,
+        signer_name: actor.name.clone(),
+        signed_by: Some(actor.account_id),
+        signed_at: now,
+    };
+    let audit = AuditEvent::new(
+        actor,
+        now,
+        AuditAction::Sign,
+        ObjectKind::Record,
+        Some(inspection.0),
+        &format!("整改通知书 · {}", record.order_no),
+        format!(
+            "{} 签收 {} 项隐患的整改通知书({})",
+            receipt.signer_name,
+            hazards.len(),
+            receipt.via.label()
+        ),
+    );
+    if !store.sign_notice(inspection, &receipt, &audit).await? {
+        return Err(CoreError::Conflict("该整改通知书已签收".into()));
+    }
+    Ok(())
 }
 
 /// Rectifying and reviewing go on after the order is completed: an open hazard is still open.
@@ -341,7 +420,10 @@ pub async fn rectify(
         }
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
-    let r = parse_rectification(form, hazard.found_on, today(now))?;
+    let r = Rectification {
+        by: rectifier(actor).ok_or(CoreError::Forbidden)?,
+        ..parse_rectification(form, hazard.found_on, today(now))?
+    };
     let audit = AuditEvent::new(
         actor,
         now,
@@ -349,7 +431,12 @@ pub async fn rectify(
         ObjectKind::Hazard,
         Some(id.0),
         &hazard.hazard_no,
-        format!("第 {} 轮整改,完成日期 {}", hazard.round, r.on),
+        format!(
+            "第 {} 轮整改({}),完成日期 {}",
+            hazard.round,
+            r.by.label(),
+            r.on
+        ),
     );
     if !store
         .rectify_hazard(id, hazard.round, &r, &files, actor.account_id, &audit)

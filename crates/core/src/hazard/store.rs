@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 
-use super::{Hazard, HazardCounts, HazardInput, HazardQuery, Rectification, Review};
+use super::{Hazard, HazardCounts, HazardInput, HazardQuery, NoticeReceipt, Rectification, Review};
 use crate::attachment::NewAttachment;
 use crate::audit::AuditEvent;
 use crate::error::CoreResult;
@@ -48,6 +48,15 @@ pub trait HazardStore: Send + Sync {
         round: i32,
         r: &Review,
         by: AccountId,
+        audit: &AuditEvent,
+    ) -> CoreResult<bool>;
+    /// The 签收 of an inspection's 整改通知书, if any.
+    async fn notice_receipt(&self, inspection: RecordId) -> CoreResult<Option<NoticeReceipt>>;
+    /// Records the 签收 unless the notice was signed for already (`false` then).
+    async fn sign_notice(
+        &self,
+        inspection: RecordId,
+        receipt: &NoticeReceipt,
         audit: &AuditEvent,
     ) -> CoreResult<bool>;
 }

@@ -2,7 +2,8 @@ use anze_core::attachment::{NewAttachment, OwnerKind, OwnerRef};
 use anze_core::audit::AuditEvent;
 use anze_core::hazard::{
     Hazard, HazardCounts, HazardInput, HazardLevel, HazardQuery, HazardState, HazardStep,
-    HazardStore, Rectification, Review, StepKind, hazard_number,
+    HazardStore, NoticeReceipt, ReceiptVia, Rectification, Rectifier, Review, StepKind,
+    hazard_number,
 };
 use anze_core::ids::{AccountId, HazardId, OrderId, OrgId, RecordId};
 use anze_core::page::{Page, PageRequest};
@@ -18,7 +19,7 @@ use std::collections::HashMap;
 
 use super::policy::enterprises_named;
 use super::{capped_page_of, contains, count_upto, insert_audit};
-use crate::entity::{account, hazard, hazard_step, service_order, service_record};
+use crate::entity::{account, hazard, hazard_step, notice_receipt, service_order, service_record};
 use crate::{Db, db_err};
 
 fn scope_condition(scope: &Scope) -> Condition {
@@ -163,6 +164,7 @@ struct NewStep<'a> {
     note: &'a str,
     passed: Option<bool>,
     reviewer: Option<AccountId>,
+    party: Option<Rectifier>,
     by: AccountId,
     at: chrono::DateTime<chrono::Utc>,
 }
@@ -177,6 +179,7 @@ async fn insert_step(txn: &DatabaseTransaction, s: NewStep<'_>) -> CoreResult<()
         note: Set(s.note.to_string()),
         passed: Set(s.passed),
         reviewer_id: Set(s.reviewer.map(|r| r.0)),
+        party: Set(s.party.map(|p| p.code().to_string())),
         created_by: Set(s.by.0),
         created_at: Set(s.at),
     }
@@ -309,6 +312,7 @@ impl Db {
                         passed: s.passed,
                         reviewer: s.reviewer_id.and_then(|r| people.get(&r).cloned()),
                         by_name: people.get(&s.created_by).cloned().unwrap_or_default(),
+                        party: s.party.as_deref().and_then(Rectifier::from_code),
                         at: s.created_at,
                     })
                     .collect();
@@ -537,6 +541,7 @@ impl HazardStore for Db {
                     note: &r.note,
                     passed: None,
                     reviewer: None,
+                    party: Some(r.by),
                     by,
                     at: audit.at,
                 },
@@ -602,6 +607,7 @@ impl HazardStore for Db {
                 note: &r.note,
                 passed: None,
                 reviewer: None,
+                party: Some(r.by),
                 by,
                 at: audit.at,
             },
@@ -667,12 +673,65 @@ impl HazardStore for Db {
                 note: &r.opinion,
                 passed: Some(r.passed),
                 reviewer: Some(r.reviewer),
+                party: None,
                 by,
                 at: audit.at,
             },
         )
         .await?;
         insert_audit(&txn, audit, None).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn notice_receipt(&self, inspection: RecordId) -> CoreResult<Option<NoticeReceipt>> {
+        let row = notice_receipt::Entity::find_by_id(inspection.0)
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(row.map(|r| NoticeReceipt {
+            via: ReceiptVia::from_code(&r.via).unwrap_or(ReceiptVia::Account),
+            signer_name: r.signer_name,
+            signed_by: r.signed_by.map(AccountId),
+            signed_at: r.signed_at,
+        }))
+    }
+
+    async fn sign_notice(
+        &self,
+        inspection: RecordId,
+        receipt: &NoticeReceipt,
+        audit: &AuditEvent,
+    ) -> CoreResult<bool> {
+        let txn = self.write().await?;
+        let exists = notice_receipt::Entity::find_by_id(inspection.0)
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .is_some();
+        if exists {
+            txn.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        let inserted = notice_receipt::ActiveModel {
+            record_id: Set(inspection.0),
+            via: Set(receipt.via.code().to_string()),
+            signer_name: Set(receipt.signer_name.clone()),
+            signed_by: Set(receipt.signed_by.map(|a| a.0)),
+            signature_id: Set(None),
+            signed_at: Set(receipt.signed_at),
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_err);
+        match inserted {
+            // Signed by someone else a moment ago.
+            Err(CoreError::Duplicate) => return Ok(false),
+            other => {
+                other?;
+            }
+        }
+        insert_audit(&txn, audit, Some(inspection.0)).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(true)
     }

@@ -4,7 +4,7 @@ use anze_core::account::Account;
 use anze_core::auth::Permission;
 use anze_core::hazard::{
     self, CATEGORIES, Hazard, HazardAction, HazardCounts, HazardFilter, HazardForm, HazardLevel,
-    HazardState, RectifyForm, ReviewForm,
+    HazardState, NoticeReceipt, Rectifier, RectifyForm, ReviewForm,
 };
 use anze_core::ids::{HazardId, RecordId};
 use anze_core::order::ServiceOrder;
@@ -193,6 +193,8 @@ struct ShowPage {
     order: ServiceOrder,
     overdue: bool,
     can_rectify: bool,
+    /// Who the caller rectifies as (the agency records on the enterprise's behalf).
+    rectifier: Option<Rectifier>,
     can_review: bool,
     staff: Vec<Account>,
     rectify: RectifyForm,
@@ -254,6 +256,7 @@ async fn show_page(
             hazard,
             order,
             can_rectify,
+            rectifier: hazard::service::rectifier(&ctx.actor),
             can_review,
             staff,
             rectify,
@@ -343,25 +346,43 @@ struct NoticePage {
     inspection: ServiceRecord,
     hazards: Vec<Hazard>,
     today: NaiveDate,
+    receipt: Option<NoticeReceipt>,
+    can_sign: bool,
+    csrf: String,
+    flash: Option<&'static str>,
 }
 
-/// 整改通知书: the written notice the enterprise receives (AQ 9010), printable on A4.
+/// 整改通知书: the written notice the enterprise receives (AQ 9010), printable on A4, with its
+/// 签收 when the enterprise has signed for it.
 pub async fn notice(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> PageResult<Response> {
     let id: RecordId = parse_id(&id)?;
-    let (inspection, _, hazards) =
-        hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now).await?;
-    if hazards.is_empty() {
-        return Err(PageError::Conflict(
-            "本次排查未发现隐患,无需下达整改通知书".into(),
-        ));
-    }
+    let (inspection, hazards, receipt) =
+        hazard::service::notice(state.store(), &ctx.actor, id, ctx.now).await?;
     render(&NoticePage {
+        can_sign: hazard::service::can_sign_notice(&ctx.actor, &hazards, receipt.as_ref()),
         today: today(ctx.now),
+        csrf: ctx.csrf.clone(),
+        flash: ctx.flash.map(Flash::message),
         inspection,
         hazards,
+        receipt,
     })
+}
+
+/// 签收 of the 整改通知书 by an enterprise account.
+pub async fn sign_notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: RecordId = parse_id(&id)?;
+    hazard::service::sign_notice(state.store(), &ctx.actor, id, ctx.now).await?;
+    Ok(redirect_with(
+        &format!("/records/{id}/notice"),
+        Flash::Signed,
+    ))
 }
