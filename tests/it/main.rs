@@ -10,6 +10,7 @@ mod browser;
 mod browser_orders;
 mod browser_records;
 mod cli;
+mod delegation;
 mod hazards;
 mod ledgers;
 mod logs;
