@@ -1,13 +1,14 @@
 //! Nobody acts beyond what they hold (issue 10): an account that may manage accounts and roles
-//! hands on only what it holds itself.
+//! hands on only what it holds itself, and an insurer edits only the enterprises it insures.
 
 use anze_core::account::AccountStore;
 use anze_core::auth::{DataScope, Permission};
+use anze_core::enterprise::EnterpriseStore;
 use anze_core::ids::{AccountId, OrgId, RoleId};
 use anze_core::role::{Role, RoleStore};
 use reqwest::{Client, StatusCode};
 
-use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp};
+use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp, credit_code};
 
 crate::backend_tests!(
     a_delegate_cannot_widen_its_own_role_or_edit_a_stronger_one,
@@ -19,6 +20,8 @@ crate::backend_tests!(
     platform_admin_still_manages_every_organization,
     platform_staff_cannot_escalate_in_another_organization,
     an_org_admin_still_assigns_the_admin_role,
+    an_insurer_edits_only_the_enterprises_it_insures,
+    a_registrant_edits_its_enterprise_until_another_insurer_insures_it,
 );
 
 const DELEGATE_PERMISSIONS: [&str; 4] = ["account:view", "account:edit", "role:view", "role:edit"];
@@ -542,4 +545,134 @@ async fn an_org_admin_still_assigns_the_admin_role(app: TestApp) {
     let res = create_account(&app, &admin, "oa_second", &[admin_role.id]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(app.actor("oa_second").await.is_org_admin);
+}
+
+fn enterprise_fields<'a>(code: &'a str, name: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", name),
+        ("credit_code", code),
+        ("region_code", "350503"),
+        ("address", "泉州市测试路 8 号"),
+        ("contact_name", "企业联系人"),
+        ("contact_phone", "13905958888"),
+        ("industry_code", "0201"),
+        ("employee_count", "120"),
+    ]
+}
+
+async fn enterprise_id(app: &TestApp, code: &str) -> OrgId {
+    app.db
+        .find_enterprise_by_credit_code(code)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn edit_enterprise(
+    app: &TestApp,
+    by: &Client,
+    id: OrgId,
+    code: &str,
+    name: &str,
+) -> StatusCode {
+    app.post_form(
+        by,
+        "/enterprises",
+        &format!("/enterprises/{id}"),
+        &enterprise_fields(code, name),
+    )
+    .await
+    .status()
+}
+
+async fn an_insurer_edits_only_the_enterprises_it_insures(app: TestApp) {
+    app.seed_org("insurer", "人保泉州", "ea_ins").await;
+    app.seed_org("insurer", "平安泉州", "eb_ins").await;
+    let code = app.seed_enterprise("ea_ins", "恒安石化", "350503").await;
+    app.seed_policy("ea_ins", &code, "EA-1").await;
+    let id = enterprise_id(&app, &code).await;
+    let a = app.login("ea_ins", PASSWORD).await;
+    let b = app.login("eb_ins", PASSWORD).await;
+
+    let (_, list) = app.get(&b, "/enterprises").await;
+    assert!(list.contains("恒安石化"));
+    assert!(!list.contains(&format!("href=\"/enterprises/{id}\"")));
+    assert_eq!(
+        app.get(&b, &format!("/enterprises/{id}")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        edit_enterprise(&app, &b, id, &code, "被改名").await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.db.get_enterprise(id).await.unwrap().unwrap().name,
+        "恒安石化"
+    );
+    // Creating a new enterprise stays open to every insurer.
+    let other = credit_code("新登记");
+    let res = app
+        .post_form(
+            &b,
+            "/enterprises/new",
+            "/enterprises",
+            &enterprise_fields(&other, "新登记企业"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let (_, list) = app.get(&a, "/enterprises").await;
+    assert!(list.contains(&format!("href=\"/enterprises/{id}\"")));
+    assert_eq!(
+        edit_enterprise(&app, &a, id, &code, "恒安石化股份").await,
+        StatusCode::SEE_OTHER
+    );
+    let (_, log) = app.get(&a, "/audit").await;
+    assert!(log.contains("名称: 恒安石化 → 恒安石化股份"), "{log}");
+
+    let platform = app.admin().await;
+    assert_eq!(
+        edit_enterprise(&app, &platform, id, &code, "恒安石化集团").await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.db.get_enterprise(id).await.unwrap().unwrap().name,
+        "恒安石化集团"
+    );
+}
+
+/// The choice made for an enterprise nobody insures yet: its registrant edits it, no other
+/// insurer does; once another insurer writes a policy on it, that insurer edits it and the
+/// registrant (holding no policy) no longer does.
+async fn a_registrant_edits_its_enterprise_until_another_insurer_insures_it(app: TestApp) {
+    app.seed_org("insurer", "人保泉州", "ra_ins").await;
+    app.seed_org("insurer", "平安泉州", "rb_ins").await;
+    let code = app.seed_enterprise("ra_ins", "晋江鞋厂", "350503").await;
+    let id = enterprise_id(&app, &code).await;
+    let a = app.login("ra_ins", PASSWORD).await;
+    let b = app.login("rb_ins", PASSWORD).await;
+
+    assert_eq!(
+        edit_enterprise(&app, &b, id, &code, "被改名").await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        edit_enterprise(&app, &a, id, &code, "晋江鞋业").await,
+        StatusCode::SEE_OTHER
+    );
+
+    app.seed_policy("rb_ins", &code, "RB-1").await;
+    assert_eq!(
+        edit_enterprise(&app, &a, id, &code, "晋江鞋业一厂").await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        edit_enterprise(&app, &b, id, &code, "晋江鞋业集团").await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.db.get_enterprise(id).await.unwrap().unwrap().name,
+        "晋江鞋业集团"
+    );
 }
