@@ -15,6 +15,7 @@ mod browser;
 mod browser_orders;
 mod browser_records;
 mod cli;
+mod delegation;
 mod enterprise_accounts;
 mod hazards;
 mod ledgers;

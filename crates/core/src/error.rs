@@ -69,6 +69,10 @@ pub enum CoreError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// Forbidden for a reason the caller may read, such as acting on an account that holds more
+    /// than the caller does.
+    #[error("refused: {0}")]
+    Refused(String),
     /// A rule refuses the operation in the object's current state; the message is for the user.
     #[error("conflict: {0}")]
     Conflict(String),

@@ -45,6 +45,8 @@ pub mod organization {
         pub updated_at: DateTimeUtc,
         pub industry_code: Option<String>,
         pub employee_count: Option<i64>,
+        /// Enterprises only: the organization that registered it.
+        pub created_by_org_id: Option<i64>,
     }
     entity_boilerplate!();
 }

@@ -14,6 +14,8 @@ pub enum PageError {
     },
     NotFound,
     Forbidden,
+    /// 403 with the reason core gave.
+    Refused(String),
     Conflict(String),
     BadRequest(String),
     /// Reached only when a handler has no form to re-render the errors on.
@@ -31,6 +33,7 @@ impl From<CoreError> for PageError {
         match e {
             CoreError::NotFound => PageError::NotFound,
             CoreError::Forbidden => PageError::Forbidden,
+            CoreError::Refused(m) => PageError::Refused(m),
             CoreError::Conflict(m) => PageError::Conflict(m),
             CoreError::Duplicate => PageError::Conflict("记录已存在,请勿重复提交".into()),
             CoreError::Validation(errors) => PageError::Validation(errors),
@@ -74,6 +77,7 @@ impl IntoResponse for PageError {
                 "无权访问",
                 "您的账号没有执行此操作的权限,如需开通请联系本机构管理员。".to_string(),
             ),
+            PageError::Refused(m) => (StatusCode::FORBIDDEN, "无权操作", m),
             PageError::Conflict(m) => (StatusCode::CONFLICT, "操作未完成", m),
             PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, "请求有误", m),
             PageError::Validation(errors) => (

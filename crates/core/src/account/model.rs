@@ -2,10 +2,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::password::{NewPassword, PasswordHashString};
+use crate::auth::{DataScope, Permission};
 use crate::error::{CoreError, CoreResult, FieldErrors};
 use crate::field::{self, Phone};
 use crate::ids::{AccountId, OrgId, RoleId};
 use crate::org::OrgKind;
+use crate::role::RoleKind;
+use std::collections::BTreeSet;
 
 /// 登录账号: 3–32 characters of letters, digits and `_ . @ -`, starting with a letter or digit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,10 +47,16 @@ pub struct AccountRef {
     pub name: String,
 }
 
+/// A role an account holds, with what it grants, so whether the caller may act on the account
+/// is answered without loading the roles again.
 #[derive(Debug, Clone, Serialize)]
 pub struct RoleRef {
     pub id: RoleId,
     pub name: String,
+    pub kind: RoleKind,
+    pub data_scope: DataScope,
+    /// Effective: what holding the role grants in the account's organization.
+    pub permissions: BTreeSet<Permission>,
 }
 
 #[derive(Debug, Clone, Serialize)]

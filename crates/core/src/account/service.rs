@@ -7,8 +7,67 @@ use crate::auth::{Actor, Permission, require};
 use crate::error::{CoreError, CoreResult, FieldErrors, field_error};
 use crate::ids::{AccountId, OrgId, RoleId};
 use crate::page::{Page, PageRequest};
+use crate::role::service::{can_assign_role, holds_grant};
 use crate::role::{Role, RoleKind};
 use crate::store::Store;
+
+/// Whether the actor may edit, reset the password of, disable or delete this account: it must
+/// be able to give every role the account holds (see `role::service`), so nobody acts on an
+/// account that holds more than they do. One's own account always passes.
+pub fn can_manage_account(actor: &Actor, account: &Account) -> bool {
+    actor.reaches_org(account.org_id)
+        && account
+            .roles
+            .iter()
+            .all(|r| holds_grant(actor, account.org_id, r.kind, r.data_scope, &r.permissions))
+}
+
+/// Whether the list shows 编辑 for this account.
+pub fn can_edit(actor: &Actor, account: &Account) -> bool {
+    actor.has(Permission::AccountEdit) && can_manage_account(actor, account)
+}
+
+/// Whether the list shows 删除 for this account.
+pub fn can_delete(actor: &Actor, account: &Account) -> bool {
+    actor.has(Permission::AccountDelete)
+        && account.id != actor.account_id
+        && can_manage_account(actor, account)
+}
+
+fn check_manage(actor: &Actor, account: &Account) -> CoreResult<()> {
+    if can_manage_account(actor, account) {
+        Ok(())
+    } else {
+        Err(CoreError::Refused(
+            "不能修改权限高于本人的账号:该账号的角色拥有本人未拥有的权限".into(),
+        ))
+    }
+}
+
+/// A field error naming the chosen roles the actor may not give.
+fn check_assignable(actor: &Actor, roles: &[Role]) -> CoreResult<()> {
+    let (admin, others): (Vec<&Role>, Vec<&Role>) = roles
+        .iter()
+        .filter(|r| !can_assign_role(actor, r))
+        .partition(|r| r.kind == RoleKind::Admin);
+    // The form shows one message per field, so both reasons go into it.
+    let mut reasons = Vec::new();
+    if !admin.is_empty() {
+        reasons.push("“管理员”角色只能由本机构管理员分配".to_string());
+    }
+    if !others.is_empty() {
+        let names: Vec<&str> = others.iter().map(|r| r.name.as_str()).collect();
+        reasons.push(format!(
+            "不能分配拥有本人未拥有的权限的角色:{}",
+            names.join("、")
+        ));
+    }
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(field_error("role_ids", reasons.join(";")))
+    }
+}
 
 pub async fn list(
     store: &dyn Store,
@@ -23,6 +82,33 @@ pub async fn list(
 pub async fn get(store: &dyn Store, actor: &Actor, id: AccountId) -> CoreResult<Account> {
     require(actor, Permission::AccountView)?;
     load_scoped(store, actor, id).await
+}
+
+/// The account, for its edit form: refused when it holds more than the actor.
+pub async fn get_for_edit(store: &dyn Store, actor: &Actor, id: AccountId) -> CoreResult<Account> {
+    require(actor, Permission::AccountEdit)?;
+    let account = load_scoped(store, actor, id).await?;
+    check_manage(actor, &account)?;
+    Ok(account)
+}
+
+/// The account, for the confirmation page of 删除.
+pub async fn get_for_delete(
+    store: &dyn Store,
+    actor: &Actor,
+    id: AccountId,
+) -> CoreResult<Account> {
+    require(actor, Permission::AccountDelete)?;
+    let account = load_scoped(store, actor, id).await?;
+    if id == actor.account_id {
+        return Err(cannot_delete_self());
+    }
+    check_manage(actor, &account)?;
+    Ok(account)
+}
+
+fn cannot_delete_self() -> CoreError {
+    CoreError::Conflict("不能删除自己的账号".into())
 }
 
 async fn load_scoped(store: &dyn Store, actor: &Actor, id: AccountId) -> CoreResult<Account> {
@@ -67,6 +153,7 @@ pub async fn create(
     let parsed = ParsedAccount::parse(form, true)?;
     let org_id = target_org(store, actor, form).await?;
     let roles = roles_of_org(store, org_id, &parsed.role_ids).await?;
+    check_assignable(actor, &roles)?;
     let (Some(username), Some(password)) = (parsed.username, parsed.password) else {
         return Err(CoreError::Internal(
             "parse(creating) yields username and password".into(),
@@ -117,14 +204,16 @@ pub async fn update(
 ) -> CoreResult<()> {
     require(actor, Permission::AccountEdit)?;
     let before = load_scoped(store, actor, id).await?;
+    check_manage(actor, &before)?;
     let parsed = ParsedAccount::parse(form, false)?;
     let roles = roles_of_org(store, before.org_id, &parsed.role_ids).await?;
+    check_assignable(actor, &roles)?;
     if id == actor.account_id {
         let mut errors = FieldErrors::new();
         if !parsed.enabled {
             errors.add("enabled", "不能停用自己的账号");
         }
-        let had_admin = before_has_admin(store, &before).await?;
+        let had_admin = before.roles.iter().any(|r| r.kind == RoleKind::Admin);
         if had_admin && !roles.iter().any(|r| r.kind == RoleKind::Admin) {
             errors.add("role_ids", "不能移除自己的管理员角色");
         }
@@ -184,15 +273,6 @@ pub async fn update(
     store.update_account(id, &changes, &audit).await
 }
 
-async fn before_has_admin(store: &dyn Store, account: &Account) -> CoreResult<bool> {
-    let ids: Vec<RoleId> = account.roles.iter().map(|r| r.id).collect();
-    Ok(store
-        .roles_by_ids(&ids)
-        .await?
-        .iter()
-        .any(|r| r.kind == RoleKind::Admin))
-}
-
 pub async fn delete(
     store: &dyn Store,
     actor: &Actor,
@@ -202,8 +282,9 @@ pub async fn delete(
     require(actor, Permission::AccountDelete)?;
     let account = load_scoped(store, actor, id).await?;
     if id == actor.account_id {
-        return Err(CoreError::Conflict("不能删除自己的账号".into()));
+        return Err(cannot_delete_self());
     }
+    check_manage(actor, &account)?;
     let audit = AuditEvent::new(
         actor,
         now,
@@ -289,4 +370,81 @@ pub async fn reset_password_from_console(
         .set_password(account.id, &password.hash(), Some(&audit))
         .await?;
     Ok(account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::RoleRef;
+    use crate::auth::DataScope;
+    use crate::org::OrgKind;
+    use crate::role::service::tests::actor;
+    use Permission::*;
+
+    fn account(id: i64, org: i64, roles: Vec<RoleRef>) -> Account {
+        Account {
+            id: AccountId(id),
+            org_id: OrgId(org),
+            org_name: String::new(),
+            org_kind: OrgKind::Agency,
+            username: "a".into(),
+            name: "a".into(),
+            phone: None,
+            enabled: true,
+            roles,
+            last_login_at: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn held(kind: RoleKind, scope: DataScope, permissions: &[Permission]) -> RoleRef {
+        RoleRef {
+            id: RoleId(1),
+            name: "r".into(),
+            kind,
+            data_scope: scope,
+            permissions: permissions.iter().copied().collect(),
+        }
+    }
+
+    #[test]
+    fn nobody_manages_an_account_holding_more_than_they_do() {
+        let d = actor(
+            2,
+            OrgKind::Agency,
+            false,
+            DataScope::Own,
+            &[AccountView, AccountEdit, AccountDelete],
+        );
+        let peer = account(
+            7,
+            2,
+            vec![held(RoleKind::Custom, DataScope::Own, &[AccountView])],
+        );
+        assert!(can_edit(&d, &peer) && can_delete(&d, &peer));
+        let admin = account(
+            8,
+            2,
+            vec![held(
+                RoleKind::Admin,
+                DataScope::Organization,
+                &Permission::owned_by_kind(OrgKind::Agency),
+            )],
+        );
+        assert!(!can_manage_account(&d, &admin));
+        let wider = account(
+            9,
+            2,
+            vec![held(RoleKind::Custom, DataScope::Organization, &[])],
+        );
+        assert!(!can_manage_account(&d, &wider));
+        let me = account(200, 2, vec![]);
+        assert!(can_edit(&d, &me) && !can_delete(&d, &me));
+        let org_admin = actor(2, OrgKind::Agency, true, DataScope::Organization, &[]);
+        assert!(can_manage_account(&org_admin, &admin));
+        let platform = actor(1, OrgKind::Platform, true, DataScope::Organization, &[]);
+        assert!(can_manage_account(&platform, &admin));
+        let foreign = actor(3, OrgKind::Agency, true, DataScope::Organization, &[]);
+        assert!(!can_manage_account(&foreign, &peer));
+    }
 }

@@ -47,6 +47,8 @@ pub struct Actor {
     pub permissions: BTreeSet<Permission>,
     /// The widest scope among the account's roles.
     pub data_scope: DataScope,
+    /// Holds the built-in 管理员 role of its own organization.
+    pub is_org_admin: bool,
     /// Client address, recorded in audit events.
     pub ip: String,
 }
@@ -60,6 +62,18 @@ impl Actor {
 
     pub fn is_platform(&self) -> bool {
         self.org_kind == OrgKind::Platform
+    }
+
+    /// The platform's own administrator: manages every organization's accounts and roles.
+    pub fn is_platform_admin(&self) -> bool {
+        self.is_platform() && self.is_org_admin
+    }
+
+    /// Whether this actor holds `permission` for the purpose of handing it on to an account of
+    /// any organization. The platform admin stands in for every organization's admin, so it
+    /// holds whatever any organization type owns; everyone else holds what `has` says.
+    pub fn holds(&self, permission: Permission) -> bool {
+        self.is_platform_admin() || self.has(permission)
     }
 
     /// Whether objects of `org` are inside this actor's organization scope: the platform reaches

@@ -171,6 +171,8 @@ pub fn actor_of(p: Principal, ip: &str) -> Option<Actor> {
         .map(|r| r.data_scope)
         .max()
         .unwrap_or(DataScope::Own);
+    // Roles are always of the account's own organization, so any admin-kind role is its admin.
+    let is_org_admin = p.roles.iter().any(|r| r.kind == RoleKind::Admin);
     Some(Actor {
         account_id: p.account_id,
         username: p.username,
@@ -180,6 +182,7 @@ pub fn actor_of(p: Principal, ip: &str) -> Option<Actor> {
         org_kind: p.org_kind,
         permissions,
         data_scope,
+        is_org_admin,
         ip: ip.to_string(),
     })
 }

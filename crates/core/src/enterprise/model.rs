@@ -23,6 +23,11 @@ pub struct Enterprise {
     pub mandatory: bool,
     pub employee_count: i64,
     pub created_at: DateTime<Utc>,
+    /// The organization that registered it through 投保企业 or a policy import; `None` for
+    /// enterprises registered before this was recorded, or by the platform's 机构管理.
+    pub created_by: Option<OrgId>,
+    /// Insurers holding a policy on it, each once.
+    pub insurers: Vec<OrgId>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

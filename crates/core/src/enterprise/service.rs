@@ -5,9 +5,64 @@ use crate::audit::{AuditAction, AuditEvent, ObjectKind};
 use crate::auth::{Actor, Permission, require};
 use crate::error::{CoreError, CoreResult, field_error};
 use crate::ids::OrgId;
+use crate::industry::{self, Industry, IndustryChoice};
 use crate::page::{Page, PageRequest};
+use crate::region::Region;
 use crate::scope::{self, Scope};
 use crate::store::Store;
+
+/// Whether the actor may edit this enterprise's master data. An enterprise is shared by every
+/// insurer that covers it, so an insurer edits it only while it holds a policy on it; one that
+/// nobody insures yet stays with the insurer that registered it, until someone writes a policy
+/// on it (the registrant then edits it only if that someone is itself). The platform, steward of
+/// the master data, edits any.
+pub fn can_edit(actor: &Actor, enterprise: &Enterprise) -> bool {
+    if !actor.has(Permission::EnterpriseEdit) {
+        return false;
+    }
+    if actor.is_platform() {
+        return true;
+    }
+    if enterprise.insurers.is_empty() {
+        enterprise.created_by == Some(actor.org_id)
+    } else {
+        enterprise.insurers.contains(&actor.org_id)
+    }
+}
+
+/// What the enterprise list and form choose from.
+pub struct Options {
+    pub regions: Vec<Region>,
+    /// First-level industries, for the list's filter.
+    pub sectors: Vec<Industry>,
+    /// Second-level industries with their labels, for the form.
+    pub industries: Vec<IndustryChoice>,
+}
+
+pub async fn options(store: &dyn Store, actor: &Actor) -> CoreResult<Options> {
+    require(actor, Permission::EnterpriseView)?;
+    let all = store.list_industries().await?;
+    Ok(Options {
+        regions: store.list_regions().await?,
+        industries: industry::choices(&all),
+        sectors: all
+            .into_iter()
+            .filter(|i| i.parent_code.is_none())
+            .collect(),
+    })
+}
+
+/// The enterprise, for its edit form: refused unless `can_edit`.
+pub async fn get_for_edit(store: &dyn Store, actor: &Actor, id: OrgId) -> CoreResult<Enterprise> {
+    require(actor, Permission::EnterpriseEdit)?;
+    let e = get(store, actor, id).await?;
+    if !can_edit(actor, &e) {
+        return Err(CoreError::Refused(
+            "只有承保该企业的保险机构(尚无保单时为登记该企业的机构)才能修改其信息".into(),
+        ));
+    }
+    Ok(e)
+}
 
 /// Regulators see the enterprises of their regions; insurers and the platform see all, since an
 /// enterprise is shared by every insurer that covers it.
@@ -85,7 +140,7 @@ pub async fn create(
         format!("统一社会信用代码: {code}"),
     );
     store
-        .create_enterprise(&fields, &audit)
+        .create_enterprise(&fields, actor.org_id, &audit)
         .await
         .map_err(|e| e.on_duplicate("credit_code", "该统一社会信用代码已登记"))
 }
@@ -97,8 +152,7 @@ pub async fn update(
     form: &EnterpriseForm,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
-    require(actor, Permission::EnterpriseEdit)?;
-    let before = get(store, actor, id).await?;
+    let before = get_for_edit(store, actor, id).await?;
     let fields = EnterpriseFields::parse(form)?;
     check_refs(store, &fields).await?;
     let code = fields
@@ -149,4 +203,57 @@ pub async fn update(
         .update_enterprise(id, &fields, &audit)
         .await
         .map_err(|e| e.on_duplicate("credit_code", "该统一社会信用代码已登记"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::DataScope;
+    use crate::org::OrgKind;
+    use crate::role::service::tests::actor;
+
+    fn enterprise(created_by: Option<i64>, insurers: &[i64]) -> Enterprise {
+        Enterprise {
+            id: OrgId(50),
+            name: String::new(),
+            credit_code: String::new(),
+            region_code: String::new(),
+            region_name: String::new(),
+            address: String::new(),
+            contact_name: String::new(),
+            contact_phone: String::new(),
+            industry_code: String::new(),
+            industry_label: String::new(),
+            mandatory: false,
+            employee_count: 1,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            created_by: created_by.map(OrgId),
+            insurers: insurers.iter().copied().map(OrgId).collect(),
+        }
+    }
+
+    #[test]
+    fn insurers_edit_what_they_insure_and_registrants_what_nobody_insures() {
+        let a = actor(
+            2,
+            OrgKind::Insurer,
+            false,
+            DataScope::Organization,
+            &[Permission::EnterpriseEdit],
+        );
+        let b = actor(3, OrgKind::Insurer, true, DataScope::Organization, &[]);
+        assert!(can_edit(&a, &enterprise(None, &[2, 4])));
+        assert!(!can_edit(&b, &enterprise(None, &[2, 4])));
+        assert!(can_edit(&a, &enterprise(Some(2), &[])));
+        assert!(!can_edit(&b, &enterprise(Some(2), &[])));
+        assert!(
+            !can_edit(&a, &enterprise(Some(2), &[3])),
+            "the registrant yields to the insurer"
+        );
+        assert!(!can_edit(&a, &enterprise(None, &[])));
+        let viewer = actor(2, OrgKind::Insurer, false, DataScope::Organization, &[]);
+        assert!(!can_edit(&viewer, &enterprise(None, &[2])));
+        let platform = actor(1, OrgKind::Platform, true, DataScope::Organization, &[]);
+        assert!(can_edit(&platform, &enterprise(None, &[])));
+    }
 }

@@ -17,9 +17,11 @@ pub trait EnterpriseStore: Send + Sync {
     ) -> CoreResult<Page<Enterprise>>;
     async fn get_enterprise(&self, id: OrgId) -> CoreResult<Option<Enterprise>>;
     async fn find_enterprise_by_credit_code(&self, code: &str) -> CoreResult<Option<Enterprise>>;
+    /// `creator`: the organization registering it, recorded for `service::can_edit`.
     async fn create_enterprise(
         &self,
         fields: &EnterpriseFields,
+        creator: OrgId,
         audit: &AuditEvent,
     ) -> CoreResult<OrgId>;
     async fn update_enterprise(

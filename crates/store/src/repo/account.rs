@@ -4,8 +4,10 @@ use anze_core::account::{
 use anze_core::audit::{AuditEvent, LoginEvent};
 use anze_core::auth::login::LoginAccount;
 use anze_core::auth::password::PasswordHashString;
+use anze_core::auth::{DataScope, Permission};
 use anze_core::ids::{AccountId, OrgId, RoleId};
 use anze_core::page::{Page, PageRequest};
+use anze_core::role::{RoleKind, effective_permissions};
 use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -19,7 +21,7 @@ use std::collections::HashMap;
 use super::audit::insert_login_event;
 use super::org::kind_of;
 use super::{contains, insert_audit, page_of, paginate};
-use crate::entity::{account, account_role, role, session};
+use crate::entity::{account, account_role, role, role_permission, session};
 use crate::{Db, db_err};
 
 pub(crate) async fn insert_account(
@@ -85,7 +87,8 @@ fn live() -> Condition {
 }
 
 impl Db {
-    /// Attaches organization and role names to account rows with two extra queries per page.
+    /// Attaches organization and roles (with what they grant) to account rows with four extra
+    /// queries per page.
     async fn hydrate(&self, rows: Vec<account::Model>) -> CoreResult<Vec<Account>> {
         let orgs = self.org_map(rows.iter().map(|a| a.org_id)).await?;
         let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
@@ -99,31 +102,50 @@ impl Db {
                 .map_err(db_err)?
         };
         let role_ids: Vec<i64> = links.iter().map(|l| l.role_id).collect();
-        let roles: HashMap<i64, String> = if role_ids.is_empty() {
-            HashMap::new()
+        let (roles, perms) = if role_ids.is_empty() {
+            (HashMap::new(), vec![])
         } else {
-            role::Entity::find()
-                .filter(role::Column::Id.is_in(role_ids))
+            let roles: HashMap<i64, role::Model> = role::Entity::find()
+                .filter(role::Column::Id.is_in(role_ids.clone()))
                 .all(&self.conn)
                 .await
                 .map_err(db_err)?
                 .into_iter()
-                .map(|r| (r.id, r.name))
-                .collect()
+                .map(|r| (r.id, r))
+                .collect();
+            let perms = role_permission::Entity::find()
+                .filter(role_permission::Column::RoleId.is_in(role_ids))
+                .all(&self.conn)
+                .await
+                .map_err(db_err)?;
+            (roles, perms)
         };
         rows.into_iter()
             .map(|a| {
                 let org = orgs
                     .get(&a.org_id)
                     .ok_or_else(|| CoreError::Internal(format!("account {} lost its org", a.id)))?;
+                let org_kind = kind_of(org)?;
                 let mut account_roles: Vec<RoleRef> = links
                     .iter()
                     .filter(|l| l.account_id == a.id)
-                    .filter_map(|l| {
-                        roles.get(&l.role_id).map(|name| RoleRef {
-                            id: RoleId(l.role_id),
-                            name: name.clone(),
-                        })
+                    .filter_map(|l| roles.get(&l.role_id))
+                    .map(|r| {
+                        let kind = RoleKind::from_code(&r.kind).unwrap_or(RoleKind::Custom);
+                        // Codes no longer in the catalogue are ignored, as on the roles pages.
+                        let stored = perms
+                            .iter()
+                            .filter(|p| p.role_id == r.id)
+                            .filter_map(|p| Permission::from_code(&p.permission))
+                            .collect();
+                        RoleRef {
+                            id: RoleId(r.id),
+                            name: r.name.clone(),
+                            kind,
+                            data_scope: DataScope::from_code(&r.data_scope)
+                                .unwrap_or(DataScope::Own),
+                            permissions: effective_permissions(kind, org_kind, &stored),
+                        }
                     })
                     .collect();
                 account_roles.sort_by_key(|r| r.id);
@@ -131,7 +153,7 @@ impl Db {
                     id: AccountId(a.id),
                     org_id: OrgId(a.org_id),
                     org_name: org.name.clone(),
-                    org_kind: kind_of(org)?,
+                    org_kind,
                     username: a.username,
                     name: a.name,
                     phone: a.phone,

@@ -9,12 +9,12 @@ use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
 
 use super::{contains, insert_audit, page_of, paginate};
-use crate::entity::{industry as industry_entity, organization};
+use crate::entity::{industry as industry_entity, organization, policy};
 use crate::{Db, db_err};
 
 fn apply_fields(f: &EnterpriseFields, m: &mut organization::ActiveModel) {
@@ -31,11 +31,13 @@ fn apply_fields(f: &EnterpriseFields, m: &mut organization::ActiveModel) {
 /// A new enterprise row; the policy import inserts many of them at once.
 pub(crate) fn enterprise_model(
     f: &EnterpriseFields,
+    creator: OrgId,
     now: chrono::DateTime<chrono::Utc>,
 ) -> organization::ActiveModel {
     let mut m = organization::ActiveModel {
         id: NotSet,
         kind: Set(OrgKind::Enterprise.code().to_string()),
+        created_by_org_id: Set(Some(creator.0)),
         enabled: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
@@ -49,9 +51,13 @@ pub(crate) fn enterprise_model(
 pub(crate) async fn insert_enterprise(
     txn: &DatabaseTransaction,
     f: &EnterpriseFields,
+    creator: OrgId,
     now: chrono::DateTime<chrono::Utc>,
 ) -> CoreResult<OrgId> {
-    let created = enterprise_model(f, now).insert(txn).await.map_err(db_err)?;
+    let created = enterprise_model(f, creator, now)
+        .insert(txn)
+        .await
+        .map_err(db_err)?;
     Ok(OrgId(created.id))
 }
 
@@ -62,6 +68,24 @@ impl Db {
     ) -> CoreResult<Vec<Enterprise>> {
         let regions = self.region_names().await?;
         let all = self.list_industries().await?;
+        let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+        let mut insurers: HashMap<i64, Vec<OrgId>> = HashMap::new();
+        if !ids.is_empty() {
+            let pairs: Vec<(i64, i64)> = policy::Entity::find()
+                .select_only()
+                .column(policy::Column::EnterpriseId)
+                .column(policy::Column::InsurerId)
+                .distinct()
+                .filter(policy::Column::EnterpriseId.is_in(ids))
+                .order_by_asc(policy::Column::InsurerId)
+                .into_tuple()
+                .all(&self.conn)
+                .await
+                .map_err(db_err)?;
+            for (enterprise, insurer) in pairs {
+                insurers.entry(enterprise).or_default().push(OrgId(insurer));
+            }
+        }
         let choices: HashMap<String, industry::IndustryChoice> = industry::choices(&all)
             .into_iter()
             .map(|c| (c.code.clone(), c))
@@ -85,6 +109,8 @@ impl Db {
                     contact_name: m.contact_name,
                     contact_phone: m.contact_phone,
                     created_at: m.created_at,
+                    created_by: m.created_by_org_id.map(OrgId),
+                    insurers: insurers.remove(&m.id).unwrap_or_default(),
                 }
             })
             .collect())
@@ -181,10 +207,11 @@ impl EnterpriseStore for Db {
     async fn create_enterprise(
         &self,
         fields: &EnterpriseFields,
+        creator: OrgId,
         audit: &AuditEvent,
     ) -> CoreResult<OrgId> {
         let txn = self.write().await?;
-        let id = insert_enterprise(&txn, fields, audit.at).await?;
+        let id = insert_enterprise(&txn, fields, creator, audit.at).await?;
         insert_audit(&txn, audit, Some(id.0)).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(id)

@@ -57,10 +57,12 @@ pub(crate) async fn import_policies(
 ) -> CoreResult<usize> {
     let txn = db.write().await?;
     for chunk in new_enterprises.chunks(BATCH) {
-        organization::Entity::insert_many(chunk.iter().map(|f| enterprise_model(f, audit.at)))
-            .exec_without_returning(&txn)
-            .await
-            .map_err(db_err)?;
+        organization::Entity::insert_many(
+            chunk.iter().map(|f| enterprise_model(f, insurer, audit.at)),
+        )
+        .exec_without_returning(&txn)
+        .await
+        .map_err(db_err)?;
     }
     // Multi-row inserts return no ids on MySQL; the credit code is unique, so read them back.
     let codes = new_enterprises

@@ -1,5 +1,5 @@
 use anze_core::account::{self, Account, AccountFilter, AccountForm};
-use anze_core::auth::{Permission, require};
+use anze_core::auth::{Actor, Permission, require};
 use anze_core::ids::{AccountId, OrgId};
 use anze_core::org::{self, Organization};
 use anze_core::page::Page;
@@ -31,9 +31,17 @@ struct ListPage {
     roles: Vec<Role>,
     show_org: bool,
     can_create: bool,
-    can_edit: bool,
-    can_delete: bool,
-    me: AccountId,
+    actor: Actor,
+}
+
+impl ListPage {
+    fn can_edit(&self, a: &Account) -> bool {
+        account::service::can_edit(&self.actor, a)
+    }
+
+    fn can_delete(&self, a: &Account) -> bool {
+        account::service::can_delete(&self.actor, a)
+    }
 }
 
 pub async fn list(
@@ -55,9 +63,7 @@ pub async fn list(
         Some(ctx.actor.org_id)
     };
     let roles = match role_org {
-        Some(o) => role::service::assignable(state.store(), &ctx.actor, o)
-            .await
-            .unwrap_or_default(),
+        Some(o) => role::service::of_org(state.store(), &ctx.actor, o).await?,
         None => vec![],
     };
     render(&ListPage {
@@ -69,9 +75,7 @@ pub async fn list(
         roles,
         show_org,
         can_create: ctx.actor.has(Permission::AccountCreate),
-        can_edit: ctx.actor.has(Permission::AccountEdit),
-        can_delete: ctx.actor.has(Permission::AccountDelete),
-        me: ctx.actor.account_id,
+        actor: ctx.actor.clone(),
     })
 }
 
@@ -210,8 +214,7 @@ pub async fn edit(
     QueryData(q): QueryData<EditQuery>,
 ) -> PageResult<Response> {
     let id: AccountId = parse_id(&id)?;
-    require(&ctx.actor, Permission::AccountEdit)?;
-    let account = account::service::get(state.store(), &ctx.actor, id).await?;
+    let account = account::service::get_for_edit(state.store(), &ctx.actor, id).await?;
     let form = AccountForm::from_account(&account);
     let org_id = account.org_id;
     form_page(
@@ -283,8 +286,7 @@ pub async fn delete(
 ) -> PageResult<Response> {
     let id: AccountId = parse_id(&id)?;
     if form.confirmed != "1" {
-        require(&ctx.actor, Permission::AccountDelete)?;
-        let account = account::service::get(state.store(), &ctx.actor, id).await?;
+        let account = account::service::get_for_delete(state.store(), &ctx.actor, id).await?;
         return render(&ConfirmPage {
             shell: ctx.shell(ACTIVE),
             title: "删除账号".into(),

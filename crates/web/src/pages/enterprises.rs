@@ -1,7 +1,8 @@
+use anze_core::auth::Actor;
 use anze_core::auth::{Permission, require};
 use anze_core::enterprise::{self, Enterprise, EnterpriseFilter, EnterpriseForm};
 use anze_core::ids::OrgId;
-use anze_core::industry::{self, Industry, IndustryChoice};
+use anze_core::industry::{Industry, IndustryChoice};
 use anze_core::page::Page;
 use anze_core::region::Region;
 use anze_core::{CoreError, FieldErrors};
@@ -28,7 +29,13 @@ struct ListPage {
     regions: Vec<Region>,
     sectors: Vec<Industry>,
     can_create: bool,
-    can_edit: bool,
+    actor: Actor,
+}
+
+impl ListPage {
+    fn can_edit(&self, e: &Enterprise) -> bool {
+        enterprise::service::can_edit(&self.actor, e)
+    }
 }
 
 pub async fn list(
@@ -38,19 +45,13 @@ pub async fn list(
     QueryData(pp): QueryData<PageParams>,
 ) -> PageResult<Response> {
     let page = enterprise::service::list(state.store(), &ctx.actor, &filter, pp.request()).await?;
-    let sectors = state
-        .store()
-        .list_industries()
-        .await?
-        .into_iter()
-        .filter(|i| i.parent_code.is_none())
-        .collect();
+    let options = enterprise::service::options(state.store(), &ctx.actor).await?;
     render(&ListPage {
         pager: Pager::new(&page, ctx.uri.query()),
-        regions: state.store().list_regions().await?,
-        sectors,
+        regions: options.regions,
+        sectors: options.sectors,
         can_create: ctx.actor.has(Permission::EnterpriseCreate),
-        can_edit: ctx.actor.has(Permission::EnterpriseEdit),
+        actor: ctx.actor.clone(),
         shell: ctx.shell(ACTIVE),
         filter,
         page,
@@ -80,14 +81,15 @@ async fn form_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let options = enterprise::service::options(state.store(), &ctx.actor).await?;
     render_status(
         &FormPage {
             shell: ctx.shell(ACTIVE),
             enterprise,
             form,
             errors,
-            regions: state.store().list_regions().await?,
-            industries: industry::choices(&state.store().list_industries().await?),
+            regions: options.regions,
+            industries: options.industries,
         },
         status,
     )
@@ -123,8 +125,7 @@ pub async fn edit(
     Path(id): Path<String>,
 ) -> PageResult<Response> {
     let id: OrgId = parse_id(&id)?;
-    require(&ctx.actor, Permission::EnterpriseEdit)?;
-    let e = enterprise::service::get(state.store(), &ctx.actor, id).await?;
+    let e = enterprise::service::get_for_edit(state.store(), &ctx.actor, id).await?;
     let form = EnterpriseForm::from_enterprise(&e);
     form_page(&state, &ctx, Some(e), form, FieldErrors::new()).await
 }

@@ -1,8 +1,8 @@
-use anze_core::auth::{DataScope, Menu, Permission, require};
+use anze_core::auth::{Actor, DataScope, Menu, Permission, require};
 use anze_core::ids::{OrgId, RoleId};
 use anze_core::org::{self, OrgKind, Organization};
 use anze_core::page::Page;
-use anze_core::role::{self, Role, RoleFilter, RoleForm, RoleKind};
+use anze_core::role::{self, Role, RoleFilter, RoleForm};
 use anze_core::{CoreError, FieldErrors};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::accounts::ConfirmPage;
 use super::orgs::parse_id;
 use crate::AppState;
-use crate::error::{PageError, PageResult};
+use crate::error::PageResult;
 use crate::extract::{Ctx, FormData, PageParams, QueryData};
 use crate::view::{Flash, Pager, Shell, redirect_with, render, render_status};
 
@@ -29,8 +29,17 @@ struct ListPage {
     orgs: Vec<Organization>,
     show_org: bool,
     can_create: bool,
-    can_edit: bool,
-    can_delete: bool,
+    actor: Actor,
+}
+
+impl ListPage {
+    fn can_edit(&self, r: &Role) -> bool {
+        role::service::can_edit_role(&self.actor, r)
+    }
+
+    fn can_delete(&self, r: &Role) -> bool {
+        role::service::can_delete_role(&self.actor, r)
+    }
 }
 
 pub async fn list(
@@ -54,8 +63,7 @@ pub async fn list(
         orgs,
         show_org,
         can_create: ctx.actor.has(Permission::RoleCreate),
-        can_edit: ctx.actor.has(Permission::RoleEdit),
-        can_delete: ctx.actor.has(Permission::RoleDelete),
+        actor: ctx.actor.clone(),
     })
 }
 
@@ -65,19 +73,22 @@ pub struct TreeNode {
     pub permissions: Vec<Permission>,
 }
 
-fn tree(kind: OrgKind) -> Vec<TreeNode> {
+/// The permissions the actor may grant in an organization of `kind`, by menu; what it may not
+/// grant is not offered.
+fn tree(actor: &Actor, kind: OrgKind) -> Vec<TreeNode> {
+    let grantable = role::service::grantable(actor, kind);
     Menu::ALL
         .into_iter()
-        .filter(|m| m.available_to(kind))
         .map(|menu| TreeNode {
             menu,
             permissions: menu
                 .permissions()
                 .iter()
                 .copied()
-                .filter(|p| p.owned_by(kind))
+                .filter(|p| grantable.contains(p))
                 .collect(),
         })
+        .filter(|n| !n.permissions.is_empty())
         .collect()
 }
 
@@ -107,12 +118,7 @@ async fn form_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let org = state
-        .store()
-        .get_org(org_id)
-        .await?
-        .filter(|o| ctx.actor.reaches_org(o.id))
-        .ok_or(PageError::NotFound)?;
+    let org = role::service::form_org(state.store(), &ctx.actor, org_id).await?;
     let orgs = if ctx.actor.is_platform() && role.is_none() {
         org::service::options(state.store(), &ctx.actor).await?
     } else {
@@ -125,9 +131,9 @@ async fn form_page(
             form,
             errors,
             orgs,
-            tree: tree(org.kind),
+            tree: tree(&ctx.actor, org.kind),
             org,
-            scopes: DataScope::ALL.to_vec(),
+            scopes: role::service::grantable_scopes(&ctx.actor),
         },
         status,
     )
@@ -154,9 +160,14 @@ pub async fn new(
 ) -> PageResult<Response> {
     require(&ctx.actor, Permission::RoleCreate)?;
     let org_id = chosen_org(&ctx, &q.org);
+    // The widest scope the actor may give, as before for an admin.
+    let scope = role::service::grantable_scopes(&ctx.actor)
+        .first()
+        .copied()
+        .unwrap_or(DataScope::Own);
     let form = RoleForm {
         org_id: org_id.to_string(),
-        data_scope: DataScope::Organization.code().into(),
+        data_scope: scope.code().into(),
         ..RoleForm::default()
     };
     form_page(&state, &ctx, None, form, FieldErrors::new(), org_id).await
@@ -184,12 +195,7 @@ pub async fn edit(
 ) -> PageResult<Response> {
     let id: RoleId = parse_id(&id)?;
     require(&ctx.actor, Permission::RoleEdit)?;
-    let role = role::service::get(state.store(), &ctx.actor, id).await?;
-    if role.kind == RoleKind::Admin {
-        return Err(PageError::Conflict(
-            "内置管理员角色拥有本机构类型的全部权限,不能编辑".into(),
-        ));
-    }
+    let role = role::service::get_for_edit(state.store(), &ctx.actor, id).await?;
     let form = RoleForm::from_role(&role);
     let org_id = role.org_id;
     form_page(&state, &ctx, Some(role), form, FieldErrors::new(), org_id).await
@@ -227,8 +233,7 @@ pub async fn delete(
 ) -> PageResult<Response> {
     let id: RoleId = parse_id(&id)?;
     if form.confirmed != "1" {
-        require(&ctx.actor, Permission::RoleDelete)?;
-        let role = role::service::get(state.store(), &ctx.actor, id).await?;
+        let role = role::service::get_for_delete(state.store(), &ctx.actor, id).await?;
         return render(&ConfirmPage {
             shell: ctx.shell(ACTIVE),
             title: "删除角色".into(),
