@@ -114,3 +114,31 @@ pub struct EnterpriseFilter {
     /// "1": only mandatory sectors
     pub mandatory: String,
 }
+
+/// 开通企业账号: the first account of an insured enterprise, made by an insurer that insures it
+/// or by the platform. It holds the enterprise's 管理员 role; the enterprise's admin adds the rest.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EnterpriseAccountForm {
+    pub username: String,
+    pub name: String,
+    pub phone: String,
+    pub password: String,
+}
+
+/// 企业自助注册: the enterprise proves it holds a policy with three facts printed on it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegistrationForm {
+    /// 统一社会信用代码
+    pub credit_code: String,
+    /// 保单号
+    pub policy_no: String,
+    /// 联系电话 as the insurer registered it with the policy
+    pub contact_phone: String,
+    pub username: String,
+    pub name: String,
+    pub phone: String,
+    pub password: String,
+    pub confirm_password: String,
+}

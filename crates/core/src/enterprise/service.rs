@@ -257,3 +257,215 @@ mod tests {
         assert!(can_edit(&platform, &enterprise(None, &[])));
     }
 }
+
+/// Whether the actor may open the first account of this enterprise: the platform admin, or an
+/// insurer holding 账号管理·新增 that insures it. Only the first: after that the enterprise's own
+/// admin manages its accounts, so no insurer can sign for an enterprise that already signs itself.
+pub fn can_open_account(actor: &Actor, enterprise: &Enterprise) -> bool {
+    actor.is_platform_admin()
+        || (actor.org_kind == crate::org::OrgKind::Insurer
+            && actor.has(Permission::AccountCreate)
+            && enterprise.insurers.contains(&actor.org_id))
+}
+
+/// Whether the enterprise has an account already (any, enabled or not).
+pub async fn has_accounts(store: &dyn Store, enterprise: OrgId) -> CoreResult<bool> {
+    let page = store
+        .list_accounts(
+            Some(enterprise),
+            &crate::account::AccountFilter::default(),
+            PageRequest::first(1),
+        )
+        .await?;
+    Ok(page.total > 0)
+}
+
+fn already_opened() -> CoreError {
+    CoreError::Conflict("该企业已开通账号,其他账号请由企业管理员在“账号管理”中添加".into())
+}
+
+/// The enterprise's 管理员 role, made with its built-in roles if it had none.
+async fn admin_role(store: &dyn Store, enterprise: OrgId) -> CoreResult<crate::role::Role> {
+    crate::role::service::ensure_builtin(store, enterprise).await?;
+    store
+        .roles_of_org(enterprise)
+        .await?
+        .into_iter()
+        .find(|r| r.kind == crate::role::RoleKind::Admin)
+        .ok_or_else(|| CoreError::Internal(format!("enterprise {enterprise} has no admin role")))
+}
+
+/// Validates the account fields and saves the enterprise's first account with its 管理员 role.
+async fn create_first_account(
+    store: &dyn Store,
+    enterprise: &Enterprise,
+    form: crate::account::AccountForm,
+    audit: AuditEvent,
+) -> CoreResult<crate::ids::AccountId> {
+    let role = admin_role(store, enterprise.id).await?;
+    let form = crate::account::AccountForm {
+        role_ids: vec![role.id.to_string()],
+        enabled: "1".into(),
+        ..form
+    };
+    let parsed = crate::account::ParsedAccount::parse(&form, true)?;
+    let (Some(username), Some(password)) = (parsed.username, parsed.password) else {
+        return Err(CoreError::Internal(
+            "parse(creating) yields username and password".into(),
+        ));
+    };
+    if store.username_taken(username.as_str()).await? {
+        return Err(field_error("username", "该登录账号已存在"));
+    }
+    if has_accounts(store, enterprise.id).await? {
+        return Err(already_opened());
+    }
+    let account = crate::account::NewAccount {
+        org_id: Some(enterprise.id),
+        username,
+        name: parsed.name,
+        phone: parsed.phone,
+        password_hash: password.hash(),
+        enabled: true,
+        role_ids: vec![role.id],
+    };
+    store
+        .create_account(&account, &audit.in_org(enterprise.id))
+        .await
+        .map_err(|e| e.on_duplicate("username", "该登录账号已存在"))
+}
+
+/// 开通企业账号 by an insurer that insures the enterprise, or by the platform.
+pub async fn open_account(
+    store: &dyn Store,
+    actor: &Actor,
+    id: OrgId,
+    form: &super::EnterpriseAccountForm,
+    now: DateTime<Utc>,
+) -> CoreResult<crate::ids::AccountId> {
+    require(actor, Permission::AccountCreate)?;
+    let enterprise = get(store, actor, id).await?;
+    if !can_open_account(actor, &enterprise) {
+        return Err(CoreError::Refused(
+            "只有承保该企业的保险机构或平台管理员才能为其开通账号".into(),
+        ));
+    }
+    if has_accounts(store, id).await? {
+        return Err(already_opened());
+    }
+    let audit = AuditEvent::new(
+        actor,
+        now,
+        AuditAction::Create,
+        ObjectKind::Account,
+        None,
+        &format!("{}({})", form.name.trim(), form.username.trim()),
+        format!("为投保企业“{}”开通管理员账号", enterprise.name),
+    );
+    create_first_account(
+        store,
+        &enterprise,
+        crate::account::AccountForm {
+            org_id: id.to_string(),
+            username: form.username.clone(),
+            name: form.name.clone(),
+            phone: form.phone.clone(),
+            password: form.password.clone(),
+            ..Default::default()
+        },
+        audit,
+    )
+    .await
+}
+
+/// The one answer a registration gets when the three facts do not match a policy, whichever of
+/// them is wrong, so the form cannot be used to learn which enterprises or policies exist.
+pub const REGISTRATION_MISMATCH: &str =
+    "统一社会信用代码、保单号与联系电话不匹配,请核对保单信息,或联系承保的保险机构开通账号";
+
+/// 企业自助注册: an exact match of 统一社会信用代码, a 保单号 of that enterprise whose period has
+/// not ended, and the 联系电话 the insurer registered opens the enterprise's first account. No
+/// approval step: the match proves what an insurer would check by hand, and only an enterprise
+/// without any account can register (later accounts come from its own admin).
+pub async fn register(
+    store: &dyn Store,
+    form: &super::RegistrationForm,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<crate::ids::AccountId> {
+    let mut errors = crate::error::FieldErrors::new();
+    for (field, value, label) in [
+        ("credit_code", &form.credit_code, "统一社会信用代码"),
+        ("policy_no", &form.policy_no, "保单号"),
+        ("contact_phone", &form.contact_phone, "联系电话"),
+    ] {
+        if value.trim().is_empty() {
+            errors.add(field, format!("请填写{label}"));
+        }
+    }
+    if form.password != form.confirm_password {
+        errors.add("confirm_password", "两次输入的密码不一致");
+    }
+    errors.into_result(())?;
+    let mismatch = || field_error("credit_code", REGISTRATION_MISMATCH);
+    let code = form.credit_code.trim().to_uppercase();
+    let Some(enterprise) = store.find_enterprise_by_credit_code(&code).await? else {
+        return Err(mismatch());
+    };
+    let phone = |p: &str| p.chars().filter(|c| c.is_ascii_digit()).collect::<String>();
+    if phone(&enterprise.contact_phone) != phone(&form.contact_phone)
+        || phone(&form.contact_phone).is_empty()
+    {
+        return Err(mismatch());
+    }
+    let today = crate::time::today(now);
+    let policy_no = form.policy_no.trim();
+    let policies = store
+        .list_policies(
+            &Scope::Enterprise(enterprise.id),
+            &crate::policy::PolicyQuery {
+                q: Some(policy_no.to_string()),
+                ..Default::default()
+            },
+            PageRequest::first(50),
+        )
+        .await?;
+    if !policies
+        .items
+        .iter()
+        .any(|p| p.policy_no == policy_no && p.end_date >= today)
+    {
+        return Err(mismatch());
+    }
+    if has_accounts(store, enterprise.id).await? {
+        return Err(already_opened());
+    }
+    let audit = AuditEvent {
+        ip: ip.chars().take(64).collect(),
+        actor_name: format!("{}(企业自助注册)", form.name.trim()),
+        ..AuditEvent::system(
+            now,
+            AuditAction::Create,
+            ObjectKind::Account,
+            None,
+            &format!("{}({})", form.name.trim(), form.username.trim()),
+            format!(
+                "投保企业“{}”凭保单 {} 自助注册管理员账号",
+                enterprise.name, policy_no
+            ),
+        )
+    };
+    create_first_account(
+        store,
+        &enterprise,
+        crate::account::AccountForm {
+            username: form.username.clone(),
+            name: form.name.clone(),
+            phone: form.phone.clone(),
+            password: form.password.clone(),
+            ..Default::default()
+        },
+        audit,
+    )
+    .await
+}
