@@ -5,4 +5,4 @@ mod ctx;
 mod form;
 
 pub use ctx::{Caller, Ctx};
-pub use form::{FormData, PageParams, QueryData};
+pub use form::{FormData, NOT_UTF8, PageParams, QueryData};
