@@ -12,6 +12,7 @@ mod browser_records;
 mod cli;
 mod hazards;
 mod ledgers;
+mod login_security;
 mod logs;
 mod orders;
 mod orgs;
