@@ -42,11 +42,13 @@ crate::backend_tests!(
     login_next_with_line_breaks_is_no_server_error,
     cross_site_posts_are_refused_even_with_a_valid_token,
     invalid_utf8_in_forms_and_queries_is_refused_in_chinese,
+    invalid_utf8_in_a_multipart_field_is_refused_in_chinese,
 );
 
 configured_tests!(
     behind_proxy, behind_proxy;
     wrong_passwords_lock_only_their_username_and_address,
+    concurrent_wrong_passwords_all_count,
     locks_of_one_pair_grow_longer,
     a_busy_address_still_lets_right_passwords_in,
     unknown_and_known_usernames_are_throttled_alike,
@@ -377,6 +379,39 @@ async fn invalid_utf8_in_forms_and_queries_is_refused_in_chinese(app: TestApp) {
     assert!(html.contains("不是有效的 UTF-8 文本"));
 }
 
+async fn invalid_utf8_in_a_multipart_field_is_refused_in_chinese(app: TestApp) {
+    app.seed_org("insurer", "人保泉州", "ins").await;
+    let agency = app.seed_org("agency", "安信技术", "ag_admin").await;
+    let code = app
+        .seed_enterprise("ins", "泉州恒安石化有限公司", "350503")
+        .await;
+    let policy = app.seed_policy("ins", &code, "PICC-U-1").await;
+    let order = app.seed_order("ins", policy, agency).await;
+    let admin = app.actor("ag_admin").await;
+    anze_core::order::service::accept(&app.db, &admin, order, app.clock_now())
+        .await
+        .unwrap();
+    let client = app.login("ag_admin", crate::helpers::PASSWORD).await;
+    let (_, html) = app
+        .get(&client, &format!("/orders/{order}/training/new"))
+        .await;
+    let token = csrf_token(&html).unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("service_date", "2026-11-30")
+        .part(
+            "location",
+            reqwest::multipart::Part::bytes(vec![0xFF, 0xFE, b'a']),
+        );
+    let res = client
+        .post(app.url(&format!("/orders/{order}/training?_csrf={token}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("不是有效的 UTF-8 文本"));
+}
+
 async fn wrong_passwords_lock_only_their_username_and_address(app: TestApp) {
     for i in 1..=4 {
         let res = login_from(&app, HOME, "admin", "Wrong12345").await;
@@ -399,6 +434,25 @@ async fn wrong_passwords_lock_only_their_username_and_address(app: TestApp) {
     app.clock.advance(Duration::minutes(16));
     let res = login_from(&app, HOME, "admin", ADMIN_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+async fn concurrent_wrong_passwords_all_count(app: TestApp) {
+    let attempts = (0..5).map(|_| login_from(&app, HOME, "admin", "Wrong12345"));
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status())
+        .collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count(),
+        1,
+        "exactly one of five concurrent failures locks: {statuses:?}"
+    );
+    let res = login_from(&app, HOME, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
 async fn locks_of_one_pair_grow_longer(app: TestApp) {
