@@ -1,6 +1,7 @@
 //! Configuration: defaults < `anze.toml` < `ANZE_*` environment variables.
 
 use anze_store::{BlobConfig, BlobError};
+use anze_web::{IpNet, Origin};
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -49,6 +50,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Read the client address from `X-Forwarded-For` (set only behind a trusted proxy).
     pub trust_proxy: bool,
+    /// Proxies (addresses or CIDR blocks) whose `X-Forwarded-For` entries are believed: the
+    /// client is the rightmost address that is not one of them.
+    pub trusted_proxies: Vec<IpNet>,
     pub log_format: LogFormat,
     pub db_max_connections: u32,
     pub session_idle_minutes: i64,
@@ -82,6 +86,7 @@ impl Default for Config {
             admin_password: None,
             public_url: None,
             trust_proxy: false,
+            trusted_proxies: IpNet::loopback(),
             log_format: LogFormat::Text,
             db_max_connections: 10,
             session_idle_minutes: 120,
@@ -168,6 +173,13 @@ impl Config {
         if let Some(v) = env("ANZE_TRUST_PROXY") {
             self.trust_proxy = parse("ANZE_TRUST_PROXY", v)?;
         }
+        if let Some(v) = env("ANZE_TRUSTED_PROXIES") {
+            self.trusted_proxies = IpNet::parse_list(&v).map_err(|reason| ConfigError::Env {
+                name: "ANZE_TRUSTED_PROXIES",
+                value: v,
+                reason,
+            })?;
+        }
         if let Some(v) = env("ANZE_LOG_FORMAT") {
             self.log_format = match v.as_str() {
                 "json" => LogFormat::Json,
@@ -238,10 +250,16 @@ impl Config {
         }
     }
 
+    /// Cookies are `Secure` and HSTS is sent when users reach the system over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// The origin of the public URL, which state-changing requests must come from.
+    pub fn public_origin(&self) -> Option<Origin> {
+        self.public_url.as_deref().and_then(Origin::parse)
     }
 
     /// The effective configuration as TOML, secrets masked (passwords inside URLs too).
@@ -249,7 +267,8 @@ impl Config {
         let url = mask_url_password(&self.database_url());
         format!(
             "listen = {:?}\ndata_dir = {:?}\ndatabase_url = {:?}\nadmin_password = {:?}\n\
-             public_url = {:?}\ntrust_proxy = {}\nlog_format = {:?}\ndb_max_connections = {}\n\
+             public_url = {:?}\ntrust_proxy = {}\ntrusted_proxies = {:?}\nlog_format = {:?}\n\
+             db_max_connections = {}\n\
              session_idle_minutes = {}\nsession_absolute_hours = {}\nmax_upload_mb = {}\n\n\
              [storage]\n{}",
             self.listen,
@@ -262,6 +281,10 @@ impl Config {
             },
             self.public_url.clone().unwrap_or_default(),
             self.trust_proxy,
+            self.trusted_proxies
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             match self.log_format {
                 LogFormat::Text => "text",
                 LogFormat::Json => "json",
@@ -425,6 +448,56 @@ mod tests {
             "{shown}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_a_list_and_default_to_loopback() {
+        let none = Path::new("/nonexistent/anze.toml");
+        let c = Config::load(Some(none), env(&[])).unwrap();
+        assert_eq!(c.trusted_proxies, IpNet::loopback());
+        assert!(
+            c.masked()
+                .contains(r#"trusted_proxies = ["127.0.0.0/8", "::1/128"]"#)
+        );
+        let c = Config::load(
+            Some(none),
+            env(&[("ANZE_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.5")]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.trusted_proxies,
+            vec![
+                "10.0.0.0/8".parse().unwrap(),
+                "192.168.1.5/32".parse::<IpNet>().unwrap()
+            ]
+        );
+        let err =
+            Config::load(Some(none), env(&[("ANZE_TRUSTED_PROXIES", "10.0.0.0/99")])).unwrap_err();
+        assert!(err.to_string().contains("ANZE_TRUSTED_PROXIES"), "{err}");
+
+        let dir = std::env::temp_dir().join(format!("anze-proxies-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("anze.toml");
+        std::fs::write(&file, "trusted_proxies = [\"172.16.0.0/12\"]\n").unwrap();
+        let c = Config::load(Some(&file), env(&[])).unwrap();
+        assert_eq!(c.trusted_proxies, vec!["172.16.0.0/12".parse().unwrap()]);
+        std::fs::write(&file, "trusted_proxies = [\"proxy.local\"]\n").unwrap();
+        assert!(Config::load(Some(&file), env(&[])).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn https_public_url_turns_on_secure_cookies_and_names_the_origin() {
+        let c = Config::load(
+            Some(Path::new("/nonexistent/anze.toml")),
+            env(&[("ANZE_PUBLIC_URL", "https://anze.example.com/")]),
+        )
+        .unwrap();
+        assert!(c.secure_cookies());
+        assert_eq!(
+            c.public_origin(),
+            Origin::parse("https://anze.example.com:443")
+        );
     }
 
     #[test]

@@ -108,7 +108,10 @@ pub async fn bootstrap(db: &Db, config: &Config) -> anyhow::Result<Option<String
 pub fn web_config(config: &Config) -> WebConfig {
     WebConfig {
         secure_cookies: config.secure_cookies(),
+        hsts: config.secure_cookies(),
         trust_proxy: config.trust_proxy,
+        trusted_proxies: config.trusted_proxies.clone(),
+        public_origin: config.public_origin(),
         session: SessionPolicy {
             idle: chrono::Duration::minutes(config.session_idle_minutes),
             absolute: chrono::Duration::hours(config.session_absolute_hours),
@@ -161,7 +164,8 @@ pub fn spawn_statistics_refresh(db: Db) {
     });
 }
 
-/// Removes sessions past their absolute lifetime, hourly. Every instance may run it.
+/// Removes sessions past their absolute lifetime and forgotten login failures, hourly. Every
+/// instance may run it.
 pub fn spawn_session_sweeper(store: Arc<dyn Store>, policy: SessionPolicy) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -172,6 +176,9 @@ pub fn spawn_session_sweeper(store: Arc<dyn Store>, policy: SessionPolicy) {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+            }
+            if let Err(e) = anze_core::auth::login::sweep(store.as_ref(), SystemClock.now()).await {
+                tracing::warn!(error = %e, "login throttle sweep failed");
             }
         }
     });

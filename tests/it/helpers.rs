@@ -151,6 +151,22 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, storage: Storage) -> TestApp {
+        Self::spawn_inner(backend, storage, |_| {}).await
+    }
+
+    /// An app whose configuration `configure` adjusts first (proxies, public URL).
+    pub async fn spawn_configured(
+        backend: Backend,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        Self::spawn_inner(backend, Storage::Fs, configure).await
+    }
+
+    async fn spawn_inner(
+        backend: Backend,
+        storage: Storage,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
         // Before any HTTP client is built (see `install_crypto_provider`).
         anze_store::install_crypto_provider();
         let blob_config = match storage {
@@ -192,13 +208,14 @@ impl TestApp {
                 )
             }
         };
-        let config = Config {
+        let mut config = Config {
             data_dir: dir.clone(),
             database_url: Some(Secret::new(url)),
             admin_password: Some(Secret::new(ADMIN_PASSWORD)),
             db_max_connections: 5,
             ..Config::default()
         };
+        configure(&mut config);
         let db = anze::open_database(&config).await.unwrap();
         anze::bootstrap(&db, &config).await.unwrap();
         let blobs = Arc::new(match blob_config {

@@ -19,6 +19,7 @@ mod delegation;
 mod enterprise_accounts;
 mod hazards;
 mod ledgers;
+mod login_security;
 mod logs;
 mod orders;
 mod orgs;

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use crate::account::AccountStore;
 use crate::attachment::AttachmentStore;
 use crate::audit::AuditStore;
+use crate::auth::login::LoginStore;
 use crate::auth::session::SessionStore;
 use crate::enterprise::EnterpriseStore;
 use crate::error::CoreResult;
@@ -21,6 +22,7 @@ use crate::role::RoleStore;
 pub trait Store:
     OrgStore
     + AccountStore
+    + LoginStore
     + RoleStore
     + AuditStore
     + SessionStore
@@ -37,4 +39,9 @@ pub trait Store:
 {
     /// Succeeds when the database answers.
     async fn ping(&self) -> CoreResult<()>;
+}
+
+/// The health check: the database answers.
+pub async fn check_health(store: &dyn Store) -> CoreResult<()> {
+    store.ping().await
 }

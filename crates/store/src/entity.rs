@@ -182,6 +182,24 @@ pub mod login_event {
     entity_boilerplate!();
 }
 
+pub mod login_throttle {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "login_throttles")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub username_key: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub ip: String,
+        pub failures: i32,
+        pub locks: i32,
+        pub locked_until: Option<DateTimeUtc>,
+        pub last_failure_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}
+
 pub mod industry {
     use sea_orm::entity::prelude::*;
 

@@ -13,6 +13,7 @@ mod m20261128_000011_open_hazard_state;
 mod m20261128_000012_hazard_state_level;
 mod m20261130_000001_enterprise_creator;
 mod m20261130_000020_enterprise_rectification;
+mod m20261130_000021_login_throttle;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000012_hazard_state_level::Migration),
             Box::new(m20261130_000001_enterprise_creator::Migration),
             Box::new(m20261130_000020_enterprise_rectification::Migration),
+            Box::new(m20261130_000021_login_throttle::Migration),
         ]
     }
 }

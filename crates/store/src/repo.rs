@@ -6,6 +6,7 @@ mod audit;
 mod enterprise;
 mod hazard;
 mod industry;
+mod login;
 mod order;
 mod org;
 mod policy;

@@ -22,6 +22,8 @@ pub enum PageError {
     Validation(FieldErrors),
     /// CSRF token missing or not matching the session: the form is stale or forged.
     StaleForm,
+    /// A state-changing request sent by a page of another site.
+    CrossSite,
     TooLarge,
     /// An uploaded file passed its size limit; the message names it.
     PayloadTooLarge(String),
@@ -55,15 +57,15 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, title, message) = match self {
             PageError::LoginRequired { next } => {
-                let target = if next.starts_with('/') && !next.starts_with("//") {
-                    format!(
+                // Percent-encoded, so whatever the request URI held stays a valid header.
+                let target = match anze_core::auth::login::safe_next(&next) {
+                    "/" => "/login".to_string(),
+                    next => format!(
                         "/login?next={}",
-                        serde_html_form::to_string([("n", next.as_str())])
+                        serde_html_form::to_string([("n", next)])
                             .map(|s| s.trim_start_matches("n=").to_string())
                             .unwrap_or_default()
-                    )
-                } else {
-                    "/login".into()
+                    ),
                 };
                 return Redirect::to(&target).into_response();
             }
@@ -94,6 +96,12 @@ impl IntoResponse for PageError {
                 StatusCode::FORBIDDEN,
                 "页面已过期",
                 "表单已过期或来源不明,请返回上一页刷新后重新提交。".to_string(),
+            ),
+            PageError::CrossSite => (
+                StatusCode::FORBIDDEN,
+                "请求来源不明",
+                "该请求并非从本系统的页面发出,已被拒绝。请在本系统中打开页面后重新操作。"
+                    .to_string(),
             ),
             PageError::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,

@@ -3,6 +3,7 @@
 pub mod context;
 mod ctx;
 mod form;
+pub mod origin;
 
 pub use ctx::{Caller, Ctx};
-pub use form::{FormData, PageParams, QueryData};
+pub use form::{FormData, NOT_UTF8, PageParams, QueryData};

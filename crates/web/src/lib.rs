@@ -22,6 +22,7 @@ use axum::routing::{self, MethodRouter};
 use std::sync::Arc;
 
 pub use error::PageError;
+pub use extract::origin::{IpNet, Origin};
 pub use upload::UploadLimits;
 
 /// Settings of the web layer, built by the binary from its configuration.
@@ -29,8 +30,15 @@ pub use upload::UploadLimits;
 pub struct WebConfig {
     /// Marks cookies `Secure`; set when the public URL is https.
     pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    /// Sends `Strict-Transport-Security`; set when the public URL is https.
+    pub hsts: bool,
+    /// Take the client address from `X-Forwarded-For`, when the peer is a trusted proxy.
     pub trust_proxy: bool,
+    /// The proxies whose `X-Forwarded-For` entries are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// The origin users open, when configured: state-changing requests must come from it.
+    /// Without it they must come from the origin the request's `Host` names.
+    pub public_origin: Option<Origin>,
     pub session: SessionPolicy,
     /// Largest accepted form body.
     pub max_form_bytes: usize,
@@ -44,7 +52,10 @@ impl Default for WebConfig {
     fn default() -> Self {
         Self {
             secure_cookies: false,
+            hsts: false,
             trust_proxy: false,
+            trusted_proxies: IpNet::loopback(),
+            public_origin: None,
             session: SessionPolicy::default(),
             max_form_bytes: 1024 * 1024,
             max_upload_bytes: UploadLimits::default().max_file_bytes,

@@ -89,10 +89,15 @@ pub struct Received {
 impl Received {
     /// The text parts parsed into a form struct, exactly like an urlencoded form would be.
     pub fn form<T: DeserializeOwned>(&self) -> Result<T, PageError> {
-        let encoded = serde_html_form::to_string(&self.fields)
-            .map_err(|e| PageError::BadRequest(format!("表单数据无法解析:{e}")))?;
-        serde_html_form::from_str(&encoded)
-            .map_err(|e| PageError::BadRequest(format!("表单数据无法解析:{e}")))
+        let bad = |e: serde_html_form::ser::Error| {
+            tracing::info!(error = %e, "multipart fields not understood");
+            PageError::BadRequest("提交的表单内容无法识别,请返回上一页刷新后重新填写。".into())
+        };
+        let encoded = serde_html_form::to_string(&self.fields).map_err(bad)?;
+        serde_html_form::from_str(&encoded).map_err(|e| {
+            tracing::info!(error = %e, "multipart fields not understood");
+            PageError::BadRequest("提交的表单内容无法识别,请返回上一页刷新后重新填写。".into())
+        })
     }
 
     /// The first value of a text part.
@@ -150,11 +155,13 @@ impl UploadError {
         }
     }
 
+    /// The parser's words go to the log; the user is told what to do.
     fn malformed(e: impl std::fmt::Display) -> Self {
+        tracing::info!(error = %e, "malformed multipart body");
         Self {
             kind: UploadErrorKind::Malformed,
             field: "",
-            message: format!("上传的数据不完整或格式有误,请重新提交({e})"),
+            message: "上传的数据不完整或格式有误,请重新提交".into(),
         }
     }
 
@@ -308,7 +315,11 @@ async fn read_text(
             });
         }
     }
-    String::from_utf8(buf).map_err(|_| UploadError::malformed("文字内容不是 UTF-8 编码"))
+    String::from_utf8(buf).map_err(|_| UploadError {
+        kind: UploadErrorKind::Malformed,
+        field: "",
+        message: crate::extract::NOT_UTF8.into(),
+    })
 }
 
 /// Drains a part; whether it had no content.

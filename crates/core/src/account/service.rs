@@ -270,7 +270,14 @@ pub async fn update(
         role_ids: parsed.role_ids,
         password_hash: parsed.password.map(|p| p.hash()),
     };
-    store.update_account(id, &changes, &audit).await
+    store.update_account(id, &changes, &audit).await?;
+    if changes.password_hash.is_some() {
+        // A new password set by the administrator also lifts the login locks.
+        store
+            .clear_login_throttle(&crate::auth::login::throttle_key(&before.username))
+            .await?;
+    }
+    Ok(())
 }
 
 pub async fn delete(
@@ -368,6 +375,9 @@ pub async fn reset_password_from_console(
     .in_org(account.org_id);
     store
         .set_password(account.id, &password.hash(), Some(&audit))
+        .await?;
+    store
+        .clear_login_throttle(&crate::auth::login::throttle_key(&account.username))
         .await?;
     Ok(account)
 }

@@ -1,9 +1,7 @@
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 
 use super::{Account, AccountChanges, AccountFilter, NewAccount};
-use crate::audit::{AuditEvent, LoginEvent};
-use crate::auth::login::LoginAccount;
+use crate::audit::AuditEvent;
 use crate::auth::password::PasswordHashString;
 use crate::error::CoreResult;
 use crate::ids::{AccountId, OrgId};
@@ -45,17 +43,4 @@ pub trait AccountStore: Send + Sync {
     async fn delete_account(&self, id: AccountId, audit: &AuditEvent) -> CoreResult<()>;
     async fn find_account_by_username(&self, username: &str) -> CoreResult<Option<Account>>;
     async fn password_hash(&self, id: AccountId) -> CoreResult<Option<PasswordHashString>>;
-
-    // Login bookkeeping.
-    async fn find_login_account(&self, username: &str) -> CoreResult<Option<LoginAccount>>;
-    /// Adds one failure; at `max` failures locks the account until `lock_until` and resets the
-    /// count. Returns the failure count reached (≥ `max` when this attempt locked it).
-    async fn register_login_failure(
-        &self,
-        id: AccountId,
-        max: i32,
-        lock_until: DateTime<Utc>,
-        event: &LoginEvent,
-    ) -> CoreResult<i32>;
-    async fn register_login_success(&self, id: AccountId, event: &LoginEvent) -> CoreResult<()>;
 }

@@ -68,6 +68,20 @@ mod tests {
     }
 
     #[test]
+    fn tokens_are_random_and_only_their_hash_is_kept() {
+        let (a, b) = (new_token(), new_token());
+        assert_eq!(a.len(), 64);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_ne!(token_hash(&a), a);
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
     fn idle_and_absolute_expiry() {
         let p = SessionPolicy::default();
         let t0 = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
@@ -115,6 +129,57 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, token_hash: &str) -> CoreResult<()>;
     /// Removes sessions past their absolute lifetime; any instance may run it at any time.
     async fn delete_sessions_before(&self, created_before: DateTime<Utc>) -> CoreResult<u64>;
+}
+
+/// A fresh random token (256 bits, hex), for session cookies and CSRF tokens.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    hex(&bytes)
+}
+
+/// What the database keeps of a session token: a leaked table does not yield live cookies.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Opens a session for an account that has just logged in and returns its token for the
+/// cookie. The session the browser had before (`replacing`, a token hash) ends: a fresh id at
+/// every login makes an id planted before login worthless after it.
+pub async fn start(
+    store: &dyn Store,
+    account_id: AccountId,
+    replacing: Option<&str>,
+    ip: &str,
+    user_agent: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<String> {
+    if let Some(old) = replacing {
+        store.delete_session(old).await?;
+    }
+    let token = new_token();
+    store
+        .create_session(&SessionRecord {
+            token_hash: token_hash(&token),
+            account_id,
+            csrf_token: new_token(),
+            created_at: now,
+            last_seen_at: now,
+            ip: ip.to_string(),
+            user_agent: user_agent.to_string(),
+        })
+        .await?;
+    Ok(token)
+}
+
+/// Ends a session (logout); an unknown hash is no error.
+pub async fn end(store: &dyn Store, token_hash: &str) -> CoreResult<()> {
+    store.delete_session(token_hash).await
 }
 
 /// Resolves a session token's hash into the acting account, or `None` when the session is

@@ -1,8 +1,7 @@
 use anze_core::account::{
     Account, AccountChanges, AccountFilter, AccountStore, NewAccount, RoleRef,
 };
-use anze_core::audit::{AuditEvent, LoginEvent};
-use anze_core::auth::login::LoginAccount;
+use anze_core::audit::AuditEvent;
 use anze_core::auth::password::PasswordHashString;
 use anze_core::auth::{DataScope, Permission};
 use anze_core::ids::{AccountId, OrgId, RoleId};
@@ -11,14 +10,13 @@ use anze_core::role::{RoleKind, effective_permissions};
 use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Condition, Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
 };
 use std::collections::HashMap;
 
-use super::audit::insert_login_event;
 use super::org::kind_of;
 use super::{contains, insert_audit, page_of, paginate};
 use crate::entity::{account, account_role, role, role_permission, session};
@@ -82,7 +80,7 @@ async fn end_sessions(txn: &DatabaseTransaction, account_id: i64) -> CoreResult<
     Ok(())
 }
 
-fn live() -> Condition {
+pub(super) fn live() -> Condition {
     Condition::all().add(account::Column::DeletedAt.is_null())
 }
 
@@ -338,86 +336,5 @@ impl AccountStore for Db {
             .await
             .map_err(db_err)?;
         Ok(row.map(|a| PasswordHashString(a.password_hash)))
-    }
-
-    async fn find_login_account(&self, username: &str) -> CoreResult<Option<LoginAccount>> {
-        let Some(a) = account::Entity::find()
-            .filter(account::Column::Username.eq(username))
-            .filter(live())
-            .one(&self.conn)
-            .await
-            .map_err(db_err)?
-        else {
-            return Ok(None);
-        };
-        let org = self.org_map([a.org_id]).await?;
-        Ok(Some(LoginAccount {
-            id: AccountId(a.id),
-            org_id: OrgId(a.org_id),
-            username: a.username,
-            password_hash: PasswordHashString(a.password_hash),
-            enabled: a.enabled,
-            org_enabled: org.get(&a.org_id).is_some_and(|o| o.enabled),
-            locked_until: a.locked_until,
-        }))
-    }
-
-    async fn register_login_failure(
-        &self,
-        id: AccountId,
-        max: i32,
-        lock_until: DateTime<Utc>,
-        event: &LoginEvent,
-    ) -> CoreResult<i32> {
-        let txn = self.write().await?;
-        // Incrementing in SQL keeps concurrent failures from overwriting each other's count.
-        account::Entity::update_many()
-            .col_expr(
-                account::Column::FailedAttempts,
-                Expr::col(account::Column::FailedAttempts).add(1),
-            )
-            .filter(account::Column::Id.eq(id.0))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
-        let count = account::Entity::find_by_id(id.0)
-            .one(&txn)
-            .await
-            .map_err(db_err)?
-            .map(|a| a.failed_attempts)
-            .unwrap_or(0);
-        if count >= max {
-            account::Entity::update_many()
-                .col_expr(account::Column::FailedAttempts, Expr::value(0))
-                .col_expr(account::Column::LockedUntil, Expr::value(Some(lock_until)))
-                .filter(account::Column::Id.eq(id.0))
-                .exec(&txn)
-                .await
-                .map_err(db_err)?;
-        }
-        let mut event = event.clone();
-        if count >= max {
-            event.reason = "密码错误,账号已锁定".into();
-        }
-        insert_login_event(&txn, &event).await?;
-        txn.commit().await.map_err(db_err)?;
-        Ok(count)
-    }
-
-    async fn register_login_success(&self, id: AccountId, event: &LoginEvent) -> CoreResult<()> {
-        let txn = self.write().await?;
-        account::Entity::update_many()
-            .col_expr(account::Column::FailedAttempts, Expr::value(0))
-            .col_expr(
-                account::Column::LockedUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(account::Column::LastLoginAt, Expr::value(Some(event.at)))
-            .filter(account::Column::Id.eq(id.0))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
-        insert_login_event(&txn, event).await?;
-        txn.commit().await.map_err(db_err)
     }
 }

@@ -10,12 +10,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 
-use crate::AppState;
+use super::origin::{client_ip, is_cross_site};
 use crate::error::PageError;
 use crate::view::Flash;
+use crate::{AppState, WebConfig};
 
 pub const SESSION_COOKIE: &str = "anze_session";
 /// Double-submit token for forms shown before login.
@@ -47,34 +47,30 @@ pub struct RequestContext {
     pub pre_csrf: Option<String>,
 }
 
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex(&bytes)
-}
+pub use anze_core::auth::session::{new_token as random_token, token_hash as hash_token};
 
-pub fn hash_token(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn client_ip(req: &Request, trust_proxy: bool) -> String {
-    if trust_proxy
-        && let Some(forwarded) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-    {
-        return forwarded.trim().chars().take(64).collect();
-    }
-    req.extensions()
+fn request_ip(req: &Request, config: &WebConfig) -> String {
+    let Some(peer) = req
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+        .map(|ci| ci.0.ip())
+    else {
+        return "unknown".into();
+    };
+    let forwarded = config
+        .trust_proxy
+        .then(|| {
+            // Several headers are one list, in order.
+            let all: Vec<&str> = req
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            (!all.is_empty()).then(|| all.join(","))
+        })
+        .flatten();
+    client_ip(peer, forwarded.as_deref(), &config.trusted_proxies).to_string()
 }
 
 /// Constant-time comparison, so the token cannot be guessed byte by byte from timing.
@@ -96,8 +92,9 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     let request_id = {
         let mut bytes = [0u8; 8];
         rand::rng().fill_bytes(&mut bytes);
-        hex(&bytes)
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
     };
+    let hsts = state.config.hsts;
     REQUEST_ID
         .scope(request_id.clone(), async move {
             let is_static = req.uri().path().starts_with("/static/");
@@ -105,7 +102,7 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
                 Ok(res) => res,
                 Err(e) => e.into_response(),
             };
-            secure_headers(res.headers_mut(), is_static);
+            secure_headers(res.headers_mut(), is_static, hsts);
             if let Ok(v) = HeaderValue::from_str(&request_id) {
                 res.headers_mut().insert("x-request-id", v);
             }
@@ -116,7 +113,7 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
 
 async fn handle(state: AppState, mut req: Request, next: Next) -> Result<Response, PageError> {
     let jar = CookieJar::from_headers(req.headers());
-    let ip = client_ip(&req, state.config.trust_proxy);
+    let ip = request_ip(&req, &state.config);
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
@@ -147,6 +144,16 @@ async fn handle(state: AppState, mut req: Request, next: Next) -> Result<Respons
         .filter(|v| v.len() == 64);
 
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        // The token proves the form came from us; the origin headers stop a page of another
+        // site that somehow holds one (and cost nothing to check).
+        if is_cross_site(req.headers(), state.config.public_origin.as_ref()) {
+            tracing::info!(
+                origin = ?req.headers().get(header::ORIGIN),
+                fetch_site = ?req.headers().get("sec-fetch-site"),
+                "cross-site request refused"
+            );
+            return Err(PageError::CrossSite);
+        }
         let expected = auth
             .as_ref()
             .map(|a| a.session.csrf_token.clone())
@@ -214,7 +221,7 @@ async fn provided_token(
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
 }
 
-fn secure_headers(h: &mut HeaderMap, is_static: bool) {
+fn secure_headers(h: &mut HeaderMap, is_static: bool, hsts: bool) {
     let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
     };
@@ -233,6 +240,13 @@ fn secure_headers(h: &mut HeaderMap, is_static: bool) {
     }
     set(h, "referrer-policy", "same-origin");
     set(h, "cross-origin-opener-policy", "same-origin");
+    if hsts {
+        set(
+            h,
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
+    }
     if !is_static && !h.contains_key(header::CACHE_CONTROL) {
         set(h, "cache-control", "no-store");
     }

@@ -1,20 +1,18 @@
 use anze_core::account::service::{self as accounts, ChangePasswordForm};
-use anze_core::auth::login::{self, LoginAttempt, LoginFailure};
-use anze_core::auth::session::SessionRecord;
+use anze_core::auth::login::{self, LoginAttempt, safe_next};
+use anze_core::auth::session;
 use anze_core::{CoreError, FieldErrors};
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::{PageError, PageResult};
-use crate::extract::context::{
-    PRE_CSRF_COOKIE, RequestContext, SESSION_COOKIE, hash_token, random_token,
-};
-use crate::extract::{Ctx, FormData};
+use crate::extract::context::{PRE_CSRF_COOKIE, RequestContext, SESSION_COOKIE, random_token};
+use crate::extract::{Ctx, FormData, QueryData};
 use crate::view::{Flash, Shell, redirect_with, render, render_status};
 
 #[derive(Template)]
@@ -39,15 +37,6 @@ pub struct LoginForm {
     username: String,
     password: String,
     next: String,
-}
-
-/// Only same-site paths, so the login page cannot be used to bounce users to another site.
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
-    }
 }
 
 fn cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
@@ -89,12 +78,13 @@ fn render_login(
 pub async fn login_page(
     State(state): State<AppState>,
     Extension(rc): Extension<RequestContext>,
-    Query(q): Query<LoginQuery>,
+    QueryData(q): QueryData<LoginQuery>,
 ) -> PageResult<Response> {
+    let next = safe_next(&q.next).to_string();
     if rc.auth.is_some() {
-        return Ok(Redirect::to(safe_next(&q.next)).into_response());
+        return Ok(Redirect::to(&next).into_response());
     }
-    render_login(&state, &rc, String::new(), q.next, None, StatusCode::OK)
+    render_login(&state, &rc, String::new(), next, None, StatusCode::OK)
 }
 
 /// Password checks running at once. Each argon2id check holds 19 MiB and a core for about
@@ -136,40 +126,30 @@ pub async fn login(
     let account = match outcome {
         Ok(account) => account,
         Err(failure) => {
-            let status = match failure {
-                LoginFailure::TooManyFromAddress => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::UNAUTHORIZED,
+            let status = if failure.is_throttled() {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
             };
             return render_login(
                 &state,
                 &rc,
                 form.username.chars().take(64).collect(),
-                form.next,
+                safe_next(&form.next).to_string(),
                 Some(failure.message()),
                 status,
             );
         }
     };
-    // A fresh id at every login: a session id planted before login is worthless after it.
-    if let Some(old) = &rc.auth {
-        state
-            .store()
-            .delete_session(&old.session.token_hash)
-            .await?;
-    }
-    let token = random_token();
-    state
-        .store()
-        .create_session(&SessionRecord {
-            token_hash: hash_token(&token),
-            account_id: account.id,
-            csrf_token: random_token(),
-            created_at: now,
-            last_seen_at: now,
-            ip: rc.ip.clone(),
-            user_agent: rc.user_agent.clone(),
-        })
-        .await?;
+    let token = session::start(
+        state.store(),
+        account.id,
+        rc.auth.as_ref().map(|a| a.session.token_hash.as_str()),
+        &rc.ip,
+        &rc.user_agent,
+        now,
+    )
+    .await?;
     let mut res = Redirect::to(safe_next(&form.next)).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
@@ -187,10 +167,7 @@ pub async fn logout(
     Extension(rc): Extension<RequestContext>,
 ) -> PageResult<Response> {
     if let Some(auth) = &rc.auth {
-        state
-            .store()
-            .delete_session(&auth.session.token_hash)
-            .await?;
+        session::end(state.store(), &auth.session.token_hash).await?;
     }
     let mut res = redirect_with("/login", Flash::LoggedOut);
     res.headers_mut().append(

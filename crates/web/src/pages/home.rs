@@ -53,7 +53,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> PageResult<Respon
 
 /// 200 when the database answers; load balancers poll it.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store().ping().await {
+    match anze_core::store::check_health(state.store()).await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");
