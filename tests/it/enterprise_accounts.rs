@@ -11,6 +11,9 @@ crate::backend_tests!(
     the_agency_records_a_rectification_on_the_enterprises_behalf,
     the_enterprise_signs_for_the_rectification_notice_once,
     another_enterprises_hazards_and_notices_are_not_found,
+    an_insurer_opens_the_first_account_of_an_enterprise_it_insures,
+    an_enterprise_registers_with_its_policy_once,
+    registration_guesses_are_throttled_and_logged,
 );
 
 async fn an_enterprise_account_sees_only_its_own_orders(app: TestApp) {
@@ -212,4 +215,185 @@ async fn another_enterprises_hazards_and_notices_are_not_found(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+async fn an_insurer_opens_the_first_account_of_an_enterprise_it_insures(app: TestApp) {
+    app.seed_org("insurer", "人保泉州", "ins").await;
+    app.seed_org("insurer", "平安泉州", "other_ins").await;
+    let code = app
+        .seed_enterprise("ins", "泉州恒安石化有限公司", "350503")
+        .await;
+    app.seed_policy("ins", &code, "PICC-A-1").await;
+    let id = {
+        use anze_core::enterprise::EnterpriseStore;
+        app.db
+            .find_enterprise_by_credit_code(&code)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let page = format!("/enterprises/{id}/account");
+    // Another insurer neither sees the action nor reaches the page.
+    let other = app.login("other_ins", PASSWORD).await;
+    let (_, list) = app.get(&other, "/enterprises").await;
+    assert!(!list.contains(&page));
+    let (status, _) = app.get(&other, &page).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let ins = app.login("ins", PASSWORD).await;
+    let (_, list) = app.get(&ins, "/enterprises").await;
+    assert!(list.contains(&page), "{list}");
+    let res = app
+        .post_form(&ins, &page, &page, &[("username", "qy"), ("name", "")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("field-error"), "{html}");
+    let res = app
+        .post_form(
+            &ins,
+            &page,
+            &page,
+            &[
+                ("username", "hengan_admin"),
+                ("name", "陈安全"),
+                ("phone", "13905951234"),
+                ("password", "Qiye2026x"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let qy = app.login("hengan_admin", "Qiye2026x").await;
+    let (_, accounts) = app.get(&qy, "/accounts").await;
+    assert!(accounts.contains("陈安全") && accounts.contains("管理员"));
+    // Only the first account: the enterprise's admin adds the rest.
+    let (_, html) = app.get(&ins, &page).await;
+    assert!(html.contains("该企业已开通账号"));
+    let (_, home) = app.get(&ins, "/").await;
+    let token = csrf_token(&home).unwrap();
+    let res = ins
+        .post(app.url(&page))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", "hengan_2"),
+            ("name", "王"),
+            ("password", "Qiye2026x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let (_, audit) = app.get(&app.admin().await, "/audit").await;
+    assert!(audit.contains("为投保企业“泉州恒安石化有限公司”开通管理员账号"));
+}
+
+/// The registration form's fields, with `phone` as the 联系电话.
+fn registration<'a>(code: &'a str, policy: &'a str, phone: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("credit_code", code),
+        ("policy_no", policy),
+        ("contact_phone", phone),
+        ("username", "hengan_self"),
+        ("name", "林自助"),
+        ("password", "Qiye2026x"),
+        ("confirm_password", "Qiye2026x"),
+    ]
+}
+
+async fn an_enterprise_registers_with_its_policy_once(app: TestApp) {
+    app.seed_org("insurer", "人保泉州", "ins").await;
+    let code = app
+        .seed_enterprise("ins", "泉州恒安石化有限公司", "350503")
+        .await;
+    app.seed_policy("ins", &code, "PICC-R-9").await;
+    let client = app.client();
+    let (status, page) = app.get(&client, "/register").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("投保企业注册"));
+    // Wrong phone, unknown policy, unknown code: one answer, nothing made.
+    for fields in [
+        registration(&code, "PICC-R-9", "13900000000"),
+        registration(&code, "PICC-R-1", "13905958888"),
+        registration("91350500MA00000000", "PICC-R-9", "13905958888"),
+    ] {
+        let res = app
+            .post_form(&client, "/register", "/register", &fields)
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("统一社会信用代码、保单号与联系电话不匹配"),
+            "{html}"
+        );
+    }
+    let (_, res) = app.try_login("hengan_self", "Qiye2026x").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // The right three facts (the phone written with a dash) open the admin account.
+    let res = app
+        .post_form(
+            &client,
+            "/register",
+            "/register",
+            &registration(&code.to_lowercase(), " PICC-R-9 ", "139-0595-8888"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/login");
+    let qy = app.login("hengan_self", "Qiye2026x").await;
+    let (_, orders) = app.get(&qy, "/policies").await;
+    assert!(orders.contains("PICC-R-9"));
+    // A second registration is refused: later accounts come from the enterprise's admin.
+    let mut again = registration(&code, "PICC-R-9", "13905958888");
+    again[3] = ("username", "hengan_again");
+    let res = app
+        .post_form(&client, "/register", "/register", &again)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("该企业已开通账号"));
+}
+
+async fn registration_guesses_are_throttled_and_logged(app: TestApp) {
+    app.seed_org("insurer", "人保泉州", "ins").await;
+    let code = app
+        .seed_enterprise("ins", "泉州恒安石化有限公司", "350503")
+        .await;
+    app.seed_policy("ins", &code, "PICC-T-1").await;
+    let client = app.client();
+    for guess in 0..5 {
+        let phone = format!("1390000000{guess}");
+        let res = app
+            .post_form(
+                &client,
+                "/register",
+                "/register",
+                &registration(&code, "PICC-T-1", &phone),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // Locked now, even for the right facts.
+    let res = app
+        .post_form(
+            &client,
+            "/register",
+            "/register",
+            &registration(&code, "PICC-T-1", "13905958888"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("核对失败次数过多"));
+    let (_, log) = app.get(&app.admin().await, "/login-log").await;
+    assert!(log.contains("企业自助注册信息不匹配"));
+    // The lock ends.
+    app.clock.advance(chrono::Duration::minutes(16));
+    let res = app
+        .post_form(
+            &client,
+            "/register",
+            "/register",
+            &registration(&code, "PICC-T-1", "13905958888"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }

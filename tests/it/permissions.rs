@@ -145,6 +145,17 @@ fn matrix() -> Vec<Row> {
         ),
         get("/audit", "200 200 403 200 403 403 403 303"),
         get("/enterprises", "200 200 200 403 403 200 403 303"),
+        get(
+            "/enterprises/{id}/account",
+            "200/200 200/403 403/403 403/403 403/403 403/403 403/403 303/303",
+        ),
+        get("/register", "303 303 303 303 303 303 303 200"),
+        post(
+            "/enterprises/{id}/account",
+            NO_FIELDS,
+            "409/409 409/403 403/403 403/403 403/403 403/403 403/403 303/303",
+        ),
+        post("/register", NO_FIELDS, "422 422 422 422 422 422 422 422"),
         get("/enterprises/new", "200 200 403 403 403 403 403 303"),
         get(
             "/enterprises/{id}",

@@ -29,10 +29,12 @@ pub enum Flash {
     Completed,
     Imported,
     Signed,
+    Registered,
 }
 
 impl Flash {
-    const ALL: [Flash; 13] = [
+    const ALL: [Flash; 14] = [
+        Flash::Registered,
         Flash::Signed,
         Flash::Imported,
         Flash::Accepted,
@@ -63,6 +65,7 @@ impl Flash {
             Flash::Completed => "completed",
             Flash::Imported => "imported",
             Flash::Signed => "signed",
+            Flash::Registered => "registered",
         }
     }
 
@@ -85,6 +88,7 @@ impl Flash {
             Flash::Completed => "操作成功,订单已完成",
             Flash::Imported => "导入成功,保单已登记",
             Flash::Signed => "已签收整改通知书",
+            Flash::Registered => "注册成功,请使用新开通的管理员账号登录",
         }
     }
 }

@@ -205,59 +205,6 @@ pub async fn update(
         .map_err(|e| e.on_duplicate("credit_code", "该统一社会信用代码已登记"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::auth::DataScope;
-    use crate::org::OrgKind;
-    use crate::role::service::tests::actor;
-
-    fn enterprise(created_by: Option<i64>, insurers: &[i64]) -> Enterprise {
-        Enterprise {
-            id: OrgId(50),
-            name: String::new(),
-            credit_code: String::new(),
-            region_code: String::new(),
-            region_name: String::new(),
-            address: String::new(),
-            contact_name: String::new(),
-            contact_phone: String::new(),
-            industry_code: String::new(),
-            industry_label: String::new(),
-            mandatory: false,
-            employee_count: 1,
-            created_at: chrono::DateTime::UNIX_EPOCH,
-            created_by: created_by.map(OrgId),
-            insurers: insurers.iter().copied().map(OrgId).collect(),
-        }
-    }
-
-    #[test]
-    fn insurers_edit_what_they_insure_and_registrants_what_nobody_insures() {
-        let a = actor(
-            2,
-            OrgKind::Insurer,
-            false,
-            DataScope::Organization,
-            &[Permission::EnterpriseEdit],
-        );
-        let b = actor(3, OrgKind::Insurer, true, DataScope::Organization, &[]);
-        assert!(can_edit(&a, &enterprise(None, &[2, 4])));
-        assert!(!can_edit(&b, &enterprise(None, &[2, 4])));
-        assert!(can_edit(&a, &enterprise(Some(2), &[])));
-        assert!(!can_edit(&b, &enterprise(Some(2), &[])));
-        assert!(
-            !can_edit(&a, &enterprise(Some(2), &[3])),
-            "the registrant yields to the insurer"
-        );
-        assert!(!can_edit(&a, &enterprise(None, &[])));
-        let viewer = actor(2, OrgKind::Insurer, false, DataScope::Organization, &[]);
-        assert!(!can_edit(&viewer, &enterprise(None, &[2])));
-        let platform = actor(1, OrgKind::Platform, true, DataScope::Organization, &[]);
-        assert!(can_edit(&platform, &enterprise(None, &[])));
-    }
-}
-
 /// Whether the actor may open the first account of this enterprise: the platform admin, or an
 /// insurer holding 账号管理·新增 that insures it. Only the first: after that the enterprise's own
 /// admin manages its accounts, so no insurer can sign for an enterprise that already signs itself.
@@ -266,6 +213,22 @@ pub fn can_open_account(actor: &Actor, enterprise: &Enterprise) -> bool {
         || (actor.org_kind == crate::org::OrgKind::Insurer
             && actor.has(Permission::AccountCreate)
             && enterprise.insurers.contains(&actor.org_id))
+}
+
+/// The enterprise, for its 开通账号 page: refused unless `can_open_account`.
+pub async fn get_for_account(
+    store: &dyn Store,
+    actor: &Actor,
+    id: OrgId,
+) -> CoreResult<Enterprise> {
+    require(actor, Permission::AccountCreate)?;
+    let enterprise = get(store, actor, id).await?;
+    if !can_open_account(actor, &enterprise) {
+        return Err(CoreError::Refused(
+            "只有承保该企业的保险机构或平台管理员才能为其开通账号".into(),
+        ));
+    }
+    Ok(enterprise)
 }
 
 /// Whether the enterprise has an account already (any, enabled or not).
@@ -343,13 +306,7 @@ pub async fn open_account(
     form: &super::EnterpriseAccountForm,
     now: DateTime<Utc>,
 ) -> CoreResult<crate::ids::AccountId> {
-    require(actor, Permission::AccountCreate)?;
-    let enterprise = get(store, actor, id).await?;
-    if !can_open_account(actor, &enterprise) {
-        return Err(CoreError::Refused(
-            "只有承保该企业的保险机构或平台管理员才能为其开通账号".into(),
-        ));
-    }
+    let enterprise = get_for_account(store, actor, id).await?;
     if has_accounts(store, id).await? {
         return Err(already_opened());
     }
@@ -376,6 +333,40 @@ pub async fn open_account(
         audit,
     )
     .await
+}
+
+/// Whether the three facts match: the enterprise by its code, its 联系电话 (digits compared), and
+/// a policy of it under that number whose period has not ended.
+async fn registration_matches(
+    store: &dyn Store,
+    form: &super::RegistrationForm,
+    code: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<bool> {
+    let Some(enterprise) = store.find_enterprise_by_credit_code(code).await? else {
+        return Ok(false);
+    };
+    let digits = |p: &str| p.chars().filter(|c| c.is_ascii_digit()).collect::<String>();
+    let phone = digits(&form.contact_phone);
+    if phone.is_empty() || digits(&enterprise.contact_phone) != phone {
+        return Ok(false);
+    }
+    let today = crate::time::today(now);
+    let policy_no = form.policy_no.trim();
+    let policies = store
+        .list_policies(
+            &Scope::Enterprise(enterprise.id),
+            &crate::policy::PolicyQuery {
+                q: Some(policy_no.to_string()),
+                ..Default::default()
+            },
+            PageRequest::first(50),
+        )
+        .await?;
+    Ok(policies
+        .items
+        .iter()
+        .any(|p| p.policy_no == policy_no && p.end_date >= today))
 }
 
 /// The one answer a registration gets when the three facts do not match a policy, whichever of
@@ -407,36 +398,49 @@ pub async fn register(
         errors.add("confirm_password", "两次输入的密码不一致");
     }
     errors.into_result(())?;
-    let mismatch = || field_error("credit_code", REGISTRATION_MISMATCH);
     let code = form.credit_code.trim().to_uppercase();
-    let Some(enterprise) = store.find_enterprise_by_credit_code(&code).await? else {
-        return Err(mismatch());
-    };
-    let phone = |p: &str| p.chars().filter(|c| c.is_ascii_digit()).collect::<String>();
-    if phone(&enterprise.contact_phone) != phone(&form.contact_phone)
-        || phone(&form.contact_phone).is_empty()
+    // Guessing is throttled like passwords: per (信用代码, address), growing locks, each miss in
+    // 登录日志.
+    let key = crate::auth::login::throttle_key(&format!("企业注册:{code}"));
+    if let Some(until) = store
+        .login_throttle(&key, ip)
+        .await?
+        .and_then(|t| t.locked(now))
     {
-        return Err(mismatch());
+        return Err(field_error(
+            "credit_code",
+            format!(
+                "核对失败次数过多,请于 {} 后再试",
+                until
+                    .with_timezone(&crate::time::china())
+                    .format("%m-%d %H:%M")
+            ),
+        ));
     }
-    let today = crate::time::today(now);
+    if !registration_matches(store, form, &code, now).await? {
+        let step = |prev: Option<&crate::auth::login::Throttle>| {
+            (
+                crate::auth::login::Throttle::after_failure(prev, false, now),
+                crate::audit::LoginEvent {
+                    at: now,
+                    username: key.clone(),
+                    account_id: None,
+                    org_id: None,
+                    success: false,
+                    reason: "企业自助注册信息不匹配".into(),
+                    ip: ip.chars().take(64).collect(),
+                    user_agent: String::new(),
+                },
+            )
+        };
+        store.register_login_failure(&key, ip, &step).await?;
+        return Err(field_error("credit_code", REGISTRATION_MISMATCH));
+    }
+    let enterprise = store
+        .find_enterprise_by_credit_code(&code)
+        .await?
+        .ok_or(CoreError::NotFound)?;
     let policy_no = form.policy_no.trim();
-    let policies = store
-        .list_policies(
-            &Scope::Enterprise(enterprise.id),
-            &crate::policy::PolicyQuery {
-                q: Some(policy_no.to_string()),
-                ..Default::default()
-            },
-            PageRequest::first(50),
-        )
-        .await?;
-    if !policies
-        .items
-        .iter()
-        .any(|p| p.policy_no == policy_no && p.end_date >= today)
-    {
-        return Err(mismatch());
-    }
     if has_accounts(store, enterprise.id).await? {
         return Err(already_opened());
     }
@@ -468,4 +472,57 @@ pub async fn register(
         audit,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::DataScope;
+    use crate::org::OrgKind;
+    use crate::role::service::tests::actor;
+
+    fn enterprise(created_by: Option<i64>, insurers: &[i64]) -> Enterprise {
+        Enterprise {
+            id: OrgId(50),
+            name: String::new(),
+            credit_code: String::new(),
+            region_code: String::new(),
+            region_name: String::new(),
+            address: String::new(),
+            contact_name: String::new(),
+            contact_phone: String::new(),
+            industry_code: String::new(),
+            industry_label: String::new(),
+            mandatory: false,
+            employee_count: 1,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            created_by: created_by.map(OrgId),
+            insurers: insurers.iter().copied().map(OrgId).collect(),
+        }
+    }
+
+    #[test]
+    fn insurers_edit_what_they_insure_and_registrants_what_nobody_insures() {
+        let a = actor(
+            2,
+            OrgKind::Insurer,
+            false,
+            DataScope::Organization,
+            &[Permission::EnterpriseEdit],
+        );
+        let b = actor(3, OrgKind::Insurer, true, DataScope::Organization, &[]);
+        assert!(can_edit(&a, &enterprise(None, &[2, 4])));
+        assert!(!can_edit(&b, &enterprise(None, &[2, 4])));
+        assert!(can_edit(&a, &enterprise(Some(2), &[])));
+        assert!(!can_edit(&b, &enterprise(Some(2), &[])));
+        assert!(
+            !can_edit(&a, &enterprise(Some(2), &[3])),
+            "the registrant yields to the insurer"
+        );
+        assert!(!can_edit(&a, &enterprise(None, &[])));
+        let viewer = actor(2, OrgKind::Insurer, false, DataScope::Organization, &[]);
+        assert!(!can_edit(&viewer, &enterprise(None, &[2])));
+        let platform = actor(1, OrgKind::Platform, true, DataScope::Organization, &[]);
+        assert!(can_edit(&platform, &enterprise(None, &[])));
+    }
 }

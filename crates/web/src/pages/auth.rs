@@ -1,6 +1,7 @@
 use anze_core::account::service::{self as accounts, ChangePasswordForm};
 use anze_core::auth::login::{self, LoginAttempt, safe_next};
 use anze_core::auth::session;
+use anze_core::enterprise::RegistrationForm;
 use anze_core::{CoreError, FieldErrors};
 use askama::Template;
 use axum::Extension;
@@ -217,5 +218,79 @@ pub async fn change_password(
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         Err(e) => Err(PageError::from(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/register.html")]
+struct RegisterPage {
+    csrf: String,
+    form: RegistrationForm,
+    errors: FieldErrors,
+}
+
+fn render_register(
+    state: &AppState,
+    rc: &RequestContext,
+    form: RegistrationForm,
+    errors: FieldErrors,
+) -> PageResult<Response> {
+    let csrf = rc.pre_csrf.clone().unwrap_or_else(random_token);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut res = render_status(
+        &RegisterPage {
+            csrf: csrf.clone(),
+            form: RegistrationForm {
+                password: String::new(),
+                confirm_password: String::new(),
+                ..form
+            },
+            errors,
+        },
+        status,
+    )?;
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(state, PRE_CSRF_COOKIE, &csrf, Some(3600)),
+    );
+    Ok(res)
+}
+
+/// 投保企业注册 (before login).
+pub async fn register_page(
+    State(state): State<AppState>,
+    Extension(rc): Extension<RequestContext>,
+) -> PageResult<Response> {
+    if rc.auth.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    render_register(&state, &rc, RegistrationForm::default(), FieldErrors::new())
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    Extension(rc): Extension<RequestContext>,
+    FormData(form): FormData<RegistrationForm>,
+) -> PageResult<Response> {
+    let turn = password_check_turn().await?;
+    let outcome =
+        anze_core::enterprise::service::register(state.store(), &form, &rc.ip, state.clock.now())
+            .await;
+    drop(turn);
+    match outcome {
+        Ok(_) => Ok(redirect_with("/login", Flash::Registered)),
+        Err(CoreError::Validation(errors)) => render_register(&state, &rc, form, errors),
+        Err(e) => {
+            let mut errors = FieldErrors::new();
+            match e {
+                CoreError::Conflict(message) => errors.add("", message),
+                e => return Err(e.into()),
+            }
+            render_register(&state, &rc, form, errors)
+        }
     }
 }

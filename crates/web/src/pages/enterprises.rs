@@ -1,6 +1,8 @@
 use anze_core::auth::Actor;
 use anze_core::auth::{Permission, require};
-use anze_core::enterprise::{self, Enterprise, EnterpriseFilter, EnterpriseForm};
+use anze_core::enterprise::{
+    self, Enterprise, EnterpriseAccountForm, EnterpriseFilter, EnterpriseForm,
+};
 use anze_core::ids::OrgId;
 use anze_core::industry::{Industry, IndustryChoice};
 use anze_core::page::Page;
@@ -35,6 +37,10 @@ struct ListPage {
 impl ListPage {
     fn can_edit(&self, e: &Enterprise) -> bool {
         enterprise::service::can_edit(&self.actor, e)
+    }
+
+    fn can_open_account(&self, e: &Enterprise) -> bool {
+        enterprise::service::can_open_account(&self.actor, e)
     }
 }
 
@@ -143,6 +149,77 @@ pub async fn update(
             let e = enterprise::service::get(state.store(), &ctx.actor, id).await?;
             form_page(&state, &ctx, Some(e), form, errors).await
         }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enterprise/account.html")]
+struct AccountPage {
+    shell: Shell,
+    enterprise: Enterprise,
+    form: EnterpriseAccountForm,
+    errors: FieldErrors,
+    /// The enterprise has an account already: only its own admin adds more.
+    opened: bool,
+}
+
+async fn account_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: OrgId,
+    form: EnterpriseAccountForm,
+    errors: FieldErrors,
+) -> PageResult<Response> {
+    let enterprise = enterprise::service::get_for_account(state.store(), &ctx.actor, id).await?;
+    let opened = enterprise::service::has_accounts(state.store(), id).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        &AccountPage {
+            shell: ctx.shell(ACTIVE),
+            enterprise,
+            form: EnterpriseAccountForm {
+                password: String::new(),
+                ..form
+            },
+            errors,
+            opened,
+        },
+        status,
+    )
+}
+
+/// 开通企业账号
+pub async fn account_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: OrgId = parse_id(&id)?;
+    account_page(
+        &state,
+        &ctx,
+        id,
+        EnterpriseAccountForm::default(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+pub async fn open_account(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(form): FormData<EnterpriseAccountForm>,
+) -> PageResult<Response> {
+    let id: OrgId = parse_id(&id)?;
+    match enterprise::service::open_account(state.store(), &ctx.actor, id, &form, ctx.now).await {
+        Ok(_) => Ok(redirect_with(ACTIVE, Flash::Created)),
+        Err(CoreError::Validation(errors)) => account_page(&state, &ctx, id, form, errors).await,
         Err(e) => Err(e.into()),
     }
 }
