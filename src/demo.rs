@@ -317,15 +317,77 @@ async fn load_business(
                 orders::service::designate(store, insurer, policy_id, &again, now).await?;
                 orders_created += 1;
             }
+            // The first two of these are served (人保's enterprises get services too); the
+            // rest are withdrawn by the insurer.
+            4 if i < 12 => {
+                orders::service::accept(store, agency, order, now).await?;
+            }
             _ => {
                 orders::service::cancel(store, insurer, order, now).await?;
             }
         }
     }
     let services = load_services(store, blobs, now).await?;
+    let accounts = load_enterprise_accounts(store, &insurers, now).await?;
     Ok(format!(
-        "{enterprises} enterprises, {policies} policies and {orders_created} service orders created, {services}"
+        "{enterprises} enterprises, {policies} policies and {orders_created} service orders created, {services}, {accounts} enterprise accounts created"
     ))
+}
+
+/// Enterprise accounts `qiye1` (insured by 人保) and `qiye2` (insured by 平安): each the
+/// 管理员 of the first enterprise of its insurer that has service records, opened by the
+/// insurer as it would in 投保企业.
+async fn load_enterprise_accounts(
+    store: &dyn Store,
+    insurers: &[anze_core::auth::Actor],
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    use anze_core::enterprise::{self, EnterpriseAccountForm};
+    use anze_core::order::{OrderQuery, OrderState};
+    use anze_core::page::PageRequest;
+    use anze_core::scope::Scope;
+
+    let mut created = 0;
+    for ((username, name), insurer) in [("qiye1", "陈企安"), ("qiye2", "林企安")]
+        .into_iter()
+        .zip(insurers)
+    {
+        if store.username_taken(username).await? {
+            continue;
+        }
+        let served = store
+            .list_orders(
+                &Scope::Insurer(insurer.org_id),
+                &OrderQuery {
+                    state: Some(OrderState::Accepted),
+                    ..Default::default()
+                },
+                PageRequest::first(50),
+            )
+            .await?;
+        let Some(order) = served
+            .items
+            .iter()
+            .find(|o| o.plan.iter().any(|p| p.done > 0))
+        else {
+            continue;
+        };
+        let form = EnterpriseAccountForm {
+            username: username.into(),
+            name: name.into(),
+            phone: String::new(),
+            password: DEMO_PASSWORD.into(),
+        };
+        match enterprise::service::open_account(store, insurer, order.enterprise_id, &form, now)
+            .await
+        {
+            Ok(_) => created += 1,
+            // The enterprise has an account already (made by hand on this database).
+            Err(CoreError::Conflict(_)) => {}
+            Err(e) => anyhow::bail!("demo enterprise account {username}: {e:?}"),
+        }
+    }
+    Ok(created)
 }
 
 /// Records and hazards on the accepted orders that have none yet: a training, an inspection
