@@ -17,6 +17,7 @@ crate::browser_tests!(
     insurer_imports_and_designates_and_the_agency_accepts_or_declines,
     agency_runs_the_hazard_loop_in_the_browser,
     the_rectification_notice_opens_from_the_inspection,
+    the_enterprise_rectifies_and_signs_and_the_agency_passes_the_review,
 );
 
 const INSURER: &str = "浏览器财产保险泉州分公司";
@@ -427,6 +428,74 @@ async fn the_rectification_notice_opens_from_the_inspection(app: TestApp, b: Bro
         lit(&deadline)
     ))
     .await;
+
+    b.close().await;
+}
+
+/// The insured enterprise's user finds its hazard, rectifies it with a photo and signs for the
+/// notice; the agency's admin then passes the review.
+async fn the_enterprise_rectifies_and_signs_and_the_agency_passes_the_review(
+    app: TestApp,
+    b: Browser,
+) {
+    let a = accepted_order(&app).await;
+    let staff = app.login("hz_staff", PASSWORD).await;
+    let record = inspect(&app, &staff, a.order, &day(&app, 0), &a.staff).await;
+    let deadline = day(&app, 15);
+    new_hazard(
+        &app,
+        &staff,
+        &record,
+        &hazard_form("配电箱未接地", "general", &deadline),
+    )
+    .await;
+    app.seed_enterprise_account(&credit_code(ENTERPRISE), "qy_user")
+        .await;
+
+    // 企业用户登录,在“隐患排查”中看到本企业的隐患,点击“整改”。
+    b.login("qy_user", PASSWORD).await;
+    b.open_menu("隐患排查").await;
+    b.click_in_row("配电箱未接地", "整改").await;
+    b.wait_hazard_state("待整改").await;
+    b.fill("#rectify_note", "已加装接地线并检测合格").await;
+    let after = photo_file("enterprise-after.png");
+    b.find_css("input#f_after")
+        .await
+        .send_keys(after.to_str().unwrap())
+        .await
+        .unwrap();
+    b.press("确定").await;
+    b.wait_flash("操作成功,已保存").await;
+    b.wait_hazard_state("待复查").await;
+    b.wait_xpath("//ul[@class='timeline']//div[contains(., '企业自行整改')]")
+        .await;
+
+    // 打开整改通知书,点击“签收”并确认。
+    b.visit(&format!("{record}/notice")).await;
+    b.wait_title("隐患整改通知书").await;
+    b.press("签收").await;
+    b.wait_css("dialog#confirm-dialog[open]").await;
+    b.find_css("#confirm-ok").await.click().await.unwrap();
+    b.wait_xpath("//span[contains(@class,'tag')][normalize-space()='已签收']")
+        .await;
+    b.wait_xpath("//p[contains(., 'qy_user的姓名(企业账号签收)')]")
+        .await;
+    b.visit("/").await;
+    b.logout().await;
+
+    // 服务机构管理员复查通过,隐患销号。
+    b.login("hz_admin", PASSWORD).await;
+    b.open_menu("隐患排查").await;
+    b.click_in_row("待复查", "复查").await;
+    b.wait_xpath("//h3[normalize-space()='隐患复查']").await;
+    b.find_css("input[name=result][value=pass]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.press("确定").await;
+    b.wait_flash("操作成功,已保存").await;
+    b.wait_hazard_state("已销号").await;
 
     b.close().await;
 }
