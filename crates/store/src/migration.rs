@@ -11,6 +11,7 @@ mod m20261128_000005_hazards;
 mod m20261128_000010_bench_indexes;
 mod m20261128_000011_open_hazard_state;
 mod m20261128_000012_hazard_state_level;
+mod m20261128_000013_record_confirmation;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_bench_indexes::Migration),
             Box::new(m20261128_000011_open_hazard_state::Migration),
             Box::new(m20261128_000012_hazard_state_level::Migration),
+            Box::new(m20261128_000013_record_confirmation::Migration),
         ]
     }
 }

@@ -33,13 +33,22 @@ pub enum AuditAction {
     Review,
     /// 复查通过,销号
     Close,
+    /// 企业确认服务记录
+    Confirm,
+    /// 企业对服务记录提出异议
+    Object,
+    /// 服务机构答复异议
+    Reply,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::Rectify,
         AuditAction::Review,
         AuditAction::Close,
+        AuditAction::Confirm,
+        AuditAction::Object,
+        AuditAction::Reply,
         AuditAction::Create,
         AuditAction::Update,
         AuditAction::Delete,
@@ -73,6 +82,9 @@ impl AuditAction {
             AuditAction::Rectify => "rectify",
             AuditAction::Review => "review",
             AuditAction::Close => "close",
+            AuditAction::Confirm => "confirm",
+            AuditAction::Object => "object",
+            AuditAction::Reply => "reply",
         }
     }
 
@@ -98,6 +110,9 @@ impl AuditAction {
             AuditAction::Rectify => "整改",
             AuditAction::Review => "复查",
             AuditAction::Close => "销号",
+            AuditAction::Confirm => "确认",
+            AuditAction::Object => "异议",
+            AuditAction::Reply => "答复异议",
         }
     }
 }
