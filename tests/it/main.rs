@@ -15,6 +15,7 @@ mod browser;
 mod browser_orders;
 mod browser_records;
 mod cli;
+mod confirmations;
 mod enterprise_accounts;
 mod hazards;
 mod ledgers;

@@ -389,8 +389,13 @@ pub async fn update(
         }
     }
     if before.confirmation.state != input.confirmation.state || input.confirmation.on_site {
+        let reason = if input.confirmation.on_site {
+            ""
+        } else {
+            "(记录已修改,须企业重新确认)"
+        };
         changes.push(format!(
-            "确认状态: {} → {}",
+            "确认状态: {} → {}{reason}",
             before.confirmation.state.label(),
             confirmation_note(&input.confirmation)
         ));
@@ -466,7 +471,6 @@ fn confirmation_note(c: &RecordConfirmation) -> String {
         (Confirmation::Confirmed, Some(name)) if c.on_site => {
             format!("已确认(企业现场签字,签字人: {name})")
         }
-        (Confirmation::Pending, _) => "待确认(须企业重新确认)".into(),
         (state, _) => state.label().into(),
     }
 }
