@@ -393,11 +393,14 @@ fn encode(img: image::RgbaImage) -> Vec<u8> {
     out.into_inner()
 }
 
+/// A signature file: its name and bytes.
+type Signature = (&'static str, Vec<u8>);
+
 async fn create_signed(
     app: &TestApp,
     order: OrderId,
     signer: &str,
-    signature: Option<(&str, Vec<u8>)>,
+    signature: Option<Signature>,
 ) -> reqwest::Response {
     let staff = app.login("ag_staff", PASSWORD).await;
     let me = app.actor("ag_staff").await.account_id.to_string();
@@ -482,7 +485,7 @@ async fn an_on_site_signature_confirms_the_record(app: TestApp) {
 
 async fn blank_or_foreign_signatures_are_refused_and_nothing_is_saved(app: TestApp) {
     let w = world(&app).await;
-    let cases: Vec<(&str, Option<(&str, Vec<u8>)>, &str)> = vec![
+    let cases: Vec<(&str, Option<Signature>, &str)> = vec![
         (
             "王五",
             Some(("企业签字.png", blank_png())),
