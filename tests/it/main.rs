@@ -12,6 +12,7 @@ mod attachments;
 mod auth;
 mod bench;
 mod browser;
+mod browser_confirmations;
 mod browser_orders;
 mod browser_records;
 mod cli;
