@@ -444,6 +444,7 @@ async fn load_services(
             staff_ids: staff.clone(),
             enterprise_contact: "安全主任".into(),
             summary: summary.into(),
+            signer_name: String::new(),
             details: details
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

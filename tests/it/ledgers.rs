@@ -11,7 +11,7 @@ crate::backend_tests!(
     ledgers_read_in_batches_hold_every_row_once_in_order,
 );
 
-fn rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
+pub(crate) fn rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("a valid xlsx");
     let range = wb.worksheet_range_at(0).unwrap().unwrap();
     range

@@ -233,6 +233,7 @@ fn matrix() -> Vec<Row> {
         ),
         get("/roles", "200 200 200 200 200 200 200 303"),
         get("/roles/new", "200 200 403 200 403 403 403 303"),
+        get("/confirmations", "403 403 403 403 403 403 200 303"),
         get(
             "/roles/{id}",
             "200/200 200/404 403/403 200/404 403/403 403/403 403/403 303/303",
@@ -339,6 +340,21 @@ fn matrix() -> Vec<Row> {
             "/records/{id}/notice/sign",
             NO_FIELDS,
             "403/403 403/403 403/403 403/403 403/403 403/403 409/404 303/303",
+        ),
+        post(
+            "/records/{id}/confirm",
+            NO_FIELDS,
+            "403/403 403/403 403/403 403/403 403/403 403/403 409/404 303/303",
+        ),
+        post(
+            "/records/{id}/object",
+            NO_FIELDS,
+            "403/403 403/403 403/403 403/403 403/403 403/403 422/404 303/303",
+        ),
+        post(
+            "/records/{id}/reply",
+            NO_FIELDS,
+            "403/403 403/403 403/403 422/404 422/404 403/403 403/403 303/303",
         ),
         post(
             "/records/{id}/delete",
@@ -526,6 +542,15 @@ async fn side(app: &TestApp, tag: &str, region: &str) -> Side {
         &app.db,
         &qy,
         anze_core::ids::RecordId(inspection),
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    // Confirmed already, so the matrix's 确认 and 异议 meet a refusal instead of changing it.
+    anze_core::record::service::confirm(
+        &app.db,
+        &qy,
+        anze_core::ids::RecordId(record),
         app.clock_now(),
     )
     .await

@@ -7,6 +7,7 @@ use crate::auth::{Actor, Permission};
 use crate::error::CoreResult;
 use crate::hazard::{HazardCounts, HazardQuery};
 use crate::order::OrderState;
+use crate::record::Confirmation;
 use crate::scope;
 use crate::store::Store;
 use crate::time::today;
@@ -17,6 +18,17 @@ pub struct Dashboard {
     /// Counts stop at `COUNT_CAP`, as the hazard counts do.
     pub orders: Vec<(OrderState, u64)>,
     pub hazards: Option<HazardCounts>,
+    /// Records awaiting the enterprise's confirmation and those it objected to, in the actor's
+    /// scope; `None` without 服务记录查看. Capped like the order counts.
+    pub confirmations: Option<ConfirmationCounts>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ConfirmationCounts {
+    /// 待确认
+    pub pending: u64,
+    /// 有异议
+    pub objected: u64,
 }
 
 /// Whether a count stopped at the cap and shows as "10,000+".
@@ -45,5 +57,17 @@ pub async fn summary(
     } else {
         None
     };
-    Ok(Dashboard { orders, hazards })
+    let confirmations = if actor.has(Permission::RecordView) {
+        Some(ConfirmationCounts {
+            pending: store.count_records(&scope, Confirmation::Pending).await?,
+            objected: store.count_records(&scope, Confirmation::Objected).await?,
+        })
+    } else {
+        None
+    };
+    Ok(Dashboard {
+        orders,
+        hazards,
+        confirmations,
+    })
 }

@@ -5,11 +5,13 @@
 //! live here; each type's own module (`training`, `risk`, …) declares its fields, their rules and
 //! the evidence it requires. A new type is one new module, not a copy of this one.
 
+mod confirmation;
 mod model;
 pub mod service;
 mod spec;
 mod store;
 
+pub use confirmation::*;
 pub use model::*;
 pub use spec::*;
 pub use store::RecordStore;

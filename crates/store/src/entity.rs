@@ -324,6 +324,16 @@ pub mod service_record {
         pub created_by: i64,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// 企业确认: pending | confirmed | objected
+        pub confirmation: String,
+        pub confirmed_by: Option<i64>,
+        pub confirmed_by_name: Option<String>,
+        pub confirmed_at: Option<DateTimeUtc>,
+        pub signed_on_site: bool,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub objection: Option<String>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub objection_reply: Option<String>,
     }
     entity_boilerplate!();
 }

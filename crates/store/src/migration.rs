@@ -11,6 +11,7 @@ mod m20261128_000005_hazards;
 mod m20261128_000010_bench_indexes;
 mod m20261128_000011_open_hazard_state;
 mod m20261128_000012_hazard_state_level;
+mod m20261128_000013_record_confirmation;
 mod m20261130_000001_enterprise_creator;
 mod m20261130_000020_enterprise_rectification;
 mod m20261130_000021_login_throttle;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_bench_indexes::Migration),
             Box::new(m20261128_000011_open_hazard_state::Migration),
             Box::new(m20261128_000012_hazard_state_level::Migration),
+            Box::new(m20261128_000013_record_confirmation::Migration),
             Box::new(m20261130_000001_enterprise_creator::Migration),
             Box::new(m20261130_000020_enterprise_rectification::Migration),
             Box::new(m20261130_000021_login_throttle::Migration),

@@ -6,18 +6,18 @@
 //!
 //! ```text
 //! // router: the per-file limit is enforced while streaming, so the body limit is lifted here
-//! .route("/orders/{id}/trainings", post(trainings::create).layer(upload::body_limit()))
+//! Route::post("/orders/{id}/{item}", records::create).upload(),
 //!
 //! // form: the CSRF middleware does not read multipart bodies, so the token rides in the URL
-//! <form method="post" enctype="multipart/form-data" action="/orders/1/trainings?_csrf={{ shell.csrf }}">
+//! <form method="post" enctype="multipart/form-data" action="/orders/1/training?_csrf={{ shell.csrf }}">
 //!
-//! // handler
-//! let received = upload::receive(multipart, RULES, state.blobs(), &state.upload_limits()).await?;
-//! let form: TrainingForm = received.form()?;
-//! match training::service::create(store, &actor, order, &form, &received.files, now).await {
-//!     Ok(id) => ...,
-//!     // nothing was saved: remove what was written, then show the errors
-//!     Err(e) => { received.discard(state.blobs()).await; ... }
+//! // handler: authorize first (no byte of a refused caller is stored), then one call
+//! record::service::authorize_create(store, &actor, order, item).await?;
+//! match upload::submit(multipart, &rules, &state, async |received| {
+//!     record::service::create(store, &actor, order, item, &form_of(received), &received.files, now).await
+//! }).await? {
+//!     Submitted::Saved(id) => redirect,
+//!     Submitted::Invalid { errors, fields } => re-render the form from `fields` with `errors`,
 //! }
 //! ```
 //!
@@ -224,6 +224,47 @@ impl From<UploadError> for PageError {
 impl IntoResponse for UploadError {
     fn into_response(self) -> Response {
         PageError::from(self).into_response()
+    }
+}
+
+/// What became of a submitted upload form.
+#[derive(Debug)]
+pub enum Submitted<T> {
+    /// The service saved it.
+    Saved(T),
+    /// The service refused the input: nothing was saved and the uploaded files are gone. Show
+    /// the form again from `fields` (the text parts as submitted) with `errors`.
+    Invalid {
+        errors: FieldErrors,
+        fields: Vec<(String, String)>,
+    },
+}
+
+/// The one flow of a form with uploads: receive the body (files streamed into storage), hand it
+/// to `save` (a core service call), and when that fails remove every file this request stored.
+/// Validation errors come back as `Submitted::Invalid` for the form to be shown again; any
+/// other failure (not found, forbidden, conflict, a refused upload) is the page's error.
+///
+/// Check the caller's permission before calling it, so a refused caller stores nothing.
+pub async fn submit<T>(
+    multipart: Multipart,
+    rules: &[FileRule],
+    state: &crate::AppState,
+    save: impl AsyncFnOnce(&Received) -> anze_core::CoreResult<T>,
+) -> Result<Submitted<T>, PageError> {
+    let mut received = receive(multipart, rules, state.blobs(), &state.upload_limits()).await?;
+    match save(&received).await {
+        Ok(saved) => Ok(Submitted::Saved(saved)),
+        Err(e) => {
+            let fields = std::mem::take(&mut received.fields);
+            received.discard(state.blobs()).await;
+            match e {
+                anze_core::CoreError::Validation(errors) => {
+                    Ok(Submitted::Invalid { errors, fields })
+                }
+                e => Err(e.into()),
+            }
+        }
     }
 }
 
@@ -496,6 +537,7 @@ async fn receive_file(
         kind,
         captured_at: None,
         gps: None,
+        uniform: None,
     };
     if kind.is_image()
         && let Err(e) = describe_image(&mut file, &probe.head, blobs, limits).await
@@ -595,6 +637,7 @@ async fn describe_image(
     let facts = photo::describe(bytes, file.kind, complete).await;
     file.captured_at = facts.captured_at;
     file.gps = facts.gps;
+    file.uniform = facts.uniform;
     if let Some(thumb) = facts.thumbnail {
         let key = thumb_key(&file.storage_key);
         blobs.put(&key, thumb).await.map_err(UploadError::storage)?;
@@ -652,6 +695,7 @@ pub async fn store_bytes(
         kind,
         captured_at: None,
         gps: None,
+        uniform: None,
     };
     if kind.is_image()
         && let Err(e) = describe_image(&mut file, &head, blobs, limits).await

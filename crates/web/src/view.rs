@@ -147,7 +147,7 @@ impl Shell {
                 items: Menu::ALL
                     .into_iter()
                     .filter(|m| m.group() == g && ctx.actor.has(m.view_permission()))
-                    .flat_map(|m| menu_items(m, active, ctx.pending_orders))
+                    .flat_map(|m| menu_items(m, active, ctx))
                     .collect::<Vec<_>>(),
             })
             .filter(|g| !g.items.is_empty())
@@ -169,35 +169,54 @@ impl Shell {
 }
 
 /// A menu's entries: one, except 服务记录, which the user sees as its six record types.
-fn menu_items(m: Menu, active: &str, pending_orders: u64) -> Vec<MenuItem> {
+fn menu_items(m: Menu, active: &str, ctx: &Ctx) -> Vec<MenuItem> {
     if m == Menu::Records {
+        // The enterprise confirms records of every item on one page.
+        let confirm = ctx
+            .actor
+            .has(anze_core::auth::Permission::RecordConfirm)
+            .then(|| MenuItem {
+                label: "服务确认",
+                path: crate::pages::records::CONFIRMATIONS_PATH,
+                active: active == crate::pages::records::CONFIRMATIONS_PATH,
+                badge: 0,
+            });
         // Inspections are reached through the 隐患排查 menu (the hazard ledger).
-        return anze_core::record::record_items()
+        return confirm
             .into_iter()
-            .filter(|i| *i != anze_core::service_item::ServiceItem::HazardInvestigation)
-            .map(|item| {
-                let path = record_list_path(item);
-                MenuItem {
-                    label: item.label(),
-                    active: path == active,
-                    path,
-                    badge: 0,
-                }
-            })
+            .chain(
+                anze_core::record::record_items()
+                    .into_iter()
+                    .filter(|i| *i != anze_core::service_item::ServiceItem::HazardInvestigation)
+                    .map(|item| {
+                        let path = record_list_path(item);
+                        MenuItem {
+                            label: item.label(),
+                            active: path == active,
+                            path,
+                            badge: 0,
+                        }
+                    }),
+            )
             .collect();
     }
     vec![MenuItem {
         label: m.label(),
         path: m.path(),
         active: m.path() == active,
-        badge: if m == Menu::Orders { pending_orders } else { 0 },
+        badge: if m == Menu::Orders {
+            ctx.pending_orders
+        } else {
+            0
+        },
     }]
 }
 
 /// The seed's order of the 安责险服务 menu (§4.1–§4.8); other groups keep catalogue order.
 fn service_rank(path: &str) -> usize {
-    const ORDER: [&str; 8] = [
+    const ORDER: [&str; 9] = [
         "/orders",
+        "/confirmations",
         "/services/training",
         "/hazards",
         "/services/risk",

@@ -159,3 +159,90 @@
 document.addEventListener("click", function (e) {
   if (e.target.closest("[data-print]")) window.print();
 });
+
+// 企业签字: a pad drawn with finger, pen or mouse; each finished stroke puts the drawing, as a
+// PNG, into the form's file input, so it is uploaded like any other file. Without script the
+// file input stays visible and a signature image can be chosen instead.
+document.querySelectorAll("[data-signature-pad]").forEach(function (pad) {
+  "use strict";
+  var canvas = pad.querySelector("[data-signature-canvas]");
+  var input = pad.querySelector("[data-signature-file]");
+  var state = pad.querySelector("[data-signature-state]");
+  if (!canvas || !input || !canvas.getContext || typeof DataTransfer !== "function") return;
+  input.hidden = true;
+  pad.classList.add("ready");
+  var ctx = canvas.getContext("2d");
+  var drawn = false;
+  var last = null;
+
+  // The bitmap follows the pad's width on screen (and the screen's pixel density), so strokes
+  // land under the finger; resizing an unsigned pad costs nothing.
+  function fit() {
+    var ratio = window.devicePixelRatio || 1;
+    var width = canvas.clientWidth;
+    var height = canvas.clientHeight;
+    if (!width || !height) return;
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.lineWidth = 2.5;
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.strokeStyle = "#111";
+  }
+  function point(e) {
+    var r = canvas.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  }
+  function setState(text) { if (state) state.textContent = text; }
+  function store() {
+    canvas.toBlob(function (blob) {
+      if (!blob || !drawn) return;
+      var files = new DataTransfer();
+      files.items.add(new File([blob], "企业签字.png", { type: "image/png" }));
+      input.files = files.files;
+      setState("已签字");
+    }, "image/png");
+  }
+  function clear() {
+    drawn = false;
+    last = null;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    input.value = "";
+    setState("未签字");
+  }
+
+  fit();
+  window.addEventListener("resize", function () { if (!drawn) fit(); });
+  canvas.addEventListener("pointerdown", function (e) {
+    e.preventDefault();
+    if (canvas.setPointerCapture) canvas.setPointerCapture(e.pointerId);
+    last = point(e);
+    ctx.beginPath();
+    ctx.arc(last.x, last.y, ctx.lineWidth / 2, 0, Math.PI * 2);
+    ctx.fillStyle = ctx.strokeStyle;
+    ctx.fill();
+  });
+  canvas.addEventListener("pointermove", function (e) {
+    if (!last) return;
+    e.preventDefault();
+    var p = point(e);
+    ctx.beginPath();
+    ctx.moveTo(last.x, last.y);
+    ctx.lineTo(p.x, p.y);
+    ctx.stroke();
+    last = p;
+    drawn = true;
+  });
+  function end() {
+    if (!last) return;
+    last = null;
+    drawn = true;
+    store();
+  }
+  canvas.addEventListener("pointerup", end);
+  canvas.addEventListener("pointercancel", end);
+  canvas.addEventListener("pointerleave", end);
+  var clearButton = pad.querySelector("[data-signature-clear]");
+  if (clearButton) clearButton.addEventListener("click", clear);
+});

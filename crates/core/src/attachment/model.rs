@@ -500,6 +500,9 @@ pub struct NewAttachment {
     pub kind: FileKind,
     pub captured_at: Option<DateTime<Utc>>,
     pub gps: Option<(f64, f64)>,
+    /// For an image that could be decoded: whether it is all but one colour (a signature pad
+    /// nobody signed). `None` when it was not decoded.
+    pub uniform: Option<bool>,
 }
 
 impl NewAttachment {
@@ -710,6 +713,7 @@ mod tests {
                     kind: FileKind::Pdf,
                     captured_at: None,
                     gps: None,
+                    uniform: None,
                 },
             )
         };

@@ -35,14 +35,23 @@ pub enum AuditAction {
     Close,
     /// 整改通知书签收
     Sign,
+    /// 企业确认服务记录
+    Confirm,
+    /// 企业对服务记录提出异议
+    Object,
+    /// 服务机构答复异议
+    Reply,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::Sign,
         AuditAction::Rectify,
         AuditAction::Review,
         AuditAction::Close,
+        AuditAction::Confirm,
+        AuditAction::Object,
+        AuditAction::Reply,
         AuditAction::Create,
         AuditAction::Update,
         AuditAction::Delete,
@@ -77,6 +86,9 @@ impl AuditAction {
             AuditAction::Review => "review",
             AuditAction::Close => "close",
             AuditAction::Sign => "sign",
+            AuditAction::Confirm => "confirm",
+            AuditAction::Object => "object",
+            AuditAction::Reply => "reply",
         }
     }
 
@@ -103,6 +115,9 @@ impl AuditAction {
             AuditAction::Review => "复查",
             AuditAction::Close => "销号",
             AuditAction::Sign => "签收",
+            AuditAction::Confirm => "确认",
+            AuditAction::Object => "异议",
+            AuditAction::Reply => "答复异议",
         }
     }
 }

@@ -125,6 +125,8 @@ pub struct PlanItem {
     pub planned: i64,
     /// Records counted toward the plan.
     pub done: i64,
+    /// Of those, the ones the enterprise confirmed (已确认).
+    pub confirmed: i64,
 }
 
 impl PlanItem {

@@ -1,6 +1,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::confirmation::{Confirmation, RecordConfirmation};
 use super::spec::{Details, ItemSpec};
 use crate::account::AccountRef;
 use crate::error::{CoreError, CoreResult, FieldErrors};
@@ -37,6 +38,8 @@ pub struct ServiceRecord {
     pub created_by_name: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// 企业确认
+    pub confirmation: RecordConfirmation,
 }
 
 impl ServiceRecord {
@@ -61,6 +64,8 @@ pub struct RecordForm {
     pub staff_ids: Vec<String>,
     pub enterprise_contact: String,
     pub summary: String,
+    /// 签字人: the enterprise representative who signed on the pad.
+    pub signer_name: String,
     /// Every other field, repeated keys kept (check boxes).
     pub details: Vec<(String, String)>,
 }
@@ -76,7 +81,9 @@ impl RecordForm {
                 "staff_ids" => f.staff_ids.push(v.clone()),
                 "enterprise_contact" => f.enterprise_contact = v.clone(),
                 "summary" => f.summary = v.clone(),
-                "_csrf" => {}
+                "signer_name" => f.signer_name = v.clone(),
+                // Edit-page file removals are read by the handler.
+                "_csrf" | "remove_attachment" => {}
                 _ => f.details.push((k.clone(), v.clone())),
             }
         }
@@ -100,6 +107,7 @@ impl RecordForm {
             staff_ids: r.staff.iter().map(|s| s.id.to_string()).collect(),
             enterprise_contact: r.enterprise_contact.clone(),
             summary: r.summary.clone(),
+            signer_name: String::new(),
             details,
         }
     }
@@ -131,6 +139,8 @@ pub struct RecordInput {
     pub enterprise_contact: String,
     pub summary: String,
     pub details: Details,
+    /// What the save leaves the enterprise's confirmation at: 待确认 unless signed on site.
+    pub confirmation: RecordConfirmation,
 }
 
 /// Validates the common fields and the type's own; the service date must fall inside the
@@ -215,6 +225,7 @@ pub fn parse_record(
                 enterprise_contact,
                 summary,
                 details,
+                confirmation: RecordConfirmation::pending(),
             })
         }
         _ => Err(CoreError::Validation(errors)),
@@ -235,6 +246,10 @@ pub struct RecordFilter {
     pub staff: String,
     /// 关键字: 服务地点 or 服务内容
     pub q: String,
+    /// 确认状态 code
+    pub confirmation: String,
+    /// 服务项目 code (the confirmations list, across items)
+    pub item: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -248,6 +263,11 @@ pub struct RecordQuery {
     pub q: Option<String>,
     /// Set for the per-order list.
     pub order: Option<OrderId>,
+    pub confirmation: Option<Confirmation>,
+    /// Across items when `None` (the confirmations list); the item lists name theirs.
+    pub item: Option<ServiceItem>,
+    /// 待确认, then 有异议, then 已确认, each newest first (the confirmations list).
+    pub waiting_first: bool,
 }
 
 impl RecordFilter {
@@ -275,6 +295,9 @@ impl RecordFilter {
             staff: self.staff.trim().parse::<i64>().ok().map(AccountId),
             q: text(&self.q),
             order: None,
+            confirmation: Confirmation::from_code(self.confirmation.trim()),
+            item: ServiceItem::from_code(self.item.trim()),
+            waiting_first: false,
         })
     }
 }

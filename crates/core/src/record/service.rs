@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    ItemSpec, RecordFilter, RecordForm, RecordInput, RecordQuery, ServiceRecord, parse_record,
-    spec_of,
+    Confirmation, ItemSpec, RecordConfirmation, RecordFilter, RecordForm, RecordInput, RecordQuery,
+    SIGNATURE, ServiceRecord, parse_reason, parse_record, parse_signature, spec_of,
 };
 use crate::account::{Account, AccountFilter};
 use crate::attachment::{Attachment, NewAttachment, check_files};
@@ -33,9 +33,32 @@ pub async fn list(
     require(actor, Permission::RecordView)?;
     spec(item)?;
     let scope = scope::of(store, actor).await?;
-    store
-        .list_records(item, &scope, &filter.query()?, page)
-        .await
+    let query = RecordQuery {
+        item: Some(item),
+        ..filter.query()?
+    };
+    store.list_records(&scope, &query, page).await
+}
+
+/// 服务确认: the enterprise's records of every item, what waits for it first.
+pub async fn confirmations(
+    store: &dyn Store,
+    actor: &Actor,
+    filter: &RecordFilter,
+    page: PageRequest,
+) -> CoreResult<Page<ServiceRecord>> {
+    require(actor, Permission::RecordConfirm)?;
+    let scope = scope::of(store, actor).await?;
+    let query = RecordQuery {
+        waiting_first: true,
+        ..filter.query()?
+    };
+    store.list_records(&scope, &query, page).await
+}
+
+/// The upload fields of a record form: the item's own and the on-site signature.
+pub fn form_rules(spec: &ItemSpec) -> Vec<crate::attachment::FileRule> {
+    spec.files.iter().copied().chain([SIGNATURE]).collect()
 }
 
 /// One order's records of one type (seed 图4.1.6 and its siblings).
@@ -44,6 +67,7 @@ pub async fn list_for_order(
     actor: &Actor,
     order: OrderId,
     item: ServiceItem,
+    confirmation: Option<Confirmation>,
     page: PageRequest,
 ) -> CoreResult<(ServiceOrder, Page<ServiceRecord>)> {
     require(actor, Permission::RecordView)?;
@@ -52,9 +76,11 @@ pub async fn list_for_order(
     let scope = scope::of(store, actor).await?;
     let query = RecordQuery {
         order: Some(order.id),
+        item: Some(item),
+        confirmation,
         ..RecordQuery::default()
     };
-    let page = store.list_records(item, &scope, &query, page).await?;
+    let page = store.list_records(&scope, &query, page).await?;
     Ok((order, page))
 }
 
@@ -151,10 +177,22 @@ fn parse(
     kept: &[Attachment],
     now: DateTime<Utc>,
 ) -> CoreResult<RecordInput> {
-    let file_errors = check_files(spec.files, added, kept);
+    let mut file_errors = check_files(spec.files, added, kept);
+    let signed = match parse_signature(&form.signer_name, added, now) {
+        Ok(signed) => signed,
+        Err(errors) => {
+            file_errors.0.extend(errors.0);
+            None
+        }
+    };
     let period = (order.service_start, order.service_end);
     match parse_record(form, spec, period, today(now)) {
-        Ok(input) if file_errors.is_empty() => Ok(input),
+        Ok(mut input) if file_errors.is_empty() => {
+            if let Some(signed) = signed {
+                input.confirmation = signed;
+            }
+            Ok(input)
+        }
         Ok(_) => Err(CoreError::Validation(file_errors)),
         Err(CoreError::Validation(mut errors)) => {
             errors.0.extend(file_errors.0);
@@ -230,10 +268,11 @@ pub async fn create(
         None,
         &format!("{} · {}", item.label(), order.order_no),
         format!(
-            "服务日期: {};服务地点: {};附件 {} 个",
+            "服务日期: {};服务地点: {};附件 {} 个;{}",
             input.service_date,
             input.location,
-            files.len()
+            files.len(),
+            confirmation_note(&input.confirmation)
         ),
     );
     store
@@ -272,8 +311,12 @@ pub async fn update(
         .into_iter()
         .filter(|a| !removed.contains(&a.id))
         .collect();
-    let input = parse(form, spec, &order, added, &kept, now)?;
+    let mut input = parse(form, spec, &order, added, &kept, now)?;
     check_staff(store, &order, &input).await?;
+    if !input.confirmation.on_site {
+        // What the enterprise confirmed, or objected to, is not what the record says now.
+        input.confirmation = before.confirmation.after_edit();
+    }
     if before.item == ServiceItem::HazardInvestigation && before.service_date != input.service_date
     {
         // Hazards carry the inspection's date as their discovery date, and their numbers and
@@ -320,7 +363,19 @@ pub async fn update(
         ));
     }
     if before.summary != input.summary {
-        changes.push("服务内容已修改".into());
+        changes.push(format!(
+            "服务内容: {} → {}",
+            excerpt(&before.summary),
+            excerpt(&input.summary)
+        ));
+    }
+    let staff: Vec<_> = before.staff.iter().map(|s| s.id).collect();
+    if staff != input.staff {
+        changes.push(format!(
+            "服务人员: {} → {} 人",
+            staff.len(),
+            input.staff.len()
+        ));
     }
     for f in spec.fields {
         let (old, new) = (before.details.get(f.name), input.details.get(f.name));
@@ -332,6 +387,18 @@ pub async fn update(
                 new.map(|v| f.display(v)).unwrap_or_default()
             ));
         }
+    }
+    if before.confirmation.state != input.confirmation.state || input.confirmation.on_site {
+        let reason = if input.confirmation.on_site {
+            ""
+        } else {
+            "(记录已修改,须企业重新确认)"
+        };
+        changes.push(format!(
+            "确认状态: {} → {}{reason}",
+            before.confirmation.state.label(),
+            confirmation_note(&input.confirmation)
+        ));
     }
     let audit = AuditEvent::new(
         actor,
@@ -396,4 +463,168 @@ pub fn can_create(actor: &Actor, order: &ServiceOrder) -> bool {
 /// Whether the actor may edit or delete this record now (for showing the buttons).
 pub fn can_change(actor: &Actor, record: &ServiceRecord, order: &ServiceOrder) -> bool {
     may_change(actor, record).is_ok() && writable(order).is_ok()
+}
+
+/// How a save leaves the confirmation, for the audit trail.
+fn confirmation_note(c: &RecordConfirmation) -> String {
+    match (c.state, &c.by_name) {
+        (Confirmation::Confirmed, Some(name)) if c.on_site => {
+            format!("已确认(企业现场签字,签字人: {name})")
+        }
+        (state, _) => state.label().into(),
+    }
+}
+
+/// The start of a long text, for the audit trail's before → after.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
+}
+
+/// The enterprise speaks only for its own records (the scope already hides the others).
+fn may_confirm(actor: &Actor, record: &ServiceRecord) -> CoreResult<()> {
+    require(actor, Permission::RecordConfirm)?;
+    if actor.org_kind == crate::org::OrgKind::Enterprise && record.enterprise_id == actor.org_id {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden)
+    }
+}
+
+/// Whether the actor may confirm or object to this record now (for showing the buttons).
+pub fn can_confirm(actor: &Actor, record: &ServiceRecord) -> bool {
+    may_confirm(actor, record).is_ok() && record.confirmation.state.is_pending()
+}
+
+/// The agency's staff who may change the record answer objections to it.
+fn may_reply(actor: &Actor, record: &ServiceRecord) -> CoreResult<()> {
+    may_change(actor, record)?;
+    if actor.org_kind == crate::org::OrgKind::Agency && record.agency_id == actor.org_id {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden)
+    }
+}
+
+/// Whether the actor may answer the record's objection now.
+pub fn can_reply(actor: &Actor, record: &ServiceRecord) -> bool {
+    may_reply(actor, record).is_ok() && record.confirmation.state.is_objected()
+}
+
+/// The record for a confirmation step: visible to the actor (404 otherwise), and theirs to act on.
+async fn load_for(
+    store: &dyn Store,
+    actor: &Actor,
+    id: RecordId,
+    permission: Permission,
+) -> CoreResult<ServiceRecord> {
+    require(actor, permission)?;
+    let (record, _) = get(store, actor, id).await?;
+    Ok(record)
+}
+
+fn confirmation_audit(
+    actor: &Actor,
+    record: &ServiceRecord,
+    action: AuditAction,
+    summary: String,
+    now: DateTime<Utc>,
+) -> AuditEvent {
+    AuditEvent::new(
+        actor,
+        now,
+        action,
+        ObjectKind::Record,
+        Some(record.id.0),
+        &format!(
+            "{} · {} · {}",
+            record.item.label(),
+            record.order_no,
+            record.service_date
+        ),
+        summary,
+    )
+}
+
+/// 确认: the enterprise confirms the service took place as recorded.
+pub async fn confirm(
+    store: &dyn Store,
+    actor: &Actor,
+    id: RecordId,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let record = load_for(store, actor, id, Permission::RecordConfirm).await?;
+    may_confirm(actor, &record)?;
+    let next = record
+        .confirmation
+        .confirmed(actor.account_id, actor.display(), now)?;
+    let audit = confirmation_audit(
+        actor,
+        &record,
+        AuditAction::Confirm,
+        format!("确认状态: {} → 已确认", record.confirmation.state.label()),
+        now,
+    );
+    store
+        .set_confirmation(id, record.confirmation.state, &next, &audit)
+        .await
+}
+
+/// 提出异议: the enterprise disputes the record, with its reason.
+pub async fn object(
+    store: &dyn Store,
+    actor: &Actor,
+    id: RecordId,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let record = load_for(store, actor, id, Permission::RecordConfirm).await?;
+    may_confirm(actor, &record)?;
+    let reason = parse_reason(reason, "异议理由")?;
+    let next =
+        record
+            .confirmation
+            .objected(actor.account_id, actor.display(), reason.clone(), now)?;
+    let audit = confirmation_audit(
+        actor,
+        &record,
+        AuditAction::Object,
+        format!(
+            "确认状态: {} → 有异议;异议理由: {reason}",
+            record.confirmation.state.label()
+        ),
+        now,
+    );
+    store
+        .set_confirmation(id, record.confirmation.state, &next, &audit)
+        .await
+}
+
+/// 答复异议: the agency answers; the enterprise is asked to confirm again.
+pub async fn reply(
+    store: &dyn Store,
+    actor: &Actor,
+    id: RecordId,
+    text: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let record = load_for(store, actor, id, Permission::RecordWrite).await?;
+    may_reply(actor, &record)?;
+    let text = parse_reason(text, "答复内容")?;
+    let next = record.confirmation.replied(text.clone())?;
+    let audit = confirmation_audit(
+        actor,
+        &record,
+        AuditAction::Reply,
+        format!("确认状态: 有异议 → 待确认;答复: {text}"),
+        now,
+    )
+    .in_org(record.agency_id);
+    store
+        .set_confirmation(id, record.confirmation.state, &next, &audit)
+        .await
 }

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 
-use super::{RecordInput, RecordQuery, ServiceRecord};
+use super::{Confirmation, RecordConfirmation, RecordInput, RecordQuery, ServiceRecord};
 use crate::attachment::NewAttachment;
 use crate::audit::AuditEvent;
 use crate::error::CoreResult;
@@ -11,9 +11,9 @@ use crate::service_item::ServiceItem;
 
 #[async_trait]
 pub trait RecordStore: Send + Sync {
+    /// Records of `query.item` (every item when `None`) in the scope.
     async fn list_records(
         &self,
-        item: ServiceItem,
         scope: &Scope,
         query: &RecordQuery,
         page: PageRequest,
@@ -41,6 +41,17 @@ pub trait RecordStore: Send + Sync {
         by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<Vec<String>>;
+    /// Records in the scope with this confirmation state, counted up to `COUNT_CAP`.
+    async fn count_records(&self, scope: &Scope, state: Confirmation) -> CoreResult<u64>;
+    /// Moves the record's confirmation from `from` to `to`; `Conflict` when it is no longer at
+    /// `from` (someone acted meanwhile).
+    async fn set_confirmation(
+        &self,
+        id: RecordId,
+        from: Confirmation,
+        to: &RecordConfirmation,
+        audit: &AuditEvent,
+    ) -> CoreResult<()>;
     /// Deletes the record and its file rows; returns the storage keys to delete.
     async fn delete_record(&self, id: RecordId, audit: &AuditEvent) -> CoreResult<Vec<String>>;
 }

@@ -123,8 +123,10 @@ impl Db {
                             .unwrap_or(0),
                         done: done
                             .get(&(o.id, item.code().to_string()))
-                            .copied()
-                            .unwrap_or(0),
+                            .map_or(0, |d| d.0),
+                        confirmed: done
+                            .get(&(o.id, item.code().to_string()))
+                            .map_or(0, |d| d.1),
                     })
                     .collect();
                 let mut order_assignees: Vec<AccountRef> = assignees

@@ -6,7 +6,8 @@ use anze_core::ids::{AccountId, OrderId, OrgId, RecordId};
 use anze_core::order::OrderState;
 use anze_core::page::{Page, PageRequest};
 use anze_core::record::{
-    Details, RecordInput, RecordQuery, RecordStore, ServiceRecord, owner_kind,
+    Confirmation, Details, RecordConfirmation, RecordInput, RecordQuery, RecordStore,
+    ServiceRecord, owner_kind,
 };
 use anze_core::scope::Scope;
 use anze_core::service_item::ServiceItem;
@@ -38,11 +39,12 @@ pub(crate) fn scope_condition(scope: &Scope) -> Condition {
     )
 }
 
-/// Records done per (order, item), for the orders' progress.
+/// Records done and, of those, confirmed by the enterprise per (order, item), for the orders'
+/// progress.
 pub(crate) async fn done_counts(
     conn: &impl ConnectionTrait,
     orders: &[i64],
-) -> CoreResult<HashMap<(i64, String), i64>> {
+) -> CoreResult<HashMap<(i64, String), (i64, i64)>> {
     if orders.is_empty() {
         return Ok(HashMap::new());
     }
@@ -51,6 +53,15 @@ pub(crate) async fn done_counts(
         .column(C::OrderId)
         .column(C::Item)
         .expr_as(Expr::col(C::Id).count(), "n")
+        // COUNT, not SUM: it is a BIGINT on every backend (MySQL's SUM is a DECIMAL).
+        .expr_as(
+            Expr::case(
+                Expr::col(C::Confirmation).eq(Confirmation::Confirmed.code()),
+                Expr::val(1),
+            )
+            .count(),
+            "confirmed",
+        )
         .from(service_record::Entity)
         .and_where(C::OrderId.is_in(orders.iter().copied()))
         .group_by_col(C::OrderId)
@@ -61,7 +72,8 @@ pub(crate) async fn done_counts(
         let order: i64 = row.try_get("", "order_id").map_err(db_err)?;
         let item: String = row.try_get("", "item").map_err(db_err)?;
         let n: i64 = row.try_get("", "n").map_err(db_err)?;
-        out.insert((order, item), n);
+        let confirmed: i64 = row.try_get("", "confirmed").map_err(db_err)?;
+        out.insert((order, item), (n, confirmed));
     }
     Ok(out)
 }
@@ -199,10 +211,55 @@ impl Db {
                     created_by_name: accounts.get(&r.created_by).map(display).unwrap_or_default(),
                     created_at: r.created_at,
                     updated_at: r.updated_at,
+                    confirmation: RecordConfirmation {
+                        state: Confirmation::from_code(&r.confirmation).ok_or_else(|| {
+                            CoreError::Internal(format!(
+                                "record {} has confirmation {}",
+                                r.id, r.confirmation
+                            ))
+                        })?,
+                        by: r.confirmed_by.map(AccountId),
+                        by_name: r.confirmed_by_name,
+                        at: r.confirmed_at,
+                        on_site: r.signed_on_site,
+                        objection: r.objection,
+                        reply: r.objection_reply,
+                    },
                 })
             })
             .collect()
     }
+}
+
+/// Writes the confirmation columns; with `from`, only while the record is still in that state.
+async fn set_confirmation_columns(
+    txn: &DatabaseTransaction,
+    id: i64,
+    c: &RecordConfirmation,
+    from: Option<Confirmation>,
+) -> CoreResult<()> {
+    use service_record::Column as C;
+    let mut update = service_record::Entity::update_many()
+        .col_expr(C::Confirmation, Expr::value(c.state.code()))
+        .col_expr(C::ConfirmedBy, Expr::value(c.by.map(|a| a.0)))
+        .col_expr(C::ConfirmedByName, Expr::value(c.by_name.clone()))
+        .col_expr(C::ConfirmedAt, Expr::value(c.at))
+        .col_expr(C::SignedOnSite, Expr::value(c.on_site))
+        .col_expr(C::Objection, Expr::value(c.objection.clone()))
+        .col_expr(C::ObjectionReply, Expr::value(c.reply.clone()))
+        .filter(C::Id.eq(id));
+    if let Some(from) = from {
+        update = update.filter(C::Confirmation.eq(from.code()));
+    }
+    let done = update.exec(txn).await.map_err(db_err)?;
+    // Only moves between states are checked: they always change the row, and MySQL counts
+    // changed rows, not matched ones.
+    if from.is_some() && done.rows_affected == 0 {
+        return Err(CoreError::Conflict(
+            "该记录的确认状态已变化,请刷新页面后重试".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn details_json(d: &Details) -> CoreResult<String> {
@@ -213,7 +270,6 @@ fn details_json(d: &Details) -> CoreResult<String> {
 impl RecordStore for Db {
     async fn list_records(
         &self,
-        item: ServiceItem,
         scope: &Scope,
         query: &RecordQuery,
         page: PageRequest,
@@ -225,8 +281,13 @@ impl RecordStore for Db {
                 .add(C::OrderId.eq(order.0))
                 .add(C::OrderId.in_subquery(super::order::order_in_scope(&scope, order))),
             None => scope_condition(&scope),
+        };
+        if let Some(item) = query.item {
+            cond = cond.add(C::Item.eq(item.code()));
         }
-        .add(C::Item.eq(item.code()));
+        if let Some(c) = query.confirmation {
+            cond = cond.add(C::Confirmation.eq(c.code()));
+        }
         if let Some(name) = &query.enterprise {
             cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(name)));
         }
@@ -260,15 +321,18 @@ impl RecordStore for Db {
                     .add(contains((service_record::Entity, C::Summary), q)),
             );
         }
-        let select = service_record::Entity::find()
-            .filter(cond)
-            .filter(super::keyset_condition(
+        let mut select = service_record::Entity::find().filter(cond);
+        if query.waiting_first {
+            // Not an export: no keyset, so the state may lead the order.
+            select = select.order_by_desc(C::Confirmation);
+        } else {
+            select = select.filter(super::keyset_condition(
                 page.after,
                 C::Id,
                 Some(C::ServiceDate),
-            ))
-            .order_by_desc(C::ServiceDate)
-            .order_by_desc(C::Id);
+            ));
+        }
+        let select = select.order_by_desc(C::ServiceDate).order_by_desc(C::Id);
         let (rows, total, capped) = paginate_capped(&self.conn, select, page).await?;
         Ok(capped_page_of(
             self.hydrate_records(rows).await?,
@@ -313,10 +377,18 @@ impl RecordStore for Db {
             created_by: Set(by.0),
             created_at: Set(audit.at),
             updated_at: Set(audit.at),
+            confirmation: NotSet,
+            confirmed_by: NotSet,
+            confirmed_by_name: NotSet,
+            confirmed_at: NotSet,
+            signed_on_site: NotSet,
+            objection: NotSet,
+            objection_reply: NotSet,
         }
         .insert(&txn)
         .await
         .map_err(db_err)?;
+        set_confirmation_columns(&txn, created.id, &input.confirmation, None).await?;
         set_staff(&txn, created.id, &input.staff).await?;
         let owner = OwnerRef {
             kind: owner_kind(item),
@@ -364,6 +436,7 @@ impl RecordStore for Db {
             .exec(&txn)
             .await
             .map_err(db_err)?;
+        set_confirmation_columns(&txn, id.0, &input.confirmation, None).await?;
         set_staff(&txn, id.0, &input.staff).await?;
         let item = ServiceItem::from_code(&record.item).ok_or_else(|| {
             CoreError::Internal(format!("record {} has item {}", id, record.item))
@@ -385,6 +458,28 @@ impl RecordStore for Db {
         insert_audit(&txn, &audit.clone().in_org(OrgId(record.agency_id)), None).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(keys)
+    }
+
+    async fn count_records(&self, scope: &Scope, state: Confirmation) -> CoreResult<u64> {
+        let scope = self.simplify_scope(scope).await?;
+        let select = service_record::Entity::find()
+            .filter(scope_condition(&scope))
+            .filter(service_record::Column::Confirmation.eq(state.code()));
+        super::count_upto(&self.conn, select, super::COUNT_CAP).await
+    }
+
+    async fn set_confirmation(
+        &self,
+        id: RecordId,
+        from: Confirmation,
+        to: &RecordConfirmation,
+        audit: &AuditEvent,
+    ) -> CoreResult<()> {
+        let txn = self.write().await?;
+        set_confirmation_columns(&txn, id.0, to, Some(from)).await?;
+        insert_audit(&txn, audit, None).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(())
     }
 
     async fn delete_record(&self, id: RecordId, audit: &AuditEvent) -> CoreResult<Vec<String>> {

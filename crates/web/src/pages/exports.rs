@@ -374,6 +374,10 @@ fn record_columns(spec: &'static record::ItemSpec) -> Vec<(&'static str, f64)> {
     columns.push((spec.labels.summary, 40.0));
     columns.push(("录入人", 16.0));
     columns.push(("录入时间", 20.0));
+    columns.push(("确认状态", 10.0));
+    columns.push(("确认人/异议人", 16.0));
+    columns.push(("确认时间", 20.0));
+    columns.push(("异议理由", 30.0));
     columns
 }
 
@@ -400,6 +404,11 @@ fn record_row(r: &ServiceRecord, photo: Option<&Vec<u8>>, spec: &record::ItemSpe
     row.push(text(&r.summary));
     row.push(text(&r.created_by_name));
     row.push(text(format_datetime(r.created_at)));
+    let c = &r.confirmation;
+    row.push(text(c.state.label()));
+    row.push(text(c.by_name.clone().unwrap_or_default()));
+    row.push(text(c.at.map(format_datetime).unwrap_or_default()));
+    row.push(text(c.objection.clone().unwrap_or_default()));
     row
 }
 

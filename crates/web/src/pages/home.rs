@@ -23,6 +23,8 @@ struct HomePage {
     account: String,
     shortcuts: Vec<Shortcut>,
     dashboard: anze_core::dashboard::Dashboard,
+    /// The counts link to 服务确认 for those who confirm.
+    can_confirm: bool,
 }
 
 /// 首页: who is logged in, and the functions this account may use.
@@ -43,6 +45,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> PageResult<Respon
         })
         .collect();
     render(&HomePage {
+        can_confirm: ctx.actor.has(anze_core::auth::Permission::RecordConfirm),
         dashboard,
         shell: ctx.shell("/"),
         org_kind: ctx.actor.org_kind.label(),

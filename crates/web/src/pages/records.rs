@@ -21,7 +21,7 @@ use super::orgs::parse_id;
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Ctx, FormData, PageParams, QueryData};
-use crate::upload;
+use crate::upload::{self, Submitted};
 use crate::view::{Flash, Pager, Shell, record_list_path, redirect_with, render, render_status};
 use anze_core::attachment::{Attachment, FileRule};
 
@@ -84,6 +84,14 @@ struct OrderListPage {
     page: Page<ServiceRecord>,
     pager: Pager,
     can_create: bool,
+    states: [record::Confirmation; 3],
+    confirmation: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ConfirmationParam {
+    confirmation: String,
 }
 
 /// One order's records of one type, with 新增.
@@ -92,12 +100,22 @@ pub async fn order_list(
     ctx: Ctx,
     Path((id, code)): Path<(String, String)>,
     QueryData(pp): QueryData<PageParams>,
+    QueryData(filter): QueryData<ConfirmationParam>,
 ) -> PageResult<Response> {
     let id: OrderId = parse_id(&id)?;
     let (item, spec) = item_of(&code)?;
-    let (order, page) =
-        record::service::list_for_order(state.store(), &ctx.actor, id, item, pp.request()).await?;
+    let (order, page) = record::service::list_for_order(
+        state.store(),
+        &ctx.actor,
+        id,
+        item,
+        record::Confirmation::from_code(filter.confirmation.trim()),
+        pp.request(),
+    )
+    .await?;
     render(&OrderListPage {
+        states: record::Confirmation::ALL,
+        confirmation: filter.confirmation,
         pager: Pager::new(&page, ctx.uri.query()),
         can_create: record::service::can_create(&ctx.actor, &order),
         shell: ctx.shell("/orders"),
@@ -195,32 +213,21 @@ pub async fn create(
     let (item, spec) = item_of(&code)?;
     // Before a byte of the body is read: a caller who may not add records stores nothing.
     record::service::authorize_create(state.store(), &ctx.actor, id, item).await?;
-    let received =
-        upload::receive(multipart, spec.files, state.blobs(), &state.upload_limits()).await?;
-    let form = RecordForm::from_pairs(&received.fields);
-    let result = record::service::create(
-        state.store(),
-        &ctx.actor,
-        id,
-        item,
-        &form,
-        &received.files,
-        ctx.now,
-    )
-    .await;
-    match result {
-        Ok(record) => Ok(redirect_with(&format!("/records/{record}"), Flash::Created)),
-        Err(e) => {
-            // Nothing was saved: the files written for this request go too.
-            received.discard(state.blobs()).await;
-            match e {
-                CoreError::Validation(errors) => {
-                    let order =
-                        anze_core::order::service::get(state.store(), &ctx.actor, id).await?;
-                    form_page(&state, &ctx, order, item, None, form, errors).await
-                }
-                e => Err(e.into()),
-            }
+    let rules = record::service::form_rules(spec);
+    let (store, actor, now) = (state.store(), &ctx.actor, ctx.now);
+    let submitted = upload::submit(multipart, &rules, &state, async |received| {
+        let form = RecordForm::from_pairs(&received.fields);
+        record::service::create(store, actor, id, item, &form, &received.files, now).await
+    })
+    .await?;
+    match submitted {
+        Submitted::Saved(record) => {
+            Ok(redirect_with(&format!("/records/{record}"), Flash::Created))
+        }
+        Submitted::Invalid { errors, fields } => {
+            let order = anze_core::order::service::get(store, actor, id).await?;
+            let form = RecordForm::from_pairs(&fields);
+            form_page(&state, &ctx, order, item, None, form, errors).await
         }
     }
 }
@@ -234,6 +241,15 @@ struct ShowPage {
     order: ServiceOrder,
     details: Vec<(&'static str, String)>,
     can_change: bool,
+    /// The enterprise may 确认 or 提出异议.
+    can_confirm: bool,
+    /// The agency may answer the objection.
+    can_reply: bool,
+    /// 企业签字 files (on-site signatures), oldest first.
+    signatures: Vec<Attachment>,
+    /// A refused objection or answer, shown under its text box with what was typed.
+    errors: FieldErrors,
+    reason: String,
     /// Inspections: the hazards found (隐患明细, seed 图4.3.2).
     hazards: Vec<anze_core::hazard::Hazard>,
     is_inspection: bool,
@@ -251,21 +267,27 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> PageResult<Response> {
     let id: RecordId = parse_id(&id)?;
+    show_page(&state, &ctx, id, FieldErrors::new(), String::new()).await
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: RecordId,
+    errors: FieldErrors,
+    reason: String,
+) -> PageResult<Response> {
     let (record, order) = record::service::get(state.store(), &ctx.actor, id).await?;
     let spec = record::service::spec(record.item)?;
     let is_inspection = record.item == ServiceItem::HazardInvestigation;
     let all = record::service::attachments(state.store(), &record).await?;
+    let of_field = |field: &str| -> Vec<Attachment> {
+        all.iter().filter(|a| a.field == field).cloned().collect()
+    };
     let files = spec
         .files
         .iter()
-        .map(|rule| {
-            let mine = all
-                .iter()
-                .filter(|a| a.field == rule.field)
-                .cloned()
-                .collect();
-            (*rule, mine)
-        })
+        .map(|rule| (*rule, of_field(rule.field)))
         .collect();
     let hazards = if is_inspection && ctx.actor.has(Permission::HazardView) {
         anze_core::hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now)
@@ -274,24 +296,122 @@ pub async fn show(
     } else {
         vec![]
     };
-    render(&ShowPage {
-        files,
-        spec,
-        details: spec.describe(&record.details),
-        can_change: record::service::can_change(&ctx.actor, &record, &order),
-        can_add_hazard: is_inspection && anze_core::hazard::service::can_add(&ctx.actor, &order),
-        hazard_steps: hazards
-            .iter()
-            .map(|h| anze_core::hazard::service::next_step(&ctx.actor, h))
-            .collect(),
-        today: anze_core::time::today(ctx.now),
-        is_inspection,
-        hazards,
-        shell: ctx.shell(menu_path(record.item)),
-        record,
-        order,
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        &ShowPage {
+            files,
+            signatures: of_field(record::SIGNATURE.field),
+            spec,
+            details: spec.describe(&record.details),
+            can_change: record::service::can_change(&ctx.actor, &record, &order),
+            can_confirm: record::service::can_confirm(&ctx.actor, &record),
+            can_reply: record::service::can_reply(&ctx.actor, &record),
+            errors,
+            reason,
+            can_add_hazard: is_inspection
+                && anze_core::hazard::service::can_add(&ctx.actor, &order),
+            hazard_steps: hazards
+                .iter()
+                .map(|h| anze_core::hazard::service::next_step(&ctx.actor, h))
+                .collect(),
+            today: anze_core::time::today(ctx.now),
+            is_inspection,
+            hazards,
+            shell: ctx.shell(menu_path(record.item)),
+            record,
+            order,
+        },
+        status,
+    )
+}
+
+/// 确认 (the enterprise).
+pub async fn confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: RecordId = parse_id(&id)?;
+    record::service::confirm(state.store(), &ctx.actor, id, ctx.now).await?;
+    Ok(redirect_with(&format!("/records/{id}"), Flash::Saved))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReasonForm {
+    reason: String,
+}
+
+/// 提出异议 (the enterprise), with its reason.
+pub async fn object(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(form): FormData<ReasonForm>,
+) -> PageResult<Response> {
+    let id: RecordId = parse_id(&id)?;
+    match record::service::object(state.store(), &ctx.actor, id, &form.reason, ctx.now).await {
+        Ok(()) => Ok(redirect_with(&format!("/records/{id}"), Flash::Saved)),
+        Err(CoreError::Validation(errors)) => {
+            show_page(&state, &ctx, id, errors, form.reason).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 答复异议 (the agency): the enterprise is asked to confirm again.
+pub async fn reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(form): FormData<ReasonForm>,
+) -> PageResult<Response> {
+    let id: RecordId = parse_id(&id)?;
+    match record::service::reply(state.store(), &ctx.actor, id, &form.reason, ctx.now).await {
+        Ok(()) => Ok(redirect_with(&format!("/records/{id}"), Flash::Saved)),
+        Err(CoreError::Validation(errors)) => {
+            show_page(&state, &ctx, id, errors, form.reason).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "record/confirmations.html")]
+struct ConfirmationsPage {
+    shell: Shell,
+    filter: RecordFilter,
+    page: Page<ServiceRecord>,
+    pager: Pager,
+    items: Vec<ServiceItem>,
+    states: [record::Confirmation; 3],
+}
+
+/// 服务确认: the enterprise's records, what waits for it first.
+pub async fn confirmations(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    QueryData(filter): QueryData<RecordFilter>,
+    QueryData(pp): QueryData<PageParams>,
+) -> PageResult<Response> {
+    let page =
+        record::service::confirmations(state.store(), &ctx.actor, &filter, pp.request()).await?;
+    render(&ConfirmationsPage {
+        pager: Pager::new(&page, ctx.uri.query()),
+        shell: ctx.shell(CONFIRMATIONS_PATH),
+        items: record::record_items(),
+        states: record::Confirmation::ALL,
+        filter,
+        page,
     })
 }
+
+/// The menu entry of 服务确认.
+pub const CONFIRMATIONS_PATH: &str = "/confirmations";
 
 pub async fn edit(
     State(state): State<AppState>,
@@ -328,42 +448,29 @@ pub async fn update(
     // Checked before the body is read; the record's type also decides which upload fields
     // are allowed.
     let (before, _) = record::service::authorize_change(state.store(), &ctx.actor, id).await?;
-    let spec = record::service::spec(before.item)?;
-    let received =
-        upload::receive(multipart, spec.files, state.blobs(), &state.upload_limits()).await?;
-    let form = RecordForm::from_pairs(&received.fields);
-    let removed: Vec<String> = received
-        .fields
-        .iter()
-        .filter(|(k, _)| k == "remove_attachment")
-        .map(|(_, v)| v.clone())
-        .collect();
-    let result = record::service::update(
-        state.store(),
-        &ctx.actor,
-        id,
-        &form,
-        &received.files,
-        &removed,
-        ctx.now,
-    )
-    .await;
-    match result {
-        Ok(keys) => {
+    let rules = record::service::form_rules(record::service::spec(before.item)?);
+    let (store, actor, now) = (state.store(), &ctx.actor, ctx.now);
+    let submitted = upload::submit(multipart, &rules, &state, async |received| {
+        let form = RecordForm::from_pairs(&received.fields);
+        let removed: Vec<String> = received
+            .fields
+            .iter()
+            .filter(|(k, _)| k == "remove_attachment")
+            .map(|(_, v)| v.clone())
+            .collect();
+        record::service::update(store, actor, id, &form, &received.files, &removed, now).await
+    })
+    .await?;
+    match submitted {
+        Submitted::Saved(keys) => {
             anze_core::attachment::service::remove_blobs(state.blobs(), &keys).await;
             Ok(redirect_with(&format!("/records/{id}"), Flash::Saved))
         }
-        Err(e) => {
-            received.discard(state.blobs()).await;
-            match e {
-                CoreError::Validation(errors) => {
-                    let (record, order) =
-                        record::service::get(state.store(), &ctx.actor, id).await?;
-                    let item = record.item;
-                    form_page(&state, &ctx, order, item, Some(record), form, errors).await
-                }
-                e => Err(e.into()),
-            }
+        Submitted::Invalid { errors, fields } => {
+            let (record, order) = record::service::get(store, actor, id).await?;
+            let item = record.item;
+            let form = RecordForm::from_pairs(&fields);
+            form_page(&state, &ctx, order, item, Some(record), form, errors).await
         }
     }
 }
@@ -420,6 +527,7 @@ struct ListPage {
     agencies: Vec<Organization>,
     staff: Vec<Account>,
     export_query: String,
+    states: [record::Confirmation; 3],
 }
 
 /// The cross-order list of one record type (seed §4.2, §4.4–§4.8).
@@ -436,6 +544,7 @@ pub async fn list(
     let choices = anze_core::org::service::filter_choices(state.store(), &ctx.actor).await?;
     let staff = record::service::staff_filter_choices(state.store(), &ctx.actor).await?;
     render(&ListPage {
+        states: record::Confirmation::ALL,
         pager: Pager::new(&page, ctx.uri.query()),
         export_query: ctx.uri.query().unwrap_or("").to_string(),
         shell: ctx.shell(menu_path(item)),

@@ -30,6 +30,8 @@ pub struct PhotoFacts {
     pub gps: Option<(f64, f64)>,
     /// JPEG bytes, when the image could be decoded.
     pub thumbnail: Option<Vec<u8>>,
+    /// When decoded: whether it is all but one colour (see `is_uniform`).
+    pub uniform: Option<bool>,
 }
 
 /// One of the process's decode slots: hold it while an image's bytes are in memory.
@@ -62,19 +64,29 @@ fn describe_blocking(bytes: &[u8], kind: FileKind, complete: bool) -> PhotoFacts
         .and_then(|f| f.value.get_uint(0))
         .and_then(|o| u8::try_from(o).ok())
         .and_then(Orientation::from_exif);
-    let thumbnail = if complete && kind.can_thumbnail() {
-        thumbnail(bytes, kind, orientation)
+    let (thumbnail, uniform) = if complete && kind.can_thumbnail() {
+        match thumbnail(bytes, kind, orientation) {
+            Some((jpeg, uniform)) => (jpeg, Some(uniform)),
+            None => (None, None),
+        }
     } else {
-        None
+        (None, None)
     };
     PhotoFacts {
         captured_at: exif.as_ref().and_then(captured_at),
         gps: exif.as_ref().and_then(gps),
         thumbnail,
+        uniform,
     }
 }
 
-fn thumbnail(bytes: &[u8], kind: FileKind, orientation: Option<Orientation>) -> Option<Vec<u8>> {
+/// The thumbnail (when it encodes) and whether the image is uniform; `None` when it does not
+/// decode.
+fn thumbnail(
+    bytes: &[u8],
+    kind: FileKind,
+    orientation: Option<Orientation>,
+) -> Option<(Option<Vec<u8>>, bool)> {
     let format = match kind {
         FileKind::Jpeg => ImageFormat::Jpeg,
         FileKind::Png => ImageFormat::Png,
@@ -104,11 +116,38 @@ fn thumbnail(bytes: &[u8], kind: FileKind, orientation: Option<Orientation>) -> 
         small.apply_orientation(o);
     }
     let rgb = flatten_on_white(&small);
+    let uniform = is_uniform(&rgb);
     let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, THUMB_QUALITY)
+    let encoded = JpegEncoder::new_with_quality(&mut out, THUMB_QUALITY)
         .encode_image(&rgb)
-        .ok()?;
-    Some(out)
+        .is_ok();
+    Some((encoded.then_some(out), uniform))
+}
+
+/// Whether all but a speck of the image is its background colour: a signature pad nobody
+/// signed, or signed with a tap. Measured on the thumbnail, where a pen stroke is still a few
+/// pixels wide; brightness differs by more than `INK` from the commonest brightness.
+pub fn is_uniform(rgb: &RgbImage) -> bool {
+    const INK: i32 = 40;
+    let luma = |p: &image::Rgb<u8>| {
+        let [r, g, b] = p.0;
+        (299 * i32::from(r) + 587 * i32::from(g) + 114 * i32::from(b)) / 1000
+    };
+    let mut histogram = [0u32; 256];
+    for p in rgb.pixels() {
+        histogram[luma(p) as usize] += 1;
+    }
+    let background = histogram
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, n)| **n)
+        .map_or(255, |(l, _)| l as i32);
+    let inked = rgb
+        .pixels()
+        .filter(|p| (luma(p) - background).abs() > INK)
+        .count();
+    let total = (rgb.width() as usize) * (rgb.height() as usize);
+    inked < Ord::max(20, total / 2000)
 }
 
 /// JPEG has no transparency: transparent areas of a PNG become white, as on the page, instead
@@ -172,4 +211,25 @@ fn gps(exif: &exif::Exif) -> Option<(f64, f64)> {
     let lat = coordinate(exif, exif::Tag::GPSLatitude, exif::Tag::GPSLatitudeRef)?;
     let lng = coordinate(exif, exif::Tag::GPSLongitude, exif::Tag::GPSLongitudeRef)?;
     valid_gps(lat, lng)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_or_tapped_pad_is_uniform_and_a_signature_is_not() {
+        let mut pad = RgbImage::from_pixel(400, 130, image::Rgb([255, 255, 255]));
+        assert!(is_uniform(&pad));
+        for x in 10..14 {
+            pad.put_pixel(x, 10, image::Rgb([0, 0, 0]));
+        }
+        assert!(is_uniform(&pad), "a tap is not a signature");
+        for x in 20..380 {
+            for dy in 0..2 {
+                pad.put_pixel(x, 40 + (x % 50) + dy, image::Rgb([20, 20, 20]));
+            }
+        }
+        assert!(!is_uniform(&pad));
+    }
 }
