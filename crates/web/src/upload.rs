@@ -227,6 +227,19 @@ impl IntoResponse for UploadError {
     }
 }
 
+/// Text parts as a form struct, for use inside `submit`'s save: a body that does not fit the
+/// form (a single field sent twice) is refused like any invalid input, and its files go.
+pub fn form_of<T: DeserializeOwned>(fields: &[(String, String)]) -> anze_core::CoreResult<T> {
+    let refused = |e: &dyn std::fmt::Display| {
+        tracing::info!(error = %e, "multipart fields not understood");
+        let mut errors = FieldErrors::new();
+        errors.add("", "提交的表单内容无法识别,请返回上一页刷新后重新填写。");
+        anze_core::CoreError::Validation(errors)
+    };
+    let encoded = serde_html_form::to_string(fields).map_err(|e| refused(&e))?;
+    serde_html_form::from_str(&encoded).map_err(|e| refused(&e))
+}
+
 /// What became of a submitted upload form.
 #[derive(Debug)]
 pub enum Submitted<T> {

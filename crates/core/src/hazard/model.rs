@@ -283,7 +283,8 @@ impl Hazard {
 }
 
 /// 新增隐患 as submitted.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct HazardForm {
     pub description: String,
     pub location: String,
@@ -300,28 +301,6 @@ pub struct HazardForm {
 }
 
 impl HazardForm {
-    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
-        let mut f = Self::default();
-        for (k, v) in pairs {
-            let slot = match k.as_str() {
-                "description" => &mut f.description,
-                "location" => &mut f.location,
-                "category" => &mut f.category,
-                "level" => &mut f.level,
-                "basis" => &mut f.basis,
-                "suggestion" => &mut f.suggestion,
-                "deadline" => &mut f.deadline,
-                "responsible" => &mut f.responsible,
-                "immediate" => &mut f.immediate,
-                "rectify_note" => &mut f.rectify_note,
-                "rectified_on" => &mut f.rectified_on,
-                _ => continue,
-            };
-            *slot = v.clone();
-        }
-        f
-    }
-
     pub fn is_immediate(&self) -> bool {
         self.immediate == "1"
     }
@@ -557,20 +536,6 @@ pub struct RectifyForm {
     pub rectified_on: String,
 }
 
-impl RectifyForm {
-    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
-        let mut f = Self::default();
-        for (k, v) in pairs {
-            match k.as_str() {
-                "rectify_note" => f.rectify_note = v.clone(),
-                "rectified_on" => f.rectified_on = v.clone(),
-                _ => {}
-            }
-        }
-        f
-    }
-}
-
 pub fn parse_rectification(
     form: &RectifyForm,
     found_on: NaiveDate,
@@ -603,22 +568,6 @@ pub struct ReviewForm {
     /// "pass" | "fail"
     pub result: String,
     pub opinion: String,
-}
-
-impl ReviewForm {
-    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
-        let mut f = Self::default();
-        for (k, v) in pairs {
-            match k.as_str() {
-                "reviewer_id" => f.reviewer_id = v.clone(),
-                "reviewed_on" => f.reviewed_on = v.clone(),
-                "result" => f.result = v.clone(),
-                "opinion" => f.opinion = v.clone(),
-                _ => {}
-            }
-        }
-        f
-    }
 }
 
 pub fn parse_review(

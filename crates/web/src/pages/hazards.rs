@@ -25,7 +25,7 @@ use super::records::text_parts;
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Ctx, PageParams, QueryData};
-use crate::upload;
+use crate::upload::{self, Submitted};
 use crate::view::{Flash, Pager, Shell, redirect_with, render, render_status};
 use anze_core::attachment::{Attachment, FileRule};
 use anze_core::hazard::{AFTER_PHOTOS, BEFORE_PHOTOS, PLAN};
@@ -155,32 +155,18 @@ pub async fn create(
     // Before a byte of the body is read: a caller who may not add hazards stores nothing.
     hazard::service::authorize_create(state.store(), &ctx.actor, id).await?;
     let rules = [BEFORE_PHOTOS, AFTER_PHOTOS, PLAN];
-    let received =
-        upload::receive(multipart, &rules, state.blobs(), &state.upload_limits()).await?;
-    let form = HazardForm::from_pairs(&received.fields);
-    let result = hazard::service::create(
-        state.store(),
-        &ctx.actor,
-        id,
-        &form,
-        &received.files,
-        ctx.now,
-    )
-    .await;
-    match result {
-        Ok(h) => Ok(redirect_with(&format!("/hazards/{h}"), Flash::Created)),
-        Err(e) => {
-            // Nothing was saved: the files written for this request go too.
-            received.discard(state.blobs()).await;
-            match e {
-                CoreError::Validation(errors) => {
-                    let (inspection, order, _) =
-                        hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now)
-                            .await?;
-                    new_page(&ctx, inspection, order, form, errors)
-                }
-                e => Err(e.into()),
-            }
+    let submitted = upload::submit(multipart, &rules, &state, async |r: &upload::Received| {
+        let form: HazardForm = upload::form_of(&r.fields)?;
+        hazard::service::create(state.store(), &ctx.actor, id, &form, &r.files, ctx.now).await
+    })
+    .await?;
+    match submitted {
+        Submitted::Saved(h) => Ok(redirect_with(&format!("/hazards/{h}"), Flash::Created)),
+        Submitted::Invalid { errors, fields } => {
+            let form = upload::form_of(&fields).unwrap_or_default();
+            let (inspection, order, _) =
+                hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now).await?;
+            new_page(&ctx, inspection, order, form, errors)
         }
     }
 }
@@ -295,28 +281,16 @@ pub async fn rectify(
     let id: HazardId = parse_id(&id)?;
     hazard::service::authorize_rectify(state.store(), &ctx.actor, id).await?;
     let rules = [AFTER_PHOTOS, PLAN];
-    let received =
-        upload::receive(multipart, &rules, state.blobs(), &state.upload_limits()).await?;
-    let form = RectifyForm::from_pairs(&received.fields);
-    let result = hazard::service::rectify(
-        state.store(),
-        &ctx.actor,
-        id,
-        &form,
-        &received.files,
-        ctx.now,
-    )
-    .await;
-    match result {
-        Ok(()) => Ok(redirect_with(&format!("/hazards/{id}"), Flash::Saved)),
-        Err(e) => {
-            received.discard(state.blobs()).await;
-            match e {
-                CoreError::Validation(errors) => {
-                    show_page(&state, &ctx, id, form, ReviewForm::default(), errors).await
-                }
-                e => Err(e.into()),
-            }
+    let submitted = upload::submit(multipart, &rules, &state, async |r: &upload::Received| {
+        let form: RectifyForm = upload::form_of(&r.fields)?;
+        hazard::service::rectify(state.store(), &ctx.actor, id, &form, &r.files, ctx.now).await
+    })
+    .await?;
+    match submitted {
+        Submitted::Saved(()) => Ok(redirect_with(&format!("/hazards/{id}"), Flash::Saved)),
+        Submitted::Invalid { errors, fields } => {
+            let form = upload::form_of(&fields).unwrap_or_default();
+            show_page(&state, &ctx, id, form, ReviewForm::default(), errors).await
         }
     }
 }
@@ -330,7 +304,7 @@ pub async fn review(
 ) -> PageResult<Response> {
     let id: HazardId = parse_id(&id)?;
     hazard::service::authorize_review(state.store(), &ctx.actor, id).await?;
-    let form = ReviewForm::from_pairs(&text_parts(multipart).await?);
+    let form: ReviewForm = upload::form_of(&text_parts(multipart).await?).unwrap_or_default();
     match hazard::service::review(state.store(), &ctx.actor, id, &form, ctx.now).await {
         Ok(_) => Ok(redirect_with(&format!("/hazards/{id}"), Flash::Saved)),
         Err(CoreError::Validation(errors)) => {
