@@ -334,6 +334,38 @@ async fn load_business(
     ))
 }
 
+/// The new enterprise account confirms its first record and objects to its second, so every
+/// confirmation state shows (the rest stay 待确认).
+async fn confirm_some(
+    store: &dyn Store,
+    account: anze_core::ids::AccountId,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use anze_core::page::PageRequest;
+    use anze_core::record;
+    let actor = actor_for(store, account, "demo")
+        .await?
+        .context("demo enterprise account cannot act")?;
+    let waiting =
+        record::service::confirmations(store, &actor, &Default::default(), PageRequest::first(20))
+            .await?
+            .items;
+    if let Some(r) = waiting.first() {
+        record::service::confirm(store, &actor, r.id, now).await?;
+    }
+    if let Some(r) = waiting.get(1) {
+        record::service::object(
+            store,
+            &actor,
+            r.id,
+            "记录的参训人数与企业签到表不一致,请核实后修改",
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Enterprise accounts `qiye1` (insured by 人保) and `qiye2` (insured by 平安): each the
 /// 管理员 of the first enterprise of its insurer that has service records, opened by the
 /// insurer as it would in 投保企业.
@@ -381,7 +413,10 @@ async fn load_enterprise_accounts(
         match enterprise::service::open_account(store, insurer, order.enterprise_id, &form, now)
             .await
         {
-            Ok(_) => created += 1,
+            Ok(id) => {
+                created += 1;
+                confirm_some(store, id, now).await?;
+            }
             // The enterprise has an account already (made by hand on this database).
             Err(CoreError::Conflict(_)) => {}
             Err(e) => anyhow::bail!("demo enterprise account {username}: {e:?}"),
