@@ -368,7 +368,7 @@ async fn others_cannot_confirm_or_object(app: TestApp) {
 }
 
 /// A signature as the pad draws it: dark strokes on a transparent canvas.
-fn signature_png() -> Vec<u8> {
+pub(crate) fn signature_png() -> Vec<u8> {
     let mut img = image::RgbaImage::from_pixel(600, 180, image::Rgba([0, 0, 0, 0]));
     for x in 40..560u32 {
         let y = 90.0 + 40.0 * ((x as f32) / 30.0).sin();
@@ -379,7 +379,7 @@ fn signature_png() -> Vec<u8> {
     encode(img)
 }
 
-fn blank_png() -> Vec<u8> {
+pub(crate) fn blank_png() -> Vec<u8> {
     encode(image::RgbaImage::from_pixel(
         600,
         180,

@@ -14,6 +14,7 @@ crate::backend_tests!(
     an_insurer_opens_the_first_account_of_an_enterprise_it_insures,
     an_enterprise_registers_with_its_policy_once,
     registration_guesses_are_throttled_and_logged,
+    the_enterprise_signs_the_notice_on_the_agencys_device,
 );
 
 async fn an_enterprise_account_sees_only_its_own_orders(app: TestApp) {
@@ -137,7 +138,7 @@ async fn the_enterprise_signs_for_the_rectification_notice_once(app: TestApp) {
     // The agency cannot sign for the enterprise.
     let staff = app.login("hz_staff", PASSWORD).await;
     let (_, html) = app.get(&staff, &notice).await;
-    assert!(html.contains("未签收") && !html.contains("notice/sign"));
+    assert!(html.contains("未签收") && !html.contains("notice/sign\""));
     let (_, home) = app.get(&staff, "/").await;
     let token = csrf_token(&home).unwrap();
     let res = staff
@@ -396,4 +397,67 @@ async fn registration_guesses_are_throttled_and_logged(app: TestApp) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+async fn post_signature(
+    app: &TestApp,
+    client: &Client,
+    notice: &str,
+    signer: &str,
+    png: Vec<u8>,
+) -> reqwest::Response {
+    app.post_multipart_files(
+        client,
+        "/",
+        &format!("{notice}/sign-onsite"),
+        &[("signer_name", signer)],
+        &[("notice_signature", "企业签字.png", png)],
+    )
+    .await
+}
+
+async fn the_enterprise_signs_the_notice_on_the_agencys_device(app: TestApp) {
+    use crate::confirmations::{blank_png, signature_png};
+    let (inspection, _) = one_hazard(&app).await;
+    app.seed_enterprise_account(&credit_code(ENTERPRISE), "qy_user")
+        .await;
+    let notice = format!("{inspection}/notice");
+    let staff = app.login("hz_staff", PASSWORD).await;
+    let (_, html) = app.get(&staff, &notice).await;
+    assert!(html.contains("现场签收") && html.contains("data-signature-pad"));
+    // A blank pad, or no name, is refused and nothing is signed.
+    let res = post_signature(&app, &staff, &notice, "陈主任", blank_png()).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("签字为空白"));
+    let res = post_signature(&app, &staff, &notice, "", signature_png()).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("请填写签字人姓名"));
+    // The enterprise's own account does not sign on the agency's device.
+    let qy = app.login("qy_user", PASSWORD).await;
+    let res = post_signature(&app, &qy, &notice, "陈主任", signature_png()).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (_, html) = app.get(&staff, &notice).await;
+    assert!(html.contains("未签收"));
+
+    let res = post_signature(&app, &staff, &notice, "陈主任", signature_png()).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get(&qy, &notice).await;
+    assert!(
+        html.contains("已签收") && html.contains("陈主任(现场签字)"),
+        "{html}"
+    );
+    let marker = "class=\"notice-signature\" src=\"";
+    let at = html.find(marker).expect("the signature is shown") + marker.len();
+    let src = &html[at..at + html[at..].find('"').unwrap()];
+    let res = qy.get(app.url(src)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.bytes().await.unwrap().to_vec(),
+        signature_png(),
+        "stored as drawn"
+    );
+    // Signed once: neither way signs again.
+    let res = post_signature(&app, &staff, &notice, "陈主任", signature_png()).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(!html.contains("notice/sign\""));
 }

@@ -423,7 +423,6 @@ pub mod notice_receipt {
         pub via: String,
         pub signer_name: String,
         pub signed_by: Option<i64>,
-        pub signature_id: Option<i64>,
         pub signed_at: DateTimeUtc,
     }
     entity_boilerplate!();

@@ -171,6 +171,11 @@ fn routes() -> Vec<Route> {
         Route::get("/records/{id}/hazards/new", hazards::new),
         Route::get("/records/{id}/notice", hazards::notice),
         Route::post("/records/{id}/notice/sign", hazards::sign_notice),
+        Route::post(
+            "/records/{id}/notice/sign-onsite",
+            hazards::sign_notice_on_site,
+        )
+        .upload(),
         Route::get("/hazards", hazards::ledger),
         Route::get("/hazards/export.xlsx", exports::hazards),
         Route::get("/services/{item}/export.xlsx", exports::records),

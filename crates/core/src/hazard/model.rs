@@ -361,6 +361,16 @@ pub struct NoticeReceipt {
     pub signed_at: DateTime<Utc>,
 }
 
+/// 企业签收 drawn on the agency's device: the signature image of a notice, an attachment of the
+/// inspection record.
+pub const NOTICE_SIGNATURE: crate::attachment::FileRule = crate::attachment::FileRule {
+    field: "notice_signature",
+    label: "企业签收签字",
+    allowed: &[crate::attachment::FileKind::Png],
+    required: true,
+    max_files: 1,
+};
+
 /// Who recorded a 整改: the enterprise rectifies its own hazards; the agency may record a
 /// rectification on the enterprise's behalf, and the history says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -370,10 +370,95 @@ pub async fn sign_notice(
             receipt.via.label()
         ),
     );
-    if !store.sign_notice(inspection, &receipt, &audit).await? {
+    if !store
+        .sign_notice(inspection, &receipt, &[], actor.account_id, &audit)
+        .await?
+    {
         return Err(CoreError::Conflict("该整改通知书已签收".into()));
     }
     Ok(())
+}
+
+/// Whether the actor may take the enterprise's 签收 on site (its representative signs on the
+/// agency's device).
+pub fn can_sign_notice_on_site(
+    actor: &Actor,
+    hazards: &[Hazard],
+    receipt: Option<&super::NoticeReceipt>,
+) -> bool {
+    actor.has(Permission::HazardWrite) && !hazards.is_empty() && receipt.is_none()
+}
+
+/// 现场签字签收: the enterprise's representative signs the notice on the agency's device; the
+/// drawn PNG (checked not blank) is kept as an attachment of the inspection.
+pub async fn sign_notice_on_site(
+    store: &dyn Store,
+    actor: &Actor,
+    inspection: RecordId,
+    signer_name: &str,
+    files: &[(String, NewAttachment)],
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    require(actor, Permission::HazardWrite)?;
+    let (record, hazards, receipt) = notice(store, actor, inspection, now).await?;
+    if !can_sign_notice_on_site(actor, &hazards, receipt.as_ref()) {
+        return Err(CoreError::Conflict("该整改通知书已签收".into()));
+    }
+    let files: Vec<(String, NewAttachment)> = files
+        .iter()
+        .filter(|(f, _)| f == super::NOTICE_SIGNATURE.field)
+        .map(|(_, a)| (crate::record::SIGNATURE.field.to_string(), a.clone()))
+        .collect();
+    let signed =
+        crate::record::parse_signature(signer_name, &files, now).map_err(CoreError::Validation)?;
+    let Some(signed) = signed else {
+        return Err(field_error(
+            "signature",
+            "请企业代表在签字板上签字并填写签字人姓名",
+        ));
+    };
+    let signer_name = signed.by_name.unwrap_or_default();
+    let receipt = super::NoticeReceipt {
+        via: super::ReceiptVia::OnSite,
+        signer_name,
+        signed_by: None,
+        signed_at: now,
+    };
+    let audit = AuditEvent::new(
+        actor,
+        now,
+        AuditAction::Sign,
+        ObjectKind::Record,
+        Some(inspection.0),
+        &format!("整改通知书 · {}", record.order_no),
+        format!(
+            "企业代表 {} 现场签字签收 {} 项隐患的整改通知书",
+            receipt.signer_name,
+            hazards.len()
+        ),
+    );
+    let files: Vec<(String, NewAttachment)> = files
+        .into_iter()
+        .map(|(_, a)| (super::NOTICE_SIGNATURE.field.to_string(), a))
+        .collect();
+    if !store
+        .sign_notice(inspection, &receipt, &files, actor.account_id, &audit)
+        .await?
+    {
+        return Err(CoreError::Conflict("该整改通知书已签收".into()));
+    }
+    Ok(())
+}
+
+/// The on-site signature image of a notice, if it was signed on site.
+pub async fn notice_signature(
+    store: &dyn Store,
+    inspection: &ServiceRecord,
+) -> CoreResult<Option<Attachment>> {
+    Ok(crate::record::service::attachments(store, inspection)
+        .await?
+        .into_iter()
+        .find(|a| a.field == super::NOTICE_SIGNATURE.field))
 }
 
 /// Rectifying and reviewing go on after the order is completed: an open hazard is still open.

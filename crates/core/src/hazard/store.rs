@@ -52,11 +52,14 @@ pub trait HazardStore: Send + Sync {
     ) -> CoreResult<bool>;
     /// The 签收 of an inspection's 整改通知书, if any.
     async fn notice_receipt(&self, inspection: RecordId) -> CoreResult<Option<NoticeReceipt>>;
-    /// Records the 签收 unless the notice was signed for already (`false` then).
+    /// Records the 签收 (with the on-site signature among `files`) unless the notice was signed
+    /// for already (`false` then).
     async fn sign_notice(
         &self,
         inspection: RecordId,
         receipt: &NoticeReceipt,
+        files: &[(String, NewAttachment)],
+        by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<bool>;
 }

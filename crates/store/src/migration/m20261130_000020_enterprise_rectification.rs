@@ -1,6 +1,7 @@
 //! The insured enterprise takes part in the hazard loop: each 整改 step says who rectified
 //! (the enterprise itself, or the agency recording it on the enterprise's behalf), and each
-//! 整改通知书 can be signed for (签收) by an enterprise account or on site.
+//! 整改通知书 can be signed for (签收) by an enterprise account or on site (the signature image
+//! is an attachment of the inspection, field `notice_signature`).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -27,7 +28,6 @@ enum NoticeReceipts {
     Via,
     SignerName,
     SignedBy,
-    SignatureId,
     SignedAt,
 }
 
@@ -50,7 +50,6 @@ impl MigrationTrait for Migration {
                     .col(string_len(NoticeReceipts::Via, 12))
                     .col(string_len(NoticeReceipts::SignerName, 50))
                     .col(big_integer_null(NoticeReceipts::SignedBy))
-                    .col(big_integer_null(NoticeReceipts::SignatureId))
                     .col(timestamp_with_time_zone(NoticeReceipts::SignedAt))
                     .foreign_key(
                         ForeignKey::create()

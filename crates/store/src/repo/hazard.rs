@@ -701,9 +701,17 @@ impl HazardStore for Db {
         &self,
         inspection: RecordId,
         receipt: &NoticeReceipt,
+        files: &[(String, NewAttachment)],
+        by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<bool> {
         let txn = self.write().await?;
+        let order = service_record::Entity::find_by_id(inspection.0)
+            .one(&txn)
+            .await
+            .map_err(db_err)?
+            .ok_or(CoreError::NotFound)?
+            .order_id;
         let exists = notice_receipt::Entity::find_by_id(inspection.0)
             .one(&txn)
             .await
@@ -718,7 +726,6 @@ impl HazardStore for Db {
             via: Set(receipt.via.code().to_string()),
             signer_name: Set(receipt.signer_name.clone()),
             signed_by: Set(receipt.signed_by.map(|a| a.0)),
-            signature_id: Set(None),
             signed_at: Set(receipt.signed_at),
         }
         .insert(&txn)
@@ -731,6 +738,20 @@ impl HazardStore for Db {
                 other?;
             }
         }
+        super::attachment::insert_attachments(
+            &txn,
+            OrderId(order),
+            OwnerRef {
+                kind: anze_core::record::owner_kind(
+                    anze_core::service_item::ServiceItem::HazardInvestigation,
+                ),
+                id: inspection.0,
+            },
+            files,
+            by,
+            audit.at,
+        )
+        .await?;
         insert_audit(&txn, audit, Some(inspection.0)).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(true)

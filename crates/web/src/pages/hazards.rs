@@ -28,7 +28,7 @@ use crate::extract::{Ctx, PageParams, QueryData};
 use crate::upload::{self, Submitted};
 use crate::view::{Flash, Pager, Shell, redirect_with, render, render_status};
 use anze_core::attachment::{Attachment, FileRule};
-use anze_core::hazard::{AFTER_PHOTOS, BEFORE_PHOTOS, PLAN};
+use anze_core::hazard::{AFTER_PHOTOS, BEFORE_PHOTOS, NOTICE_SIGNATURE, PLAN};
 
 const ACTIVE: &str = "/hazards";
 
@@ -321,9 +321,14 @@ struct NoticePage {
     hazards: Vec<Hazard>,
     today: NaiveDate,
     receipt: Option<NoticeReceipt>,
+    /// The on-site signature image, when signed on site.
+    signature: Option<Attachment>,
     can_sign: bool,
+    can_sign_on_site: bool,
     csrf: String,
     flash: Option<&'static str>,
+    signer_name: String,
+    errors: FieldErrors,
 }
 
 /// 整改通知书: the written notice the enterprise receives (AQ 9010), printable on A4, with its
@@ -334,17 +339,96 @@ pub async fn notice(
     Path(id): Path<String>,
 ) -> PageResult<Response> {
     let id: RecordId = parse_id(&id)?;
+    notice_page(&state, &ctx, id, String::new(), FieldErrors::new()).await
+}
+
+async fn notice_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: RecordId,
+    signer_name: String,
+    errors: FieldErrors,
+) -> PageResult<Response> {
     let (inspection, hazards, receipt) =
         hazard::service::notice(state.store(), &ctx.actor, id, ctx.now).await?;
-    render(&NoticePage {
-        can_sign: hazard::service::can_sign_notice(&ctx.actor, &hazards, receipt.as_ref()),
-        today: today(ctx.now),
-        csrf: ctx.csrf.clone(),
-        flash: ctx.flash.map(Flash::message),
-        inspection,
-        hazards,
-        receipt,
-    })
+    let signature = match &receipt {
+        Some(_) => hazard::service::notice_signature(state.store(), &inspection).await?,
+        None => None,
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        &NoticePage {
+            can_sign: hazard::service::can_sign_notice(&ctx.actor, &hazards, receipt.as_ref()),
+            can_sign_on_site: hazard::service::can_sign_notice_on_site(
+                &ctx.actor,
+                &hazards,
+                receipt.as_ref(),
+            ),
+            today: today(ctx.now),
+            csrf: ctx.csrf.clone(),
+            flash: ctx.flash.map(Flash::message),
+            inspection,
+            hazards,
+            receipt,
+            signature,
+            signer_name,
+            errors,
+        },
+        status,
+    )
+}
+
+/// 现场签收: the enterprise's representative signs the notice on the agency's device.
+pub async fn sign_notice_on_site(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> PageResult<Response> {
+    let id: RecordId = parse_id(&id)?;
+    let (_, hazards, receipt) =
+        hazard::service::notice(state.store(), &ctx.actor, id, ctx.now).await?;
+    // Before the body is read: only the agency, and only while the notice is unsigned.
+    if !hazard::service::can_sign_notice_on_site(&ctx.actor, &hazards, receipt.as_ref()) {
+        anze_core::auth::require(&ctx.actor, Permission::HazardWrite)?;
+        return Err(CoreError::Conflict("该整改通知书已签收".into()).into());
+    }
+    let submitted = upload::submit(
+        multipart,
+        &[NOTICE_SIGNATURE],
+        &state,
+        async |r: &upload::Received| {
+            let signer = r.text("signer_name").unwrap_or("");
+            hazard::service::sign_notice_on_site(
+                state.store(),
+                &ctx.actor,
+                id,
+                signer,
+                &r.files,
+                ctx.now,
+            )
+            .await
+        },
+    )
+    .await?;
+    match submitted {
+        Submitted::Saved(()) => Ok(redirect_with(
+            &format!("/records/{id}/notice"),
+            Flash::Signed,
+        )),
+        Submitted::Invalid { errors, fields } => {
+            let signer = fields
+                .iter()
+                .find(|(k, _)| k == "signer_name")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            notice_page(&state, &ctx, id, signer, errors).await
+        }
+    }
 }
 
 /// 签收 of the 整改通知书 by an enterprise account.
