@@ -18,6 +18,11 @@ pub enum RoleKind {
 }
 
 impl RoleKind {
+    /// The built-in 管理员 role: never edited or deleted.
+    pub fn is_admin(self) -> bool {
+        self == RoleKind::Admin
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             RoleKind::Admin => "admin",
