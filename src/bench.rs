@@ -278,6 +278,11 @@ async fn measure(
     let agency = load::login(&base, &d.agency_user, BENCH_PASSWORD, c).await?;
     let insurer = load::login(&base, &d.insurer_user, BENCH_PASSWORD, c).await?;
     let regulator = load::login(&base, &d.regulator_user, BENCH_PASSWORD, c).await?;
+    let enterprise = if d.enterprise_user.is_empty() {
+        None
+    } else {
+        Some(load::login(&base, &d.enterprise_user, BENCH_PASSWORD, c).await?)
+    };
     let today = anze_core::time::today(chrono::Utc::now());
     let year_ago = today - chrono::Duration::days(365);
     let all_time = d.today - chrono::Duration::days(365 * 3 + 30);
@@ -427,6 +432,51 @@ async fn measure(
         "/hazards?size=10".into(),
         Target::Aggregate,
     );
+    // The second signature: what waits for the enterprise, and what it objected to.
+    list(
+        "services/training 待确认 p1".into(),
+        "agency",
+        &agency,
+        format!("/services/training?confirmation=pending&from={year_ago}"),
+        Target::List,
+    );
+    list(
+        "services/training 有异议 p1".into(),
+        "insurer",
+        &insurer,
+        format!("/services/training?confirmation=objected&from={year_ago}"),
+        Target::List,
+    );
+    if let Some(enterprise) = &enterprise {
+        list(
+            "confirmations p1".into(),
+            "enterprise",
+            enterprise,
+            "/confirmations".into(),
+            Target::List,
+        );
+        list(
+            "orders p1".into(),
+            "enterprise",
+            enterprise,
+            "/orders".into(),
+            Target::List,
+        );
+        list(
+            "hazards p1".into(),
+            "enterprise",
+            enterprise,
+            "/hazards".into(),
+            Target::List,
+        );
+        list(
+            "home".into(),
+            "enterprise",
+            enterprise,
+            "/".into(),
+            Target::Aggregate,
+        );
+    }
 
     anyhow::ensure!(
         !d.agency_live_orders.is_empty(),

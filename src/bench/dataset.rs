@@ -14,6 +14,7 @@ use anze_core::hazard::{BEFORE_PHOTOS, hazard_number};
 use anze_core::ids::{HazardId, OrderId};
 use anze_core::order::service::number_for;
 use anze_core::org::{self, OrgForm};
+use anze_core::record::Confirmation;
 use anze_core::record::Input;
 use anze_core::record::{PHOTOS, owner_kind};
 use anze_core::service_item::ServiceItem;
@@ -68,6 +69,10 @@ pub struct Dataset {
     pub agency_admin_id: i64,
     /// City-level regulator: every district.
     pub regulator_user: String,
+    /// 管理员 of the enterprise with the most records of the measured agency; empty in data
+    /// sets generated before enterprises had accounts.
+    #[serde(default)]
+    pub enterprise_user: String,
     /// Accepted orders of that agency whose service period includes `today`: order detail
     /// pages and new records use them.
     pub agency_live_orders: Vec<i64>,
@@ -238,6 +243,36 @@ fn credit_code(prefix: &str, n: u64) -> anyhow::Result<String> {
 }
 
 /// Creates an organization with its admin through the core service, as the platform admin.
+/// Opens the enterprise's account the way an insurer or the platform would (开通账号).
+async fn enterprise_account(
+    url: &str,
+    enterprise: i64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<String> {
+    use anze_core::account::AccountStore;
+    use anze_core::enterprise::{self, EnterpriseAccountForm};
+    let username = "bench_enterprise";
+    let db = Db::connect(url, 1).await?;
+    let admin = db
+        .find_account_by_username("admin")
+        .await?
+        .context("the platform admin is missing: bootstrap first")?;
+    let actor = actor_for(&db, admin.id, "bench")
+        .await?
+        .context("the platform admin cannot act")?;
+    let form = EnterpriseAccountForm {
+        username: username.into(),
+        name: "企业安全主任(基准)".into(),
+        phone: String::new(),
+        password: BENCH_PASSWORD.into(),
+    };
+    enterprise::service::open_account(&db, &actor, anze_core::ids::OrgId(enterprise), &form, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("bench enterprise account: {e:?}"))?;
+    db.close().await;
+    Ok(username.into())
+}
+
 async fn create_org(
     db: &Db,
     kind: &str,
@@ -375,6 +410,10 @@ const RECORD_COLUMNS: &[&str] = &[
     "created_by",
     "created_at",
     "updated_at",
+    "confirmation",
+    "confirmed_by_name",
+    "confirmed_at",
+    "objection",
 ];
 const STAFF_COLUMNS: &[&str] = &["record_id", "account_id"];
 const HAZARD_COLUMNS: &[&str] = &[
@@ -618,6 +657,9 @@ pub async fn generate(
     let mut step_id = load.max_id("hazard_steps").await?;
     let mut attachment_id = load.max_id("attachments").await?;
     let mut insurer0_days: Vec<i32> = Vec::new();
+    // Records of the measured agency per enterprise: its busiest enterprise gets an account.
+    let mut agency_enterprise_records: std::collections::HashMap<i64, u64> =
+        std::collections::HashMap::new();
     for (i, s) in seeds.iter().enumerate() {
         let order_id = first_order + i as i64;
         let policy_id = first_policy + i as i64;
@@ -721,6 +763,17 @@ pub async fn generate(
             let item = ServiceItem::ALL[k];
             let date = service_start + Duration::days(offset);
             let created_at = at(date, 30_000 + offset * 7);
+            // Enterprises confirm most records within weeks; recent ones still wait.
+            let confirmation = {
+                let recent = today - date < Duration::days(30);
+                let roll: f64 = rng.random();
+                match (recent, roll) {
+                    (_, r) if r < 0.03 => Confirmation::Objected,
+                    (true, r) if r < 0.55 => Confirmation::Pending,
+                    (false, r) if r < 0.10 => Confirmation::Pending,
+                    _ => Confirmation::Confirmed,
+                }
+            };
             load.row(
                 "service_records",
                 [
@@ -742,9 +795,24 @@ pub async fn generate(
                     Value::from(agency.admin_id),
                     Value::from(created_at),
                     Value::from(created_at),
+                    text(confirmation.code()),
+                    Value::from(
+                        (confirmation != Confirmation::Pending).then(|| "企业安全主任".to_string()),
+                    ),
+                    Value::from(
+                        (confirmation != Confirmation::Pending)
+                            .then(|| created_at + Duration::days(rng.random_range(1..10))),
+                    ),
+                    Value::from(
+                        (confirmation == Confirmation::Objected)
+                            .then(|| "记录的参训人数与签到表不一致".to_string()),
+                    ),
                 ],
             )
             .await?;
+            if s.agency == 0 {
+                *agency_enterprise_records.entry(e.id).or_default() += 1;
+            }
             load.row(
                 "record_staff",
                 [Value::from(record_id), Value::from(agency.admin_id)],
@@ -815,6 +883,13 @@ pub async fn generate(
         .map(|(t, n)| (t.to_string(), n))
         .collect();
     load.finish().await?;
+    let enterprise_user = match agency_enterprise_records
+        .iter()
+        .max_by_key(|(id, n)| (**n, std::cmp::Reverse(**id)))
+    {
+        Some((id, _)) => enterprise_account(url, *id, now).await?,
+        None => String::new(),
+    };
 
     insurer0_days.sort_unstable_by(|a, b| b.cmp(a));
     let export_rows = export_rows.min(insurer0_days.len() as u64);
@@ -833,6 +908,7 @@ pub async fn generate(
         agency_user: agencies[0].username.clone(),
         agency_admin_id: agencies[0].admin_id,
         regulator_user: regulator.username.clone(),
+        enterprise_user,
         agency_live_orders: facts.agency_live,
         agency_accepted: facts.agency_accepted,
         agency_records_per_item: ServiceItem::ALL
