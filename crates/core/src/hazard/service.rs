@@ -200,12 +200,19 @@ pub async fn authorize_rectify(
     id: HazardId,
 ) -> CoreResult<(Hazard, ServiceOrder)> {
     rectifier(actor).ok_or(CoreError::Forbidden)?;
+    step_allowed(store, actor, id, HazardAction::Rectify).await
+}
+
+/// The hazard and its order, when its loop is open and its state allows `action`.
+async fn step_allowed(
+    store: &dyn Store,
+    actor: &Actor,
+    id: HazardId,
+    action: HazardAction,
+) -> CoreResult<(Hazard, ServiceOrder)> {
     let (hazard, order) = get(store, actor, id).await?;
     loop_open(&order)?;
-    hazard
-        .state
-        .apply(HazardAction::Rectify)
-        .map_err(CoreError::Conflict)?;
+    hazard.state.apply(action).map_err(CoreError::Conflict)?;
     Ok((hazard, order))
 }
 
@@ -216,13 +223,7 @@ pub async fn authorize_review(
     id: HazardId,
 ) -> CoreResult<(Hazard, ServiceOrder)> {
     require(actor, Permission::HazardReview)?;
-    let (hazard, order) = get(store, actor, id).await?;
-    loop_open(&order)?;
-    hazard
-        .state
-        .apply(HazardAction::Pass)
-        .map_err(CoreError::Conflict)?;
-    Ok((hazard, order))
+    step_allowed(store, actor, id, HazardAction::Pass).await
 }
 
 /// 新增隐患 (seed 图4.3.3), optionally already rectified (即查即改).
