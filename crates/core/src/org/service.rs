@@ -144,9 +144,18 @@ pub async fn set_enabled(
 }
 
 /// Enabled organizations that may appear in pickers; the caller must be allowed to pick them.
+/// Insured enterprises are left out: a province registers hundreds of thousands, and their
+/// accounts are opened from 投保企业 instead.
 pub async fn options(store: &dyn Store, actor: &Actor) -> CoreResult<Vec<Organization>> {
     if actor.is_platform() {
-        store.org_options(None).await
+        store
+            .org_options(Some(&[
+                OrgKind::Platform,
+                OrgKind::Regulator,
+                OrgKind::Insurer,
+                OrgKind::Agency,
+            ]))
+            .await
     } else {
         Ok(store.get_org(actor.org_id).await?.into_iter().collect())
     }
