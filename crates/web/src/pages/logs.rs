@@ -1,3 +1,4 @@
+use anze_core::audit::chain::ChainStatus;
 use anze_core::audit::{self, AuditAction, AuditRecord, LogFilter, LoginRecord, ObjectKind};
 use anze_core::org::{self, Organization};
 use anze_core::page::Page;
@@ -20,6 +21,8 @@ struct AuditPage {
     actions: Vec<AuditAction>,
     objects: Vec<ObjectKind>,
     orgs: Vec<Organization>,
+    /// The hash chain's head and last verification; the platform admin's only.
+    chain: Option<ChainStatus>,
 }
 
 async fn org_options(state: &AppState, ctx: &Ctx) -> PageResult<Vec<Organization>> {
@@ -41,6 +44,7 @@ pub async fn audit(
     render(&AuditPage {
         pager: Pager::new(&page, ctx.uri.query()),
         orgs: org_options(&state, &ctx).await?,
+        chain: audit::service::chain_status(state.store(), &ctx.actor).await?,
         shell: ctx.shell("/audit"),
         filter,
         page,
