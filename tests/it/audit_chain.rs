@@ -14,6 +14,7 @@ crate::backend_tests!(
     audit_chain_holds_under_concurrent_writers,
     platform_admin_sees_the_chain_head_and_last_verification,
     rows_written_before_the_chain_are_chained_by_its_migration,
+    a_chain_rebuilt_after_a_verification_is_found_at_that_verifications_head,
 );
 
 async fn verify(app: &TestApp) -> ChainVerification {
@@ -281,4 +282,44 @@ async fn rows_written_before_the_chain_are_chained_by_its_migration(app: TestApp
     let v = verify(&app).await;
     assert!(v.ok, "{}", v.problem);
     assert_eq!(v.rows_checked, before + 1);
+}
+
+async fn a_chain_rebuilt_after_a_verification_is_found_at_that_verifications_head(app: TestApp) {
+    use anze_core::audit::AuditStore;
+    use anze_core::audit::chain::chain_hash;
+    some_changes(&app).await;
+    let seen = verify(&app).await;
+    assert!(seen.ok, "{}", seen.problem);
+    // Someone who knows the encoding edits row 2 and recomputes every hash after it, and the head.
+    let mut rows = app
+        .db
+        .audit_chain_rows(0, seen.head.seq, 1000)
+        .await
+        .unwrap();
+    rows[1].summary = "改写".into();
+    let mut prev = rows[0].hash.clone();
+    for r in &mut rows[1..] {
+        r.prev_hash = prev;
+        r.hash = chain_hash(r.seq, &r.prev_hash, &r.fields());
+        prev = r.hash.clone();
+        app.db
+            .execute_unprepared(&format!(
+                "UPDATE audit_events SET summary = '{}', prev_hash = '{}', hash = '{}' WHERE seq = {}",
+                r.summary, r.prev_hash, r.hash, r.seq
+            ))
+            .await
+            .unwrap();
+    }
+    app.db
+        .execute_unprepared(&format!("UPDATE audit_chain_head SET hash = '{prev}'"))
+        .await
+        .unwrap();
+    let v = verify(&app).await;
+    assert!(
+        !v.ok
+            && v.problem.starts_with(&format!("第 {} 条", seen.head.seq))
+            && v.problem.contains("链被重写"),
+        "{}",
+        v.problem
+    );
 }

@@ -181,6 +181,9 @@ pub enum BreakKind {
     Outside,
     /// The newest row is not the one the chain head names.
     HeadMismatch,
+    /// The chain holds together but differs from what an earlier verification saw: it was
+    /// rebuilt (every hash recomputed) after that verification.
+    Rewritten,
 }
 
 impl BreakKind {
@@ -191,6 +194,7 @@ impl BreakKind {
             BreakKind::Unlinked => "链接断开",
             BreakKind::Outside => "链外记录",
             BreakKind::HeadMismatch => "链头不符",
+            BreakKind::Rewritten => "链被重写",
         }
     }
 }
@@ -223,6 +227,7 @@ pub struct ChainWalk {
     last_seq: i64,
     last_hash: String,
     checked: u64,
+    anchor: Option<ChainHead>,
 }
 
 impl Default for ChainWalk {
@@ -237,6 +242,16 @@ impl ChainWalk {
             last_seq: 0,
             last_hash: GENESIS_HASH.to_string(),
             checked: 0,
+            anchor: None,
+        }
+    }
+
+    /// A walk that also requires the chain to pass through `anchor`, the head an earlier
+    /// verification saw: a chain rebuilt since then holds together but not at the anchor.
+    pub fn anchored(anchor: ChainHead) -> Self {
+        Self {
+            anchor: Some(anchor),
+            ..Self::new()
         }
     }
 
@@ -288,6 +303,19 @@ impl ChainWalk {
                 "记录内容与其哈希不符".into(),
             ));
         }
+        if let Some(a) = &self.anchor
+            && a.seq == row.seq
+            && a.hash != row.hash
+        {
+            return Err(at(
+                BreakKind::Rewritten,
+                row.seq,
+                format!(
+                    "上次校验通过时此条的哈希为 {}…,现已不同,此前的记录被整体改写",
+                    a.short_hash()
+                ),
+            ));
+        }
         self.last_seq = row.seq;
         self.last_hash.clone_from(&row.hash);
         self.checked += 1;
@@ -319,6 +347,17 @@ impl ChainWalk {
                 seq: self.last_seq,
                 id: None,
                 detail: "最后一条记录的哈希与链头不一致".into(),
+            });
+        }
+        if let Some(a) = self.anchor.as_ref().filter(|a| a.seq > head.seq) {
+            return Err(ChainBreak {
+                kind: BreakKind::Missing,
+                seq: head.seq + 1,
+                id: None,
+                detail: format!(
+                    "上次校验通过时链头为第 {} 条,现在只到第 {} 条",
+                    a.seq, head.seq
+                ),
             });
         }
         Ok(self.checked)
@@ -567,6 +606,40 @@ mod tests {
             walk(&rows, &head).unwrap_err().kind,
             BreakKind::HeadMismatch
         );
+    }
+
+    #[test]
+    fn a_chain_rebuilt_after_a_verification_fails_at_that_verifications_head() {
+        let rows = chain(5);
+        let anchor = ChainHead {
+            seq: 3,
+            hash: rows[2].hash.clone(),
+        };
+        let mut rebuilt = rows.clone();
+        rebuilt[1].summary = "改过".into();
+        let mut prev = rebuilt[0].hash.clone();
+        for r in &mut rebuilt[1..] {
+            r.prev_hash = prev;
+            r.hash = chain_hash(r.seq, &r.prev_hash, &r.fields());
+            prev = r.hash.clone();
+        }
+        let head = head_of(&rebuilt);
+        assert_eq!(walk(&rebuilt, &head), Ok(5), "whole on its own");
+        let mut w = ChainWalk::anchored(anchor.clone());
+        let e = rebuilt.iter().try_for_each(|r| w.check(r)).unwrap_err();
+        assert_eq!((e.kind, e.seq), (BreakKind::Rewritten, 3));
+
+        let mut w = ChainWalk::anchored(anchor);
+        rows.iter().try_for_each(|r| w.check(r)).unwrap();
+        assert_eq!(
+            w.finish(&head_of(&rows)),
+            Ok(5),
+            "the untouched chain passes"
+        );
+        let mut w = ChainWalk::anchored(head_of(&rows));
+        rows[..2].iter().try_for_each(|r| w.check(r)).unwrap();
+        let e = w.finish(&head_of(&rows[..2])).unwrap_err();
+        assert_eq!((e.kind, e.seq), (BreakKind::Missing, 3), "{e}");
     }
 
     #[test]

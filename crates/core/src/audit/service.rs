@@ -65,6 +65,9 @@ pub async fn list_logins(
 /// number of rows checked after each batch, and records the outcome. The walk stops at the
 /// head read at the start: rows committed while it runs are left for the next run, so the
 /// verifier can run beside live writers (and other instances) without locking anything.
+///
+/// The chain must also pass through the head that the last passing run recorded, so a chain
+/// rebuilt since then is found even though it holds together.
 pub async fn verify_chain(
     store: &dyn Store,
     now: DateTime<Utc>,
@@ -72,7 +75,10 @@ pub async fn verify_chain(
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> CoreResult<ChainVerification> {
     let (head, top) = store.audit_chain_head().await?;
-    let mut walk = ChainWalk::new();
+    let mut walk = match store.last_chain_verification(true).await? {
+        Some(last) => ChainWalk::anchored(last.head),
+        None => ChainWalk::new(),
+    };
     let outcome = 'walk: {
         loop {
             let rows = store
@@ -129,6 +135,6 @@ pub async fn chain_status(store: &dyn Store, actor: &Actor) -> CoreResult<Option
     let (head, _) = store.audit_chain_head().await?;
     Ok(Some(ChainStatus {
         head,
-        last_verification: store.last_chain_verification().await?,
+        last_verification: store.last_chain_verification(false).await?,
     }))
 }

@@ -35,5 +35,9 @@ pub trait AuditStore: Send + Sync {
     /// The id of the oldest audit row without a sequence number, if any.
     async fn first_unchained_audit(&self) -> CoreResult<Option<AuditEventId>>;
     async fn record_chain_verification(&self, v: &ChainVerification) -> CoreResult<()>;
-    async fn last_chain_verification(&self) -> CoreResult<Option<ChainVerification>>;
+    /// The newest recorded verification, or the newest that passed.
+    async fn last_chain_verification(
+        &self,
+        passed_only: bool,
+    ) -> CoreResult<Option<ChainVerification>>;
 }

@@ -247,8 +247,15 @@ impl AuditStore for Db {
         Ok(())
     }
 
-    async fn last_chain_verification(&self) -> CoreResult<Option<ChainVerification>> {
-        let row = audit_verification::Entity::find()
+    async fn last_chain_verification(
+        &self,
+        passed_only: bool,
+    ) -> CoreResult<Option<ChainVerification>> {
+        let mut select = audit_verification::Entity::find();
+        if passed_only {
+            select = select.filter(audit_verification::Column::Ok.eq(true));
+        }
+        let row = select
             .order_by_desc(audit_verification::Column::Id)
             .one(&self.conn)
             .await
