@@ -4,7 +4,7 @@ use anze_core::org::{self, Organization};
 use anze_core::page::Page;
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
 use crate::error::PageResult;
@@ -51,6 +51,12 @@ pub async fn audit(
         actions: AuditAction::ALL.to_vec(),
         objects: ObjectKind::ALL.to_vec(),
     })
+}
+
+/// 立即校验: runs `anze audit verify` for the platform admin; the page shows the outcome.
+pub async fn verify(State(state): State<AppState>, ctx: Ctx) -> PageResult<Response> {
+    audit::service::verify_chain_as(state.store(), &ctx.actor, ctx.now).await?;
+    Ok(Redirect::to("/audit").into_response())
 }
 
 #[derive(Template)]
