@@ -9,6 +9,7 @@ mod helpers;
 
 mod accounts;
 mod attachments;
+mod audit_chain;
 mod auth;
 mod bench;
 mod browser;

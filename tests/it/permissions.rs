@@ -144,6 +144,12 @@ fn matrix() -> Vec<Row> {
             "200/200 200/404 200/404 200/404 200/404 200/404 200/404 303/303",
         ),
         get("/audit", "200 200 403 200 403 403 403 303"),
+        // The chain spans every organization: the platform admin's alone.
+        post(
+            "/audit/verify",
+            NO_FIELDS,
+            "303 403 403 403 403 403 403 303",
+        ),
         get("/enterprises", "200 200 200 403 403 200 403 303"),
         get(
             "/enterprises/{id}/account",

@@ -158,6 +158,48 @@ pub mod audit_event {
         #[sea_orm(column_type = "Text")]
         pub summary: String,
         pub ip: String,
+        /// Position in the hash chain (`anze_core::audit::chain`); set on every row written
+        /// since the chain began, and by the migration on the rows before.
+        pub seq: Option<i64>,
+        pub prev_hash: Option<String>,
+        pub hash: Option<String>,
+    }
+    entity_boilerplate!();
+}
+
+/// The one row that holds the newest link of the audit chain; writers lock it to take the
+/// next sequence number.
+pub mod audit_chain_head {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_chain_head")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i32,
+        pub seq: i64,
+        pub hash: String,
+    }
+    entity_boilerplate!();
+
+    /// The id of the single row.
+    pub const ROW: i32 = 1;
+}
+
+pub mod audit_verification {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_verifications")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub at: DateTimeUtc,
+        pub ok: bool,
+        pub rows_checked: i64,
+        pub head_seq: i64,
+        pub head_hash: String,
+        pub problem: String,
     }
     entity_boilerplate!();
 }

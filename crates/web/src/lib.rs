@@ -225,6 +225,7 @@ fn routes() -> Vec<Route> {
         Route::get("/attachments/{id}", attachments::file),
         Route::get("/attachments/{id}/thumb", attachments::thumb),
         Route::get("/audit", logs::audit),
+        Route::post("/audit/verify", logs::verify),
         Route::get("/login-log", logs::logins),
     ]
 }

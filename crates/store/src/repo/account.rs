@@ -48,7 +48,10 @@ pub(crate) async fn insert_account(
     .insert(txn)
     .await
     .map_err(db_err)?;
-    set_roles(txn, created.id, &a.role_ids).await?;
+    // A new account has no roles to clear. Clearing them anyway made two concurrent creates
+    // deadlock on MySQL: each DELETE of nothing gap-locks the end of `account_roles`, and each
+    // INSERT then waits for the other's gap lock.
+    insert_roles(txn, created.id, &a.role_ids).await?;
     Ok(AccountId(created.id))
 }
 
@@ -58,6 +61,14 @@ async fn set_roles(txn: &DatabaseTransaction, account_id: i64, roles: &[RoleId])
         .exec(txn)
         .await
         .map_err(db_err)?;
+    insert_roles(txn, account_id, roles).await
+}
+
+async fn insert_roles(
+    txn: &DatabaseTransaction,
+    account_id: i64,
+    roles: &[RoleId],
+) -> CoreResult<()> {
     if roles.is_empty() {
         return Ok(());
     }

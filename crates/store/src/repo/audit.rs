@@ -1,17 +1,18 @@
 use anze_core::CoreResult;
+use anze_core::audit::chain::{ChainHead, ChainRow, ChainVerification};
 use anze_core::audit::{AuditRecord, AuditStore, LogQuery, LoginEvent, LoginRecord};
 use anze_core::ids::{AuditEventId, LoginEventId};
 use anze_core::page::{Page, PageRequest};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Condition;
+use sea_orm::sea_query::{Condition, Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::{contains, page_of, paginate};
-use crate::entity::{audit_event, login_event};
+use crate::entity::{audit_chain_head, audit_event, audit_verification, login_event};
 use crate::{Db, db_err};
 
 pub(crate) async fn insert_login_event(
@@ -153,5 +154,121 @@ impl AuditStore for Db {
             .count(&self.conn)
             .await
             .map_err(db_err)
+    }
+
+    async fn audit_chain_head(&self) -> CoreResult<(ChainHead, Option<i64>)> {
+        use audit_chain_head::Column as C;
+        let stmt = Query::select()
+            .columns([C::Seq, C::Hash])
+            .expr_as(Expr::cust("(SELECT MAX(seq) FROM audit_events)"), "top")
+            .from(audit_chain_head::Entity)
+            .and_where(C::Id.eq(audit_chain_head::ROW))
+            .take();
+        let row = self
+            .conn
+            .query_one(&stmt)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| {
+                anze_core::CoreError::Internal("the audit chain head is missing".into())
+            })?;
+        let head = ChainHead {
+            seq: row.try_get("", "seq").map_err(db_err)?,
+            hash: row.try_get("", "hash").map_err(db_err)?,
+        };
+        Ok((head, row.try_get("", "top").map_err(db_err)?))
+    }
+
+    async fn audit_chain_rows(
+        &self,
+        after: i64,
+        upto: i64,
+        limit: u64,
+    ) -> CoreResult<Vec<ChainRow>> {
+        use audit_event::Column as C;
+        let rows = audit_event::Entity::find()
+            .filter(C::Seq.gt(after))
+            .filter(C::Seq.lte(upto))
+            .order_by_asc(C::Seq)
+            .limit(limit)
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(ChainRow {
+                    id: AuditEventId(r.id),
+                    seq: r.seq?,
+                    prev_hash: r.prev_hash.unwrap_or_default(),
+                    hash: r.hash.unwrap_or_default(),
+                    at: r.at,
+                    org_id: r.org_id,
+                    account_id: r.account_id,
+                    actor_name: r.actor_name,
+                    action: r.action,
+                    object_kind: r.object_kind,
+                    object_id: r.object_id,
+                    object_label: r.object_label,
+                    summary: r.summary,
+                    ip: r.ip,
+                })
+            })
+            .collect())
+    }
+
+    async fn first_unchained_audit(&self) -> CoreResult<Option<AuditEventId>> {
+        use audit_event::Column as C;
+        let id: Option<i64> = audit_event::Entity::find()
+            .select_only()
+            .column(C::Id)
+            .filter(C::Seq.is_null())
+            .order_by_asc(C::Id)
+            .into_tuple()
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(id.map(AuditEventId))
+    }
+
+    async fn record_chain_verification(&self, v: &ChainVerification) -> CoreResult<()> {
+        audit_verification::ActiveModel {
+            at: Set(v.at),
+            ok: Set(v.ok),
+            rows_checked: Set(i64::try_from(v.rows_checked).unwrap_or(i64::MAX)),
+            head_seq: Set(v.head.seq),
+            head_hash: Set(v.head.hash.clone()),
+            problem: Set(v.problem.chars().take(500).collect()),
+            ..Default::default()
+        }
+        .insert(&self.conn)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn last_chain_verification(
+        &self,
+        passed_only: bool,
+    ) -> CoreResult<Option<ChainVerification>> {
+        let mut select = audit_verification::Entity::find();
+        if passed_only {
+            select = select.filter(audit_verification::Column::Ok.eq(true));
+        }
+        let row = select
+            .order_by_desc(audit_verification::Column::Id)
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(row.map(|r| ChainVerification {
+            at: r.at,
+            ok: r.ok,
+            rows_checked: u64::try_from(r.rows_checked).unwrap_or(0),
+            head: ChainHead {
+                seq: r.head_seq,
+                hash: r.head_hash,
+            },
+            problem: r.problem,
+        }))
     }
 }

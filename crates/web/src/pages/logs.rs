@@ -1,9 +1,10 @@
+use anze_core::audit::chain::ChainStatus;
 use anze_core::audit::{self, AuditAction, AuditRecord, LogFilter, LoginRecord, ObjectKind};
 use anze_core::org::{self, Organization};
 use anze_core::page::Page;
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
 use crate::error::PageResult;
@@ -20,6 +21,8 @@ struct AuditPage {
     actions: Vec<AuditAction>,
     objects: Vec<ObjectKind>,
     orgs: Vec<Organization>,
+    /// The hash chain's head and last verification; the platform admin's only.
+    chain: Option<ChainStatus>,
 }
 
 async fn org_options(state: &AppState, ctx: &Ctx) -> PageResult<Vec<Organization>> {
@@ -41,12 +44,19 @@ pub async fn audit(
     render(&AuditPage {
         pager: Pager::new(&page, ctx.uri.query()),
         orgs: org_options(&state, &ctx).await?,
+        chain: audit::service::chain_status(state.store(), &ctx.actor).await?,
         shell: ctx.shell("/audit"),
         filter,
         page,
         actions: AuditAction::ALL.to_vec(),
         objects: ObjectKind::ALL.to_vec(),
     })
+}
+
+/// 立即校验: runs `anze audit verify` for the platform admin; the page shows the outcome.
+pub async fn verify(State(state): State<AppState>, ctx: Ctx) -> PageResult<Response> {
+    audit::service::verify_chain_as(state.store(), &ctx.actor, ctx.now).await?;
+    Ok(Redirect::to("/audit").into_response())
 }
 
 #[derive(Template)]
