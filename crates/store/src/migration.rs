@@ -15,6 +15,7 @@ mod m20261128_000013_record_confirmation;
 mod m20261130_000001_enterprise_creator;
 mod m20261130_000020_enterprise_rectification;
 mod m20261130_000021_login_throttle;
+mod m20261130_000040_photo_fingerprints;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_enterprise_creator::Migration),
             Box::new(m20261130_000020_enterprise_rectification::Migration),
             Box::new(m20261130_000021_login_throttle::Migration),
+            Box::new(m20261130_000040_photo_fingerprints::Migration),
         ]
     }
 }
