@@ -13,10 +13,13 @@ use crate::time::{china, format_date, format_datetime};
 /// camera spreads over 2–25, and the lower the threshold the fewer of those match.
 pub const NEAR_DUPLICATE_MAX_DISTANCE: u32 = 4;
 
-/// Upload fields whose photos evidence that a visit happened. Sign-in sheets (one printed form
-/// for every session) and signatures (one person's hand) are alike by nature, so they are not
-/// compared.
-pub const EVIDENCE_FIELDS: &[&str] = &["photos", "before", "after"];
+/// Upload fields whose photos evidence that a visit happened, besides a hazard's after-photos
+/// (`AFTER_PREFIX` and the round). Sign-in sheets (one printed form for every session) and
+/// signatures (one person's hand) are alike by nature, so they are not compared.
+pub const EVIDENCE_FIELDS: &[&str] = &["photos", "before"];
+
+/// A hazard's after-photos of round n are stored under `after_n`.
+pub const AFTER_PREFIX: &str = "after_";
 
 /// Candidates fetched per lookup key (the SHA-256 and each band); bounds the work of one upload
 /// when a band value is common.
@@ -30,7 +33,12 @@ pub const MAX_MATCHES_PER_PHOTO: usize = 5;
 pub const CLOCK_SLACK_MINUTES: i64 = 10;
 
 pub fn is_evidence(field: &str) -> bool {
-    EVIDENCE_FIELDS.contains(&field)
+    EVIDENCE_FIELDS.contains(&field) || is_after(field)
+}
+
+/// A hazard's after-photo (of any round).
+pub fn is_after(field: &str) -> bool {
+    field.starts_with(AFTER_PREFIX)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -201,7 +209,7 @@ pub fn reuses(new: &Evidence, old: &Evidence) -> Option<Likeness> {
 /// Whether a hazard's after-photo shows its before-photo: nothing was rectified.
 pub fn unrectified(after: &Evidence, before: &Evidence) -> Option<Likeness> {
     let same_hazard = after.owner == before.owner && after.owner.kind == OwnerKind::Hazard;
-    if !same_hazard || after.field != "after" || before.field != "before" {
+    if !same_hazard || !is_after(&after.field) || before.field != "before" {
         return None;
     }
     likeness(after, before)
@@ -224,7 +232,7 @@ pub fn capture_time_issue(e: &Evidence) -> Option<String> {
     }
     let day = at.with_timezone(&china()).date_naive();
     let too_early = day < e.date - Duration::days(1);
-    let too_late = e.field != "after" && day > e.date + Duration::days(1);
+    let too_late = !is_after(&e.field) && day > e.date + Duration::days(1);
     let what = if e.owner.kind == OwnerKind::Hazard {
         "隐患发现日期"
     } else {
@@ -463,7 +471,7 @@ mod tests {
         before.field = "before".into();
         let mut after = photo(2, 7, 100, "2026-11-02", 0xABCD);
         after.owner = hazard;
-        after.field = "after".into();
+        after.field = "after_1".into();
         assert_eq!(unrectified(&after, &before), Some(Likeness::Near(0)));
         let flags = flags_for(&after, std::slice::from_ref(&before));
         assert_eq!(flags.len(), 1, "{flags:?}");

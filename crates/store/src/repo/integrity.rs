@@ -8,8 +8,8 @@
 use anze_core::attachment::{OwnerKind, OwnerRef, PerceptualHash};
 use anze_core::ids::{AttachmentId, FlagId, OrderId, OrgId};
 use anze_core::integrity::{
-    CANDIDATES_PER_KEY, EVIDENCE_FIELDS, Evidence, Flag, FlagKind, FlagState, IntegrityStore,
-    MatchedSide, NewFlag, flags_for,
+    AFTER_PREFIX, CANDIDATES_PER_KEY, EVIDENCE_FIELDS, Evidence, Flag, FlagKind, FlagState,
+    IntegrityStore, MatchedSide, NewFlag, flags_for, is_evidence,
 };
 use anze_core::record::owner_kind;
 use anze_core::service_item::ServiceItem;
@@ -137,7 +137,7 @@ fn evidence(row: &attachment::Model, owner: OwnerRef, visit: &Visit) -> Evidence
 }
 
 fn is_photo(row: &attachment::Model) -> bool {
-    EVIDENCE_FIELDS.contains(&row.field.as_str())
+    is_evidence(&row.field)
         && anze_core::attachment::FileKind::from_code(&row.kind).is_some_and(|k| k.is_image())
 }
 
@@ -168,7 +168,11 @@ async fn candidates<C: ConnectionTrait>(
         let rows = attachment::Entity::find()
             .filter(key)
             .filter(A::Id.lt(row.id))
-            .filter(A::Field.is_in(EVIDENCE_FIELDS.iter().copied()))
+            .filter(
+                Condition::any()
+                    .add(A::Field.is_in(EVIDENCE_FIELDS.iter().copied()))
+                    .add(A::Field.starts_with(AFTER_PREFIX)),
+            )
             .filter(
                 Condition::any()
                     .add(A::OwnerKind.ne(row.owner_kind.clone()))
