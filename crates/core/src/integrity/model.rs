@@ -9,9 +9,10 @@ use crate::time::{china, format_date, format_datetime};
 
 /// Largest Hamming distance between two dHashes still taken for the same picture. Tuned on
 /// generated photos (docs/integrity.md): re-encoded, resized and re-formatted copies land at
-/// 0–4, unrelated scenes at 16 and beyond; a re-shot of the same scene from a slightly moved
-/// camera spreads over 2–25, and the lower the threshold the fewer of those match.
-pub const NEAR_DUPLICATE_MAX_DISTANCE: u32 = 4;
+/// 0–5 (5 for a copy shrunk to 120 px), unrelated scenes at 16 and beyond; a re-shot of the
+/// same scene from a slightly moved camera spreads over 2–25, and the lower the threshold the
+/// fewer of those match.
+pub const NEAR_DUPLICATE_MAX_DISTANCE: u32 = 5;
 
 /// Upload fields whose photos evidence that a visit happened, besides a hazard's after-photos
 /// (`AFTER_PREFIX` and the round). Sign-in sheets (one printed form for every session) and
