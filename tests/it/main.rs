@@ -21,6 +21,7 @@ mod confirmations;
 mod delegation;
 mod enterprise_accounts;
 mod hazards;
+mod integrity;
 mod ledgers;
 mod login_security;
 mod logs;

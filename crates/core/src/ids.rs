@@ -46,4 +46,6 @@ typed_id!(
     HazardId,
     /// 附件
     AttachmentId,
+    /// 可疑标记 (a photo's integrity flag)
+    FlagId,
 );

@@ -17,6 +17,7 @@ pub mod hazard;
 pub mod ids;
 pub mod industry;
 pub mod inspection;
+pub mod integrity;
 pub mod order;
 pub mod org;
 pub mod other_work;

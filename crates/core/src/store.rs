@@ -11,6 +11,7 @@ use crate::enterprise::EnterpriseStore;
 use crate::error::CoreResult;
 use crate::hazard::HazardStore;
 use crate::industry::IndustryStore;
+use crate::integrity::IntegrityStore;
 use crate::order::OrderStore;
 use crate::org::OrgStore;
 use crate::policy::PolicyStore;
@@ -34,6 +35,7 @@ pub trait Store:
     + RecordStore
     + HazardStore
     + AttachmentStore
+    + IntegrityStore
     + Send
     + Sync
 {

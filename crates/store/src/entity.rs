@@ -493,6 +493,46 @@ pub mod attachment {
         pub gps_lng: Option<f64>,
         pub uploaded_by: i64,
         pub uploaded_at: DateTimeUtc,
+        pub phash: Option<i64>,
+        pub phash_alg: Option<String>,
+        pub phash_b0: Option<i32>,
+        pub phash_b1: Option<i32>,
+        pub phash_b2: Option<i32>,
+        pub phash_b3: Option<i32>,
+    }
+    entity_boilerplate!();
+}
+
+pub mod integrity_flag {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "integrity_flags")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub kind: String,
+        pub state: String,
+        pub attachment_id: i64,
+        pub order_id: i64,
+        pub owner_kind: String,
+        pub owner_id: i64,
+        pub agency_id: i64,
+        pub insurer_id: i64,
+        pub enterprise_id: i64,
+        pub region_code: String,
+        pub matched_attachment_id: Option<i64>,
+        pub distance: Option<i32>,
+        pub detail: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub explanation: Option<String>,
+        pub answered_by: Option<i64>,
+        pub answered_by_name: Option<String>,
+        pub answered_at: Option<DateTimeUtc>,
+        pub reviewed_by: Option<i64>,
+        pub reviewed_by_name: Option<String>,
+        pub reviewed_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
     }
     entity_boilerplate!();
 }

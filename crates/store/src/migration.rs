@@ -16,6 +16,7 @@ mod m20261130_000001_enterprise_creator;
 mod m20261130_000020_enterprise_rectification;
 mod m20261130_000021_login_throttle;
 mod m20261130_000030_audit_chain;
+mod m20261130_000040_photo_fingerprints;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000020_enterprise_rectification::Migration),
             Box::new(m20261130_000021_login_throttle::Migration),
             Box::new(m20261130_000030_audit_chain::Migration),
+            Box::new(m20261130_000040_photo_fingerprints::Migration),
         ]
     }
 }

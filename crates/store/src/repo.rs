@@ -6,6 +6,7 @@ mod audit;
 mod enterprise;
 mod hazard;
 mod industry;
+pub(crate) mod integrity;
 mod login;
 mod order;
 mod org;

@@ -7,6 +7,7 @@ pub mod enterprises;
 pub mod exports;
 pub mod hazards;
 pub mod home;
+pub mod integrity;
 pub mod logs;
 pub mod orders;
 pub mod orgs;

@@ -551,6 +551,7 @@ async fn receive_file(
         captured_at: None,
         gps: None,
         uniform: None,
+        phash: None,
     };
     if kind.is_image()
         && let Err(e) = describe_image(&mut file, &probe.head, blobs, limits).await
@@ -651,6 +652,7 @@ async fn describe_image(
     file.captured_at = facts.captured_at;
     file.gps = facts.gps;
     file.uniform = facts.uniform;
+    file.phash = facts.phash;
     if let Some(thumb) = facts.thumbnail {
         let key = thumb_key(&file.storage_key);
         blobs.put(&key, thumb).await.map_err(UploadError::storage)?;
@@ -709,6 +711,7 @@ pub async fn store_bytes(
         captured_at: None,
         gps: None,
         uniform: None,
+        phash: None,
     };
     if kind.is_image()
         && let Err(e) = describe_image(&mut file, &head, blobs, limits).await

@@ -445,6 +445,9 @@ pub struct Attachment {
     pub captured_at: Option<DateTime<Utc>>,
     /// EXIF (latitude, longitude) in degrees, when the photo carries it.
     pub gps: Option<(f64, f64)>,
+    /// Perceptual hash and the algorithm that made it; `None` for files that are not decodable
+    /// images, near-uniform images, and photos stored before fingerprints existed.
+    pub phash: Option<PerceptualHash>,
     pub has_thumbnail: bool,
     pub uploaded_by: AccountId,
     /// 上传人 as `姓名(账号)`.
@@ -503,6 +506,8 @@ pub struct NewAttachment {
     /// For an image that could be decoded: whether it is all but one colour (a signature pad
     /// nobody signed). `None` when it was not decoded.
     pub uniform: Option<bool>,
+    /// Computed from the decoded, upright image unless it is near-uniform.
+    pub phash: Option<PerceptualHash>,
 }
 
 impl NewAttachment {
@@ -514,6 +519,52 @@ impl NewAttachment {
 
     pub fn size_label(&self) -> String {
         size_label(self.size)
+    }
+}
+
+/// A 64-bit perceptual hash of a photo, with the label of the algorithm and settings that made
+/// it: hashes are compared only when their labels are equal, so a later change of algorithm
+/// starts a new label instead of silently comparing unlike values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct PerceptualHash {
+    pub bits: u64,
+    pub alg: &'static str,
+}
+
+/// The algorithm of every hash computed now: image_hasher 3's `Gradient` (dHash) at 8×8 bits
+/// with the `Triangle` resize filter, over the photo's thumbnail (at most 400 px, EXIF
+/// orientation applied, transparency flattened on white). Hashing the thumbnail makes a photo
+/// and its resized copies start from nearly the same pixels, and costs a fraction of hashing
+/// the full image.
+pub const PHASH_ALG: &str = "dHash-8x8-v1";
+
+impl PerceptualHash {
+    pub fn current(bits: u64) -> Self {
+        Self {
+            bits,
+            alg: PHASH_ALG,
+        }
+    }
+
+    /// A stored hash; `None` for a label this version does not know.
+    pub fn from_stored(bits: i64, alg: &str) -> Option<Self> {
+        (alg == PHASH_ALG).then(|| Self::current(bits as u64))
+    }
+
+    /// The database holds signed 64-bit integers; the bits are kept as they are.
+    pub fn stored_bits(self) -> i64 {
+        self.bits as i64
+    }
+
+    /// The four 16-bit bands, lowest first. Two hashes within 3 bits of each other agree on at
+    /// least one band (pigeonhole), so looking candidates up by band finds every such pair.
+    pub fn bands(self) -> [i32; 4] {
+        [0, 16, 32, 48].map(|shift| ((self.bits >> shift) & 0xFFFF) as i32)
+    }
+
+    /// Bits that differ.
+    pub fn distance(self, other: Self) -> u32 {
+        (self.bits ^ other.bits).count_ones()
     }
 }
 
@@ -714,6 +765,7 @@ mod tests {
                     captured_at: None,
                     gps: None,
                     uniform: None,
+                    phash: None,
                 },
             )
         };

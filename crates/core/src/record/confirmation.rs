@@ -348,6 +348,7 @@ mod tests {
                 captured_at: None,
                 gps: None,
                 uniform,
+                phash: None,
             },
         )
     }

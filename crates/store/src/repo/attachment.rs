@@ -3,9 +3,10 @@
 //! its files' rows, nor the rows without the record.
 
 use anze_core::attachment::{
-    Attachment, AttachmentStore, FileKind, NewAttachment, OwnerKind, OwnerRef,
+    Attachment, AttachmentStore, FileKind, NewAttachment, OwnerKind, OwnerRef, PerceptualHash,
 };
 use anze_core::ids::{AccountId, AttachmentId, OrderId};
+use anze_core::integrity::is_evidence;
 use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -45,11 +46,23 @@ pub(crate) async fn insert_attachments(
         gps_lng: Set(a.gps.map(|g| g.1)),
         uploaded_by: Set(uploaded_by.0),
         uploaded_at: Set(at),
+        phash: Set(a.phash.map(PerceptualHash::stored_bits)),
+        phash_alg: Set(a.phash.map(|h| h.alg.to_string())),
+        phash_b0: Set(a.phash.map(|h| h.bands()[0])),
+        phash_b1: Set(a.phash.map(|h| h.bands()[1])),
+        phash_b2: Set(a.phash.map(|h| h.bands()[2])),
+        phash_b3: Set(a.phash.map(|h| h.bands()[3])),
         ..Default::default()
     }))
     .exec(txn)
     .await
     .map_err(db_err)?;
+    if items
+        .iter()
+        .any(|(field, a)| a.kind.is_image() && is_evidence(field))
+    {
+        super::integrity::flag_photos(txn, owner).await?;
+    }
     Ok(())
 }
 
@@ -91,6 +104,8 @@ async fn delete_where(
     if rows.is_empty() {
         return Ok(vec![]);
     }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    super::integrity::forget_photos(txn, &ids).await?;
     attachment::Entity::delete_many()
         .filter(C::Id.is_in(rows.iter().map(|r| r.id)))
         .exec(txn)
@@ -174,6 +189,10 @@ impl Db {
                     kind,
                     captured_at: r.captured_at,
                     gps: r.gps_lat.zip(r.gps_lng),
+                    phash: r
+                        .phash
+                        .zip(r.phash_alg.as_deref())
+                        .and_then(|(bits, alg)| PerceptualHash::from_stored(bits, alg)),
                     has_thumbnail: r.thumb_key.is_some(),
                     uploaded_by: AccountId(r.uploaded_by),
                     uploaded_by_name: names.get(&r.uploaded_by).cloned().unwrap_or_default(),

@@ -221,6 +221,7 @@ mod tests {
             kind,
             captured_at: thumb.then(|| chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap()),
             gps: thumb.then_some((24.874222, 118.675694)),
+            phash: None,
             has_thumbnail: thumb,
             uploaded_by: AccountId(1),
             uploaded_by_name: "张工(zhang)".into(),

@@ -195,6 +195,8 @@ struct ShowPage {
     after: Vec<(i32, Vec<Attachment>)>,
     after_rule: FileRule,
     plan_rule: FileRule,
+    /// 可疑标记 on the hazard's photos.
+    flags: Vec<super::integrity::FlagRow>,
 }
 
 async fn show_page(
@@ -227,8 +229,18 @@ async fn show_page(
         .map(|r| (r, pick(&anze_core::hazard::after_field(r))))
         .filter(|(_, f)| !f.is_empty())
         .collect();
+    let flags = super::integrity::rows_of(
+        state.store(),
+        &ctx.actor,
+        anze_core::attachment::OwnerRef {
+            kind: anze_core::attachment::OwnerKind::Hazard,
+            id: hazard.id.0,
+        },
+    )
+    .await?;
     render_status(
         &ShowPage {
+            flags,
             before: pick(BEFORE_PHOTOS.field),
             plan: pick(PLAN.field),
             after,

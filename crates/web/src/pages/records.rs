@@ -259,6 +259,8 @@ struct ShowPage {
     /// Each upload field with its files.
     files: Vec<(FileRule, Vec<Attachment>)>,
     today: chrono::NaiveDate,
+    /// 可疑标记 on the record's photos.
+    flags: Vec<super::integrity::FlagRow>,
 }
 
 pub async fn show(
@@ -296,6 +298,15 @@ async fn show_page(
     } else {
         vec![]
     };
+    let flags = super::integrity::rows_of(
+        state.store(),
+        &ctx.actor,
+        anze_core::attachment::OwnerRef {
+            kind: record::owner_kind(record.item),
+            id: record.id.0,
+        },
+    )
+    .await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -303,6 +314,7 @@ async fn show_page(
     };
     render_status(
         &ShowPage {
+            flags,
             files,
             signatures: of_field(record::SIGNATURE.field),
             spec,

@@ -1,0 +1,429 @@
+//! Integrity flags: raised in the transaction that stores photos (so a record never exists
+//! without the flags its photos raise), read with the records they mark.
+//!
+//! Finding the earlier photos a new one may copy takes one indexed lookup per key: its SHA-256
+//! and each of its hash's four 16-bit bands, each capped at `CANDIDATES_PER_KEY`. Which of
+//! them count is core's decision (`integrity::flags_for`).
+
+use anze_core::attachment::{OwnerKind, OwnerRef, PerceptualHash};
+use anze_core::ids::{AttachmentId, FlagId, OrderId, OrgId};
+use anze_core::integrity::{
+    AFTER_PREFIX, CANDIDATES_PER_KEY, EVIDENCE_FIELDS, Evidence, Flag, FlagKind, FlagState,
+    IntegrityStore, MatchedSide, NewFlag, flags_for, is_evidence,
+};
+use anze_core::record::owner_kind;
+use anze_core::service_item::ServiceItem;
+use anze_core::{CoreError, CoreResult};
+use async_trait::async_trait;
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::Condition;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use std::collections::{HashMap, HashSet};
+
+use crate::entity::{
+    attachment, hazard, integrity_flag, organization, service_order, service_record,
+};
+use crate::{Db, db_err};
+
+/// What a record or hazard says about the visit its photos evidence.
+#[derive(Debug, Clone)]
+struct Visit {
+    order_id: i64,
+    agency_id: i64,
+    insurer_id: i64,
+    enterprise_id: i64,
+    region_code: String,
+    date: NaiveDate,
+}
+
+/// The visits of these owners, read from their records and hazards.
+async fn visits<C: ConnectionTrait>(
+    conn: &C,
+    owners: impl IntoIterator<Item = OwnerRef>,
+) -> CoreResult<HashMap<OwnerRef, Visit>> {
+    let (mut records, mut hazards) = (Vec::new(), Vec::new());
+    for o in owners {
+        if o.kind == OwnerKind::Hazard {
+            hazards.push(o.id);
+        } else {
+            records.push(o.id);
+        }
+    }
+    let mut out = HashMap::new();
+    if !records.is_empty() {
+        for r in service_record::Entity::find()
+            .filter(service_record::Column::Id.is_in(records))
+            .all(conn)
+            .await
+            .map_err(db_err)?
+        {
+            let item = ServiceItem::from_code(&r.item).ok_or_else(|| {
+                CoreError::Internal(format!("record {} has item {}", r.id, r.item))
+            })?;
+            out.insert(
+                OwnerRef {
+                    kind: owner_kind(item),
+                    id: r.id,
+                },
+                Visit {
+                    order_id: r.order_id,
+                    agency_id: r.agency_id,
+                    insurer_id: r.insurer_id,
+                    enterprise_id: r.enterprise_id,
+                    region_code: r.region_code,
+                    date: r.service_date,
+                },
+            );
+        }
+    }
+    if !hazards.is_empty() {
+        for h in hazard::Entity::find()
+            .filter(hazard::Column::Id.is_in(hazards))
+            .all(conn)
+            .await
+            .map_err(db_err)?
+        {
+            out.insert(
+                OwnerRef {
+                    kind: OwnerKind::Hazard,
+                    id: h.id,
+                },
+                Visit {
+                    order_id: h.order_id,
+                    agency_id: h.agency_id,
+                    insurer_id: h.insurer_id,
+                    enterprise_id: h.enterprise_id,
+                    region_code: h.region_code,
+                    date: h.found_on,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn owner_of(row: &attachment::Model) -> CoreResult<OwnerRef> {
+    Ok(OwnerRef {
+        kind: OwnerKind::from_code(&row.owner_kind).ok_or_else(|| {
+            CoreError::Internal(format!(
+                "attachment {} has owner {}",
+                row.id, row.owner_kind
+            ))
+        })?,
+        id: row.owner_id,
+    })
+}
+
+fn phash_of(row: &attachment::Model) -> Option<PerceptualHash> {
+    PerceptualHash::from_stored(row.phash?, row.phash_alg.as_deref()?)
+}
+
+fn evidence(row: &attachment::Model, owner: OwnerRef, visit: &Visit) -> Evidence {
+    Evidence {
+        attachment: AttachmentId(row.id),
+        owner,
+        order_id: OrderId(row.order_id),
+        enterprise_id: OrgId(visit.enterprise_id),
+        field: row.field.clone(),
+        date: visit.date,
+        sha256: row.sha256.clone(),
+        phash: phash_of(row),
+        captured_at: row.captured_at,
+        uploaded_at: row.uploaded_at,
+    }
+}
+
+fn is_photo(row: &attachment::Model) -> bool {
+    is_evidence(&row.field)
+        && anze_core::attachment::FileKind::from_code(&row.kind).is_some_and(|k| k.is_image())
+}
+
+/// Earlier evidence photos of other owners that share `row`'s SHA-256 or one of its bands.
+async fn candidates<C: ConnectionTrait>(
+    conn: &C,
+    row: &attachment::Model,
+) -> CoreResult<Vec<attachment::Model>> {
+    use attachment::Column as A;
+    let mut keys = vec![Condition::all().add(A::Sha256.eq(row.sha256.clone()))];
+    if let Some(h) = phash_of(row) {
+        let bands = h.bands();
+        for (col, band) in [A::PhashB0, A::PhashB1, A::PhashB2, A::PhashB3]
+            .into_iter()
+            .zip(bands)
+        {
+            keys.push(
+                Condition::all()
+                    .add(col.eq(band))
+                    .add(A::PhashAlg.eq(h.alg)),
+            );
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    // One query per key, so each uses its own index and its own cap.
+    for key in keys {
+        let rows = attachment::Entity::find()
+            .filter(key)
+            .filter(A::Id.lt(row.id))
+            .filter(
+                Condition::any()
+                    .add(A::Field.is_in(EVIDENCE_FIELDS.iter().copied()))
+                    .add(A::Field.starts_with(AFTER_PREFIX)),
+            )
+            .filter(
+                Condition::any()
+                    .add(A::OwnerKind.ne(row.owner_kind.clone()))
+                    .add(A::OwnerId.ne(row.owner_id)),
+            )
+            .order_by_desc(A::Id)
+            .limit(CANDIDATES_PER_KEY)
+            .all(conn)
+            .await
+            .map_err(db_err)?;
+        out.extend(rows.into_iter().filter(|r| seen.insert(r.id)));
+    }
+    Ok(out)
+}
+
+/// Checks every evidence photo of `owner` against earlier photos and its own record's, and
+/// stores the flags not raised before (a dismissed flag stays dismissed). Runs in the
+/// transaction that stored the photos, after the record or hazard row exists.
+pub(crate) async fn flag_photos(txn: &DatabaseTransaction, owner: OwnerRef) -> CoreResult<()> {
+    use attachment::Column as A;
+    let own: Vec<attachment::Model> = attachment::Entity::find()
+        .filter(A::OwnerKind.eq(owner.kind.code()))
+        .filter(A::OwnerId.eq(owner.id))
+        .order_by_asc(A::Id)
+        .all(txn)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .filter(is_photo)
+        .collect();
+    if own.is_empty() {
+        return Ok(());
+    }
+    let existing: HashSet<(String, i64, Option<i64>)> = integrity_flag::Entity::find()
+        .filter(integrity_flag::Column::OwnerKind.eq(owner.kind.code()))
+        .filter(integrity_flag::Column::OwnerId.eq(owner.id))
+        .all(txn)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(|f| (f.kind, f.attachment_id, f.matched_attachment_id))
+        .collect();
+    let mut found = Vec::new();
+    for row in &own {
+        found.push(candidates(txn, row).await?);
+    }
+    let mut owners: Vec<OwnerRef> = vec![owner];
+    for row in found.iter().flatten() {
+        owners.push(owner_of(row)?);
+    }
+    let visits = visits(txn, owners).await?;
+    let Some(visit) = visits.get(&owner).cloned() else {
+        // Files attached by maintenance tools to no record: there is no visit to judge them by.
+        return Ok(());
+    };
+    let own_evidence: Vec<Evidence> = own.iter().map(|r| evidence(r, owner, &visit)).collect();
+    let mut new_flags: Vec<NewFlag> = Vec::new();
+    for ((row, me), found) in own.iter().zip(&own_evidence).zip(&found) {
+        let mut others: Vec<Evidence> = own_evidence
+            .iter()
+            .filter(|e| e.attachment.0 != row.id)
+            .cloned()
+            .collect();
+        for c in found {
+            let o = owner_of(c)?;
+            if let Some(v) = visits.get(&o) {
+                others.push(evidence(c, o, v));
+            }
+        }
+        new_flags.extend(flags_for(me, &others).into_iter().filter(|f| {
+            !existing.contains(&(
+                f.kind.code().to_string(),
+                f.attachment.0,
+                f.matched.map(|m| m.0),
+            ))
+        }));
+    }
+    if new_flags.is_empty() {
+        return Ok(());
+    }
+    let now = own
+        .iter()
+        .map(|r| r.uploaded_at)
+        .max()
+        .unwrap_or_else(Utc::now);
+    integrity_flag::Entity::insert_many(new_flags.into_iter().map(|f| {
+        integrity_flag::ActiveModel {
+            kind: Set(f.kind.code().to_string()),
+            state: Set(FlagState::Open.code().to_string()),
+            attachment_id: Set(f.attachment.0),
+            order_id: Set(visit.order_id),
+            owner_kind: Set(owner.kind.code().to_string()),
+            owner_id: Set(owner.id),
+            agency_id: Set(visit.agency_id),
+            insurer_id: Set(visit.insurer_id),
+            enterprise_id: Set(visit.enterprise_id),
+            region_code: Set(visit.region_code.clone()),
+            matched_attachment_id: Set(f.matched.map(|m| m.0)),
+            distance: Set(f.distance.map(|d| d as i32)),
+            detail: Set(f.detail.chars().take(500).collect()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+    }))
+    .exec(txn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Removes the flags raised on these photos and forgets them as matches of other flags (whose
+/// detail keeps the date), before the photos' rows are deleted.
+pub(crate) async fn forget_photos(txn: &DatabaseTransaction, ids: &[i64]) -> CoreResult<()> {
+    use integrity_flag::Column as F;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    integrity_flag::Entity::delete_many()
+        .filter(F::AttachmentId.is_in(ids.iter().copied()))
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    integrity_flag::Entity::update_many()
+        .col_expr(
+            F::MatchedAttachmentId,
+            sea_orm::sea_query::Expr::value(Option::<i64>::None),
+        )
+        .filter(F::MatchedAttachmentId.is_in(ids.iter().copied()))
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+impl Db {
+    async fn hydrate_flags(&self, rows: Vec<integrity_flag::Model>) -> CoreResult<Vec<Flag>> {
+        let matched_ids: Vec<i64> = rows
+            .iter()
+            .filter_map(|r| r.matched_attachment_id)
+            .collect();
+        let matched_rows: HashMap<i64, attachment::Model> = if matched_ids.is_empty() {
+            HashMap::new()
+        } else {
+            attachment::Entity::find()
+                .filter(attachment::Column::Id.is_in(matched_ids))
+                .all(&self.conn)
+                .await
+                .map_err(db_err)?
+                .into_iter()
+                .map(|a| (a.id, a))
+                .collect()
+        };
+        let mut matched_owners = Vec::new();
+        for a in matched_rows.values() {
+            matched_owners.push(owner_of(a)?);
+        }
+        let visits = visits(&self.conn, matched_owners).await?;
+        let order_ids: HashSet<i64> = visits.values().map(|v| v.order_id).collect();
+        let order_nos: HashMap<i64, String> = if order_ids.is_empty() {
+            HashMap::new()
+        } else {
+            service_order::Entity::find()
+                .filter(service_order::Column::Id.is_in(order_ids))
+                .all(&self.conn)
+                .await
+                .map_err(db_err)?
+                .into_iter()
+                .map(|o| (o.id, o.order_no.unwrap_or_default()))
+                .collect()
+        };
+        let enterprise_ids: HashSet<i64> = visits.values().map(|v| v.enterprise_id).collect();
+        let names: HashMap<i64, String> = if enterprise_ids.is_empty() {
+            HashMap::new()
+        } else {
+            organization::Entity::find()
+                .filter(organization::Column::Id.is_in(enterprise_ids))
+                .all(&self.conn)
+                .await
+                .map_err(db_err)?
+                .into_iter()
+                .map(|o| (o.id, o.name))
+                .collect()
+        };
+        rows.into_iter()
+            .map(|r| {
+                let kind = FlagKind::from_code(&r.kind)
+                    .ok_or_else(|| CoreError::Internal(format!("flag {} kind {}", r.id, r.kind)))?;
+                let state = FlagState::from_code(&r.state).ok_or_else(|| {
+                    CoreError::Internal(format!("flag {} state {}", r.id, r.state))
+                })?;
+                let owner_kind = OwnerKind::from_code(&r.owner_kind).ok_or_else(|| {
+                    CoreError::Internal(format!("flag {} owner {}", r.id, r.owner_kind))
+                })?;
+                let matched = match r.matched_attachment_id.and_then(|m| matched_rows.get(&m)) {
+                    Some(a) => {
+                        let o = owner_of(a)?;
+                        visits.get(&o).map(|v| MatchedSide {
+                            attachment: AttachmentId(a.id),
+                            owner: o,
+                            order_id: OrderId(v.order_id),
+                            order_no: order_nos.get(&v.order_id).cloned().unwrap_or_default(),
+                            date: v.date,
+                            enterprise_id: OrgId(v.enterprise_id),
+                            enterprise_name: names
+                                .get(&v.enterprise_id)
+                                .cloned()
+                                .unwrap_or_default(),
+                        })
+                    }
+                    None => None,
+                };
+                Ok(Flag {
+                    id: FlagId(r.id),
+                    kind,
+                    state,
+                    attachment: AttachmentId(r.attachment_id),
+                    owner: OwnerRef {
+                        kind: owner_kind,
+                        id: r.owner_id,
+                    },
+                    order_id: OrderId(r.order_id),
+                    agency_id: OrgId(r.agency_id),
+                    enterprise_id: OrgId(r.enterprise_id),
+                    distance: r.distance.and_then(|d| u32::try_from(d).ok()),
+                    detail: r.detail,
+                    matched,
+                    explanation: r.explanation,
+                    answered_by_name: r.answered_by_name,
+                    answered_at: r.answered_at,
+                    reviewed_by_name: r.reviewed_by_name,
+                    reviewed_at: r.reviewed_at,
+                    created_at: r.created_at,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl IntegrityStore for Db {
+    async fn flags_of(&self, owner_kind: OwnerKind, owner_ids: &[i64]) -> CoreResult<Vec<Flag>> {
+        if owner_ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let rows = integrity_flag::Entity::find()
+            .filter(integrity_flag::Column::OwnerKind.eq(owner_kind.code()))
+            .filter(integrity_flag::Column::OwnerId.is_in(owner_ids.iter().copied()))
+            .order_by_asc(integrity_flag::Column::Id)
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?;
+        self.hydrate_flags(rows).await
+    }
+}

@@ -1,0 +1,60 @@
+//! 可信证据: the flags on a record's or hazard's photos, as its page shows them.
+
+use anze_core::attachment::{OwnerKind, OwnerRef};
+use anze_core::auth::Actor;
+use anze_core::integrity::{self, FlagKind, FlagState};
+use anze_core::{CoreResult, Store};
+
+/// One flag as a detail page lists it.
+#[derive(Debug, Clone)]
+pub struct FlagRow {
+    pub kind: FlagKind,
+    pub state: FlagState,
+    pub detail: String,
+    /// The matched photo's date, when the flag has another side.
+    pub matched_date: Option<String>,
+    /// The other enterprise, where the viewer may know it.
+    pub matched_enterprise: Option<String>,
+    /// The other record's page, where the viewer may open it.
+    pub matched_href: Option<String>,
+    pub explanation: Option<String>,
+}
+
+impl FlagRow {
+    pub fn tag_class(&self) -> &'static str {
+        match self.state {
+            FlagState::Dismissed => "tag-info",
+            FlagState::Answered => "tag-warning",
+            FlagState::Open | FlagState::Confirmed => "tag-danger",
+        }
+    }
+}
+
+/// The page of a record or hazard.
+pub fn href(owner: OwnerRef) -> String {
+    match owner.kind {
+        OwnerKind::Hazard => format!("/hazards/{}", owner.id),
+        _ => format!("/records/{}", owner.id),
+    }
+}
+
+/// The flags of a record or hazard the actor has loaded.
+pub async fn rows_of(
+    store: &dyn Store,
+    actor: &Actor,
+    owner: OwnerRef,
+) -> CoreResult<Vec<FlagRow>> {
+    Ok(integrity::service::of_owner(store, actor, owner)
+        .await?
+        .into_iter()
+        .map(|v| FlagRow {
+            kind: v.flag.kind,
+            state: v.flag.state,
+            detail: v.flag.detail,
+            matched_date: v.matched.as_ref().map(|m| m.date.clone()),
+            matched_enterprise: v.matched.as_ref().and_then(|m| m.enterprise_name.clone()),
+            matched_href: v.matched.and_then(|m| m.link).map(|(_, o)| href(o)),
+            explanation: v.flag.explanation,
+        })
+        .collect())
+}

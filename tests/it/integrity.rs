@@ -1,0 +1,214 @@
+//! 可信证据: photos reused across enterprises or visits are flagged on the record that reuses
+//! them, and each party sees only what its scope allows of the other side.
+
+use anze_core::ids::OrderId;
+use image::codecs::jpeg::JpegEncoder;
+use image::{Rgb, RgbImage};
+use reqwest::StatusCode;
+
+use crate::helpers::{PASSWORD, TestApp, location};
+
+crate::backend_tests!(
+    a_photo_reused_for_another_enterprise_is_flagged_and_the_agency_sees_only_the_date,
+    a_different_scene_raises_no_duplicate_flag,
+);
+
+/// A photo-like scene: a lit background with shaded shapes and sensor noise, from `seed`.
+fn scene(seed: u32, w: u32, h: u32) -> RgbImage {
+    let mut state = seed.wrapping_mul(2_654_435_761) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state
+    };
+    let shapes: Vec<[u32; 7]> = (0..20)
+        .map(|_| {
+            [
+                next() % w,
+                next() % h,
+                10 + next() % (w / 4),
+                10 + next() % (h / 4),
+                next() % 256,
+                next() % 256,
+                next() % 256,
+            ]
+        })
+        .collect();
+    RgbImage::from_fn(w, h, |x, y| {
+        let mut c = [(x * 255 / w) as i32, (y * 255 / h) as i32, 128];
+        for [cx, cy, rx, ry, r, g, b] in &shapes {
+            if x.abs_diff(*cx) <= *rx && y.abs_diff(*cy) <= *ry {
+                c = [*r as i32, *g as i32, *b as i32];
+            }
+        }
+        let noise = (next() % 17) as i32 - 8;
+        Rgb(c.map(|v| (v + noise).clamp(0, 255) as u8))
+    })
+}
+
+fn jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(img)
+        .unwrap();
+    out
+}
+
+/// Two insurers' enterprises, each served by its own agency: (order of 甲 by ag_a, order of 乙
+/// by ag_b), both accepted, with `a_staff` and `b_staff` assigned.
+async fn two_orders(app: &TestApp) -> (OrderId, OrderId) {
+    app.seed_org("insurer", "人保泉州", "ins").await;
+    let mut orders = Vec::new();
+    for (agency, admin, staff, enterprise, policy) in [
+        (
+            "安信技术",
+            "a_admin",
+            "a_staff",
+            "泉州甲化工有限公司",
+            "P-1",
+        ),
+        (
+            "众安技术",
+            "b_admin",
+            "b_staff",
+            "泉州乙机械有限公司",
+            "P-2",
+        ),
+    ] {
+        let org = app.seed_org("agency", agency, admin).await;
+        let staff_id = app.seed_account(admin, staff, "服务人员").await;
+        let code = app.seed_enterprise("ins", enterprise, "350503").await;
+        let policy = app.seed_policy("ins", &code, policy).await;
+        let order = app.seed_order("ins", policy, org).await;
+        let actor = app.actor(admin).await;
+        anze_core::order::service::accept(&app.db, &actor, order, app.clock_now())
+            .await
+            .unwrap();
+        anze_core::order::service::assign(
+            &app.db,
+            &actor,
+            order,
+            &[staff_id.to_string()],
+            app.clock_now(),
+        )
+        .await
+        .unwrap();
+        orders.push(order);
+    }
+    (orders[0], orders[1])
+}
+
+/// Records a training on `order` by `staff` with these photos; returns the record's page.
+async fn training(app: &TestApp, staff: &str, order: OrderId, photos: Vec<Vec<u8>>) -> String {
+    let client = app.login(staff, PASSWORD).await;
+    let staff_id = app.actor(staff).await.account_id.to_string();
+    let date = anze_core::time::today(app.clock_now()).to_string();
+    let fields = [
+        ("service_date", date.as_str()),
+        ("location", "企业三楼会议室"),
+        ("staff_ids", staff_id.as_str()),
+        ("enterprise_contact", "陈主任"),
+        ("topic", "危险化学品安全管理培训"),
+        ("audience", "worker"),
+        ("mode", "offline"),
+        ("hours", "2"),
+        ("participants", "30"),
+        ("trainer", "张工"),
+        ("summary", "现场培训"),
+    ];
+    let files: Vec<(&str, &str, Vec<u8>)> = photos
+        .into_iter()
+        .map(|p| ("photos", "现场.jpg", p))
+        .collect();
+    let res = app
+        .post_multipart_files(
+            &client,
+            &format!("/orders/{order}/training/new"),
+            &format!("/orders/{order}/training"),
+            &fields,
+            &files,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    location(&res)
+}
+
+async fn a_photo_reused_for_another_enterprise_is_flagged_and_the_agency_sees_only_the_date(
+    app: TestApp,
+) {
+    let (order_a, order_b) = two_orders(&app).await;
+    let photo = scene(1, 800, 600);
+    let first = training(&app, "a_staff", order_a, vec![jpeg(&photo, 90)]).await;
+    app.clock.advance(chrono::Duration::days(3));
+    // The same picture, scaled down and re-saved: not the same bytes, the same photo.
+    let smaller = image::imageops::resize(&photo, 480, 360, image::imageops::FilterType::Triangle);
+    let near = training(&app, "b_staff", order_b, vec![jpeg(&smaller, 60)]).await;
+    let first_date =
+        anze_core::time::today(app.clock_now() - chrono::Duration::days(3)).to_string();
+
+    let b = app.login("b_staff", PASSWORD).await;
+    let (status, html) = app.get(&b, &near).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("疑似重复照片"), "{html}");
+    assert!(
+        html.contains(&first_date) && html.contains("画面近似"),
+        "{html}"
+    );
+    // 乙's agency learns that a match exists and when, not whose it is.
+    assert!(!html.contains("泉州甲化工有限公司"), "{html}");
+    assert!(!html.contains(&format!("href=\"{first}\"")));
+    // The insurer oversees both and sees both sides, with the link it may open.
+    let ins = app.login("ins", PASSWORD).await;
+    let (_, html) = app.get(&ins, &near).await;
+    assert!(html.contains("疑似重复照片") && html.contains("泉州甲化工有限公司"));
+    assert!(html.contains(&format!("href=\"{first}\"")), "{html}");
+    // The earlier record is the original: it carries no duplicate flag.
+    let a = app.login("a_staff", PASSWORD).await;
+    let (_, html) = app.get(&a, &first).await;
+    assert!(!html.contains("疑似重复照片"));
+    // Photos without EXIF cannot show when they were taken.
+    assert!(html.contains("拍摄时间异常"));
+
+    // The very same file again is identical.
+    let same = training(&app, "b_staff", order_b, vec![jpeg(&photo, 90)]).await;
+    let (_, html) = app.get(&b, &same).await;
+    assert!(
+        html.contains("疑似重复照片") && html.contains("文件完全相同"),
+        "{html}"
+    );
+}
+
+async fn a_different_scene_raises_no_duplicate_flag(app: TestApp) {
+    let (order_a, order_b) = two_orders(&app).await;
+    training(
+        &app,
+        "a_staff",
+        order_a,
+        vec![jpeg(&scene(1, 800, 600), 90)],
+    )
+    .await;
+    app.clock.advance(chrono::Duration::days(3));
+    let other = training(
+        &app,
+        "b_staff",
+        order_b,
+        vec![jpeg(&scene(2, 800, 600), 90)],
+    )
+    .await;
+    // The same enterprise's two photos of one visit are not duplicates either.
+    let again = training(
+        &app,
+        "b_staff",
+        order_b,
+        vec![jpeg(&scene(3, 800, 600), 90), jpeg(&scene(3, 800, 600), 90)],
+    )
+    .await;
+    let b = app.login("b_staff", PASSWORD).await;
+    for page in [other, again] {
+        let (status, html) = app.get(&b, &page).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!html.contains("疑似重复照片"), "{html}");
+        assert!(html.contains("拍摄时间异常"));
+    }
+}
