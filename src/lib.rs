@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod config;
 pub mod demo;
+pub mod integrity;
 
 use anyhow::Context;
 use anze_core::Store;

@@ -39,6 +39,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Evidence checks: fingerprints of photos
+    Integrity {
+        #[command(subcommand)]
+        command: IntegrityCommand,
+    },
     /// Maintenance of the file storage
     Storage {
         #[command(subcommand)]
@@ -47,6 +52,17 @@ enum Command {
     /// Generate a data set into a fresh database, measure the real server over it and write
     /// the table (Markdown and JSON)
     Bench(anze::bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum IntegrityCommand {
+    /// Fingerprint the photos stored before uploads were fingerprinted (resumable: each photo
+    /// is marked as it is done)
+    Backfill {
+        /// Photos read per query
+        #[arg(long, default_value_t = 500)]
+        batch: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -122,6 +138,38 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Config => {
             print!("{}", config.masked());
+        }
+        Command::Integrity {
+            command: IntegrityCommand::Backfill { batch },
+        } => {
+            let db = anze::open_database(&config).await?;
+            let blobs = anze::open_blobs(&config)?;
+            let started = std::time::Instant::now();
+            let limits = anze::web_config(&config);
+            let done = anze::integrity::backfill(
+                &db,
+                &blobs,
+                batch,
+                anze_web::UploadLimits::default()
+                    .max_thumbnail_source_bytes
+                    .min(limits.max_upload_bytes),
+                |d| {
+                    eprintln!(
+                        "已处理 {} 张照片(附件 id 至 {}),用时 {:.0} 秒",
+                        d.hashed + d.without,
+                        d.last,
+                        started.elapsed().as_secs_f64()
+                    )
+                },
+            )
+            .await?;
+            println!(
+                "照片指纹补算完成:{} 张已计算,{} 张无指纹(近乎纯色、无法解码或文件缺失),用时 {:.1} 秒",
+                done.hashed,
+                done.without,
+                started.elapsed().as_secs_f64()
+            );
+            db.close().await;
         }
         Command::Storage {
             command: StorageCommand::Gc,

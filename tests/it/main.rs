@@ -22,6 +22,7 @@ mod delegation;
 mod enterprise_accounts;
 mod hazards;
 mod integrity;
+mod integrity_backfill;
 mod ledgers;
 mod login_security;
 mod logs;

@@ -661,6 +661,16 @@ async fn describe_image(
     Ok(())
 }
 
+/// The fingerprint of a stored photo's bytes, computed as an upload computes it; `None` for a
+/// near-uniform or undecodable image. `anze integrity backfill` uses it for older photos.
+pub async fn fingerprint_of(
+    bytes: Vec<u8>,
+    kind: FileKind,
+) -> Option<anze_core::attachment::PerceptualHash> {
+    let _slot = photo::decode_slot().await;
+    photo::describe(bytes, kind, true).await.phash
+}
+
 /// Stores a file already in memory (demo data, imports) with the same checks as an upload:
 /// sniffed type against the rule, hash, thumbnail and EXIF for images.
 pub async fn store_bytes(

@@ -18,6 +18,20 @@ pub trait AttachmentStore: Send + Sync {
     ) -> CoreResult<Vec<Attachment>>;
     /// Every storage key referenced, thumbnails included: what `anze storage gc` must keep.
     async fn attachment_keys(&self) -> CoreResult<Vec<String>>;
+    /// Photos (JPEG, PNG, WebP) never fingerprinted, by id after `after`: stored before
+    /// fingerprints existed. What `anze integrity backfill` works through.
+    async fn unfingerprinted_photos(
+        &self,
+        after: AttachmentId,
+        limit: u64,
+    ) -> CoreResult<Vec<Attachment>>;
+    /// Records a photo's fingerprint, or that it has none (near-uniform or not decodable), so
+    /// it is not visited again.
+    async fn set_fingerprint(
+        &self,
+        id: AttachmentId,
+        phash: Option<super::PerceptualHash>,
+    ) -> CoreResult<()>;
 }
 
 /// Where file contents live: a local directory or an S3-compatible bucket. Keys are

@@ -10,6 +10,7 @@ use anze_core::integrity::is_evidence;
 use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -234,6 +235,51 @@ impl AttachmentStore for Db {
             .await
             .map_err(db_err)?;
         self.hydrate_attachments(rows).await
+    }
+
+    async fn unfingerprinted_photos(
+        &self,
+        after: AttachmentId,
+        limit: u64,
+    ) -> CoreResult<Vec<Attachment>> {
+        let photos = [FileKind::Jpeg, FileKind::Png, FileKind::Webp].map(FileKind::code);
+        let rows = attachment::Entity::find()
+            .filter(attachment::Column::Id.gt(after.0))
+            .filter(attachment::Column::PhashAlg.is_null())
+            .filter(attachment::Column::Kind.is_in(photos))
+            .order_by_asc(attachment::Column::Id)
+            .limit(limit)
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?;
+        self.hydrate_attachments(rows).await
+    }
+
+    async fn set_fingerprint(
+        &self,
+        id: AttachmentId,
+        phash: Option<PerceptualHash>,
+    ) -> CoreResult<()> {
+        let bands = phash.map(PerceptualHash::bands);
+        let band = |i: usize| bands.map(|b| b[i]);
+        attachment::Entity::update_many()
+            .col_expr(
+                attachment::Column::Phash,
+                Expr::value(phash.map(PerceptualHash::stored_bits)),
+            )
+            .col_expr(
+                attachment::Column::PhashAlg,
+                Expr::value(anze_core::attachment::PHASH_ALG),
+            )
+            .col_expr(attachment::Column::PhashB0, Expr::value(band(0)))
+            .col_expr(attachment::Column::PhashB1, Expr::value(band(1)))
+            .col_expr(attachment::Column::PhashB2, Expr::value(band(2)))
+            .col_expr(attachment::Column::PhashB3, Expr::value(band(3)))
+            .filter(attachment::Column::Id.eq(id.0))
+            .exec(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 
     async fn attachment_keys(&self) -> CoreResult<Vec<String>> {
