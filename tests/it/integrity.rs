@@ -11,6 +11,8 @@ use crate::helpers::{PASSWORD, TestApp, location};
 crate::backend_tests!(
     a_photo_reused_for_another_enterprise_is_flagged_and_the_agency_sees_only_the_date,
     a_different_scene_raises_no_duplicate_flag,
+    the_agency_answers_a_flag_once_and_only_its_own,
+    an_insurer_or_regulator_decides_a_flag_once,
 );
 
 /// A photo-like scene: a lit background with shaded shapes and sensor noise, from `seed`.
@@ -211,4 +213,166 @@ async fn a_different_scene_raises_no_duplicate_flag(app: TestApp) {
         assert!(!html.contains("疑似重复照片"), "{html}");
         assert!(html.contains("拍摄时间异常"));
     }
+}
+
+/// The id of the first flag whose `form` (answer or decide) the page offers.
+fn flag_form(html: &str, form: &str) -> Option<String> {
+    let end = html.find(&format!("/{form}\""))?;
+    let start = html[..end].rfind("/integrity/")? + "/integrity/".len();
+    Some(html[start..end].to_string())
+}
+
+async fn the_agency_answers_a_flag_once_and_only_its_own(app: TestApp) {
+    let (order_a, _) = two_orders(&app).await;
+    app.seed_org("regulator", "丰泽区应急管理局", "reg").await;
+    // A photo without EXIF raises 拍摄时间异常.
+    let page = training(
+        &app,
+        "a_staff",
+        order_a,
+        vec![jpeg(&scene(1, 400, 300), 90)],
+    )
+    .await;
+    let a = app.login("a_staff", PASSWORD).await;
+    let (_, html) = app.get(&a, &page).await;
+    let id = flag_form(&html, "answer").unwrap_or_else(|| panic!("{html}"));
+    assert!(
+        flag_form(&html, "decide").is_none(),
+        "the agency does not decide"
+    );
+    let action = format!("/integrity/{id}/answer");
+
+    let b = app.login("b_staff", PASSWORD).await;
+    let res = app
+        .post_form(&b, "/", &action, &[("explanation", "不是我们的")])
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "another agency's flag");
+    let ins = app.login("ins", PASSWORD).await;
+    let res = app
+        .post_form(&ins, "/", &action, &[("explanation", "保险公司")])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "insurers decide, not answer"
+    );
+    let res = app
+        .post_form(&a, &page, &action, &[("explanation", "  ")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = app
+        .post_form(
+            &a,
+            &page,
+            "/integrity/999999/answer",
+            &[("explanation", "x")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    let res = app
+        .post_form(
+            &a,
+            &page,
+            &action,
+            &[("explanation", "相机时间未设置,现场照片为当天所拍")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), page);
+    let (_, html) = app.get(&a, &page).await;
+    assert!(
+        html.contains("已答复") && html.contains("相机时间未设置"),
+        "{html}"
+    );
+    assert!(flag_form(&html, "answer").is_none(), "answered once");
+    let res = app
+        .post_form(&a, &page, &action, &[("explanation", "再答复一次")])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    // The insurer now sees the explanation, with the decision form.
+    let (_, html) = app.get(&ins, &page).await;
+    assert!(html.contains("相机时间未设置"));
+    assert_eq!(flag_form(&html, "decide"), Some(id));
+}
+
+async fn an_insurer_or_regulator_decides_a_flag_once(app: TestApp) {
+    let (order_a, _) = two_orders(&app).await;
+    app.seed_org("regulator", "丰泽区应急管理局", "reg").await;
+    app.seed_org("insurer", "平安泉州", "ins2").await;
+    let page = training(
+        &app,
+        "a_staff",
+        order_a,
+        vec![jpeg(&scene(1, 400, 300), 90), jpeg(&scene(2, 400, 300), 90)],
+    )
+    .await;
+    let ins = app.login("ins", PASSWORD).await;
+    let (_, html) = app.get(&ins, &page).await;
+    let first = flag_form(&html, "decide").unwrap_or_else(|| panic!("{html}"));
+    let action = format!("/integrity/{first}/decide");
+
+    let a = app.login("a_staff", PASSWORD).await;
+    let res = app
+        .post_form(&a, &page, &action, &[("decision", "dismiss")])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "the agency answers only"
+    );
+    let other = app.login("ins2", PASSWORD).await;
+    let res = app
+        .post_form(&other, "/", &action, &[("decision", "dismiss")])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "another insurer's policy"
+    );
+    let res = app
+        .post_form(&ins, &page, &action, &[("decision", "maybe")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let res = app
+        .post_form(
+            &ins,
+            &page,
+            &action,
+            &[("decision", "dismiss"), ("note", "已电话核实")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = app
+        .post_form(&ins, &page, &action, &[("decision", "confirm")])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "decided once");
+    let reg = app.login("reg", PASSWORD).await;
+    let res = app
+        .post_form(&reg, &page, &action, &[("decision", "confirm")])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    // The regulator of the region decides the other flag; an open flag may be kept unanswered.
+    let (_, html) = app.get(&reg, &page).await;
+    let second = flag_form(&html, "decide").unwrap_or_else(|| panic!("{html}"));
+    assert_ne!(second, first);
+    let res = app
+        .post_form(
+            &reg,
+            &page,
+            &format!("/integrity/{second}/decide"),
+            &[("decision", "confirm")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get(&a, &page).await;
+    assert!(html.contains("已排除") && html.contains("已核实"), "{html}");
+    assert!(
+        flag_form(&html, "answer").is_none(),
+        "decided flags take no answer"
+    );
+    // Both decisions are in the audit log.
+    let (_, log) = app.get(&app.admin().await, "/audit").await;
+    assert!(log.contains("已电话核实"), "{log}");
 }

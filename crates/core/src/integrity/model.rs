@@ -3,7 +3,7 @@ use serde::Serialize;
 
 use crate::attachment::{OwnerKind, OwnerRef, PerceptualHash};
 use crate::auth::Actor;
-use crate::ids::{AttachmentId, FlagId, OrderId, OrgId};
+use crate::ids::{AccountId, AttachmentId, FlagId, OrderId, OrgId};
 use crate::org::OrgKind;
 use crate::time::{china, format_date, format_datetime};
 
@@ -131,6 +131,57 @@ impl FlagState {
     pub fn is_live(self) -> bool {
         self != FlagState::Dismissed
     }
+}
+
+/// What an insurer, a regulator or the platform decides about a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FlagDecision {
+    /// 已核实: the flag stands.
+    Confirm,
+    /// 已排除: the flag was wrong.
+    Dismiss,
+}
+
+impl FlagDecision {
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "confirm" => Some(FlagDecision::Confirm),
+            "dismiss" => Some(FlagDecision::Dismiss),
+            _ => None,
+        }
+    }
+
+    pub fn state(self) -> FlagState {
+        match self {
+            FlagDecision::Confirm => FlagState::Confirmed,
+            FlagDecision::Dismiss => FlagState::Dismissed,
+        }
+    }
+}
+
+impl FlagState {
+    /// The agency answers a flag once, before anyone decided it.
+    pub fn answerable(self) -> bool {
+        self == FlagState::Open
+    }
+
+    /// A flag is decided once, answered or not: a second decision would overwrite the first
+    /// reviewer's without either seeing the other.
+    pub fn decidable(self) -> bool {
+        matches!(self, FlagState::Open | FlagState::Answered)
+    }
+}
+
+/// A change of a flag's state, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagChange {
+    pub from: FlagState,
+    pub to: FlagState,
+    /// The agency's explanation (答复); `None` for a decision.
+    pub explanation: Option<String>,
+    pub by: AccountId,
+    pub by_name: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A photo as the checks see it: its fingerprints, and what its record says.

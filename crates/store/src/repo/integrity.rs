@@ -6,10 +6,11 @@
 //! them count is core's decision (`integrity::flags_for`).
 
 use anze_core::attachment::{OwnerKind, OwnerRef, PerceptualHash};
+use anze_core::audit::AuditEvent;
 use anze_core::ids::{AttachmentId, FlagId, OrderId, OrgId};
 use anze_core::integrity::{
-    AFTER_PREFIX, CANDIDATES_PER_KEY, EVIDENCE_FIELDS, Evidence, Flag, FlagKind, FlagState,
-    IntegrityStore, MatchedSide, NewFlag, flags_for, is_evidence,
+    AFTER_PREFIX, CANDIDATES_PER_KEY, EVIDENCE_FIELDS, Evidence, Flag, FlagChange, FlagKind,
+    FlagState, IntegrityStore, MatchedSide, NewFlag, flags_for, is_evidence,
 };
 use anze_core::record::owner_kind;
 use anze_core::service_item::ServiceItem;
@@ -23,6 +24,7 @@ use sea_orm::{
 };
 use std::collections::{HashMap, HashSet};
 
+use super::insert_audit;
 use crate::entity::{
     attachment, hazard, integrity_flag, organization, service_order, service_record,
 };
@@ -425,5 +427,52 @@ impl IntegrityStore for Db {
             .await
             .map_err(db_err)?;
         self.hydrate_flags(rows).await
+    }
+
+    async fn get_flag(&self, id: FlagId) -> CoreResult<Option<Flag>> {
+        let Some(row) = integrity_flag::Entity::find_by_id(id.0)
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        Ok(self.hydrate_flags(vec![row]).await?.pop())
+    }
+
+    async fn change_flag(
+        &self,
+        id: FlagId,
+        change: &FlagChange,
+        audit: &AuditEvent,
+    ) -> CoreResult<()> {
+        use integrity_flag::Column as F;
+        use sea_orm::sea_query::Expr;
+        let txn = self.write().await?;
+        let mut update = integrity_flag::Entity::update_many()
+            .col_expr(F::State, Expr::value(change.to.code()))
+            .filter(F::Id.eq(id.0))
+            .filter(F::State.eq(change.from.code()));
+        update = if change.explanation.is_some() {
+            update
+                .col_expr(F::Explanation, Expr::value(change.explanation.clone()))
+                .col_expr(F::AnsweredBy, Expr::value(change.by.0))
+                .col_expr(F::AnsweredByName, Expr::value(change.by_name.clone()))
+                .col_expr(F::AnsweredAt, Expr::value(change.at))
+        } else {
+            update
+                .col_expr(F::ReviewedBy, Expr::value(change.by.0))
+                .col_expr(F::ReviewedByName, Expr::value(change.by_name.clone()))
+                .col_expr(F::ReviewedAt, Expr::value(change.at))
+        };
+        // The state always changes, so a row matched is a row changed, on MySQL too.
+        if update.exec(&txn).await.map_err(db_err)?.rows_affected == 0 {
+            return Err(CoreError::Conflict(
+                "该标记的状态已变化,请刷新页面后重试".into(),
+            ));
+        }
+        insert_audit(&txn, audit, None).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(())
     }
 }
