@@ -13,6 +13,7 @@ crate::backend_tests!(
     a_different_scene_raises_no_duplicate_flag,
     the_agency_answers_a_flag_once_and_only_its_own,
     an_insurer_or_regulator_decides_a_flag_once,
+    the_list_of_flags_shows_each_overseer_its_own_and_exports,
 );
 
 /// A photo-like scene: a lit background with shaded shapes and sensor noise, from `seed`.
@@ -375,4 +376,103 @@ async fn an_insurer_or_regulator_decides_a_flag_once(app: TestApp) {
     // Both decisions are in the audit log.
     let (_, log) = app.get(&app.admin().await, "/audit").await;
     assert!(log.contains("已电话核实"), "{log}");
+}
+
+async fn the_list_of_flags_shows_each_overseer_its_own_and_exports(app: TestApp) {
+    let (order_a, order_b) = two_orders(&app).await;
+    app.seed_org("regulator", "丰泽区应急管理局", "reg").await;
+    // 丙, in 鲤城区, insured by another insurer and served by 甲's agency.
+    app.seed_org("insurer", "平安泉州", "ins2").await;
+    let code = app
+        .seed_enterprise("ins2", "泉州丙纺织有限公司", "350502")
+        .await;
+    let policy = app.seed_policy("ins2", &code, "P-3").await;
+    let agency = app.actor("a_admin").await;
+    let order_c = app.seed_order("ins2", policy, agency.org_id).await;
+    anze_core::order::service::accept(&app.db, &agency, order_c, app.clock_now())
+        .await
+        .unwrap();
+    let staff = app.actor("a_staff").await.account_id.to_string();
+    anze_core::order::service::assign(&app.db, &agency, order_c, &[staff], app.clock_now())
+        .await
+        .unwrap();
+    for (staff, order, seed) in [
+        ("a_staff", order_a, 1),
+        ("b_staff", order_b, 2),
+        ("a_staff", order_c, 3),
+    ] {
+        training(&app, staff, order, vec![jpeg(&scene(seed, 400, 300), 90)]).await;
+    }
+    let names = [
+        "泉州甲化工有限公司",
+        "泉州乙机械有限公司",
+        "泉州丙纺织有限公司",
+    ];
+    for (who, sees) in [
+        ("admin", [true, true, true]),
+        ("ins", [true, true, false]),
+        ("ins2", [false, false, true]),
+        ("reg", [true, true, false]),
+    ] {
+        let client = if who == "admin" {
+            app.admin().await
+        } else {
+            app.login(who, PASSWORD).await
+        };
+        let (status, html) = app.get(&client, "/integrity").await;
+        assert_eq!(status, StatusCode::OK, "{who}");
+        assert!(
+            html.contains("可疑记录") && html.contains("拍摄时间异常"),
+            "{who}: {html}"
+        );
+        for (name, seen) in names.iter().zip(sees) {
+            assert_eq!(
+                html.contains(&format!(">{name}<")),
+                seen,
+                "{who} and {name}: {html}"
+            );
+        }
+        let res = client
+            .get(app.url("/integrity/export.xlsx"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{who}");
+        assert!(
+            res.bytes().await.unwrap().starts_with(b"PK"),
+            "an xlsx is a zip"
+        );
+    }
+    for who in ["a_staff", "a_admin"] {
+        let client = app.login(who, PASSWORD).await;
+        let (status, _) = app.get(&client, "/integrity").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
+        let (_, home) = app.get(&client, "/").await;
+        assert!(
+            !home.contains("href=\"/integrity\""),
+            "no menu entry for {who}"
+        );
+    }
+
+    let ins = app.login("ins", PASSWORD).await;
+    let (_, home) = app.get(&ins, "/").await;
+    assert!(
+        home.contains("href=\"/integrity\""),
+        "the menu offers the list"
+    );
+    let b_org = app.actor("b_admin").await.org_id;
+    let (_, html) = app.get(&ins, &format!("/integrity?agency={b_org}")).await;
+    assert!(html.contains(">泉州乙机械有限公司<") && !html.contains(">泉州甲化工有限公司<"));
+    let (_, html) = app.get(&ins, "/integrity?kind=duplicate").await;
+    assert!(html.contains("没有符合条件的可疑标记"), "{html}");
+    let day = anze_core::time::today(app.clock_now());
+    let (_, html) = app
+        .get(&ins, &format!("/integrity?from={day}&to={day}&state=open"))
+        .await;
+    assert!(html.contains(">泉州甲化工有限公司<"), "{html}");
+    let next = day + chrono::Duration::days(1);
+    let (_, html) = app.get(&ins, &format!("/integrity?from={next}")).await;
+    assert!(html.contains("没有符合条件的可疑标记"), "{html}");
+    let (status, _) = app.get(&ins, "/integrity?from=notadate").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }

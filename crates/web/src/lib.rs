@@ -182,6 +182,8 @@ fn routes() -> Vec<Route> {
         Route::get("/hazards/{id}", hazards::show),
         Route::post("/hazards/{id}/rectify", hazards::rectify).upload(),
         Route::post("/hazards/{id}/review", hazards::review).upload(),
+        Route::get("/integrity", integrity::list),
+        Route::get("/integrity/export.xlsx", exports::integrity),
         Route::post("/integrity/{id}/answer", integrity::answer),
         Route::post("/integrity/{id}/decide", integrity::decide),
         Route::get("/policies", policies::list),

@@ -184,6 +184,52 @@ pub struct FlagChange {
     pub at: DateTime<Utc>,
 }
 
+/// The 可疑记录 list's filter, as the query string gives it.
+#[derive(Debug, Clone, Default, serde::Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct FlagFilter {
+    pub kind: String,
+    pub state: String,
+    pub agency: String,
+    /// The day a flag was raised, from and to (China time, inclusive).
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlagQuery {
+    pub kind: Option<FlagKind>,
+    pub state: Option<FlagState>,
+    pub agency: Option<OrgId>,
+    /// Raised at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Raised before.
+    pub before: Option<DateTime<Utc>>,
+}
+
+impl FlagFilter {
+    pub fn query(&self) -> crate::error::CoreResult<FlagQuery> {
+        let mut e = crate::error::FieldErrors::new();
+        let mut date = |field: &'static str, raw: &str| {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                None
+            } else {
+                e.take(field, crate::time::parse_date(raw))
+            }
+        };
+        let from = date("from", &self.from);
+        let to = date("to", &self.to);
+        e.into_result(FlagQuery {
+            kind: FlagKind::from_code(self.kind.trim()),
+            state: FlagState::from_code(self.state.trim()),
+            agency: self.agency.trim().parse::<i64>().ok().map(OrgId),
+            since: from.map(crate::time::start_of_day),
+            before: to.map(|d| crate::time::start_of_day(d + Duration::days(1))),
+        })
+    }
+}
+
 /// A photo as the checks see it: its fingerprints, and what its record says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {
@@ -391,7 +437,9 @@ pub struct Flag {
     pub owner: OwnerRef,
     pub order_id: OrderId,
     pub agency_id: OrgId,
+    pub agency_name: String,
     pub enterprise_id: OrgId,
+    pub enterprise_name: String,
     pub distance: Option<u32>,
     pub detail: String,
     pub matched: Option<MatchedSide>,

@@ -3,13 +3,16 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{Flag, FlagChange, FlagDecision, FlagKind, FlagState, MatchedView, matched_view};
+use super::{
+    Flag, FlagChange, FlagDecision, FlagFilter, FlagKind, FlagState, MatchedView, matched_view,
+};
 use crate::attachment::{OwnerKind, OwnerRef};
 use crate::audit::{AuditAction, AuditEvent, ObjectKind};
 use crate::auth::{Actor, Permission};
 use crate::error::{CoreError, CoreResult, field_error};
 use crate::ids::{FlagId, OrderId};
 use crate::org::OrgKind;
+use crate::page::{Page, PageRequest};
 use crate::store::Store;
 
 /// A flag as one viewer sees it.
@@ -260,4 +263,28 @@ pub async fn decide(
     };
     store.change_flag(id, &change, &audit).await?;
     Ok(flag)
+}
+
+/// Whether the actor reads the 可疑记录 list: the parties that decide flags.
+pub fn may_list(actor: &Actor) -> bool {
+    matches!(
+        actor.org_kind,
+        OrgKind::Insurer | OrgKind::Regulator | OrgKind::Platform
+    ) && actor.has(Permission::RecordView)
+}
+
+/// 可疑记录: the flags on the records and hazards the actor oversees (an insurer its policies'
+/// records, a regulator its region's), newest first.
+pub async fn list(
+    store: &dyn Store,
+    actor: &Actor,
+    filter: &FlagFilter,
+    page: PageRequest,
+) -> CoreResult<Page<Flag>> {
+    if !may_list(actor) {
+        return Err(CoreError::Forbidden);
+    }
+    let scope = crate::scope::of(store, actor).await?;
+    let query = filter.query()?;
+    store.list_flags(&scope, &query, page).await
 }

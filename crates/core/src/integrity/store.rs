@@ -1,10 +1,12 @@
 use async_trait::async_trait;
 
-use super::{Flag, FlagChange};
+use super::{Flag, FlagChange, FlagQuery};
 use crate::attachment::OwnerKind;
 use crate::audit::AuditEvent;
 use crate::error::CoreResult;
 use crate::ids::FlagId;
+use crate::page::{Page, PageRequest};
+use crate::scope::Scope;
 
 /// Flags are raised by the record and hazard stores, in the transaction that saves the photos
 /// (the decision is `flags_for`); this trait reads them.
@@ -23,4 +25,12 @@ pub trait IntegrityStore: Send + Sync {
         change: &FlagChange,
         audit: &AuditEvent,
     ) -> CoreResult<()>;
+
+    /// The flags in `scope` that match, newest first.
+    async fn list_flags(
+        &self,
+        scope: &Scope,
+        query: &FlagQuery,
+        page: PageRequest,
+    ) -> CoreResult<Page<Flag>>;
 }

@@ -3,8 +3,11 @@
 use anze_core::attachment::{OwnerKind, OwnerRef};
 use anze_core::auth::Actor;
 use anze_core::ids::FlagId;
-use anze_core::integrity::{self, FlagKind, FlagState};
+use anze_core::integrity::{self, Flag, FlagFilter, FlagKind, FlagState};
+use anze_core::org::Organization;
+use anze_core::page::Page;
 use anze_core::{CoreResult, Store};
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
@@ -12,8 +15,8 @@ use serde::Deserialize;
 use super::orgs::parse_id;
 use crate::AppState;
 use crate::error::PageResult;
-use crate::extract::{Ctx, FormData};
-use crate::view::{Flash, redirect_with};
+use crate::extract::{Ctx, FormData, PageParams, QueryData};
+use crate::view::{Flash, Pager, Shell, redirect_with, render};
 
 /// One flag as a detail page lists it.
 #[derive(Debug, Clone)]
@@ -120,4 +123,48 @@ pub async fn decide(
     )
     .await?;
     Ok(redirect_with(&href(flag.owner), Flash::Saved))
+}
+
+pub const LIST_PATH: &str = "/integrity";
+
+#[derive(Template)]
+#[template(path = "integrity/list.html")]
+struct ListPage {
+    shell: Shell,
+    filter: FlagFilter,
+    page: Page<Flag>,
+    pager: Pager,
+    kinds: [FlagKind; 4],
+    states: [FlagState; 4],
+    agencies: Vec<Organization>,
+    export_query: String,
+}
+
+impl ListPage {
+    fn href(&self, f: &Flag) -> String {
+        href(f.owner)
+    }
+}
+
+/// 可疑记录: the flags on the records an insurer, a regulator or the platform oversees.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    QueryData(filter): QueryData<FlagFilter>,
+    QueryData(pp): QueryData<PageParams>,
+) -> PageResult<Response> {
+    let page = integrity::service::list(state.store(), &ctx.actor, &filter, pp.request()).await?;
+    let agencies = anze_core::org::service::filter_choices(state.store(), &ctx.actor)
+        .await?
+        .agencies;
+    render(&ListPage {
+        pager: Pager::new(&page, ctx.uri.query()),
+        export_query: ctx.uri.query().unwrap_or("").to_string(),
+        shell: ctx.shell(LIST_PATH),
+        kinds: FlagKind::ALL,
+        states: FlagState::ALL,
+        agencies,
+        filter,
+        page,
+    })
 }
