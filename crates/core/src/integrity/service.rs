@@ -288,3 +288,119 @@ pub async fn list(
     let query = filter.query()?;
     store.list_flags(&scope, &query, page).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{AccountId, AttachmentId, OrgId};
+
+    fn actor(kind: OrgKind, org: i64, permissions: &[Permission]) -> Actor {
+        Actor {
+            account_id: AccountId(1),
+            username: "u".into(),
+            name: "n".into(),
+            org_id: OrgId(org),
+            org_name: "o".into(),
+            org_kind: kind,
+            permissions: permissions.iter().copied().collect(),
+            data_scope: crate::auth::DataScope::Organization,
+            is_org_admin: false,
+            ip: String::new(),
+        }
+    }
+
+    fn flag(owner: OwnerKind, state: FlagState) -> Flag {
+        Flag {
+            id: FlagId(1),
+            kind: FlagKind::CaptureTime,
+            state,
+            attachment: AttachmentId(1),
+            owner: OwnerRef { kind: owner, id: 3 },
+            order_id: OrderId(4),
+            agency_id: OrgId(7),
+            agency_name: String::new(),
+            enterprise_id: OrgId(8),
+            enterprise_name: String::new(),
+            distance: None,
+            detail: String::new(),
+            matched: None,
+            explanation: None,
+            answered_by_name: None,
+            answered_at: None,
+            reviewed_by_name: None,
+            reviewed_at: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_owning_agency_answers_an_open_flag_with_the_right_write_permission() {
+        let writer = actor(OrgKind::Agency, 7, &[Permission::RecordWrite]);
+        assert!(can_answer(
+            &writer,
+            &flag(OwnerKind::Training, FlagState::Open)
+        ));
+        assert!(!can_answer(
+            &writer,
+            &flag(OwnerKind::Training, FlagState::Answered)
+        ));
+        assert!(!can_answer(
+            &writer,
+            &flag(OwnerKind::Hazard, FlagState::Open)
+        ));
+        let hazards = actor(OrgKind::Agency, 7, &[Permission::HazardWrite]);
+        assert!(can_answer(
+            &hazards,
+            &flag(OwnerKind::Hazard, FlagState::Open)
+        ));
+        let other = actor(OrgKind::Agency, 9, &[Permission::RecordWrite]);
+        assert!(!can_answer(
+            &other,
+            &flag(OwnerKind::Training, FlagState::Open)
+        ));
+    }
+
+    #[test]
+    fn overseers_decide_a_flag_once() {
+        for kind in [OrgKind::Insurer, OrgKind::Regulator, OrgKind::Platform] {
+            let a = actor(kind, 2, &[Permission::RecordView, Permission::HazardView]);
+            assert!(can_decide(&a, &flag(OwnerKind::Training, FlagState::Open)));
+            assert!(can_decide(
+                &a,
+                &flag(OwnerKind::Hazard, FlagState::Answered)
+            ));
+            for done in [FlagState::Confirmed, FlagState::Dismissed] {
+                assert!(!can_decide(&a, &flag(OwnerKind::Training, done)));
+            }
+        }
+        let agency = actor(OrgKind::Agency, 7, &[Permission::RecordView]);
+        assert!(!can_decide(
+            &agency,
+            &flag(OwnerKind::Training, FlagState::Open)
+        ));
+    }
+
+    #[test]
+    fn the_filter_reads_china_days_and_rejects_bad_dates() {
+        let q = FlagFilter {
+            kind: "duplicate".into(),
+            state: "answered".into(),
+            agency: "7".into(),
+            from: "2026-11-02".into(),
+            to: "2026-11-02".into(),
+        }
+        .query()
+        .unwrap();
+        assert_eq!(q.kind, Some(FlagKind::Duplicate));
+        assert_eq!(q.state, Some(FlagState::Answered));
+        assert_eq!(q.agency, Some(OrgId(7)));
+        let day = |s: &str| crate::time::start_of_day(s.parse().unwrap());
+        assert_eq!(q.since, Some(day("2026-11-02")));
+        assert_eq!(q.before, Some(day("2026-11-03")));
+        let bad = FlagFilter {
+            from: "11/02".into(),
+            ..Default::default()
+        };
+        assert!(matches!(bad.query(), Err(CoreError::Validation(_))));
+    }
+}
