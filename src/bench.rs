@@ -396,6 +396,15 @@ async fn measure(
         format!("/hazards?overdue=1&page={n}"),
         Target::List,
     );
+    // The data set raises no flags (its photos are metadata only), so this measures the
+    // scoped, filtered walk of an empty flag index and the page around it.
+    list(
+        "integrity p1".into(),
+        "regulator",
+        &regulator,
+        "/integrity?state=open".into(),
+        Target::List,
+    );
     list(
         "hazards overdue p1".into(),
         "regulator",

@@ -66,6 +66,8 @@ struct Side {
     inspection: i64,
     hazard: i64,
     attachment: i64,
+    /// The 拍摄时间异常 flag on the training's photo (a PNG has no capture time).
+    flag: i64,
     /// Staff accounts and preset roles, by organization.
     agency_staff: AccountId,
     agency_role: RoleId,
@@ -169,6 +171,8 @@ fn matrix() -> Vec<Row> {
         ),
         get("/hazards", "200 200 200 200 200 200 200 303"),
         get("/hazards/export.xlsx", "200 200 200 200 200 200 200 303"),
+        get("/integrity", "200 200 200 403 403 200 403 303"),
+        get("/integrity/export.xlsx", "200 200 200 403 403 200 403 303"),
         get(
             "/hazards/{id}",
             "200/200 200/404 200/404 200/404 200/404 200/404 200/404 303/303",
@@ -276,6 +280,16 @@ fn matrix() -> Vec<Row> {
             "/hazards/{id}/review",
             Multipart,
             "403/403 403/403 403/403 409/404 403/403 403/403 403/403 303/303",
+        ),
+        post(
+            "/integrity/{id}/answer",
+            Form(&[("explanation", "")]),
+            "403/403 403/404 403/404 422/404 422/404 403/404 403/404 303/303",
+        ),
+        post(
+            "/integrity/{id}/decide",
+            Form(&[("decision", "")]),
+            "422/422 422/404 422/404 403/404 403/404 422/404 403/404 303/303",
         ),
         post("/login", WrongLogin, "401 401 401 401 401 401 401 401"),
         post("/logout", NO_FIELDS, "303 303 303 303 303 303 303 303"),
@@ -421,6 +435,8 @@ fn fill(path: &str, who: Who, case: Case, own: &Side, foreign: &Side) -> (String
             side.enterprise
         } else if out.starts_with("/attachments/") {
             side.attachment
+        } else if out.starts_with("/integrity/") {
+            side.flag
         } else if out.starts_with("/orgs/") {
             match who {
                 Who::InsurerAdmin | Who::InsurerStaff => side.org_insurer.0,
@@ -575,6 +591,17 @@ async fn side(app: &TestApp, tag: &str, region: &str) -> Side {
         .collect::<String>()
         .parse()
         .unwrap();
+    let flag = anze_core::integrity::IntegrityStore::flags_of(
+        &app.db,
+        anze_core::attachment::OwnerKind::Training,
+        &[record],
+    )
+    .await
+    .unwrap()
+    .first()
+    .expect("the photo is flagged")
+    .id
+    .0;
     let enterprise = anze_core::policy::PolicyStore::get_policy(&app.db, policy)
         .await
         .unwrap()
@@ -592,6 +619,7 @@ async fn side(app: &TestApp, tag: &str, region: &str) -> Side {
         inspection,
         hazard: hazard_path.trim_start_matches("/hazards/").parse().unwrap(),
         attachment,
+        flag,
         agency_staff: staff,
         agency_role: preset_role(app, org_agency).await,
         insurer_staff: account_id(app, &format!("{ins}_staff")).await,

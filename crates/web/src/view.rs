@@ -181,9 +181,17 @@ fn menu_items(m: Menu, active: &str, ctx: &Ctx) -> Vec<MenuItem> {
                 active: active == crate::pages::records::CONFIRMATIONS_PATH,
                 badge: 0,
             });
+        // Those who decide integrity flags read them across records on one page.
+        let flagged = anze_core::integrity::service::may_list(&ctx.actor).then(|| MenuItem {
+            label: "可疑记录",
+            path: crate::pages::integrity::LIST_PATH,
+            active: active == crate::pages::integrity::LIST_PATH,
+            badge: 0,
+        });
         // Inspections are reached through the 隐患排查 menu (the hazard ledger).
         return confirm
             .into_iter()
+            .chain(flagged)
             .chain(
                 anze_core::record::record_items()
                     .into_iter()
@@ -214,9 +222,10 @@ fn menu_items(m: Menu, active: &str, ctx: &Ctx) -> Vec<MenuItem> {
 
 /// The seed's order of the 安责险服务 menu (§4.1–§4.8); other groups keep catalogue order.
 fn service_rank(path: &str) -> usize {
-    const ORDER: [&str; 9] = [
+    const ORDER: [&str; 10] = [
         "/orders",
         "/confirmations",
+        "/integrity",
         "/services/training",
         "/hazards",
         "/services/risk",

@@ -3,7 +3,7 @@ use serde::Serialize;
 
 use crate::attachment::{OwnerKind, OwnerRef, PerceptualHash};
 use crate::auth::Actor;
-use crate::ids::{AttachmentId, FlagId, OrderId, OrgId};
+use crate::ids::{AccountId, AttachmentId, FlagId, OrderId, OrgId};
 use crate::org::OrgKind;
 use crate::time::{china, format_date, format_datetime};
 
@@ -130,6 +130,103 @@ impl FlagState {
     /// A dismissed flag no longer marks its record.
     pub fn is_live(self) -> bool {
         self != FlagState::Dismissed
+    }
+}
+
+/// What an insurer, a regulator or the platform decides about a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FlagDecision {
+    /// 已核实: the flag stands.
+    Confirm,
+    /// 已排除: the flag was wrong.
+    Dismiss,
+}
+
+impl FlagDecision {
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "confirm" => Some(FlagDecision::Confirm),
+            "dismiss" => Some(FlagDecision::Dismiss),
+            _ => None,
+        }
+    }
+
+    pub fn state(self) -> FlagState {
+        match self {
+            FlagDecision::Confirm => FlagState::Confirmed,
+            FlagDecision::Dismiss => FlagState::Dismissed,
+        }
+    }
+}
+
+impl FlagState {
+    /// The agency answers a flag once, before anyone decided it.
+    pub fn answerable(self) -> bool {
+        self == FlagState::Open
+    }
+
+    /// A flag is decided once, answered or not: a second decision would overwrite the first
+    /// reviewer's without either seeing the other.
+    pub fn decidable(self) -> bool {
+        matches!(self, FlagState::Open | FlagState::Answered)
+    }
+}
+
+/// A change of a flag's state, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagChange {
+    pub from: FlagState,
+    pub to: FlagState,
+    /// The agency's explanation (答复); `None` for a decision.
+    pub explanation: Option<String>,
+    pub by: AccountId,
+    pub by_name: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The 可疑记录 list's filter, as the query string gives it.
+#[derive(Debug, Clone, Default, serde::Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct FlagFilter {
+    pub kind: String,
+    pub state: String,
+    pub agency: String,
+    /// The day a flag was raised, from and to (China time, inclusive).
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlagQuery {
+    pub kind: Option<FlagKind>,
+    pub state: Option<FlagState>,
+    pub agency: Option<OrgId>,
+    /// Raised at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Raised before.
+    pub before: Option<DateTime<Utc>>,
+}
+
+impl FlagFilter {
+    pub fn query(&self) -> crate::error::CoreResult<FlagQuery> {
+        let mut e = crate::error::FieldErrors::new();
+        let mut date = |field: &'static str, raw: &str| {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                None
+            } else {
+                e.take(field, crate::time::parse_date(raw))
+            }
+        };
+        let from = date("from", &self.from);
+        let to = date("to", &self.to);
+        e.into_result(FlagQuery {
+            kind: FlagKind::from_code(self.kind.trim()),
+            state: FlagState::from_code(self.state.trim()),
+            agency: self.agency.trim().parse::<i64>().ok().map(OrgId),
+            since: from.map(crate::time::start_of_day),
+            before: to.map(|d| crate::time::start_of_day(d + Duration::days(1))),
+        })
     }
 }
 
@@ -340,7 +437,9 @@ pub struct Flag {
     pub owner: OwnerRef,
     pub order_id: OrderId,
     pub agency_id: OrgId,
+    pub agency_name: String,
     pub enterprise_id: OrgId,
+    pub enterprise_name: String,
     pub distance: Option<u32>,
     pub detail: String,
     pub matched: Option<MatchedSide>,

@@ -6,12 +6,15 @@
 //! them count is core's decision (`integrity::flags_for`).
 
 use anze_core::attachment::{OwnerKind, OwnerRef, PerceptualHash};
+use anze_core::audit::AuditEvent;
 use anze_core::ids::{AttachmentId, FlagId, OrderId, OrgId};
 use anze_core::integrity::{
-    AFTER_PREFIX, CANDIDATES_PER_KEY, EVIDENCE_FIELDS, Evidence, Flag, FlagKind, FlagState,
-    IntegrityStore, MatchedSide, NewFlag, flags_for, is_evidence,
+    AFTER_PREFIX, CANDIDATES_PER_KEY, EVIDENCE_FIELDS, Evidence, Flag, FlagChange, FlagKind,
+    FlagQuery, FlagState, IntegrityStore, MatchedSide, NewFlag, flags_for, is_evidence,
 };
+use anze_core::page::{Page, PageRequest};
 use anze_core::record::owner_kind;
+use anze_core::scope::Scope;
 use anze_core::service_item::ServiceItem;
 use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
@@ -23,6 +26,7 @@ use sea_orm::{
 };
 use std::collections::{HashMap, HashSet};
 
+use super::{capped_page_of, insert_audit, paginate_capped};
 use crate::entity::{
     attachment, hazard, integrity_flag, organization, service_order, service_record,
 };
@@ -343,7 +347,11 @@ impl Db {
                 .map(|o| (o.id, o.order_no.unwrap_or_default()))
                 .collect()
         };
-        let enterprise_ids: HashSet<i64> = visits.values().map(|v| v.enterprise_id).collect();
+        let enterprise_ids: HashSet<i64> = visits
+            .values()
+            .map(|v| v.enterprise_id)
+            .chain(rows.iter().flat_map(|r| [r.agency_id, r.enterprise_id]))
+            .collect();
         let names: HashMap<i64, String> = if enterprise_ids.is_empty() {
             HashMap::new()
         } else {
@@ -395,7 +403,9 @@ impl Db {
                     },
                     order_id: OrderId(r.order_id),
                     agency_id: OrgId(r.agency_id),
+                    agency_name: names.get(&r.agency_id).cloned().unwrap_or_default(),
                     enterprise_id: OrgId(r.enterprise_id),
+                    enterprise_name: names.get(&r.enterprise_id).cloned().unwrap_or_default(),
                     distance: r.distance.and_then(|d| u32::try_from(d).ok()),
                     detail: r.detail,
                     matched,
@@ -425,5 +435,97 @@ impl IntegrityStore for Db {
             .await
             .map_err(db_err)?;
         self.hydrate_flags(rows).await
+    }
+
+    async fn get_flag(&self, id: FlagId) -> CoreResult<Option<Flag>> {
+        let Some(row) = integrity_flag::Entity::find_by_id(id.0)
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        Ok(self.hydrate_flags(vec![row]).await?.pop())
+    }
+
+    async fn change_flag(
+        &self,
+        id: FlagId,
+        change: &FlagChange,
+        audit: &AuditEvent,
+    ) -> CoreResult<()> {
+        use integrity_flag::Column as F;
+        use sea_orm::sea_query::Expr;
+        let txn = self.write().await?;
+        let mut update = integrity_flag::Entity::update_many()
+            .col_expr(F::State, Expr::value(change.to.code()))
+            .filter(F::Id.eq(id.0))
+            .filter(F::State.eq(change.from.code()));
+        update = if change.explanation.is_some() {
+            update
+                .col_expr(F::Explanation, Expr::value(change.explanation.clone()))
+                .col_expr(F::AnsweredBy, Expr::value(change.by.0))
+                .col_expr(F::AnsweredByName, Expr::value(change.by_name.clone()))
+                .col_expr(F::AnsweredAt, Expr::value(change.at))
+        } else {
+            update
+                .col_expr(F::ReviewedBy, Expr::value(change.by.0))
+                .col_expr(F::ReviewedByName, Expr::value(change.by_name.clone()))
+                .col_expr(F::ReviewedAt, Expr::value(change.at))
+        };
+        // The state always changes, so a row matched is a row changed, on MySQL too.
+        if update.exec(&txn).await.map_err(db_err)?.rows_affected == 0 {
+            return Err(CoreError::Conflict(
+                "该标记的状态已变化,请刷新页面后重试".into(),
+            ));
+        }
+        insert_audit(&txn, audit, None).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn list_flags(
+        &self,
+        scope: &Scope,
+        q: &FlagQuery,
+        page: PageRequest,
+    ) -> CoreResult<Page<Flag>> {
+        use integrity_flag::Column as F;
+        let scope = self.simplify_scope(scope).await?;
+        let mut cond = super::scope_condition(
+            &scope,
+            super::ScopeColumns {
+                insurer: F::InsurerId,
+                agency: F::AgencyId,
+                enterprise: F::EnterpriseId,
+                region: F::RegionCode,
+                order: F::OrderId,
+            },
+        );
+        if let Some(k) = q.kind {
+            cond = cond.add(F::Kind.eq(k.code()));
+        }
+        if let Some(s) = q.state {
+            cond = cond.add(F::State.eq(s.code()));
+        }
+        if let Some(a) = q.agency {
+            cond = cond.add(F::AgencyId.eq(a.0));
+        }
+        if let Some(t) = q.since {
+            cond = cond.add(F::CreatedAt.gte(t));
+        }
+        if let Some(t) = q.before {
+            cond = cond.add(F::CreatedAt.lt(t));
+        }
+        let select = integrity_flag::Entity::find()
+            .filter(cond)
+            .order_by_desc(F::Id);
+        let (rows, total, capped) = paginate_capped(&self.conn, select, page).await?;
+        Ok(capped_page_of(
+            self.hydrate_flags(rows).await?,
+            total,
+            capped,
+            page,
+        ))
     }
 }

@@ -6,6 +6,7 @@
 
 use anze_core::CoreResult;
 use anze_core::hazard::{self, Hazard, HazardFilter};
+use anze_core::integrity::{self, Flag, FlagFilter};
 use anze_core::order::{self, OrderFilter, ServiceOrder};
 use anze_core::page::{Keyset, Page, PageRequest};
 use anze_core::policy::{self, Policy, PolicyFilter};
@@ -449,5 +450,62 @@ pub async fn records(
         file,
         &format!("{code}-{stamp}.xlsx"),
         &format!("{}台账-{stamp}.xlsx", item.label()),
+    ))
+}
+
+const FLAG_COLUMNS: &[(&str, f64)] = &[
+    ("标记时间", 18.0),
+    ("标记类型", 16.0),
+    ("处理状态", 10.0),
+    ("投保企业", 30.0),
+    ("服务机构", 26.0),
+    ("依据", 50.0),
+    ("服务机构说明", 40.0),
+    ("答复人", 12.0),
+    ("答复时间", 18.0),
+    ("处理人", 12.0),
+    ("处理时间", 18.0),
+];
+
+fn flag_row(f: &Flag) -> Vec<Cell> {
+    let at =
+        |t: Option<chrono::DateTime<chrono::Utc>>| text(t.map(format_datetime).unwrap_or_default());
+    vec![
+        text(format_datetime(f.created_at)),
+        text(f.kind.label()),
+        text(f.state.label()),
+        text(&f.enterprise_name),
+        text(&f.agency_name),
+        text(&f.detail),
+        text(f.explanation.clone().unwrap_or_default()),
+        text(f.answered_by_name.clone().unwrap_or_default()),
+        at(f.answered_at),
+        text(f.reviewed_by_name.clone().unwrap_or_default()),
+        at(f.reviewed_at),
+    ]
+}
+
+/// 可疑记录: `GET /integrity/export.xlsx` with the list's query parameters.
+pub async fn integrity(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    QueryData(filter): QueryData<FlagFilter>,
+) -> PageResult<Response> {
+    let store = state.store();
+    let (actor, filter) = (&ctx.actor, &filter);
+    let file = write_pages(
+        state.config.export_batch_rows,
+        "可疑记录",
+        FLAG_COLUMNS.to_vec(),
+        |page| async move { integrity::service::list(store, actor, filter, page).await },
+        None,
+        flag_row,
+    )
+    .await?;
+    let stamp = today(ctx.now).format("%Y%m%d");
+    Ok(xlsx::download_file(
+        file,
+        &format!("integrity-{stamp}.xlsx"),
+        &format!("可疑记录-{stamp}.xlsx"),
     ))
 }

@@ -2,12 +2,26 @@
 
 use anze_core::attachment::{OwnerKind, OwnerRef};
 use anze_core::auth::Actor;
-use anze_core::integrity::{self, FlagKind, FlagState};
+use anze_core::ids::FlagId;
+use anze_core::integrity::{self, Flag, FlagFilter, FlagKind, FlagState};
+use anze_core::org::Organization;
+use anze_core::page::Page;
 use anze_core::{CoreResult, Store};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::orgs::parse_id;
+use crate::AppState;
+use crate::error::PageResult;
+use crate::extract::{Ctx, FormData, PageParams, QueryData};
+use crate::view::{Flash, Pager, Shell, redirect_with, render};
 
 /// One flag as a detail page lists it.
 #[derive(Debug, Clone)]
 pub struct FlagRow {
+    pub id: FlagId,
     pub kind: FlagKind,
     pub state: FlagState,
     pub detail: String,
@@ -18,6 +32,8 @@ pub struct FlagRow {
     /// The other record's page, where the viewer may open it.
     pub matched_href: Option<String>,
     pub explanation: Option<String>,
+    pub can_answer: bool,
+    pub can_decide: bool,
 }
 
 impl FlagRow {
@@ -48,6 +64,9 @@ pub async fn rows_of(
         .await?
         .into_iter()
         .map(|v| FlagRow {
+            id: v.flag.id,
+            can_answer: integrity::service::can_answer(actor, &v.flag),
+            can_decide: integrity::service::can_decide(actor, &v.flag),
             kind: v.flag.kind,
             state: v.flag.state,
             detail: v.flag.detail,
@@ -57,4 +76,95 @@ pub async fn rows_of(
             explanation: v.flag.explanation,
         })
         .collect())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AnswerForm {
+    explanation: String,
+}
+
+/// 答复 (the agency).
+pub async fn answer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(form): FormData<AnswerForm>,
+) -> PageResult<Response> {
+    let id: FlagId = parse_id(&id)?;
+    let flag =
+        integrity::service::answer(state.store(), &ctx.actor, id, &form.explanation, ctx.now)
+            .await?;
+    Ok(redirect_with(&href(flag.owner), Flash::Saved))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DecideForm {
+    decision: String,
+    note: String,
+}
+
+/// 核实 / 排除 (an insurer, a regulator, the platform).
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormData(form): FormData<DecideForm>,
+) -> PageResult<Response> {
+    let id: FlagId = parse_id(&id)?;
+    let flag = integrity::service::decide(
+        state.store(),
+        &ctx.actor,
+        id,
+        &form.decision,
+        &form.note,
+        ctx.now,
+    )
+    .await?;
+    Ok(redirect_with(&href(flag.owner), Flash::Saved))
+}
+
+pub const LIST_PATH: &str = "/integrity";
+
+#[derive(Template)]
+#[template(path = "integrity/list.html")]
+struct ListPage {
+    shell: Shell,
+    filter: FlagFilter,
+    page: Page<Flag>,
+    pager: Pager,
+    kinds: [FlagKind; 4],
+    states: [FlagState; 4],
+    agencies: Vec<Organization>,
+    export_query: String,
+}
+
+impl ListPage {
+    fn href(&self, f: &Flag) -> String {
+        href(f.owner)
+    }
+}
+
+/// 可疑记录: the flags on the records an insurer, a regulator or the platform oversees.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    QueryData(filter): QueryData<FlagFilter>,
+    QueryData(pp): QueryData<PageParams>,
+) -> PageResult<Response> {
+    let page = integrity::service::list(state.store(), &ctx.actor, &filter, pp.request()).await?;
+    let agencies = anze_core::org::service::filter_choices(state.store(), &ctx.actor)
+        .await?
+        .agencies;
+    render(&ListPage {
+        pager: Pager::new(&page, ctx.uri.query()),
+        export_query: ctx.uri.query().unwrap_or("").to_string(),
+        shell: ctx.shell(LIST_PATH),
+        kinds: FlagKind::ALL,
+        states: FlagState::ALL,
+        agencies,
+        filter,
+        page,
+    })
 }
