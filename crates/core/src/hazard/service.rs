@@ -357,22 +357,33 @@ pub async fn sign_notice(
         signed_by: Some(actor.account_id),
         signed_at: now,
     };
+    save_receipt(store, actor, &record, hazards.len(), &receipt, &[]).await
+}
+
+/// Records a 签收 with its audit event; a notice signed meanwhile by someone else is refused.
+async fn save_receipt(
+    store: &dyn Store,
+    actor: &Actor,
+    inspection: &ServiceRecord,
+    hazard_count: usize,
+    receipt: &super::NoticeReceipt,
+    files: &[(String, NewAttachment)],
+) -> CoreResult<()> {
     let audit = AuditEvent::new(
         actor,
-        now,
+        receipt.signed_at,
         AuditAction::Sign,
         ObjectKind::Record,
-        Some(inspection.0),
-        &format!("整改通知书 · {}", record.order_no),
+        Some(inspection.id.0),
+        &format!("整改通知书 · {}", inspection.order_no),
         format!(
-            "{} 签收 {} 项隐患的整改通知书({})",
+            "{} 签收 {hazard_count} 项隐患的整改通知书({})",
             receipt.signer_name,
-            hazards.len(),
             receipt.via.label()
         ),
     );
     if !store
-        .sign_notice(inspection, &receipt, &[], actor.account_id, &audit)
+        .sign_notice(inspection.id, receipt, files, actor.account_id, &audit)
         .await?
     {
         return Err(CoreError::Conflict("该整改通知书已签收".into()));
@@ -418,37 +429,17 @@ pub async fn sign_notice_on_site(
             "请企业代表在签字板上签字并填写签字人姓名",
         ));
     };
-    let signer_name = signed.by_name.unwrap_or_default();
     let receipt = super::NoticeReceipt {
         via: super::ReceiptVia::OnSite,
-        signer_name,
+        signer_name: signed.by_name.unwrap_or_default(),
         signed_by: None,
         signed_at: now,
     };
-    let audit = AuditEvent::new(
-        actor,
-        now,
-        AuditAction::Sign,
-        ObjectKind::Record,
-        Some(inspection.0),
-        &format!("整改通知书 · {}", record.order_no),
-        format!(
-            "企业代表 {} 现场签字签收 {} 项隐患的整改通知书",
-            receipt.signer_name,
-            hazards.len()
-        ),
-    );
     let files: Vec<(String, NewAttachment)> = files
         .into_iter()
         .map(|(_, a)| (super::NOTICE_SIGNATURE.field.to_string(), a))
         .collect();
-    if !store
-        .sign_notice(inspection, &receipt, &files, actor.account_id, &audit)
-        .await?
-    {
-        return Err(CoreError::Conflict("该整改通知书已签收".into()));
-    }
-    Ok(())
+    save_receipt(store, actor, &record, hazards.len(), &receipt, &files).await
 }
 
 /// The on-site signature image of a notice, if it was signed on site.
