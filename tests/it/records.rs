@@ -30,19 +30,7 @@ async fn accepted_order(app: &TestApp) -> (OrderId, OrgId) {
         .await;
     let policy = app.seed_policy("ins", &code, "PICC-R-1").await;
     let order = app.seed_order("ins", policy, agency).await;
-    let admin = app.actor("ag_admin").await;
-    anze_core::order::service::accept(&app.db, &admin, order, app.clock_now())
-        .await
-        .unwrap();
-    anze_core::order::service::assign(
-        &app.db,
-        &admin,
-        order,
-        &[staff.to_string()],
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
+    crate::hazards::accept_and_assign(app, "ag_admin", order, &[staff]).await;
     (order, agency)
 }
 
