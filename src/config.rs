@@ -61,6 +61,8 @@ pub struct Config {
     pub max_upload_mb: u64,
     /// Where attachment files live.
     pub storage: StorageConfig,
+    /// A photo taken farther than this from its enterprise's site is flagged 拍摄地点异常, in km.
+    pub capture_place_max_km: f64,
 }
 
 /// `[storage]`: a local directory (default `<data_dir>/files`) or an S3-compatible bucket, given
@@ -93,6 +95,7 @@ impl Default for Config {
             session_absolute_hours: 12,
             max_upload_mb: 50,
             storage: StorageConfig::default(),
+            capture_place_max_km: anze_core::integrity::DEFAULT_PLACE_MAX_M / 1_000.0,
         }
     }
 }
@@ -205,6 +208,9 @@ impl Config {
         if let Some(v) = env("ANZE_MAX_UPLOAD_MB") {
             self.max_upload_mb = parse("ANZE_MAX_UPLOAD_MB", v)?;
         }
+        if let Some(v) = env("ANZE_CAPTURE_PLACE_MAX_KM") {
+            self.capture_place_max_km = parse("ANZE_CAPTURE_PLACE_MAX_KM", v)?;
+        }
         if let Some(v) = env("ANZE_STORAGE_URL").filter(|v| !v.is_empty()) {
             self.storage.url = Some(v);
         }
@@ -236,6 +242,18 @@ impl Config {
         }
         Ok(BlobConfig::Fs {
             root: self.data_dir.join("files"),
+        })
+    }
+
+    /// How uploaded photos are checked; refuses a distance that is not a positive number.
+    pub fn integrity_rules(&self) -> anyhow::Result<anze_core::integrity::IntegrityRules> {
+        let km = self.capture_place_max_km;
+        anyhow::ensure!(
+            km.is_finite() && km > 0.0,
+            "capture_place_max_km must be a positive number of kilometres, not {km}"
+        );
+        Ok(anze_core::integrity::IntegrityRules {
+            place_max_m: km * 1_000.0,
         })
     }
 
@@ -366,6 +384,18 @@ mod tests {
             "unknown keys are refused"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_capture_place_distance_is_configurable_and_must_be_positive() {
+        let none = Some(Path::new("/nonexistent/anze.toml"));
+        let c = Config::load(none, env(&[])).unwrap();
+        assert_eq!(c.integrity_rules().unwrap().place_max_m, 2_000.0);
+        let c = Config::load(none, env(&[("ANZE_CAPTURE_PLACE_MAX_KM", "0.5")])).unwrap();
+        assert_eq!(c.integrity_rules().unwrap().place_max_m, 500.0);
+        let c = Config::load(none, env(&[("ANZE_CAPTURE_PLACE_MAX_KM", "-1")])).unwrap();
+        assert!(c.integrity_rules().is_err());
+        assert!(Config::load(none, env(&[("ANZE_CAPTURE_PLACE_MAX_KM", "二")])).is_err());
     }
 
     #[test]

@@ -235,6 +235,9 @@ async fn load_business(
                 contact_phone: format!("1390595{:04}", 2000 + i),
                 industry_code: industry.into(),
                 employee_count: employees.into(),
+                // The demo's sites spread over Quanzhou's districts, a few hundred metres apart.
+                longitude: format!("{:.6}", 118.58 + 0.013 * i as f64),
+                latitude: format!("{:.6}", 24.87 + 0.007 * i as f64),
             };
             enterprise::service::create(store, insurer, &form, now)
                 .await

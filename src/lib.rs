@@ -39,7 +39,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
         .await
         .context("database connection failed")?;
     db.migrate().await.context("database migration failed")?;
-    Ok(db)
+    Ok(db.with_integrity_rules(config.integrity_rules()?))
 }
 
 /// Opens the configured blob store (creating `<data_dir>/files` for the default local store).

@@ -19,7 +19,7 @@ use reqwest::StatusCode;
 use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
-use crate::helpers::{Storage, TestApp, location};
+use crate::helpers::{Exif, Storage, TestApp, location, with_exif};
 
 crate::storage_tests!(
     parties_of_the_order_download_with_safe_headers_others_get_404,
@@ -214,7 +214,8 @@ async fn attach(
 }
 
 /// A `w`×`h` JPEG whose left half is red and right half blue, with an EXIF block (orientation,
-/// capture time, GPS) inserted after its start marker, as a phone camera writes it.
+/// capture time 2026:11:20 09:30:00, GPS 24°52'27.2"N 118°40'32.5"E in 泉州) as a phone
+/// camera writes it.
 fn phone_jpeg(w: u32, h: u32, orientation: u16) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, _| {
         if x < w / 2 {
@@ -227,66 +228,17 @@ fn phone_jpeg(w: u32, h: u32, orientation: u16) -> Vec<u8> {
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
         .encode_image(&img)
         .unwrap();
-    let tiff = exif_tiff(orientation);
-    let mut app1 = vec![0xFF, 0xE1];
-    app1.extend_from_slice(&((tiff.len() + 8) as u16).to_be_bytes());
-    app1.extend_from_slice(b"Exif\0\0");
-    app1.extend_from_slice(&tiff);
-    let mut out = jpeg[..2].to_vec();
-    out.extend_from_slice(&app1);
-    out.extend_from_slice(&jpeg[2..]);
-    out
-}
-
-/// A big-endian TIFF block: IFD0 (Orientation, pointers), the Exif IFD (DateTimeOriginal
-/// 2026:11:20 09:30:00) and the GPS IFD (24°52'27.2"N 118°40'32.5"E, 泉州).
-fn exif_tiff(orientation: u16) -> Vec<u8> {
-    fn entry(out: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]) {
-        out.extend_from_slice(&tag.to_be_bytes());
-        out.extend_from_slice(&kind.to_be_bytes());
-        out.extend_from_slice(&count.to_be_bytes());
-        out.extend_from_slice(&value);
-    }
-    const SHORT: u16 = 3;
-    const LONG: u16 = 4;
-    const ASCII: u16 = 2;
-    const RATIONAL: u16 = 5;
-    // Offsets from the TIFF header: IFD0 at 8 (42 bytes), Exif IFD at 50 (18), GPS IFD at 68
-    // (54), then the date (20), latitude (24) and longitude (24).
-    let (exif_ifd, gps_ifd, date, lat, lng) = (50u32, 68u32, 122u32, 142u32, 166u32);
-    let mut t = b"MM\0\x2a\0\0\0\x08".to_vec();
-    t.extend_from_slice(&3u16.to_be_bytes());
-    let o = orientation.to_be_bytes();
-    entry(&mut t, 0x0112, SHORT, 1, [o[0], o[1], 0, 0]);
-    entry(&mut t, 0x8769, LONG, 1, exif_ifd.to_be_bytes());
-    entry(&mut t, 0x8825, LONG, 1, gps_ifd.to_be_bytes());
-    t.extend_from_slice(&0u32.to_be_bytes());
-    assert_eq!(t.len(), exif_ifd as usize);
-    t.extend_from_slice(&1u16.to_be_bytes());
-    entry(&mut t, 0x9003, ASCII, 20, date.to_be_bytes());
-    t.extend_from_slice(&0u32.to_be_bytes());
-    assert_eq!(t.len(), gps_ifd as usize);
-    t.extend_from_slice(&4u16.to_be_bytes());
-    entry(&mut t, 0x0001, ASCII, 2, *b"N\0\0\0");
-    entry(&mut t, 0x0002, RATIONAL, 3, lat.to_be_bytes());
-    entry(&mut t, 0x0003, ASCII, 2, *b"E\0\0\0");
-    entry(&mut t, 0x0004, RATIONAL, 3, lng.to_be_bytes());
-    t.extend_from_slice(&0u32.to_be_bytes());
-    assert_eq!(t.len(), date as usize);
-    t.extend_from_slice(b"2026:11:20 09:30:00\0");
-    for (n, d) in [
-        (24u32, 1u32),
-        (52, 1),
-        (272, 10),
-        (118, 1),
-        (40, 1),
-        (325, 10),
-    ] {
-        t.extend_from_slice(&n.to_be_bytes());
-        t.extend_from_slice(&d.to_be_bytes());
-    }
-    assert_eq!(t.len(), lng as usize + 24);
-    t
+    with_exif(
+        &jpeg,
+        Exif {
+            orientation: Some(orientation),
+            captured: Some("2026:11:20 09:30:00"),
+            gps: Some((
+                24.0 + 52.0 / 60.0 + 27.2 / 3600.0,
+                118.0 + 40.0 / 60.0 + 32.5 / 3600.0,
+            )),
+        },
+    )
 }
 
 /// A Word document as a zip: `[Content_Types].xml`, a 100 KB embedded picture, then `word/`,

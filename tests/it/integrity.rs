@@ -6,7 +6,7 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{Rgb, RgbImage};
 use reqwest::StatusCode;
 
-use crate::helpers::{PASSWORD, TestApp, location};
+use crate::helpers::{Exif, PASSWORD, TestApp, credit_code, location, with_exif};
 
 crate::backend_tests!(
     a_photo_reused_for_another_enterprise_is_flagged_and_the_agency_sees_only_the_date,
@@ -14,6 +14,11 @@ crate::backend_tests!(
     the_agency_answers_a_flag_once_and_only_its_own,
     an_insurer_or_regulator_decides_a_flag_once,
     the_list_of_flags_shows_each_overseer_its_own_and_exports,
+    a_photo_far_from_the_enterprise_site_is_flagged,
+    the_site_comes_from_the_first_geotagged_photo_the_enterprise_confirms,
+    capture_times_are_read_from_exif_and_checked_against_the_service_date,
+    an_after_photo_showing_the_before_photo_is_flagged_on_the_hazard,
+    decisions_keep_their_note_and_the_list_shows_rates_tags_and_filters,
 );
 
 /// A photo-like scene: a lit background with shaded shapes and sensor noise, from `seed`.
@@ -475,4 +480,400 @@ async fn the_list_of_flags_shows_each_overseer_its_own_and_exports(app: TestApp)
     assert!(html.contains("没有符合条件的可疑标记"), "{html}");
     let (status, _) = app.get(&ins, "/integrity?from=notadate").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// The camera's local time (China) `hours_ago` before the application's now, as EXIF writes it.
+fn camera_time(app: &TestApp, hours_ago: i64) -> String {
+    (app.clock_now() - chrono::Duration::hours(hours_ago))
+        .with_timezone(&anze_core::time::china())
+        .format("%Y:%m:%d %H:%M:%S")
+        .to_string()
+}
+
+/// A photo of `seed`'s scene taken an hour ago at `gps`.
+fn geotagged(app: &TestApp, seed: u32, gps: Option<(f64, f64)>) -> Vec<u8> {
+    let when = camera_time(app, 1);
+    with_exif(
+        &jpeg(&scene(seed, 400, 300), 90),
+        Exif {
+            captured: Some(&when),
+            gps,
+            ..Default::default()
+        },
+    )
+}
+
+const SITE: (f64, f64) = (24.874222, 118.675694);
+
+/// 投保企业 → 编辑 of 泉州甲化工有限公司 by its insurer, with these 经度 and 纬度.
+async fn edit_site(app: &TestApp, lng: &str, lat: &str) -> reqwest::Response {
+    use anze_core::enterprise::EnterpriseStore;
+    let e = app
+        .db
+        .find_enterprise_by_credit_code(&credit_code("泉州甲化工有限公司"))
+        .await
+        .unwrap()
+        .unwrap();
+    let ins = app.login("ins", PASSWORD).await;
+    let page = format!("/enterprises/{}", e.id);
+    let employees = e.employee_count.to_string();
+    app.post_form(
+        &ins,
+        &page,
+        &page,
+        &[
+            ("name", e.name.as_str()),
+            ("credit_code", e.credit_code.as_str()),
+            ("industry_code", e.industry_code.as_str()),
+            ("region_code", e.region_code.as_str()),
+            ("address", e.address.as_str()),
+            ("employee_count", employees.as_str()),
+            ("contact_name", e.contact_name.as_str()),
+            ("contact_phone", e.contact_phone.as_str()),
+            ("longitude", lng),
+            ("latitude", lat),
+        ],
+    )
+    .await
+}
+
+async fn site_of(app: &TestApp) -> (Option<anze_core::geo::GeoPoint>, bool) {
+    use anze_core::enterprise::EnterpriseStore;
+    let e = app
+        .db
+        .find_enterprise_by_credit_code(&credit_code("泉州甲化工有限公司"))
+        .await
+        .unwrap()
+        .unwrap();
+    (e.site, e.site_photo.is_some())
+}
+
+async fn a_photo_far_from_the_enterprise_site_is_flagged(app: TestApp) {
+    let (order_a, _) = two_orders(&app).await;
+    // Half a site, a swapped pair and a word are refused and change nothing.
+    for (lng, lat, message) in [
+        ("118.675694", "", "请同时填写纬度"),
+        ("24.874222", "118.675694", "经度应在 73 至 136 之间"),
+        ("东经118度", "24.874222", "经度应为数字"),
+    ] {
+        let res = edit_site(&app, lng, lat).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{lng} {lat}"
+        );
+        let html = res.text().await.unwrap();
+        assert!(html.contains(message), "{message}: {html}");
+    }
+    assert_eq!(site_of(&app).await, (None, false));
+    let res = edit_site(&app, &SITE.1.to_string(), &SITE.0.to_string()).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (site, from_photo) = site_of(&app).await;
+    assert_eq!(site.map(|p| (p.lat, p.lng)), Some(SITE));
+    assert!(!from_photo);
+    let ins = app.login("ins", PASSWORD).await;
+    let (_, list) = app.get(&ins, "/enterprises").await;
+    assert!(list.contains("已填写"), "{list}");
+
+    // 0.05° north is 5.6 km away; 0.002° is 220 m, on the premises.
+    let far = training(
+        &app,
+        "a_staff",
+        order_a,
+        vec![geotagged(&app, 1, Some((SITE.0 + 0.05, SITE.1)))],
+    )
+    .await;
+    let near = training(
+        &app,
+        "a_staff",
+        order_a,
+        vec![geotagged(&app, 2, Some((SITE.0 + 0.002, SITE.1)))],
+    )
+    .await;
+    let without = training(&app, "a_staff", order_a, vec![geotagged(&app, 3, None)]).await;
+    let a = app.login("a_staff", PASSWORD).await;
+    let (_, html) = app.get(&a, &far).await;
+    assert!(
+        html.contains("拍摄地点异常") && html.contains("5.6 公里") && html.contains("2 公里"),
+        "{html}"
+    );
+    assert!(!html.contains("拍摄时间异常"), "the EXIF time fits: {html}");
+    for page in [near, without] {
+        let (_, html) = app.get(&a, &page).await;
+        assert!(!html.contains("拍摄地点异常"), "{html}");
+        assert!(!html.contains("拍摄时间异常"), "{html}");
+    }
+}
+
+async fn the_site_comes_from_the_first_geotagged_photo_the_enterprise_confirms(app: TestApp) {
+    let (order_a, _) = two_orders(&app).await;
+    app.seed_enterprise_account(&credit_code("泉州甲化工有限公司"), "qy_user")
+        .await;
+    // The sign-in sheet is not where the site is; the first evidence photo with a position is.
+    let first = (SITE.0 + 0.01, SITE.1 + 0.01);
+    let page = training(
+        &app,
+        "a_staff",
+        order_a,
+        vec![
+            geotagged(&app, 1, None),
+            geotagged(&app, 2, Some(first)),
+            geotagged(&app, 3, Some(SITE)),
+        ],
+    )
+    .await;
+    assert_eq!(
+        site_of(&app).await,
+        (None, false),
+        "not before it is confirmed"
+    );
+    let qy = app.login("qy_user", PASSWORD).await;
+    let res = app
+        .post_form(&qy, &page, &format!("{page}/confirm"), &[("reason", "")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (site, from_photo) = site_of(&app).await;
+    let site = site.expect("the site is taken from the photo");
+    assert!(
+        (site.lat - first.0).abs() < 1e-5 && (site.lng - first.1).abs() < 1e-5,
+        "{site:?}"
+    );
+    assert!(from_photo);
+    let (_, log) = app.get(&app.admin().await, "/audit").await;
+    assert!(log.contains("取自企业确认的安全培训中的照片"), "{log}");
+    let ins = app.login("ins", PASSWORD).await;
+    let (_, list) = app.get(&ins, "/enterprises").await;
+    assert!(list.contains("取自照片"), "{list}");
+
+    // Later photos are checked against it: 30 km away is flagged.
+    let later = training(
+        &app,
+        "a_staff",
+        order_a,
+        vec![geotagged(&app, 4, Some((first.0 + 0.27, first.1)))],
+    )
+    .await;
+    let a = app.login("a_staff", PASSWORD).await;
+    let (_, html) = app.get(&a, &later).await;
+    assert!(
+        html.contains("拍摄地点异常") && html.contains("30 公里"),
+        "{html}"
+    );
+    // A second confirmation does not move a site once set.
+    let second = training(
+        &app,
+        "a_staff",
+        order_a,
+        vec![geotagged(&app, 5, Some(SITE))],
+    )
+    .await;
+    let res = app
+        .post_form(
+            &qy,
+            &second,
+            &format!("{second}/confirm"),
+            &[("reason", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (again, _) = site_of(&app).await;
+    assert_eq!(again, Some(site));
+}
+
+async fn capture_times_are_read_from_exif_and_checked_against_the_service_date(app: TestApp) {
+    let (order_a, _) = two_orders(&app).await;
+    let photo = |seed: u32, when: Option<String>| {
+        with_exif(
+            &jpeg(&scene(seed, 400, 300), 90),
+            Exif {
+                captured: when.as_deref(),
+                ..Default::default()
+            },
+        )
+    };
+    let a = app.login("a_staff", PASSWORD).await;
+    // Taken an hour ago, on the service date: nothing to ask.
+    let ok = training(
+        &app,
+        "a_staff",
+        order_a,
+        vec![photo(1, Some(camera_time(&app, 1)))],
+    )
+    .await;
+    let (_, html) = app.get(&a, &ok).await;
+    assert!(!html.contains("拍摄时间异常"), "{html}");
+    // Three days before the service date.
+    let old = training(
+        &app,
+        "a_staff",
+        order_a,
+        vec![photo(2, Some(camera_time(&app, 72)))],
+    )
+    .await;
+    let (_, html) = app.get(&a, &old).await;
+    assert!(
+        html.contains("拍摄时间异常") && html.contains("相差超过一天"),
+        "{html}"
+    );
+    // Taken after it was uploaded: a camera clock set ahead, or a made-up time.
+    let future = training(
+        &app,
+        "a_staff",
+        order_a,
+        vec![photo(3, Some(camera_time(&app, -5)))],
+    )
+    .await;
+    let (_, html) = app.get(&a, &future).await;
+    assert!(html.contains("晚于上传时间"), "{html}");
+    // No time at all.
+    let none = training(&app, "a_staff", order_a, vec![photo(4, None)]).await;
+    let (_, html) = app.get(&a, &none).await;
+    assert!(html.contains("没有拍摄时间"), "{html}");
+}
+
+async fn an_after_photo_showing_the_before_photo_is_flagged_on_the_hazard(app: TestApp) {
+    use crate::hazards::{accepted_order, day, hazard_form, inspect};
+    let agency = accepted_order(&app).await;
+    let staff = app.login("hz_staff", PASSWORD).await;
+    let today = day(&app, 0);
+    let record = inspect(&app, &staff, agency.order, &today, &agency.staff).await;
+    let deadline = day(&app, 10);
+    let before = scene(7, 640, 480);
+    let mut hazards = Vec::new();
+    for description in ["消防通道堆放杂物", "配电箱门未关闭"] {
+        let res = app
+            .post_multipart_files(
+                &staff,
+                &format!("{record}/hazards/new"),
+                &format!("{record}/hazards"),
+                &hazard_form(description, "general", &deadline),
+                &[("before", "整改前.jpg", jpeg(&before, 90))],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        hazards.push(location(&res));
+    }
+    // The first is "rectified" with its before-photo re-saved; the second with a new photo.
+    for (hazard, after) in hazards
+        .iter()
+        .zip([jpeg(&before, 70), jpeg(&scene(8, 640, 480), 90)])
+    {
+        let res = app
+            .post_multipart_files(
+                &staff,
+                hazard,
+                &format!("{hazard}/rectify"),
+                &[("rectify_note", "已清理"), ("rectified_on", today.as_str())],
+                &[("after", "整改后.jpg", after)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{hazard}");
+    }
+    let (_, html) = app.get(&staff, &hazards[0]).await;
+    assert!(html.contains("整改前后照片相同"), "{html}");
+    let (_, html) = app.get(&staff, &hazards[1]).await;
+    assert!(!html.contains("整改前后照片相同"), "{html}");
+    // The ledger tags the hazard and filters by the kind.
+    let (_, ledger) = app.get(&staff, "/hazards?flag=unrectified").await;
+    assert!(ledger.contains("消防通道堆放杂物"), "{ledger}");
+    assert!(!ledger.contains("配电箱门未关闭"), "{ledger}");
+    assert!(
+        ledger.contains("flag-tag\" title=\"可疑标记\">整改前后照片相同"),
+        "{ledger}"
+    );
+}
+
+async fn decisions_keep_their_note_and_the_list_shows_rates_tags_and_filters(app: TestApp) {
+    let (order_a, order_b) = two_orders(&app).await;
+    // 甲's agency: one flagged record (a photo without EXIF) of two; 乙's: one of one.
+    let flagged = training(
+        &app,
+        "a_staff",
+        order_a,
+        vec![jpeg(&scene(1, 400, 300), 90)],
+    )
+    .await;
+    training(&app, "a_staff", order_a, vec![geotagged(&app, 2, None)]).await;
+    training(
+        &app,
+        "b_staff",
+        order_b,
+        vec![jpeg(&scene(3, 400, 300), 90)],
+    )
+    .await;
+    let ins = app.login("ins", PASSWORD).await;
+    let (_, html) = app.get(&ins, "/integrity").await;
+    assert!(html.contains("各服务机构标记率"), "{html}");
+    let rate_row = |html: &str, agency: &str| -> String {
+        let at = html
+            .find(&format!(">{agency}</a>"))
+            .unwrap_or_else(|| panic!("{html}"));
+        html[at..at + html[at..].find("</tr>").unwrap()].to_string()
+    };
+    let row = rate_row(&html, "安信技术");
+    assert!(
+        row.contains(">1<") && row.contains(">2<") && row.contains("50.0%"),
+        "{row}"
+    );
+    let row = rate_row(&html, "众安技术");
+    assert!(row.contains("100.0%"), "{row}");
+    let res = ins
+        .get(app.url("/integrity/rates.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let sheet = crate::ledgers::rows(res.bytes().await.unwrap().to_vec());
+    assert_eq!(sheet[0][0], "服务机构");
+    assert!(
+        sheet
+            .iter()
+            .any(|r| r[0] == "安信技术" && r[1] == "1" && r[2] == "2" && r[3] == "50"),
+        "{sheet:?}"
+    );
+    // The enterprise filter.
+    let (_, html) = app.get(&ins, "/integrity?q=乙机械").await;
+    assert!(html.contains(">泉州乙机械有限公司<") && !html.contains(">泉州甲化工有限公司<"));
+
+    // The decision's note stays on the flag, for every party, and in the export.
+    let (_, page) = app.get(&ins, &flagged).await;
+    let id = flag_form(&page, "decide").unwrap_or_else(|| panic!("{page}"));
+    let res = app
+        .post_form(
+            &ins,
+            &flagged,
+            &format!("/integrity/{id}/decide"),
+            &[("decision", "confirm"), ("note", "现场照片系翻拍")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let a = app.login("a_staff", PASSWORD).await;
+    let (_, page) = app.get(&a, &flagged).await;
+    assert!(
+        page.contains("已核实") && page.contains("现场照片系翻拍"),
+        "{page}"
+    );
+    let res = ins
+        .get(app.url("/integrity/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    let sheet = crate::ledgers::rows(res.bytes().await.unwrap().to_vec());
+    assert!(
+        sheet
+            .iter()
+            .any(|r| r.iter().any(|c| c == "现场照片系翻拍")),
+        "{sheet:?}"
+    );
+
+    // The record list tags flagged records and filters them.
+    let (_, list) = app.get(&a, "/services/training").await;
+    assert!(list.contains("flag-tag"), "{list}");
+    let (_, list) = app.get(&a, "/services/training?flag=capture_time").await;
+    assert_eq!(list.matches("/records/").count(), 1, "{list}");
+    let (_, list) = app.get(&a, "/services/training?flag=duplicate").await;
+    assert_eq!(list.matches("/records/").count(), 0, "{list}");
+    // 有可疑标记: the one record with a flag; the record whose photo has its EXIF time has none.
+    let (_, list) = app.get(&a, "/services/training?flag=any").await;
+    assert_eq!(list.matches("/records/").count(), 1, "{list}");
 }

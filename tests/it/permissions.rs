@@ -173,6 +173,7 @@ fn matrix() -> Vec<Row> {
         get("/hazards/export.xlsx", "200 200 200 200 200 200 200 303"),
         get("/integrity", "200 200 200 403 403 200 403 303"),
         get("/integrity/export.xlsx", "200 200 200 403 403 200 403 303"),
+        get("/integrity/rates.xlsx", "200 200 200 403 403 200 403 303"),
         get(
             "/hazards/{id}",
             "200/200 200/404 200/404 200/404 200/404 200/404 200/404 303/303",

@@ -192,6 +192,7 @@ async fn register_enterprise(app: &TestApp, by: &str, name: &str) -> String {
         contact_phone: "0595-85678901".into(),
         industry_code: "0903".into(),
         employee_count: "300".into(),
+        ..Default::default()
     };
     anze_core::enterprise::service::create(&app.db, &app.actor(by).await, &form, Utc::now())
         .await

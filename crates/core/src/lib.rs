@@ -13,6 +13,7 @@ pub mod emergency;
 pub mod enterprise;
 pub mod error;
 pub mod field;
+pub mod geo;
 pub mod hazard;
 pub mod ids;
 pub mod industry;

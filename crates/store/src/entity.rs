@@ -47,6 +47,11 @@ pub mod organization {
         pub employee_count: Option<i64>,
         /// Enterprises only: the organization that registered it.
         pub created_by_org_id: Option<i64>,
+        /// Enterprises only: 纬度/经度 of the site.
+        pub site_lat: Option<f64>,
+        pub site_lng: Option<f64>,
+        /// The photo the site was taken from; NULL when typed on the form.
+        pub site_photo_id: Option<i64>,
     }
     entity_boilerplate!();
 }
@@ -533,6 +538,8 @@ pub mod integrity_flag {
         pub reviewed_by_name: Option<String>,
         pub reviewed_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub review_note: Option<String>,
     }
     entity_boilerplate!();
 }

@@ -34,9 +34,17 @@ pub enum StoreError {
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// How uploads are checked (拍摄地点异常's distance); set from the configuration.
+    integrity: anze_core::integrity::IntegrityRules,
 }
 
 impl Db {
+    /// Sets how uploaded photos are checked; the default until called.
+    pub fn with_integrity_rules(mut self, rules: anze_core::integrity::IntegrityRules) -> Self {
+        self.integrity = rules;
+        self
+    }
+
     /// Connects to the database the URL names. SQLite files are created when missing and run in
     /// WAL mode with foreign keys enforced.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
@@ -70,7 +78,10 @@ impl Db {
                 .busy_timeout(Duration::from_secs(10))
         });
         let conn = Database::connect(opts).await.map_err(StoreError::Connect)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            integrity: Default::default(),
+        })
     }
 
     /// Applies pending migrations; safe to call on every start.

@@ -17,6 +17,7 @@ mod m20261130_000020_enterprise_rectification;
 mod m20261130_000021_login_throttle;
 mod m20261130_000030_audit_chain;
 mod m20261130_000040_photo_fingerprints;
+mod m20261130_000050_sites_and_review_notes;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000021_login_throttle::Migration),
             Box::new(m20261130_000030_audit_chain::Migration),
             Box::new(m20261130_000040_photo_fingerprints::Migration),
+            Box::new(m20261130_000050_sites_and_review_notes::Migration),
         ]
     }
 }

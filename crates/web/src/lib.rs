@@ -184,6 +184,7 @@ fn routes() -> Vec<Route> {
         Route::post("/hazards/{id}/review", hazards::review).upload(),
         Route::get("/integrity", integrity::list),
         Route::get("/integrity/export.xlsx", exports::integrity),
+        Route::get("/integrity/rates.xlsx", exports::integrity_rates),
         Route::post("/integrity/{id}/answer", integrity::answer),
         Route::post("/integrity/{id}/decide", integrity::decide),
         Route::get("/policies", policies::list),

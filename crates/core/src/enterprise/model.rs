@@ -3,7 +3,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, CoreResult, FieldErrors};
 use crate::field;
-use crate::ids::OrgId;
+use crate::geo::{GeoPoint, parse_site};
+use crate::ids::{AttachmentId, OrgId};
 use crate::org::{OrgFields, OrgForm, OrgKind};
 
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +29,11 @@ pub struct Enterprise {
     pub created_by: Option<OrgId>,
     /// Insurers holding a policy on it, each once.
     pub insurers: Vec<OrgId>,
+    /// 经度/纬度 of its site, against which photos' GPS positions are checked.
+    pub site: Option<GeoPoint>,
+    /// The photo the site was taken from, when it was not typed on the form: the first geotagged
+    /// photo of a record the enterprise confirmed.
+    pub site_photo: Option<AttachmentId>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -41,6 +47,10 @@ pub struct EnterpriseForm {
     pub contact_phone: String,
     pub industry_code: String,
     pub employee_count: String,
+    /// 经度, optional
+    pub longitude: String,
+    /// 纬度, optional
+    pub latitude: String,
 }
 
 impl EnterpriseForm {
@@ -54,6 +64,8 @@ impl EnterpriseForm {
             contact_phone: e.contact_phone.clone(),
             industry_code: e.industry_code.clone(),
             employee_count: e.employee_count.to_string(),
+            longitude: e.site.map(|p| p.lng.to_string()).unwrap_or_default(),
+            latitude: e.site.map(|p| p.lat.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -63,6 +75,9 @@ pub struct EnterpriseFields {
     pub org: OrgFields,
     pub industry_code: String,
     pub employee_count: i64,
+    pub site: Option<GeoPoint>,
+    /// Kept from the stored enterprise while the form leaves its site unchanged.
+    pub site_photo: Option<AttachmentId>,
 }
 
 impl EnterpriseFields {
@@ -91,12 +106,21 @@ impl EnterpriseFields {
             "employee_count",
             field::count(&form.employee_count, "从业人数", 1, 1_000_000),
         );
+        let site = match parse_site(&form.longitude, &form.latitude) {
+            Ok(site) => site,
+            Err((field, message)) => {
+                errors.add(field, message);
+                None
+            }
+        };
         match (org, industry, employees) {
             (Some(org), Some(industry_code), Some(employee_count)) if errors.is_empty() => {
                 Ok(Self {
                     org,
                     industry_code,
                     employee_count,
+                    site,
+                    site_photo: None,
                 })
             }
             _ => Err(CoreError::Validation(errors)),

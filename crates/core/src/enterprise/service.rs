@@ -1,10 +1,12 @@
 use chrono::{DateTime, Utc};
 
 use super::{Enterprise, EnterpriseFields, EnterpriseFilter, EnterpriseForm};
+use crate::attachment::{Attachment, OwnerRef};
 use crate::audit::{AuditAction, AuditEvent, ObjectKind};
 use crate::auth::{Actor, Permission, require};
 use crate::error::{CoreError, CoreResult, field_error};
-use crate::ids::OrgId;
+use crate::geo::GeoPoint;
+use crate::ids::{AttachmentId, OrgId};
 use crate::industry::{self, Industry, IndustryChoice};
 use crate::page::{Page, PageRequest};
 use crate::region::Region;
@@ -153,7 +155,10 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
     let before = get_for_edit(store, actor, id).await?;
-    let fields = EnterpriseFields::parse(form)?;
+    let mut fields = EnterpriseFields::parse(form)?;
+    if fields.site == before.site {
+        fields.site_photo = before.site_photo;
+    }
     check_refs(store, &fields).await?;
     let code = fields
         .org
@@ -180,6 +185,8 @@ pub async fn update(
         &before.employee_count.to_string(),
         &fields.employee_count.to_string(),
     );
+    let site = |p: Option<GeoPoint>| p.map(GeoPoint::label).unwrap_or_else(|| "未填写".into());
+    cmp("位置", &site(before.site), &site(fields.site));
     cmp("联系人", &before.contact_name, &fields.org.contact_name);
     cmp(
         "联系电话",
@@ -203,6 +210,55 @@ pub async fn update(
         .update_enterprise(id, &fields, &audit)
         .await
         .map_err(|e| e.on_duplicate("credit_code", "该统一社会信用代码已登记"))
+}
+
+/// The site a confirmed record's photos give: the GPS position of its first geotagged evidence
+/// photo (the earliest uploaded). Sign-in sheets and signatures are not where the site is.
+pub fn site_from_photos(photos: &[Attachment]) -> Option<(GeoPoint, AttachmentId)> {
+    photos
+        .iter()
+        .filter(|a| a.kind.is_image() && crate::integrity::is_evidence(&a.field))
+        .filter_map(|a| a.gps.map(|(lat, lng)| (GeoPoint { lat, lng }, a.id)))
+        .min_by_key(|(_, id)| *id)
+}
+
+/// When the enterprise confirms a record and has no site yet, its site becomes the position of
+/// the record's first geotagged photo: the enterprise has just attested that the visit, and so
+/// its photos, happened at its premises. Later photos are checked against it (拍摄地点异常).
+pub async fn adopt_site_from_record(
+    store: &dyn Store,
+    actor: &Actor,
+    enterprise_id: OrgId,
+    owner: OwnerRef,
+    what: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let Some(enterprise) = store.get_enterprise(enterprise_id).await? else {
+        return Ok(());
+    };
+    if enterprise.site.is_some() {
+        return Ok(());
+    }
+    let photos = store.attachments_of(owner.kind, &[owner.id]).await?;
+    let Some((site, photo)) = site_from_photos(&photos) else {
+        return Ok(());
+    };
+    let audit = AuditEvent::new(
+        actor,
+        now,
+        AuditAction::Update,
+        ObjectKind::Enterprise,
+        Some(enterprise_id.0),
+        &enterprise.name,
+        format!(
+            "位置: 未填写 → {}(取自企业确认的{what}中的照片)",
+            site.label()
+        ),
+    );
+    store
+        .adopt_enterprise_site(enterprise_id, site, photo, &audit)
+        .await?;
+    Ok(())
 }
 
 /// Whether the actor may open the first account of this enterprise: the platform admin, or an
@@ -498,6 +554,8 @@ mod tests {
             created_at: chrono::DateTime::UNIX_EPOCH,
             created_by: created_by.map(OrgId),
             insurers: insurers.iter().copied().map(OrgId).collect(),
+            site: None,
+            site_photo: None,
         }
     }
 

@@ -3,7 +3,8 @@ use async_trait::async_trait;
 use super::{Enterprise, EnterpriseFields, EnterpriseFilter};
 use crate::audit::AuditEvent;
 use crate::error::CoreResult;
-use crate::ids::OrgId;
+use crate::geo::GeoPoint;
+use crate::ids::{AttachmentId, OrgId};
 use crate::page::{Page, PageRequest};
 
 #[async_trait]
@@ -30,4 +31,13 @@ pub trait EnterpriseStore: Send + Sync {
         fields: &EnterpriseFields,
         audit: &AuditEvent,
     ) -> CoreResult<()>;
+    /// Sets the site of an enterprise that has none, from a photo; `false` (and no audit event)
+    /// when it has one by now.
+    async fn adopt_enterprise_site(
+        &self,
+        id: OrgId,
+        site: GeoPoint,
+        photo: AttachmentId,
+        audit: &AuditEvent,
+    ) -> CoreResult<bool>;
 }

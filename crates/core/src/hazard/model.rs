@@ -650,6 +650,8 @@ pub struct HazardFilter {
     pub deadline_to: String,
     /// 隐患编号 or 描述 keyword
     pub q: String,
+    /// 可疑标记: `any` or a flag kind's code
+    pub flag: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -670,6 +672,7 @@ pub struct HazardQuery {
     pub order: Option<OrderId>,
     /// Regulators read 重大 and 逾期 first.
     pub serious_first: bool,
+    pub flagged: Option<crate::integrity::FlaggedFilter>,
 }
 
 impl HazardFilter {
@@ -706,6 +709,7 @@ impl HazardFilter {
             inspection: None,
             order: None,
             serious_first: false,
+            flagged: crate::integrity::FlaggedFilter::parse(&self.flag),
         })
     }
 }

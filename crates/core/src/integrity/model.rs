@@ -3,6 +3,7 @@ use serde::Serialize;
 
 use crate::attachment::{OwnerKind, OwnerRef, PerceptualHash};
 use crate::auth::Actor;
+use crate::geo::GeoPoint;
 use crate::ids::{AccountId, AttachmentId, FlagId, OrderId, OrgId};
 use crate::org::OrgKind;
 use crate::time::{china, format_date, format_datetime};
@@ -133,6 +134,23 @@ impl FlagState {
     }
 }
 
+/// A list's 可疑标记 filter: the records (or hazards) with a flag that was not dismissed, of
+/// any kind or of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlaggedFilter {
+    pub kind: Option<FlagKind>,
+}
+
+impl FlaggedFilter {
+    /// `any` or a kind's code; anything else (the empty 全部 included) filters nothing.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim() {
+            "any" => Some(Self { kind: None }),
+            code => FlagKind::from_code(code).map(|k| Self { kind: Some(k) }),
+        }
+    }
+}
+
 /// What an insurer, a regulator or the platform decides about a flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum FlagDecision {
@@ -172,13 +190,21 @@ impl FlagState {
     }
 }
 
+/// What a change of a flag's state records besides the state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlagStep {
+    /// The agency's explanation (答复).
+    Answer { explanation: String },
+    /// An insurer's or regulator's decision, with its optional note (处理备注).
+    Decision { note: Option<String> },
+}
+
 /// A change of a flag's state, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlagChange {
     pub from: FlagState,
     pub to: FlagState,
-    /// The agency's explanation (答复); `None` for a decision.
-    pub explanation: Option<String>,
+    pub step: FlagStep,
     pub by: AccountId,
     pub by_name: String,
     pub at: DateTime<Utc>,
@@ -188,6 +214,8 @@ pub struct FlagChange {
 #[derive(Debug, Clone, Default, serde::Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct FlagFilter {
+    /// 企业名称, in part.
+    pub q: String,
     pub kind: String,
     pub state: String,
     pub agency: String,
@@ -198,6 +226,8 @@ pub struct FlagFilter {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FlagQuery {
+    /// Part of the flagged enterprise's name.
+    pub enterprise_name: Option<String>,
     pub kind: Option<FlagKind>,
     pub state: Option<FlagState>,
     pub agency: Option<OrgId>,
@@ -220,13 +250,52 @@ impl FlagFilter {
         };
         let from = date("from", &self.from);
         let to = date("to", &self.to);
+        let q = self.q.trim();
         e.into_result(FlagQuery {
+            enterprise_name: (!q.is_empty()).then(|| q.chars().take(50).collect()),
             kind: FlagKind::from_code(self.kind.trim()),
             state: FlagState::from_code(self.state.trim()),
             agency: self.agency.trim().parse::<i64>().ok().map(OrgId),
             since: from.map(crate::time::start_of_day),
             before: to.map(|d| crate::time::start_of_day(d + Duration::days(1))),
         })
+    }
+}
+
+/// Agencies shown in the 可疑记录 page's table of rates, those with the most flagged records.
+pub const RATE_AGENCIES: u64 = 20;
+
+/// How many of an agency's records (服务记录 and 隐患) carry a flag that was not dismissed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgencyFlagRate {
+    pub agency_id: OrgId,
+    pub agency_name: String,
+    /// Records and hazards with at least one live flag.
+    pub flagged_records: u64,
+    /// Flags still 待处理.
+    pub open_flags: u64,
+    /// Every record and hazard of the agency in the viewer's scope.
+    pub records: u64,
+}
+
+impl AgencyFlagRate {
+    /// Flagged records per 10,000 records, rounded; `None` without records.
+    pub fn rate_basis_points(&self) -> Option<i32> {
+        (self.records > 0).then(|| {
+            let bp = (self.flagged_records * 10_000 + self.records / 2) / self.records;
+            i32::try_from(bp).unwrap_or(i32::MAX)
+        })
+    }
+
+    /// `3.2%`; `—` without records.
+    pub fn rate_label(&self) -> String {
+        match self.rate_basis_points() {
+            Some(bp) => {
+                let per_mille = (bp + 5) / 10;
+                format!("{}.{}%", per_mille / 10, per_mille % 10)
+            }
+            None => "—".into(),
+        }
     }
 }
 
@@ -246,6 +315,28 @@ pub struct Evidence {
     pub phash: Option<PerceptualHash>,
     pub captured_at: Option<DateTime<Utc>>,
     pub uploaded_at: DateTime<Utc>,
+    /// EXIF GPS position of the photo.
+    pub gps: Option<GeoPoint>,
+    /// The enterprise's site, when it has one.
+    pub site: Option<GeoPoint>,
+}
+
+/// Settings of the checks that depend on the deployment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IntegrityRules {
+    /// A photo taken farther than this from the enterprise's site raises 拍摄地点异常.
+    pub place_max_m: f64,
+}
+
+/// 2 km: a large plant's grounds, plus a phone's GPS error in a steel building.
+pub const DEFAULT_PLACE_MAX_M: f64 = 2_000.0;
+
+impl Default for IntegrityRules {
+    fn default() -> Self {
+        Self {
+            place_max_m: DEFAULT_PLACE_MAX_M,
+        }
+    }
 }
 
 /// How alike two photos are.
@@ -345,6 +436,30 @@ pub fn capture_time_issue(e: &Evidence) -> Option<String> {
     })
 }
 
+/// Why a photo's GPS position does not fit the enterprise's site, if it does not: farther than
+/// `rules.place_max_m`. A photo without a position, or an enterprise without a site, says nothing.
+pub fn capture_place_issue(e: &Evidence, rules: &IntegrityRules) -> Option<String> {
+    let (gps, site) = (e.gps?, e.site?);
+    let d = gps.distance_m(site);
+    (d > rules.place_max_m).then(|| {
+        format!(
+            "拍摄位置距企业位置 {}(允许 {}以内)",
+            distance_label(d),
+            distance_label(rules.place_max_m)
+        )
+    })
+}
+
+/// `850 米`, `12.3 公里`.
+fn distance_label(m: f64) -> String {
+    if m < 1_000.0 {
+        format!("{m:.0} 米")
+    } else {
+        let km = format!("{:.1}", m / 1_000.0);
+        format!("{} 公里", km.trim_end_matches(".0"))
+    }
+}
+
 /// A flag to store, raised on `Evidence::attachment`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewFlag {
@@ -359,19 +474,24 @@ pub struct NewFlag {
 /// Every flag `photo` raises against `others`: earlier photos found by its fingerprints, and the
 /// other photos of its own record. Closest matches first, at most `MAX_MATCHES_PER_PHOTO` of a
 /// kind.
-pub fn flags_for(photo: &Evidence, others: &[Evidence]) -> Vec<NewFlag> {
+pub fn flags_for(photo: &Evidence, others: &[Evidence], rules: &IntegrityRules) -> Vec<NewFlag> {
     if !is_evidence(&photo.field) {
         return vec![];
     }
     let mut flags = Vec::new();
-    if let Some(detail) = capture_time_issue(photo) {
-        flags.push(NewFlag {
-            kind: FlagKind::CaptureTime,
-            attachment: photo.attachment,
-            matched: None,
-            distance: None,
-            detail,
-        });
+    for (kind, detail) in [
+        (FlagKind::CaptureTime, capture_time_issue(photo)),
+        (FlagKind::CapturePlace, capture_place_issue(photo, rules)),
+    ] {
+        if let Some(detail) = detail {
+            flags.push(NewFlag {
+                kind,
+                attachment: photo.attachment,
+                matched: None,
+                distance: None,
+                detail,
+            });
+        }
     }
     for kind in [FlagKind::Unrectified, FlagKind::Duplicate] {
         let mut found: Vec<(Likeness, &Evidence)> = others
@@ -448,6 +568,8 @@ pub struct Flag {
     pub answered_at: Option<DateTime<Utc>>,
     pub reviewed_by_name: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
+    /// 处理备注 of the decision.
+    pub review_note: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -503,6 +625,8 @@ mod tests {
             phash: Some(PerceptualHash::current(phash)),
             captured_at: Some(at(&format!("{date}T02:00:00Z"))),
             uploaded_at: at(&format!("{date}T09:00:00Z")),
+            gps: None,
+            site: None,
         }
     }
 
@@ -573,7 +697,11 @@ mod tests {
         after.owner = hazard;
         after.field = "after_1".into();
         assert_eq!(unrectified(&after, &before), Some(Likeness::Near(0)));
-        let flags = flags_for(&after, std::slice::from_ref(&before));
+        let flags = flags_for(
+            &after,
+            std::slice::from_ref(&before),
+            &IntegrityRules::default(),
+        );
         assert_eq!(flags.len(), 1, "{flags:?}");
         assert_eq!(flags[0].kind, FlagKind::Unrectified);
         assert_eq!(flags[0].matched, Some(AttachmentId(1)));
@@ -609,12 +737,77 @@ mod tests {
     }
 
     #[test]
+    fn a_photo_far_from_the_site_is_flagged_at_the_configured_distance() {
+        let site = GeoPoint {
+            lat: 24.874222,
+            lng: 118.675694,
+        };
+        let rules = IntegrityRules::default();
+        let mut e = photo(1, 10, 100, "2026-11-02", 0);
+        assert_eq!(capture_place_issue(&e, &rules), None, "no site, no GPS");
+        e.site = Some(site);
+        assert_eq!(capture_place_issue(&e, &rules), None, "no GPS");
+        // 0.01° of latitude is about 1.1 km: inside 2 km.
+        e.gps = Some(GeoPoint {
+            lat: site.lat + 0.01,
+            ..site
+        });
+        assert_eq!(capture_place_issue(&e, &rules), None);
+        let strict = IntegrityRules { place_max_m: 500.0 };
+        let why = capture_place_issue(&e, &strict).unwrap();
+        assert!(why.contains("1.1 公里") && why.contains("500 米"), "{why}");
+        // 0.05° is about 5.6 km.
+        e.gps = Some(GeoPoint {
+            lat: site.lat + 0.05,
+            ..site
+        });
+        let flags = flags_for(&e, &[], &rules);
+        assert_eq!(flags.len(), 1, "{flags:?}");
+        assert_eq!(flags[0].kind, FlagKind::CapturePlace);
+        assert!(flags[0].detail.contains("5.6 公里"), "{}", flags[0].detail);
+        assert!(flags[0].detail.contains("2 公里"), "{}", flags[0].detail);
+    }
+
+    #[test]
+    fn the_list_filter_takes_any_or_a_kind() {
+        assert_eq!(FlaggedFilter::parse(""), None);
+        assert_eq!(FlaggedFilter::parse("x"), None);
+        assert_eq!(
+            FlaggedFilter::parse(" any "),
+            Some(FlaggedFilter { kind: None })
+        );
+        assert_eq!(
+            FlaggedFilter::parse("capture_place"),
+            Some(FlaggedFilter {
+                kind: Some(FlagKind::CapturePlace)
+            })
+        );
+    }
+
+    #[test]
+    fn rates_are_per_mille_rounded() {
+        let mut r = AgencyFlagRate {
+            agency_id: OrgId(1),
+            agency_name: String::new(),
+            flagged_records: 1,
+            open_flags: 1,
+            records: 3,
+        };
+        assert_eq!(r.rate_label(), "33.3%");
+        assert_eq!(r.rate_basis_points(), Some(3333));
+        r.flagged_records = 3;
+        assert_eq!(r.rate_label(), "100.0%");
+        r.records = 0;
+        assert_eq!(r.rate_label(), "—");
+    }
+
+    #[test]
     fn flags_keep_the_closest_matches_and_name_no_party() {
         let new = photo(100, 1, 100, "2026-11-20", 0);
         let others: Vec<Evidence> = (0..8)
             .map(|i| photo(i, 10 + i, 200, "2026-11-02", (1u64 << i) - 1))
             .collect();
-        let flags = flags_for(&new, &others);
+        let flags = flags_for(&new, &others, &IntegrityRules::default());
         let dups: Vec<_> = flags
             .iter()
             .filter(|f| f.kind == FlagKind::Duplicate)

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Flag, FlagChange, FlagDecision, FlagFilter, FlagKind, FlagState, MatchedView, matched_view,
+    AgencyFlagRate, Flag, FlagChange, FlagDecision, FlagFilter, FlagKind, FlagState, FlagStep,
+    MatchedView, matched_view,
 };
 use crate::attachment::{OwnerKind, OwnerRef};
 use crate::audit::{AuditAction, AuditEvent, ObjectKind};
@@ -63,20 +64,21 @@ pub async fn of_owner(
     Ok(out)
 }
 
-/// The kinds of live flags on each of these records (or hazards), for the tags of a list page
-/// whose rows the caller already loaded.
+/// The kinds of live flags on each of these records (`hazards` false) or hazards, in
+/// `FlagKind::ALL` order, for the tags of a list page whose rows the caller already loaded.
 pub async fn tags_of(
     store: &dyn Store,
-    owner_kind: OwnerKind,
+    hazards: bool,
     owner_ids: &[i64],
 ) -> CoreResult<HashMap<i64, Vec<FlagKind>>> {
     let mut tags: HashMap<i64, Vec<FlagKind>> = HashMap::new();
-    for f in store.flags_of(owner_kind, owner_ids).await? {
-        if f.state.is_live() {
-            let kinds = tags.entry(f.owner.id).or_default();
-            if !kinds.contains(&f.kind) {
-                kinds.push(f.kind);
-            }
+    if owner_ids.is_empty() {
+        return Ok(tags);
+    }
+    for (owner, kind) in store.live_flag_kinds(hazards, owner_ids).await? {
+        let kinds = tags.entry(owner).or_default();
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
         }
     }
     for kinds in tags.values_mut() {
@@ -200,7 +202,9 @@ pub async fn answer(
     let change = FlagChange {
         from: flag.state,
         to: FlagState::Answered,
-        explanation: Some(text.to_string()),
+        step: FlagStep::Answer {
+            explanation: text.to_string(),
+        },
         by: actor.account_id,
         by_name: actor.name.clone(),
         at: now,
@@ -210,7 +214,7 @@ pub async fn answer(
 }
 
 /// 核实 or 排除 (an insurer of the policy, a regulator of the region, the platform), with an
-/// optional note kept in the audit log.
+/// optional note kept on the flag and in the audit log.
 pub async fn decide(
     store: &dyn Store,
     actor: &Actor,
@@ -256,7 +260,9 @@ pub async fn decide(
     let change = FlagChange {
         from: flag.state,
         to,
-        explanation: None,
+        step: FlagStep::Decision {
+            note: (!note.is_empty()).then(|| note.to_string()),
+        },
         by: actor.account_id,
         by_name: actor.name.clone(),
         at: now,
@@ -287,6 +293,24 @@ pub async fn list(
     let scope = crate::scope::of(store, actor).await?;
     let query = filter.query()?;
     store.list_flags(&scope, &query, page).await
+}
+
+/// The agencies with the most flagged records in the actor's oversight, with their rate of
+/// flagged records: the table above the 可疑记录 list. Only the list's agency filter applies,
+/// since a rate is over all of an agency's records.
+pub async fn rates(
+    store: &dyn Store,
+    actor: &Actor,
+    filter: &FlagFilter,
+) -> CoreResult<Vec<AgencyFlagRate>> {
+    if !may_list(actor) {
+        return Err(CoreError::Forbidden);
+    }
+    let scope = crate::scope::of(store, actor).await?;
+    let query = filter.query()?;
+    store
+        .flag_rates(&scope, query.agency, super::RATE_AGENCIES)
+        .await
 }
 
 #[cfg(test)]
@@ -329,6 +353,7 @@ mod tests {
             answered_at: None,
             reviewed_by_name: None,
             reviewed_at: None,
+            review_note: None,
             created_at: Utc::now(),
         }
     }
@@ -383,6 +408,7 @@ mod tests {
     #[test]
     fn the_filter_reads_china_days_and_rejects_bad_dates() {
         let q = FlagFilter {
+            q: " 企业 ".into(),
             kind: "duplicate".into(),
             state: "answered".into(),
             agency: "7".into(),
@@ -391,6 +417,7 @@ mod tests {
         }
         .query()
         .unwrap();
+        assert_eq!(q.enterprise_name.as_deref(), Some("企业"));
         assert_eq!(q.kind, Some(FlagKind::Duplicate));
         assert_eq!(q.state, Some(FlagState::Answered));
         assert_eq!(q.agency, Some(OrgId(7)));

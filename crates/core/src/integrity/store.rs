@@ -1,10 +1,10 @@
 use async_trait::async_trait;
 
-use super::{Flag, FlagChange, FlagQuery};
+use super::{AgencyFlagRate, Flag, FlagChange, FlagKind, FlagQuery};
 use crate::attachment::OwnerKind;
 use crate::audit::AuditEvent;
 use crate::error::CoreResult;
-use crate::ids::FlagId;
+use crate::ids::{FlagId, OrgId};
 use crate::page::{Page, PageRequest};
 use crate::scope::Scope;
 
@@ -33,4 +33,21 @@ pub trait IntegrityStore: Send + Sync {
         query: &FlagQuery,
         page: PageRequest,
     ) -> CoreResult<Page<Flag>>;
+
+    /// The `limit` agencies in `scope` with the most records carrying a live flag, most first,
+    /// each with its count of records (`agency`: only that one).
+    async fn flag_rates(
+        &self,
+        scope: &Scope,
+        agency: Option<OrgId>,
+        limit: u64,
+    ) -> CoreResult<Vec<AgencyFlagRate>>;
+
+    /// The kinds of the flags not dismissed on these records (`hazards` false) or hazards, as
+    /// (owner id, kind) pairs: the tags of a list page.
+    async fn live_flag_kinds(
+        &self,
+        hazards: bool,
+        owner_ids: &[i64],
+    ) -> CoreResult<Vec<(i64, FlagKind)>>;
 }

@@ -614,6 +614,7 @@ fn enterprise_of_row(
         contact_phone: cell(Column::ContactPhone).to_string(),
         industry_code,
         employee_count: cell(Column::EmployeeCount).to_string(),
+        ..Default::default()
     };
     let parsed = EnterpriseFields::parse(&form);
     let had_lookup_errors = !lookup_errors.is_empty();

@@ -250,6 +250,8 @@ pub struct RecordFilter {
     pub confirmation: String,
     /// 服务项目 code (the confirmations list, across items)
     pub item: String,
+    /// 可疑标记: `any` or a flag kind's code
+    pub flag: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -268,6 +270,7 @@ pub struct RecordQuery {
     pub item: Option<ServiceItem>,
     /// 待确认, then 有异议, then 已确认, each newest first (the confirmations list).
     pub waiting_first: bool,
+    pub flagged: Option<crate::integrity::FlaggedFilter>,
 }
 
 impl RecordFilter {
@@ -298,6 +301,7 @@ impl RecordFilter {
             confirmation: Confirmation::from_code(self.confirmation.trim()),
             item: ServiceItem::from_code(self.item.trim()),
             waiting_first: false,
+            flagged: crate::integrity::FlaggedFilter::parse(&self.flag),
         })
     }
 }

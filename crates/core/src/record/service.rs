@@ -571,7 +571,20 @@ pub async fn confirm(
     );
     store
         .set_confirmation(id, record.confirmation.state, &next, &audit)
-        .await
+        .await?;
+    let owner = crate::attachment::OwnerRef {
+        kind: super::owner_kind(record.item),
+        id: record.id.0,
+    };
+    crate::enterprise::service::adopt_site_from_record(
+        store,
+        actor,
+        record.enterprise_id,
+        owner,
+        record.item.label(),
+        now,
+    )
+    .await
 }
 
 /// 提出异议: the enterprise disputes the record, with its reason.

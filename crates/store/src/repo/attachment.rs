@@ -6,7 +6,7 @@ use anze_core::attachment::{
     Attachment, AttachmentStore, FileKind, NewAttachment, OwnerKind, OwnerRef, PerceptualHash,
 };
 use anze_core::ids::{AccountId, AttachmentId, OrderId};
-use anze_core::integrity::is_evidence;
+use anze_core::integrity::{IntegrityRules, is_evidence};
 use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -22,6 +22,7 @@ use crate::{Db, db_err};
 /// Inserts the rows of freshly uploaded files for `owner`, in the caller's transaction.
 pub(crate) async fn insert_attachments(
     txn: &DatabaseTransaction,
+    rules: &IntegrityRules,
     order: OrderId,
     owner: OwnerRef,
     items: &[(String, NewAttachment)],
@@ -62,7 +63,7 @@ pub(crate) async fn insert_attachments(
         .iter()
         .any(|(field, a)| a.kind.is_image() && is_evidence(field))
     {
-        super::integrity::flag_photos(txn, owner).await?;
+        super::integrity::flag_photos(txn, owner, rules).await?;
     }
     Ok(())
 }
@@ -130,7 +131,7 @@ impl Db {
         at: DateTime<Utc>,
     ) -> CoreResult<()> {
         let txn = self.write().await?;
-        insert_attachments(&txn, order, owner, items, uploaded_by, at).await?;
+        insert_attachments(&txn, &self.integrity, order, owner, items, uploaded_by, at).await?;
         txn.commit().await.map_err(db_err)
     }
 

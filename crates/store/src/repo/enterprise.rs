@@ -1,12 +1,13 @@
 use anze_core::audit::AuditEvent;
 use anze_core::enterprise::{Enterprise, EnterpriseFields, EnterpriseFilter, EnterpriseStore};
-use anze_core::ids::OrgId;
+use anze_core::geo::GeoPoint;
+use anze_core::ids::{AttachmentId, OrgId};
 use anze_core::industry::{self, IndustryStore};
 use anze_core::org::OrgKind;
 use anze_core::page::{Page, PageRequest};
 use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
-use sea_orm::sea_query::{Condition, Query};
+use sea_orm::sea_query::{Condition, Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -26,6 +27,9 @@ fn apply_fields(f: &EnterpriseFields, m: &mut organization::ActiveModel) {
     m.contact_phone = Set(f.org.contact_phone.to_string());
     m.industry_code = Set(Some(f.industry_code.clone()));
     m.employee_count = Set(Some(f.employee_count));
+    m.site_lat = Set(f.site.map(|p| p.lat));
+    m.site_lng = Set(f.site.map(|p| p.lng));
+    m.site_photo_id = Set(f.site_photo.map(|a| a.0));
 }
 
 /// A new enterprise row; the policy import inserts many of them at once.
@@ -111,6 +115,11 @@ impl Db {
                     created_at: m.created_at,
                     created_by: m.created_by_org_id.map(OrgId),
                     insurers: insurers.remove(&m.id).unwrap_or_default(),
+                    site: m
+                        .site_lat
+                        .zip(m.site_lng)
+                        .map(|(lat, lng)| GeoPoint { lat, lng }),
+                    site_photo: m.site_photo_id.map(AttachmentId),
                 }
             })
             .collect())
@@ -260,5 +269,33 @@ impl EnterpriseStore for Db {
             .map_err(db_err)?;
         insert_audit(&txn, audit, None).await?;
         txn.commit().await.map_err(db_err)
+    }
+
+    async fn adopt_enterprise_site(
+        &self,
+        id: OrgId,
+        site: GeoPoint,
+        photo: AttachmentId,
+        audit: &AuditEvent,
+    ) -> CoreResult<bool> {
+        use organization::Column as O;
+        let txn = self.write().await?;
+        // Conditional on having no site: a site typed meanwhile is not overwritten.
+        let res = organization::Entity::update_many()
+            .col_expr(O::SiteLat, Expr::value(site.lat))
+            .col_expr(O::SiteLng, Expr::value(site.lng))
+            .col_expr(O::SitePhotoId, Expr::value(photo.0))
+            .filter(O::Id.eq(id.0))
+            .filter(is_enterprise())
+            .filter(O::SiteLat.is_null())
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        if res.rows_affected == 0 {
+            return Ok(false);
+        }
+        insert_audit(&txn, audit, None).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(true)
     }
 }

@@ -117,6 +117,9 @@ fn filter_condition(scope: &Scope, q: &HazardQuery, u: Use) -> Condition {
     if let Some(name) = &q.enterprise {
         cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(name)));
     }
+    if let Some(f) = q.flagged {
+        cond = cond.add(C::Id.in_subquery(super::integrity::flagged_owners(true, f)));
+    }
     if let Some(i) = q.insurer {
         cond = cond.add(C::InsurerId.eq(i.0));
     }
@@ -550,6 +553,7 @@ impl HazardStore for Db {
         }
         super::attachment::insert_attachments(
             &txn,
+            &self.integrity,
             OrderId(record.order_id),
             OwnerRef {
                 kind: OwnerKind::Hazard,
@@ -615,6 +619,7 @@ impl HazardStore for Db {
         .await?;
         super::attachment::insert_attachments(
             &txn,
+            &self.integrity,
             OrderId(order),
             OwnerRef {
                 kind: OwnerKind::Hazard,
@@ -740,6 +745,7 @@ impl HazardStore for Db {
         }
         super::attachment::insert_attachments(
             &txn,
+            &self.integrity,
             OrderId(order),
             OwnerRef {
                 kind: anze_core::record::owner_kind(

@@ -7,11 +7,14 @@
 
 use anze_core::attachment::{OwnerKind, OwnerRef, PerceptualHash};
 use anze_core::audit::AuditEvent;
+use anze_core::geo::GeoPoint;
 use anze_core::ids::{AttachmentId, FlagId, OrderId, OrgId};
 use anze_core::integrity::{
-    AFTER_PREFIX, CANDIDATES_PER_KEY, EVIDENCE_FIELDS, Evidence, Flag, FlagChange, FlagKind,
-    FlagQuery, FlagState, IntegrityStore, MatchedSide, NewFlag, flags_for, is_evidence,
+    AFTER_PREFIX, AgencyFlagRate, CANDIDATES_PER_KEY, EVIDENCE_FIELDS, Evidence, Flag, FlagChange,
+    FlagKind, FlagQuery, FlagState, FlagStep, FlaggedFilter, IntegrityRules, IntegrityStore,
+    MatchedSide, NewFlag, flags_for, is_evidence,
 };
+use anze_core::org::OrgKind;
 use anze_core::page::{Page, PageRequest};
 use anze_core::record::owner_kind;
 use anze_core::scope::Scope;
@@ -19,7 +22,7 @@ use anze_core::service_item::ServiceItem;
 use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
-use sea_orm::sea_query::Condition;
+use sea_orm::sea_query::{Condition, Expr, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -125,7 +128,12 @@ fn phash_of(row: &attachment::Model) -> Option<PerceptualHash> {
     PerceptualHash::from_stored(row.phash?, row.phash_alg.as_deref()?)
 }
 
-fn evidence(row: &attachment::Model, owner: OwnerRef, visit: &Visit) -> Evidence {
+fn evidence(
+    row: &attachment::Model,
+    owner: OwnerRef,
+    visit: &Visit,
+    site: Option<GeoPoint>,
+) -> Evidence {
     Evidence {
         attachment: AttachmentId(row.id),
         owner,
@@ -137,7 +145,27 @@ fn evidence(row: &attachment::Model, owner: OwnerRef, visit: &Visit) -> Evidence
         phash: phash_of(row),
         captured_at: row.captured_at,
         uploaded_at: row.uploaded_at,
+        gps: row
+            .gps_lat
+            .zip(row.gps_lng)
+            .map(|(lat, lng)| GeoPoint { lat, lng }),
+        site,
     }
+}
+
+/// The enterprise's site, the place its photos are checked against.
+async fn site_of<C: ConnectionTrait>(conn: &C, enterprise_id: i64) -> CoreResult<Option<GeoPoint>> {
+    let row = organization::Entity::find_by_id(enterprise_id)
+        .select_only()
+        .column(organization::Column::SiteLat)
+        .column(organization::Column::SiteLng)
+        .into_tuple::<(Option<f64>, Option<f64>)>()
+        .one(conn)
+        .await
+        .map_err(db_err)?;
+    Ok(row
+        .and_then(|(lat, lng)| lat.zip(lng))
+        .map(|(lat, lng)| GeoPoint { lat, lng }))
 }
 
 fn is_photo(row: &attachment::Model) -> bool {
@@ -195,7 +223,11 @@ async fn candidates<C: ConnectionTrait>(
 /// Checks every evidence photo of `owner` against earlier photos and its own record's, and
 /// stores the flags not raised before (a dismissed flag stays dismissed). Runs in the
 /// transaction that stored the photos, after the record or hazard row exists.
-pub(crate) async fn flag_photos(txn: &DatabaseTransaction, owner: OwnerRef) -> CoreResult<()> {
+pub(crate) async fn flag_photos(
+    txn: &DatabaseTransaction,
+    owner: OwnerRef,
+    rules: &IntegrityRules,
+) -> CoreResult<()> {
     use attachment::Column as A;
     let own: Vec<attachment::Model> = attachment::Entity::find()
         .filter(A::OwnerKind.eq(owner.kind.code()))
@@ -232,7 +264,11 @@ pub(crate) async fn flag_photos(txn: &DatabaseTransaction, owner: OwnerRef) -> C
         // Files attached by maintenance tools to no record: there is no visit to judge them by.
         return Ok(());
     };
-    let own_evidence: Vec<Evidence> = own.iter().map(|r| evidence(r, owner, &visit)).collect();
+    let site = site_of(txn, visit.enterprise_id).await?;
+    let own_evidence: Vec<Evidence> = own
+        .iter()
+        .map(|r| evidence(r, owner, &visit, site))
+        .collect();
     let mut new_flags: Vec<NewFlag> = Vec::new();
     for ((row, me), found) in own.iter().zip(&own_evidence).zip(&found) {
         let mut others: Vec<Evidence> = own_evidence
@@ -243,10 +279,11 @@ pub(crate) async fn flag_photos(txn: &DatabaseTransaction, owner: OwnerRef) -> C
         for c in found {
             let o = owner_of(c)?;
             if let Some(v) = visits.get(&o) {
-                others.push(evidence(c, o, v));
+                // The other photos' sites play no part in the comparison.
+                others.push(evidence(c, o, v, None));
             }
         }
-        new_flags.extend(flags_for(me, &others).into_iter().filter(|f| {
+        new_flags.extend(flags_for(me, &others, rules).into_iter().filter(|f| {
             !existing.contains(&(
                 f.kind.code().to_string(),
                 f.attachment.0,
@@ -285,6 +322,29 @@ pub(crate) async fn flag_photos(txn: &DatabaseTransaction, owner: OwnerRef) -> C
     .await
     .map_err(db_err)?;
     Ok(())
+}
+
+/// The ids of the records (`hazards` false) or hazards with a live flag that `f` asks for: a
+/// list's 可疑标记 filter, as a subquery.
+pub(crate) fn flagged_owners(
+    hazards: bool,
+    f: FlaggedFilter,
+) -> sea_orm::sea_query::SelectStatement {
+    use integrity_flag::Column as F;
+    let hazard = OwnerKind::Hazard.code();
+    let mut q = Query::select();
+    q.column(F::OwnerId)
+        .from(integrity_flag::Entity)
+        .and_where(if hazards {
+            F::OwnerKind.eq(hazard)
+        } else {
+            F::OwnerKind.ne(hazard)
+        })
+        .and_where(F::State.ne(FlagState::Dismissed.code()));
+    if let Some(k) = f.kind {
+        q.and_where(F::Kind.eq(k.code()));
+    }
+    q
 }
 
 /// Removes the flags raised on these photos and forgets them as matches of other flags (whose
@@ -414,6 +474,7 @@ impl Db {
                     answered_at: r.answered_at,
                     reviewed_by_name: r.reviewed_by_name,
                     reviewed_at: r.reviewed_at,
+                    review_note: r.review_note,
                     created_at: r.created_at,
                 })
             })
@@ -461,17 +522,17 @@ impl IntegrityStore for Db {
             .col_expr(F::State, Expr::value(change.to.code()))
             .filter(F::Id.eq(id.0))
             .filter(F::State.eq(change.from.code()));
-        update = if change.explanation.is_some() {
-            update
-                .col_expr(F::Explanation, Expr::value(change.explanation.clone()))
+        update = match &change.step {
+            FlagStep::Answer { explanation } => update
+                .col_expr(F::Explanation, Expr::value(explanation.clone()))
                 .col_expr(F::AnsweredBy, Expr::value(change.by.0))
                 .col_expr(F::AnsweredByName, Expr::value(change.by_name.clone()))
-                .col_expr(F::AnsweredAt, Expr::value(change.at))
-        } else {
-            update
+                .col_expr(F::AnsweredAt, Expr::value(change.at)),
+            FlagStep::Decision { note } => update
+                .col_expr(F::ReviewNote, Expr::value(note.clone()))
                 .col_expr(F::ReviewedBy, Expr::value(change.by.0))
                 .col_expr(F::ReviewedByName, Expr::value(change.by_name.clone()))
-                .col_expr(F::ReviewedAt, Expr::value(change.at))
+                .col_expr(F::ReviewedAt, Expr::value(change.at)),
         };
         // The state always changes, so a row matched is a row changed, on MySQL too.
         if update.exec(&txn).await.map_err(db_err)?.rows_affected == 0 {
@@ -502,6 +563,18 @@ impl IntegrityStore for Db {
                 order: F::OrderId,
             },
         );
+        if let Some(name) = &q.enterprise_name {
+            cond = cond.add(
+                F::EnterpriseId.in_subquery(
+                    Query::select()
+                        .column(organization::Column::Id)
+                        .from(organization::Entity)
+                        .and_where(organization::Column::Kind.eq(OrgKind::Enterprise.code()))
+                        .and_where(super::contains(organization::Column::Name, name))
+                        .take(),
+                ),
+            );
+        }
         if let Some(k) = q.kind {
             cond = cond.add(F::Kind.eq(k.code()));
         }
@@ -527,5 +600,169 @@ impl IntegrityStore for Db {
             capped,
             page,
         ))
+    }
+    async fn flag_rates(
+        &self,
+        scope: &Scope,
+        agency: Option<OrgId>,
+        limit: u64,
+    ) -> CoreResult<Vec<AgencyFlagRate>> {
+        use integrity_flag::Column as F;
+        let scope = self.simplify_scope(scope).await?;
+        let mut live = super::scope_condition(
+            &scope,
+            super::ScopeColumns {
+                insurer: F::InsurerId,
+                agency: F::AgencyId,
+                enterprise: F::EnterpriseId,
+                region: F::RegionCode,
+                order: F::OrderId,
+            },
+        )
+        .add(F::State.ne(FlagState::Dismissed.code()));
+        if let Some(a) = agency {
+            live = live.add(F::AgencyId.eq(a.0));
+        }
+        // Records flagged, per agency: distinct owners first, since one photo may raise several
+        // flags and one record hold several photos.
+        let owners = Query::select()
+            .distinct()
+            .columns([F::AgencyId, F::OwnerKind, F::OwnerId])
+            .from(integrity_flag::Entity)
+            .cond_where(live.clone())
+            .take();
+        let n = Expr::cust("COUNT(*)");
+        let top = Query::select()
+            .column(F::AgencyId)
+            .expr_as(n.clone(), "n")
+            .from_subquery(owners, "o")
+            .group_by_col(F::AgencyId)
+            .order_by_expr(n, Order::Desc)
+            .order_by(F::AgencyId, Order::Asc)
+            .limit(limit)
+            .take();
+        let mut flagged: Vec<(i64, u64)> = Vec::new();
+        for row in self.conn.query_all(&top).await.map_err(db_err)? {
+            let a: i64 = row.try_get("", "agency_id").map_err(db_err)?;
+            let c: i64 = row.try_get("", "n").map_err(db_err)?;
+            flagged.push((a, u64::try_from(c).unwrap_or(0)));
+        }
+        if flagged.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<i64> = flagged.iter().map(|(a, _)| *a).collect();
+        let open = Query::select()
+            .column(F::AgencyId)
+            .expr_as(Expr::cust("COUNT(*)"), "n")
+            .from(integrity_flag::Entity)
+            .cond_where(live.add(F::State.eq(FlagState::Open.code())))
+            .and_where(F::AgencyId.is_in(ids.iter().copied()))
+            .group_by_col(F::AgencyId)
+            .take();
+        let open = self.counts_by_agency(&open).await?;
+        use hazard::Column as H;
+        use service_record::Column as R;
+        let records = Query::select()
+            .column(R::AgencyId)
+            .expr_as(Expr::cust("COUNT(*)"), "n")
+            .from(service_record::Entity)
+            .cond_where(super::scope_condition(
+                &scope,
+                super::ScopeColumns {
+                    insurer: R::InsurerId,
+                    agency: R::AgencyId,
+                    enterprise: R::EnterpriseId,
+                    region: R::RegionCode,
+                    order: R::OrderId,
+                },
+            ))
+            .and_where(R::AgencyId.is_in(ids.iter().copied()))
+            .group_by_col(R::AgencyId)
+            .take();
+        let hazards = Query::select()
+            .column(H::AgencyId)
+            .expr_as(Expr::cust("COUNT(*)"), "n")
+            .from(hazard::Entity)
+            .cond_where(super::scope_condition(
+                &scope,
+                super::ScopeColumns {
+                    insurer: H::InsurerId,
+                    agency: H::AgencyId,
+                    enterprise: H::EnterpriseId,
+                    region: H::RegionCode,
+                    order: H::OrderId,
+                },
+            ))
+            .and_where(H::AgencyId.is_in(ids.iter().copied()))
+            .group_by_col(H::AgencyId)
+            .take();
+        let records = self.counts_by_agency(&records).await?;
+        let hazards = self.counts_by_agency(&hazards).await?;
+        let names: HashMap<i64, String> = organization::Entity::find()
+            .filter(organization::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        Ok(flagged
+            .into_iter()
+            .map(|(a, flagged_records)| AgencyFlagRate {
+                agency_id: OrgId(a),
+                agency_name: names.get(&a).cloned().unwrap_or_default(),
+                flagged_records,
+                open_flags: open.get(&a).copied().unwrap_or(0),
+                records: records.get(&a).copied().unwrap_or(0)
+                    + hazards.get(&a).copied().unwrap_or(0),
+            })
+            .collect())
+    }
+    async fn live_flag_kinds(
+        &self,
+        hazards: bool,
+        owner_ids: &[i64],
+    ) -> CoreResult<Vec<(i64, FlagKind)>> {
+        use integrity_flag::Column as F;
+        if owner_ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let hazard = OwnerKind::Hazard.code();
+        let rows: Vec<(i64, String)> = integrity_flag::Entity::find()
+            .select_only()
+            .column(F::OwnerId)
+            .column(F::Kind)
+            .distinct()
+            .filter(if hazards {
+                F::OwnerKind.eq(hazard)
+            } else {
+                F::OwnerKind.ne(hazard)
+            })
+            .filter(F::OwnerId.is_in(owner_ids.iter().copied()))
+            .filter(F::State.ne(FlagState::Dismissed.code()))
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(o, k)| FlagKind::from_code(&k).map(|k| (o, k)))
+            .collect())
+    }
+}
+
+impl Db {
+    /// Runs a `SELECT agency_id, COUNT(*) AS n … GROUP BY agency_id`.
+    async fn counts_by_agency(
+        &self,
+        stmt: &sea_orm::sea_query::SelectStatement,
+    ) -> CoreResult<HashMap<i64, u64>> {
+        let mut out = HashMap::new();
+        for row in self.conn.query_all(stmt).await.map_err(db_err)? {
+            let a: i64 = row.try_get("", "agency_id").map_err(db_err)?;
+            let c: i64 = row.try_get("", "n").map_err(db_err)?;
+            out.insert(a, u64::try_from(c).unwrap_or(0));
+        }
+        Ok(out)
     }
 }

@@ -288,6 +288,9 @@ impl RecordStore for Db {
         if let Some(c) = query.confirmation {
             cond = cond.add(C::Confirmation.eq(c.code()));
         }
+        if let Some(f) = query.flagged {
+            cond = cond.add(C::Id.in_subquery(super::integrity::flagged_owners(false, f)));
+        }
         if let Some(name) = &query.enterprise {
             cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(name)));
         }
@@ -394,7 +397,16 @@ impl RecordStore for Db {
             kind: owner_kind(item),
             id: created.id,
         };
-        super::attachment::insert_attachments(&txn, order, owner, files, by, audit.at).await?;
+        super::attachment::insert_attachments(
+            &txn,
+            &self.integrity,
+            order,
+            owner,
+            files,
+            by,
+            audit.at,
+        )
+        .await?;
         insert_audit(
             &txn,
             &audit.clone().in_org(OrgId(o.agency_id)),
@@ -448,6 +460,7 @@ impl RecordStore for Db {
         let keys = super::attachment::delete_attachment_rows_by_id(&txn, owner, removed).await?;
         super::attachment::insert_attachments(
             &txn,
+            &self.integrity,
             OrderId(record.order_id),
             owner,
             added,

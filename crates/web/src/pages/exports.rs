@@ -465,6 +465,7 @@ const FLAG_COLUMNS: &[(&str, f64)] = &[
     ("答复时间", 18.0),
     ("处理人", 12.0),
     ("处理时间", 18.0),
+    ("处理备注", 40.0),
 ];
 
 fn flag_row(f: &Flag) -> Vec<Cell> {
@@ -482,6 +483,7 @@ fn flag_row(f: &Flag) -> Vec<Cell> {
         at(f.answered_at),
         text(f.reviewed_by_name.clone().unwrap_or_default()),
         at(f.reviewed_at),
+        text(f.review_note.clone().unwrap_or_default()),
     ]
 }
 
@@ -507,5 +509,47 @@ pub async fn integrity(
         file,
         &format!("integrity-{stamp}.xlsx"),
         &format!("可疑记录-{stamp}.xlsx"),
+    ))
+}
+
+const RATE_COLUMNS: &[(&str, f64)] = &[
+    ("服务机构", 30.0),
+    ("被标记记录数", 14.0),
+    ("记录总数", 12.0),
+    ("标记率(%)", 12.0),
+    ("待处理标记数", 14.0),
+];
+
+/// 可疑记录 · 各机构标记率: `GET /integrity/rates.xlsx` with the list's agency filter.
+pub async fn integrity_rates(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    QueryData(filter): QueryData<FlagFilter>,
+) -> PageResult<Response> {
+    let rates = integrity::service::rates(state.store(), &ctx.actor, &filter).await?;
+    let file = tokio::task::spawn_blocking(move || {
+        let mut out = SheetWriter::new("各机构标记率", RATE_COLUMNS)?;
+        for r in &rates {
+            out.write_row(&[
+                text(&r.agency_name),
+                Cell::Int(i64::try_from(r.flagged_records).unwrap_or(i64::MAX)),
+                Cell::Int(i64::try_from(r.records).unwrap_or(i64::MAX)),
+                match r.rate_basis_points() {
+                    Some(bp) => Cell::Percent(anze_core::field::Ratio::from_basis_points(bp)),
+                    None => text(""),
+                },
+                Cell::Int(i64::try_from(r.open_flags).unwrap_or(i64::MAX)),
+            ])?;
+        }
+        out.finish()
+    })
+    .await
+    .map_err(|e| PageError::Internal(format!("export task: {e}")))?
+    .map_err(|e| PageError::Internal(format!("writing xlsx: {e}")))?;
+    let stamp = today(ctx.now).format("%Y%m%d");
+    Ok(xlsx::download_file(
+        file,
+        &format!("integrity-rates-{stamp}.xlsx"),
+        &format!("各机构标记率-{stamp}.xlsx"),
     ))
 }

@@ -48,6 +48,7 @@ struct LedgerPage {
     export_query: String,
     /// Per row: the loop step the caller may take (整改 / 复查), if any.
     steps: Vec<Option<HazardAction>>,
+    tags: super::integrity::FlagTags,
 }
 
 /// 隐患台账
@@ -62,7 +63,10 @@ pub async fn ledger(
     let insurers = anze_core::org::service::filter_choices(state.store(), &ctx.actor)
         .await?
         .insurers;
+    let ids: Vec<i64> = page.items.iter().map(|h| h.id.0).collect();
+    let tags = super::integrity::FlagTags::load(state.store(), true, &ids).await?;
     render(&LedgerPage {
+        tags,
         pager: Pager::new(&page, ctx.uri.query()),
         today: today(ctx.now),
         states: HazardState::ALL.to_vec(),

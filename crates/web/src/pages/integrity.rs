@@ -3,7 +3,7 @@
 use anze_core::attachment::{OwnerKind, OwnerRef};
 use anze_core::auth::Actor;
 use anze_core::ids::FlagId;
-use anze_core::integrity::{self, Flag, FlagFilter, FlagKind, FlagState};
+use anze_core::integrity::{self, AgencyFlagRate, Flag, FlagFilter, FlagKind, FlagState};
 use anze_core::org::Organization;
 use anze_core::page::Page;
 use anze_core::{CoreResult, Store};
@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
+use std::collections::HashMap;
 
 use super::orgs::parse_id;
 use crate::AppState;
@@ -32,6 +33,9 @@ pub struct FlagRow {
     /// The other record's page, where the viewer may open it.
     pub matched_href: Option<String>,
     pub explanation: Option<String>,
+    /// Who decided, when and with what note: `张三 2026-11-30 10:00`.
+    pub reviewed: Option<String>,
+    pub review_note: Option<String>,
     pub can_answer: bool,
     pub can_decide: bool,
 }
@@ -74,8 +78,30 @@ pub async fn rows_of(
             matched_enterprise: v.matched.as_ref().and_then(|m| m.enterprise_name.clone()),
             matched_href: v.matched.and_then(|m| m.link).map(|(_, o)| href(o)),
             explanation: v.flag.explanation,
+            reviewed: v.flag.reviewed_by_name.map(|n| match v.flag.reviewed_at {
+                Some(at) => format!("{n} {}", anze_core::time::format_datetime(at)),
+                None => n,
+            }),
+            review_note: v.flag.review_note,
         })
         .collect())
+}
+
+/// The 可疑标记 tags of a list page's rows.
+#[derive(Debug, Default)]
+pub struct FlagTags(HashMap<i64, Vec<FlagKind>>);
+
+impl FlagTags {
+    /// The tags of these records (`hazards` false) or hazards, which the caller has loaded.
+    pub async fn load(store: &dyn Store, hazards: bool, ids: &[i64]) -> CoreResult<Self> {
+        Ok(Self(
+            integrity::service::tags_of(store, hazards, ids).await?,
+        ))
+    }
+
+    pub fn of(&self, id: &i64) -> &[FlagKind] {
+        self.0.get(id).map(Vec::as_slice).unwrap_or(&[])
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -138,6 +164,7 @@ struct ListPage {
     states: [FlagState; 4],
     agencies: Vec<Organization>,
     export_query: String,
+    rates: Vec<AgencyFlagRate>,
 }
 
 impl ListPage {
@@ -154,6 +181,7 @@ pub async fn list(
     QueryData(pp): QueryData<PageParams>,
 ) -> PageResult<Response> {
     let page = integrity::service::list(state.store(), &ctx.actor, &filter, pp.request()).await?;
+    let rates = integrity::service::rates(state.store(), &ctx.actor, &filter).await?;
     let agencies = anze_core::org::service::filter_choices(state.store(), &ctx.actor)
         .await?
         .agencies;
@@ -166,5 +194,6 @@ pub async fn list(
         agencies,
         filter,
         page,
+        rates,
     })
 }

@@ -9,7 +9,7 @@ use anze_core::org::Organization;
 use anze_core::page::Page;
 use anze_core::record::{self, ItemSpec, RecordFilter, RecordForm, ServiceRecord};
 use anze_core::service_item::ServiceItem;
-use anze_core::{CoreError, FieldErrors};
+use anze_core::{CoreError, CoreResult, FieldErrors};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
@@ -17,6 +17,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::accounts::ConfirmPage;
+use super::integrity::FlagTags;
 use super::orgs::parse_id;
 use crate::AppState;
 use crate::error::{PageError, PageResult};
@@ -86,6 +87,7 @@ struct OrderListPage {
     can_create: bool,
     states: [record::Confirmation; 3],
     confirmation: String,
+    tags: FlagTags,
 }
 
 #[derive(Deserialize, Default)]
@@ -113,7 +115,9 @@ pub async fn order_list(
         pp.request(),
     )
     .await?;
+    let tags = record_tags(state.store(), &page).await?;
     render(&OrderListPage {
+        tags,
         states: record::Confirmation::ALL,
         confirmation: filter.confirmation,
         pager: Pager::new(&page, ctx.uri.query()),
@@ -540,6 +544,15 @@ struct ListPage {
     staff: Vec<Account>,
     export_query: String,
     states: [record::Confirmation; 3],
+    tags: FlagTags,
+}
+
+async fn record_tags(
+    store: &dyn anze_core::Store,
+    page: &Page<ServiceRecord>,
+) -> CoreResult<FlagTags> {
+    let ids: Vec<i64> = page.items.iter().map(|r| r.id.0).collect();
+    FlagTags::load(store, false, &ids).await
 }
 
 /// The cross-order list of one record type (seed §4.2, §4.4–§4.8).
@@ -555,7 +568,9 @@ pub async fn list(
         record::service::list(state.store(), &ctx.actor, item, &filter, pp.request()).await?;
     let choices = anze_core::org::service::filter_choices(state.store(), &ctx.actor).await?;
     let staff = record::service::staff_filter_choices(state.store(), &ctx.actor).await?;
+    let tags = record_tags(state.store(), &page).await?;
     render(&ListPage {
+        tags,
         states: record::Confirmation::ALL,
         pager: Pager::new(&page, ctx.uri.query()),
         export_query: ctx.uri.query().unwrap_or("").to_string(),
