@@ -511,14 +511,21 @@ async fn measure(
     }
     let token =
         load::session_token(&agency, &format!("{base}/orders/{}/training/new", live[0])).await?;
-    {
+    // The same upload twice: as evidence (fingerprint looked up against every earlier photo,
+    // flags raised) and as a 签到表 (fingerprinted, not compared). The difference between the
+    // two is what the integrity check adds to an upload.
+    for (name, field) in [
+        ("record create (10 KB upload)", "photos"),
+        ("record create (10 KB 签到表, not compared)", "signin"),
+    ] {
         let client = agency.clone();
         let live = live.clone();
         let base = base.clone();
+        let token = token.clone();
         let staff = d.agency_admin_id.to_string();
         let date = today.to_string();
         scenarios.push(Scenario {
-            name: "record create (10 KB upload)".into(),
+            name: name.into(),
             role: "agency",
             path: "POST /orders/{id}/training".into(),
             target: Target::None,
@@ -527,7 +534,7 @@ async fn measure(
                     "{base}/orders/{}/training?_csrf={token}",
                     live[i as usize % live.len()]
                 );
-                let form = training_form(&date, &staff);
+                let form = training_form(&date, &staff, field, i);
                 let client = client.clone();
                 Box::pin(async move {
                     let res = client
@@ -597,7 +604,7 @@ async fn measure(
     Ok(())
 }
 
-fn training_form(date: &str, staff: &str) -> reqwest::multipart::Form {
+fn training_form(date: &str, staff: &str, field: &str, i: u64) -> reqwest::multipart::Form {
     use reqwest::multipart::{Form, Part};
     let mut form = Form::new();
     for (k, v) in [
@@ -618,29 +625,52 @@ fn training_form(date: &str, staff: &str) -> reqwest::multipart::Form {
     ] {
         form = form.text(k.to_string(), v.to_string());
     }
-    let photo = Part::bytes(bench_photo().to_vec())
+    let photo = Part::bytes(bench_photo(i))
         .file_name("现场照片.png")
         .mime_str("image/png")
         .expect("a valid mime type");
-    form.part("photos", photo)
+    form.part(field.to_string(), photo)
 }
 
-/// A real PNG of about 10 KB: uploads are checked by content, so noise would be refused.
-fn bench_photo() -> &'static [u8] {
-    static PHOTO: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    PHOTO.get_or_init(|| {
-        let img = image::RgbImage::from_fn(96, 72, |x, y| {
-            image::Rgb([
-                (x * 7 % 251) as u8,
-                (y * 13 % 241) as u8,
-                ((x ^ y) * 3 % 239) as u8,
-            ])
-        });
-        let mut out = std::io::Cursor::new(Vec::new());
-        // Encoding an in-memory RGB image as PNG cannot fail.
-        let _ = img.write_to(&mut out, image::ImageFormat::Png);
-        out.into_inner()
-    })
+/// A real PNG of about 10 KB, a different picture for each `i`: uploads are checked by content
+/// (noise would be refused), and one picture sent again and again would make every upload a
+/// duplicate of all the ones before it.
+fn bench_photo(i: u64) -> Vec<u8> {
+    let mut state = (i as u32).wrapping_mul(2_654_435_761) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state
+    };
+    let blocks: Vec<[u32; 5]> = (0..8)
+        .map(|_| {
+            [
+                next() % 96,
+                next() % 72,
+                8 + next() % 24,
+                8 + next() % 18,
+                next(),
+            ]
+        })
+        .collect();
+    let img = image::RgbImage::from_fn(96, 72, |x, y| {
+        let mut c = [
+            (x * 7 % 251) as u8,
+            (y * 13 % 241) as u8,
+            ((x ^ y) * 3 % 239) as u8,
+        ];
+        for [bx, by, w, h, rgb] in &blocks {
+            if x.abs_diff(*bx) <= *w && y.abs_diff(*by) <= *h {
+                c = [(*rgb >> 16) as u8, (*rgb >> 8) as u8, *rgb as u8];
+            }
+        }
+        image::Rgb(c)
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    // Encoding an in-memory RGB image as PNG cannot fail.
+    let _ = img.write_to(&mut out, image::ImageFormat::Png);
+    out.into_inner()
 }
 
 /// Logins of one account: the pre-login CSRF cookie and token are fetched once and sent by
