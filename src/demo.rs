@@ -332,9 +332,79 @@ async fn load_business(
     }
     let services = load_services(store, blobs, now).await?;
     let accounts = load_enterprise_accounts(store, &insurers, now).await?;
+    let calls = load_follow_ups(store, &insurers, now).await?;
     Ok(format!(
-        "{enterprises} enterprises, {policies} policies and {orders_created} service orders created, {services}, {accounts} enterprise accounts created"
+        "{enterprises} enterprises, {policies} policies and {orders_created} service orders created, {services}, {accounts} enterprise accounts created, {calls} 电话回访 recorded"
     ))
+}
+
+/// Each insurer calls the enterprises of its first two served orders (电话回访), so 满意度
+/// has scores to show.
+async fn load_follow_ups(
+    store: &dyn Store,
+    insurers: &[anze_core::auth::Actor],
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    use anze_core::order::{self as orders, OrderFilter};
+    use anze_core::page::PageRequest;
+    use anze_core::satisfaction::{self, RatingForm, RatingSource};
+    let mut calls = 0;
+    for insurer in insurers {
+        let served = orders::service::list(
+            store,
+            insurer,
+            &OrderFilter {
+                state: "accepted".into(),
+                ..OrderFilter::default()
+            },
+            PageRequest::first(20),
+        )
+        .await?
+        .items;
+        for (order, score) in served
+            .iter()
+            .filter(|o| o.plan.iter().any(|p| p.done > 0))
+            .take(2)
+            .zip(["5", "3"])
+        {
+            let mut pairs = vec![
+                ("overall".to_string(), score.to_string()),
+                ("callee".to_string(), "安全主任".to_string()),
+                (
+                    "called_at".to_string(),
+                    (now - chrono::Duration::hours(2))
+                        .with_timezone(&anze_core::time::china())
+                        .format("%Y-%m-%dT%H:%M")
+                        .to_string(),
+                ),
+                (
+                    "comment".to_string(),
+                    if score == "5" {
+                        "企业对培训和隐患排查很满意,希望下季度增加应急演练指导".to_string()
+                    } else {
+                        "企业反映服务人员到场时间不固定,整改建议不够具体".to_string()
+                    },
+                ),
+            ];
+            for item in satisfaction::service::items_to_rate(order) {
+                pairs.push((
+                    satisfaction::item_field(item).to_string(),
+                    score.to_string(),
+                ));
+            }
+            satisfaction::service::rate(
+                store,
+                insurer,
+                order.id,
+                RatingSource::Phone,
+                &RatingForm::from_pairs(&pairs),
+                now,
+            )
+            .await?;
+            calls += 1;
+        }
+    }
+    Ok(calls)
 }
 
 /// The new enterprise account confirms its first record and objects to its second, so every

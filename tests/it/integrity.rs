@@ -22,7 +22,7 @@ crate::backend_tests!(
 );
 
 /// A photo-like scene: a lit background with shaded shapes and sensor noise, from `seed`.
-fn scene(seed: u32, w: u32, h: u32) -> RgbImage {
+pub(crate) fn scene(seed: u32, w: u32, h: u32) -> RgbImage {
     let mut state = seed.wrapping_mul(2_654_435_761) | 1;
     let mut next = move || {
         state ^= state << 13;
@@ -55,7 +55,7 @@ fn scene(seed: u32, w: u32, h: u32) -> RgbImage {
     })
 }
 
-fn jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
+pub(crate) fn jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
     let mut out = Vec::new();
     JpegEncoder::new_with_quality(&mut out, quality)
         .encode_image(img)
@@ -65,7 +65,7 @@ fn jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
 
 /// Two insurers' enterprises, each served by its own agency: (order of 甲 by ag_a, order of 乙
 /// by ag_b), both accepted, with `a_staff` and `b_staff` assigned.
-async fn two_orders(app: &TestApp) -> (OrderId, OrderId) {
+pub(crate) async fn two_orders(app: &TestApp) -> (OrderId, OrderId) {
     app.seed_org("insurer", "人保泉州", "ins").await;
     let mut orders = Vec::new();
     for (agency, admin, staff, enterprise, policy) in [
@@ -108,7 +108,12 @@ async fn two_orders(app: &TestApp) -> (OrderId, OrderId) {
 }
 
 /// Records a training on `order` by `staff` with these photos; returns the record's page.
-async fn training(app: &TestApp, staff: &str, order: OrderId, photos: Vec<Vec<u8>>) -> String {
+pub(crate) async fn training(
+    app: &TestApp,
+    staff: &str,
+    order: OrderId,
+    photos: Vec<Vec<u8>>,
+) -> String {
     let client = app.login(staff, PASSWORD).await;
     let staff_id = app.actor(staff).await.account_id.to_string();
     let date = anze_core::time::today(app.clock_now()).to_string();

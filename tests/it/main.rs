@@ -33,6 +33,7 @@ mod policies;
 mod policy_import;
 mod records;
 mod roles;
+mod satisfaction;
 
 fn main() -> std::process::ExitCode {
     harness::main()

@@ -174,6 +174,20 @@ fn matrix() -> Vec<Row> {
         get("/integrity", "200 200 200 403 403 200 403 303"),
         get("/integrity/export.xlsx", "200 200 200 403 403 200 403 303"),
         get("/integrity/rates.xlsx", "200 200 200 403 403 200 403 303"),
+        get("/satisfaction", "200 200 200 403 403 200 403 303"),
+        get(
+            "/satisfaction/export.xlsx",
+            "200 200 200 403 403 200 403 303",
+        ),
+        // The fixture's order is in service: the enterprise rates only a completed one.
+        get(
+            "/orders/{id}/rating",
+            "403/403 403/404 403/404 403/404 403/404 403/404 403/404 303/303",
+        ),
+        get(
+            "/orders/{id}/followup",
+            "403/403 200/404 403/404 403/404 403/404 403/404 403/404 303/303",
+        ),
         get(
             "/hazards/{id}",
             "200/200 200/404 200/404 200/404 200/404 200/404 200/404 303/303",
@@ -309,6 +323,16 @@ fn matrix() -> Vec<Row> {
             "/orders/{id}/cancel",
             NO_FIELDS,
             "403/403 409/404 403/403 403/403 403/403 403/403 403/403 303/303",
+        ),
+        post(
+            "/orders/{id}/rating",
+            NO_FIELDS,
+            "403/403 403/404 403/404 403/404 403/404 403/404 409/404 303/303",
+        ),
+        post(
+            "/orders/{id}/followup",
+            NO_FIELDS,
+            "403/403 422/404 403/404 403/404 403/404 403/404 403/404 303/303",
         ),
         post(
             "/orders/{id}/complete",

@@ -48,4 +48,6 @@ typed_id!(
     AttachmentId,
     /// 可疑标记 (a photo's integrity flag)
     FlagId,
+    /// 满意度评价 (an enterprise's rating or a 电话回访)
+    RatingId,
 );

@@ -29,6 +29,7 @@ pub mod record;
 pub mod region;
 pub mod risk;
 pub mod role;
+pub mod satisfaction;
 pub mod scope;
 pub mod service_item;
 pub mod standardization;

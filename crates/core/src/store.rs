@@ -18,6 +18,7 @@ use crate::policy::PolicyStore;
 use crate::record::RecordStore;
 use crate::region::RegionStore;
 use crate::role::RoleStore;
+use crate::satisfaction::SatisfactionStore;
 
 #[async_trait]
 pub trait Store:
@@ -36,6 +37,7 @@ pub trait Store:
     + HazardStore
     + AttachmentStore
     + IntegrityStore
+    + SatisfactionStore
     + Send
     + Sync
 {

@@ -543,3 +543,47 @@ pub mod integrity_flag {
     }
     entity_boilerplate!();
 }
+
+pub mod satisfaction_rating {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "satisfaction_ratings")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub order_id: i64,
+        pub agency_id: i64,
+        pub insurer_id: i64,
+        pub enterprise_id: i64,
+        pub region_code: String,
+        pub source: String,
+        pub overall: i32,
+        #[sea_orm(column_type = "Text")]
+        pub comment: String,
+        pub callee: Option<String>,
+        pub called_at: Option<DateTimeUtc>,
+        pub caller_name: Option<String>,
+        pub created_by: i64,
+        pub created_by_name: String,
+        pub created_at: DateTimeUtc,
+        /// The order id on an enterprise's own rating, under a unique index.
+        pub enterprise_once: Option<i64>,
+    }
+    entity_boilerplate!();
+}
+
+pub mod satisfaction_item_score {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "satisfaction_item_scores")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub rating_id: i64,
+        pub item: String,
+        pub score: i32,
+    }
+    entity_boilerplate!();
+}

@@ -15,6 +15,7 @@ mod policy_import;
 mod record;
 mod region;
 mod role;
+mod satisfaction;
 mod session;
 
 use anze_core::audit::AuditEvent;

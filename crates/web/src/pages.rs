@@ -15,3 +15,4 @@ pub mod policies;
 pub mod policy_import;
 pub mod records;
 pub mod roles;
+pub mod satisfaction;

@@ -208,7 +208,7 @@ fn menu_items(m: Menu, active: &str, ctx: &Ctx) -> Vec<MenuItem> {
             )
             .collect();
     }
-    vec![MenuItem {
+    let mut items = vec![MenuItem {
         label: m.label(),
         path: m.path(),
         active: m.path() == active,
@@ -217,13 +217,24 @@ fn menu_items(m: Menu, active: &str, ctx: &Ctx) -> Vec<MenuItem> {
         } else {
             0
         },
-    }]
+    }];
+    // Those who choose and watch agencies read their satisfaction scores next to the orders.
+    if m == Menu::Orders && anze_core::satisfaction::service::may_list(&ctx.actor) {
+        items.push(MenuItem {
+            label: "满意度",
+            path: crate::pages::satisfaction::LIST_PATH,
+            active: active == crate::pages::satisfaction::LIST_PATH,
+            badge: 0,
+        });
+    }
+    items
 }
 
 /// The seed's order of the 安责险服务 menu (§4.1–§4.8); other groups keep catalogue order.
 fn service_rank(path: &str) -> usize {
-    const ORDER: [&str; 10] = [
+    const ORDER: [&str; 11] = [
         "/orders",
+        "/satisfaction",
         "/confirmations",
         "/integrity",
         "/services/training",

@@ -553,3 +553,48 @@ pub async fn integrity_rates(
         &format!("各机构标记率-{stamp}.xlsx"),
     ))
 }
+
+/// 满意度: `GET /satisfaction/export.xlsx`, each agency's score over the page's period.
+pub async fn satisfaction(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    QueryData(filter): QueryData<anze_core::satisfaction::SatisfactionFilter>,
+) -> PageResult<Response> {
+    let scores =
+        anze_core::satisfaction::service::scores(state.store(), &ctx.actor, &filter, ctx.now)
+            .await?;
+    let q = filter.query(today(ctx.now))?;
+    let period = format!("{} 至 {}", q.from, q.to);
+    let mut columns: Vec<(&str, f64)> = vec![
+        ("服务机构", 30.0),
+        ("统计期间", 24.0),
+        ("评价数", 10.0),
+        ("总体平均分", 12.0),
+        ("不满意(1–2 分)", 14.0),
+    ];
+    columns.extend(ServiceItem::ALL.iter().map(|i| (i.label(), 14.0)));
+    let file = tokio::task::spawn_blocking(move || {
+        let mut out = SheetWriter::new("服务机构满意度", &columns)?;
+        for s in &scores {
+            let mut row = vec![
+                text(&s.agency_name),
+                text(&period),
+                Cell::Int(i64::try_from(s.ratings).unwrap_or(i64::MAX)),
+                text(s.average_label()),
+                Cell::Int(i64::try_from(s.unsatisfied).unwrap_or(i64::MAX)),
+            ];
+            row.extend(ServiceItem::ALL.iter().map(|i| text(s.item_average(i))));
+            out.write_row(&row)?;
+        }
+        out.finish()
+    })
+    .await
+    .map_err(|e| PageError::Internal(format!("export task: {e}")))?
+    .map_err(|e| PageError::Internal(format!("writing xlsx: {e}")))?;
+    let stamp = today(ctx.now).format("%Y%m%d");
+    Ok(xlsx::download_file(
+        file,
+        &format!("satisfaction-{stamp}.xlsx"),
+        &format!("服务机构满意度-{stamp}.xlsx"),
+    ))
+}

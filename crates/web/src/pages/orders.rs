@@ -96,6 +96,9 @@ struct ShowPage {
     actions: OrderActions,
     errors: FieldErrors,
     hazards: Option<anze_core::hazard::HazardCounts>,
+    ratings: Vec<anze_core::satisfaction::Rating>,
+    can_rate: bool,
+    can_call: bool,
 }
 
 async fn show_page(
@@ -110,6 +113,9 @@ async fn show_page(
         anze_core::hazard::service::counts_of_order(state.store(), &ctx.actor, &c.order, ctx.now)
             .await?;
     let actions = order::service::actions(&ctx.actor, &c.order);
+    let ratings = anze_core::satisfaction::service::of_order(state.store(), &ctx.actor, id).await?;
+    let can_rate = anze_core::satisfaction::service::can_rate(&ctx.actor, &c.order, &ratings);
+    let can_call = anze_core::satisfaction::service::can_call(&ctx.actor, &c.order);
     let staff = if actions.assign {
         order::service::assignable_staff(state.store(), &ctx.actor, &c.order).await?
     } else {
@@ -133,6 +139,9 @@ async fn show_page(
             timeline,
             errors,
             hazards,
+            ratings,
+            can_rate,
+            can_call,
             c,
         },
         status,
