@@ -12,7 +12,7 @@ use anze_core::ids::{AttachmentId, FlagId, OrderId, OrgId};
 use anze_core::integrity::{
     AFTER_PREFIX, AgencyFlagRate, CANDIDATES_PER_KEY, EVIDENCE_FIELDS, Evidence, Flag, FlagChange,
     FlagKind, FlagQuery, FlagState, FlagStep, FlaggedFilter, IntegrityRules, IntegrityStore,
-    MatchedSide, NewFlag, flags_for, is_evidence,
+    MatchedSide, NEAR_DUPLICATE_MAX_DISTANCE, NewFlag, flags_for, is_evidence,
 };
 use anze_core::org::OrgKind;
 use anze_core::page::{Page, PageRequest};
@@ -173,51 +173,74 @@ fn is_photo(row: &attachment::Model) -> bool {
         && anze_core::attachment::FileKind::from_code(&row.kind).is_some_and(|k| k.is_image())
 }
 
-/// Earlier evidence photos of other owners that share `row`'s SHA-256 or one of its bands.
+/// Earlier evidence photos of other owners that are the same file as `row` or whose hash is
+/// within the threshold of its hash.
+///
+/// Each key is one indexed lookup capped at `CANDIDATES_PER_KEY`: the SHA-256, and each of the
+/// hash's four bands, whose index holds (band, hash, id) so the distance is computed from index
+/// entries alone. Only the few photos within the threshold are then read from the table.
 async fn candidates<C: ConnectionTrait>(
     conn: &C,
     row: &attachment::Model,
 ) -> CoreResult<Vec<attachment::Model>> {
     use attachment::Column as A;
-    let mut keys = vec![Condition::all().add(A::Sha256.eq(row.sha256.clone()))];
+    let mut ids: Vec<i64> = attachment::Entity::find()
+        .select_only()
+        .column(A::Id)
+        .filter(A::Sha256.eq(row.sha256.clone()))
+        .filter(A::Id.lt(row.id))
+        .order_by_desc(A::Id)
+        .limit(CANDIDATES_PER_KEY)
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(db_err)?;
     if let Some(h) = phash_of(row) {
-        let bands = h.bands();
         for (col, band) in [A::PhashB0, A::PhashB1, A::PhashB2, A::PhashB3]
             .into_iter()
-            .zip(bands)
+            .zip(h.bands())
         {
-            keys.push(
-                Condition::all()
-                    .add(col.eq(band))
-                    .add(A::PhashAlg.eq(h.alg)),
-            );
+            let near: Vec<(i64, Option<i64>)> = attachment::Entity::find()
+                .select_only()
+                .column(A::Id)
+                .column(A::Phash)
+                .filter(col.eq(band))
+                .filter(A::Id.lt(row.id))
+                .order_by_desc(A::Id)
+                .limit(CANDIDATES_PER_KEY)
+                .into_tuple()
+                .all(conn)
+                .await
+                .map_err(db_err)?;
+            // The algorithm label is compared with the full row (`likeness`); a hash of
+            // another algorithm that happens to lie this close is dropped there.
+            ids.extend(near.into_iter().filter_map(|(id, bits)| {
+                let other = PerceptualHash::from_stored(bits?, h.alg)?;
+                (h.distance(other) <= NEAR_DUPLICATE_MAX_DISTANCE).then_some(id)
+            }));
         }
     }
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    // One query per key, so each uses its own index and its own cap.
-    for key in keys {
-        let rows = attachment::Entity::find()
-            .filter(key)
-            .filter(A::Id.lt(row.id))
-            .filter(
-                Condition::any()
-                    .add(A::Field.is_in(EVIDENCE_FIELDS.iter().copied()))
-                    .add(A::Field.starts_with(AFTER_PREFIX)),
-            )
-            .filter(
-                Condition::any()
-                    .add(A::OwnerKind.ne(row.owner_kind.clone()))
-                    .add(A::OwnerId.ne(row.owner_id)),
-            )
-            .order_by_desc(A::Id)
-            .limit(CANDIDATES_PER_KEY)
-            .all(conn)
-            .await
-            .map_err(db_err)?;
-        out.extend(rows.into_iter().filter(|r| seen.insert(r.id)));
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(vec![]);
     }
-    Ok(out)
+    attachment::Entity::find()
+        .filter(A::Id.is_in(ids))
+        .filter(
+            Condition::any()
+                .add(A::Field.is_in(EVIDENCE_FIELDS.iter().copied()))
+                .add(A::Field.starts_with(AFTER_PREFIX)),
+        )
+        .filter(
+            Condition::any()
+                .add(A::OwnerKind.ne(row.owner_kind.clone()))
+                .add(A::OwnerId.ne(row.owner_id)),
+        )
+        .order_by_desc(A::Id)
+        .all(conn)
+        .await
+        .map_err(db_err)
 }
 
 /// Checks every evidence photo of `owner` against earlier photos and its own record's, and
