@@ -20,6 +20,7 @@ crate::backend_tests!(
     an_on_site_signature_confirms_the_record,
     blank_or_foreign_signatures_are_refused_and_nothing_is_saved,
     lists_filter_and_ledgers_export_the_confirmation,
+    a_confirmed_record_is_kept,
 );
 
 /// The own enterprise's credit code.
@@ -560,4 +561,44 @@ async fn lists_filter_and_ledgers_export_the_confirmation(app: TestApp) {
         assert!(states.contains(&s), "{states:?}");
     }
     assert!(rows[1..].iter().any(|r| r[reason] == "日期不对"));
+}
+
+async fn a_confirmed_record_is_kept(app: TestApp) {
+    let w = world(&app).await;
+    let kept = record(&app, w.order, "危化品储存").await;
+    let draft = record(&app, w.order, "有限空间作业").await;
+    let qy = app.login("qy_user", PASSWORD).await;
+    assert_eq!(
+        step(&app, &qy, kept, "confirm", "").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let staff = app.login("ag_staff", PASSWORD).await;
+    let (_, page) = app.get(&staff, &format!("/records/{kept}")).await;
+    assert!(!page.contains(&format!("/records/{kept}/delete")), "{page}");
+    for confirmed in ["", "1"] {
+        let res = app
+            .post_form(
+                &staff,
+                "/",
+                &format!("/records/{kept}/delete"),
+                &[("confirmed", confirmed)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CONFLICT);
+        assert!(res.text().await.unwrap().contains("已由企业确认,不能删除"));
+    }
+    assert!(app.db.get_record(kept).await.unwrap().is_some());
+    // A record the enterprise has not confirmed can still be withdrawn.
+    let (_, page) = app.get(&staff, &format!("/records/{draft}")).await;
+    assert!(page.contains(&format!("/records/{draft}/delete")));
+    let res = app
+        .post_form(
+            &staff,
+            "/",
+            &format!("/records/{draft}/delete"),
+            &[("confirmed", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(app.db.get_record(draft).await.unwrap().is_none());
 }

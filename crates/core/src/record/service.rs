@@ -426,6 +426,7 @@ pub async fn delete(
     now: DateTime<Utc>,
 ) -> CoreResult<(ServiceRecord, Vec<String>)> {
     let (record, _) = authorize_change(store, actor, id).await?;
+    check_deletable(&record)?;
     if record.item == ServiceItem::HazardInvestigation {
         let query = crate::hazard::HazardQuery {
             inspection: Some(record.id),
@@ -463,6 +464,23 @@ pub fn can_create(actor: &Actor, order: &ServiceOrder) -> bool {
 /// Whether the actor may edit or delete this record now (for showing the buttons).
 pub fn can_change(actor: &Actor, record: &ServiceRecord, order: &ServiceOrder) -> bool {
     may_change(actor, record).is_ok() && writable(order).is_ok()
+}
+
+/// A record the enterprise confirmed is never deleted: the enterprise signed for it, and
+/// service records are kept (docs/retention.md).
+pub fn check_deletable(record: &ServiceRecord) -> CoreResult<()> {
+    if record.confirmation.state == Confirmation::Confirmed {
+        return Err(CoreError::Conflict(
+            "该记录已由企业确认,不能删除;服务记录须保存五年".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the actor may delete the record: one it may change that the enterprise has not
+/// confirmed.
+pub fn can_delete(actor: &Actor, record: &ServiceRecord, order: &ServiceOrder) -> bool {
+    can_change(actor, record, order) && check_deletable(record).is_ok()
 }
 
 /// How a save leaves the confirmation, for the audit trail.

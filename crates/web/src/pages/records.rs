@@ -245,6 +245,7 @@ struct ShowPage {
     order: ServiceOrder,
     details: Vec<(&'static str, String)>,
     can_change: bool,
+    can_delete: bool,
     /// The enterprise may 确认 or 提出异议.
     can_confirm: bool,
     /// The agency may answer the objection.
@@ -324,6 +325,7 @@ async fn show_page(
             spec,
             details: spec.describe(&record.details),
             can_change: record::service::can_change(&ctx.actor, &record, &order),
+            can_delete: record::service::can_delete(&ctx.actor, &record, &order),
             can_confirm: record::service::can_confirm(&ctx.actor, &record),
             can_reply: record::service::can_reply(&ctx.actor, &record),
             errors,
@@ -509,6 +511,7 @@ pub async fn delete(
         if !record::service::can_change(&ctx.actor, &record, &order) {
             return Err(PageError::Forbidden);
         }
+        record::service::check_deletable(&record)?;
         return render(&ConfirmPage {
             shell: ctx.shell("/orders"),
             title: "删除服务记录".into(),
