@@ -3,6 +3,7 @@
 //! Handlers are thin: they extract the caller and the input, call one core service and render.
 //! Authorization lives in core; this crate never touches the database directly.
 
+mod archive;
 mod assets;
 mod error;
 mod extract;
@@ -197,6 +198,7 @@ fn routes() -> Vec<Route> {
         Route::post("/policies", policies::create),
         Route::get("/policies/new", policies::new),
         Route::get("/policies/{id}", policies::show),
+        Route::get("/policies/{id}/archive.zip", policies::archive),
         Route::post("/policies/{id}", policies::update),
         Route::get("/policies/{id}/edit", policies::edit),
         Route::get("/policies/{id}/designate", policies::designate_form),

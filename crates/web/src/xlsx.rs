@@ -416,18 +416,41 @@ pub fn download_bytes(bytes: Vec<u8>, ascii_name: &str, name: &str) -> Response 
 
 /// A file download streamed from a temporary file, so a large export never sits in memory.
 pub fn download_file(file: File, ascii_name: &str, name: &str) -> Response {
+    download_file_as(file, XLSX_CONTENT_TYPE, ascii_name, name)
+}
+
+/// `download_file` of another type (a zip archive).
+pub fn download_file_as(
+    file: File,
+    content_type: &'static str,
+    ascii_name: &str,
+    name: &str,
+) -> Response {
     let len = file.metadata().ok().map(|m| m.len());
     let stream = ReaderStream::new(tokio::fs::File::from_std(file));
-    download(Body::from_stream(stream), len, ascii_name, name)
+    download_as(
+        Body::from_stream(stream),
+        content_type,
+        len,
+        ascii_name,
+        name,
+    )
 }
 
 fn download(body: Body, len: Option<u64>, ascii_name: &str, name: &str) -> Response {
+    download_as(body, XLSX_CONTENT_TYPE, len, ascii_name, name)
+}
+
+fn download_as(
+    body: Body,
+    content_type: &'static str,
+    len: Option<u64>,
+    ascii_name: &str,
+    name: &str,
+) -> Response {
     let mut res = Response::new(body);
     let headers = res.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(XLSX_CONTENT_TYPE),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&content_disposition(ascii_name, name)) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }

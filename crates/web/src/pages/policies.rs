@@ -123,6 +123,7 @@ struct ShowPage {
     orders: Vec<ServiceOrder>,
     can_edit: bool,
     can_designate: bool,
+    can_archive: bool,
 }
 
 pub async fn show(
@@ -138,10 +139,34 @@ pub async fn show(
         status: policy.status(today(ctx.now)),
         can_edit: ctx.actor.has(Permission::PolicyEdit),
         can_designate,
+        can_archive: policy::archive::may_archive(&ctx.actor),
         shell: ctx.shell(ACTIVE),
         policy,
         orders,
     })
+}
+
+/// 服务档案: `GET /policies/{id}/archive.zip`, for the insurer and the regulator.
+pub async fn archive(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: PolicyId = parse_id(&id)?;
+    let archive = policy::archive::collect(state.store(), &ctx.actor, id, ctx.now).await?;
+    let file = crate::archive::write(&archive, Vec::new(), state.blobs()).await?;
+    let no = &archive.policy.policy_no;
+    let stamp = today(ctx.now).format("%Y%m%d");
+    Ok(crate::xlsx::download_file_as(
+        file,
+        "application/zip",
+        &format!(
+            "archive-{}-{stamp}.zip",
+            policy::archive::safe_name(no)
+                .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
+        ),
+        &format!("服务档案-{}-{stamp}.zip", policy::archive::safe_name(no)),
+    ))
 }
 
 pub async fn edit(
