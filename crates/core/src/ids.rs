@@ -48,4 +48,8 @@ typed_id!(
     AttachmentId,
     /// 可疑标记 (a photo's integrity flag)
     FlagId,
+    /// 投诉
+    ComplaintId,
+    /// 工作日历条目
+    CalendarDayId,
 );

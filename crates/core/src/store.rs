@@ -7,6 +7,8 @@ use crate::attachment::AttachmentStore;
 use crate::audit::AuditStore;
 use crate::auth::login::LoginStore;
 use crate::auth::session::SessionStore;
+use crate::calendar::CalendarStore;
+use crate::complaint::ComplaintStore;
 use crate::enterprise::EnterpriseStore;
 use crate::error::CoreResult;
 use crate::hazard::HazardStore;
@@ -36,6 +38,8 @@ pub trait Store:
     + HazardStore
     + AttachmentStore
     + IntegrityStore
+    + ComplaintStore
+    + CalendarStore
     + Send
     + Sync
 {

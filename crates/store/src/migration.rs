@@ -18,6 +18,7 @@ mod m20261130_000021_login_throttle;
 mod m20261130_000030_audit_chain;
 mod m20261130_000040_photo_fingerprints;
 mod m20261130_000050_sites_and_review_notes;
+mod m20261201_000010_complaints_and_calendar;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000030_audit_chain::Migration),
             Box::new(m20261130_000040_photo_fingerprints::Migration),
             Box::new(m20261130_000050_sites_and_review_notes::Migration),
+            Box::new(m20261201_000010_complaints_and_calendar::Migration),
         ]
     }
 }
