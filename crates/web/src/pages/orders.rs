@@ -96,6 +96,10 @@ struct ShowPage {
     actions: OrderActions,
     errors: FieldErrors,
     hazards: Option<anze_core::hazard::HazardCounts>,
+    /// 投诉: the enterprise, or its insurer on its behalf.
+    can_complain: bool,
+    /// The link to the order's complaints.
+    sees_complaints: bool,
 }
 
 async fn show_page(
@@ -128,6 +132,8 @@ async fn show_page(
             } else {
                 vec![]
             },
+            can_complain: anze_core::complaint::service::can_file(&ctx.actor, &c.order),
+            sees_complaints: ctx.actor.has(Permission::ComplaintView),
             actions,
             staff,
             timeline,
