@@ -439,6 +439,90 @@ async fn confirm_some(
     Ok(())
 }
 
+/// The new enterprise account complains twice about its order: once itself, 20 days ago and
+/// still 待受理 (past its 10-working-day reply deadline, so 首页 counts it as overdue); once
+/// through its insurer after a phone call, answered by the agency and settled.
+async fn complain_some(
+    store: &dyn Store,
+    account: anze_core::ids::AccountId,
+    insurer: &anze_core::auth::Actor,
+    order: &anze_core::order::ServiceOrder,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use anze_core::complaint::{self, ComplaintAction, ComplaintForm};
+    use chrono::Duration;
+    let actor = actor_for(store, account, "demo")
+        .await?
+        .context("demo enterprise account cannot act")?;
+    complaint::service::file(
+        store,
+        &actor,
+        order.id,
+        &ComplaintForm {
+            category: "late".into(),
+            description: "约定的隐患复查日期已过两周,服务机构至今未到场复查。".into(),
+            complainant: actor.name.clone(),
+            phone: "13905958888".into(),
+            record_id: String::new(),
+        },
+        &[],
+        now - Duration::days(20),
+    )
+    .await?;
+    let id = complaint::service::file(
+        store,
+        insurer,
+        order.id,
+        &ComplaintForm {
+            category: "attitude".into(),
+            description: "企业来电反映:服务人员现场检查时态度生硬,未解释检查结论。".into(),
+            complainant: "企业安全员".into(),
+            phone: "0595-22881234".into(),
+            record_id: String::new(),
+        },
+        &[],
+        now - Duration::days(12),
+    )
+    .await?;
+    complaint::service::handle(
+        store,
+        insurer,
+        id,
+        ComplaintAction::Accept,
+        "已回访企业,了解具体情况。",
+        now - Duration::days(11),
+    )
+    .await?;
+    let mut agency = None;
+    for d in ORGS.iter().filter(|d| d.kind == "agency") {
+        if let Some(a) = store.find_account_by_username(d.admin).await?
+            && a.org_id == order.agency_id
+        {
+            agency = actor_for(store, a.id, "demo").await?;
+        }
+    }
+    if let Some(agency) = agency {
+        complaint::service::reply(
+            store,
+            &agency,
+            id,
+            "已约谈当班服务人员,今后现场检查结束时逐项向企业解释检查结论。",
+            now - Duration::days(9),
+        )
+        .await?;
+    }
+    complaint::service::handle(
+        store,
+        insurer,
+        id,
+        ComplaintAction::Settle,
+        "服务机构已向企业致歉并更换现场服务人员,企业表示满意。",
+        now - Duration::days(6),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Enterprise accounts `qiye1` (insured by 人保) and `qiye2` (insured by 平安): each the
 /// 管理员 of the first enterprise of its insurer that has service records, opened by the
 /// insurer as it would in 投保企业.
@@ -489,6 +573,7 @@ async fn load_enterprise_accounts(
             Ok(id) => {
                 created += 1;
                 confirm_some(store, id, now).await?;
+                complain_some(store, id, insurer, order, now).await?;
             }
             // The enterprise has an account already (made by hand on this database).
             Err(CoreError::Conflict(_)) => {}

@@ -42,6 +42,11 @@ impl TestClock {
         let mut t = self.0.lock().unwrap();
         *t += by;
     }
+
+    /// Moves the clock to `at` (forward or back), for tests that need a day of the calendar.
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap() = at;
+    }
 }
 
 impl Clock for TestClock {

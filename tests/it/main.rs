@@ -18,6 +18,7 @@ mod browser_confirmations;
 mod browser_orders;
 mod browser_records;
 mod cli;
+mod complaints;
 mod confirmations;
 mod delegation;
 mod enterprise_accounts;

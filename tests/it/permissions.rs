@@ -68,6 +68,11 @@ struct Side {
     attachment: i64,
     /// The 拍摄时间异常 flag on the training's photo (a PNG has no capture time).
     flag: i64,
+    /// A complaint about the accepted order, already settled, so the matrix's steps meet a
+    /// refusal instead of moving it.
+    complaint: i64,
+    /// An entry of the (shared) 2026 calendar: each side names a different one.
+    calendar_day: i64,
     /// Staff accounts and preset roles, by organization.
     agency_staff: AccountId,
     agency_role: RoleId,
@@ -170,6 +175,51 @@ fn matrix() -> Vec<Row> {
             "200/200 200/403 403/403 403/403 403/403 403/403 403/403 303/303",
         ),
         get("/hazards", "200 200 200 200 200 200 200 303"),
+        get("/complaints", "200 200 200 200 200 200 200 303"),
+        get("/complaints/export.xlsx", "200 200 200 200 200 200 200 303"),
+        get(
+            "/complaints/{id}",
+            "200/200 200/404 200/404 200/404 200/404 200/404 200/404 303/303",
+        ),
+        get(
+            "/orders/{id}/complaints/new",
+            "403/403 200/404 403/403 403/403 403/403 403/403 200/404 303/303",
+        ),
+        // The calendar is the platform's: it counts everyone's deadlines.
+        get("/calendar", "200 403 403 403 403 403 403 303"),
+        post("/calendar", NO_FIELDS, "422 403 403 403 403 403 403 303"),
+        // Without `confirmed` a deletion asks first (200).
+        post(
+            "/calendar/{id}/delete",
+            NO_FIELDS,
+            "200/200 403/403 403/403 403/403 403/403 403/403 403/403 303/303",
+        ),
+        // The settled complaint refuses every step (409) to those who may take one.
+        post(
+            "/complaints/{id}/accept",
+            NO_FIELDS,
+            "403/403 409/404 403/403 403/403 403/403 403/403 403/403 303/303",
+        ),
+        post(
+            "/complaints/{id}/process",
+            NO_FIELDS,
+            "403/403 409/404 403/403 403/403 403/403 403/403 403/403 303/303",
+        ),
+        post(
+            "/complaints/{id}/settle",
+            NO_FIELDS,
+            "403/403 409/404 403/403 403/403 403/403 403/403 403/403 303/303",
+        ),
+        post(
+            "/complaints/{id}/reply",
+            NO_FIELDS,
+            "403/403 403/403 403/403 409/404 403/403 403/403 403/403 303/303",
+        ),
+        post(
+            "/orders/{id}/complaints",
+            Multipart,
+            "403/403 422/404 403/403 403/403 403/403 403/403 422/404 303/303",
+        ),
         get("/hazards/export.xlsx", "200 200 200 200 200 200 200 303"),
         get("/integrity", "200 200 200 403 403 200 403 303"),
         get("/integrity/export.xlsx", "200 200 200 403 403 200 403 303"),
@@ -467,6 +517,10 @@ fn fill(path: &str, who: Who, case: Case, own: &Side, foreign: &Side) -> (String
             side.attachment
         } else if out.starts_with("/integrity/") {
             side.flag
+        } else if out.starts_with("/complaints/") {
+            side.complaint
+        } else if out.starts_with("/calendar/") {
+            side.calendar_day
         } else if out.starts_with("/orgs/") {
             match who {
                 Who::InsurerAdmin | Who::InsurerStaff => side.org_insurer.0,
@@ -632,6 +686,56 @@ async fn side(app: &TestApp, tag: &str, region: &str) -> Side {
     .expect("the photo is flagged")
     .id
     .0;
+    // A complaint of the enterprise about the order, settled by the insurer.
+    let complaint = anze_core::complaint::service::file(
+        &app.db,
+        &qy,
+        order,
+        &anze_core::complaint::ComplaintForm {
+            category: "quality".into(),
+            description: "培训内容与企业实际不符".into(),
+            complainant: "陈主任".into(),
+            ..Default::default()
+        },
+        &[],
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    let insurer = app.actor(&ins).await;
+    for (action, note) in [
+        (anze_core::complaint::ComplaintAction::Accept, ""),
+        (
+            anze_core::complaint::ComplaintAction::Settle,
+            "已责令服务机构补讲",
+        ),
+    ] {
+        anze_core::complaint::service::handle(
+            &app.db,
+            &insurer,
+            complaint,
+            action,
+            note,
+            app.clock_now(),
+        )
+        .await
+        .unwrap();
+    }
+    let days = anze_core::calendar::CalendarStore::calendar_days(
+        &app.db,
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+    )
+    .await
+    .unwrap();
+    let calendar_day = if tag == "own" {
+        days.first()
+    } else {
+        days.last()
+    }
+    .expect("the 2026 calendar is shipped")
+    .id
+    .0;
     let enterprise = anze_core::policy::PolicyStore::get_policy(&app.db, policy)
         .await
         .unwrap()
@@ -650,6 +754,8 @@ async fn side(app: &TestApp, tag: &str, region: &str) -> Side {
         hazard: hazard_path.trim_start_matches("/hazards/").parse().unwrap(),
         attachment,
         flag,
+        complaint: complaint.0,
+        calendar_day,
         agency_staff: staff,
         agency_role: preset_role(app, org_agency).await,
         insurer_staff: account_id(app, &format!("{ins}_staff")).await,

@@ -21,6 +21,9 @@ pub struct Dashboard {
     /// Records awaiting the enterprise's confirmation and those it objected to, in the actor's
     /// scope; `None` without 服务记录查看. Capped like the order counts.
     pub confirmations: Option<ConfirmationCounts>,
+    /// Complaints in the actor's scope by state, and those past a deadline (受理 within 10
+    /// working days, 办结 within 30); `None` without 服务投诉查看.
+    pub complaints: Option<crate::complaint::ComplaintCounts>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -65,9 +68,15 @@ pub async fn summary(
     } else {
         None
     };
+    let complaints = if actor.has(Permission::ComplaintView) {
+        Some(crate::complaint::service::counts(store, actor, now).await?)
+    } else {
+        None
+    };
     Ok(Dashboard {
         orders,
         hazards,
         confirmations,
+        complaints,
     })
 }

@@ -50,4 +50,8 @@ typed_id!(
     FlagId,
     /// 满意度评价 (an enterprise's rating or a 电话回访)
     RatingId,
+    /// 投诉
+    ComplaintId,
+    /// 工作日历条目
+    CalendarDayId,
 );

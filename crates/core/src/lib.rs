@@ -8,6 +8,8 @@ pub mod account;
 pub mod attachment;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
+pub mod complaint;
 pub mod dashboard;
 pub mod emergency;
 pub mod enterprise;

@@ -7,6 +7,8 @@ use crate::attachment::AttachmentStore;
 use crate::audit::AuditStore;
 use crate::auth::login::LoginStore;
 use crate::auth::session::SessionStore;
+use crate::calendar::CalendarStore;
+use crate::complaint::ComplaintStore;
 use crate::enterprise::EnterpriseStore;
 use crate::error::CoreResult;
 use crate::hazard::HazardStore;
@@ -38,6 +40,8 @@ pub trait Store:
     + AttachmentStore
     + IntegrityStore
     + SatisfactionStore
+    + ComplaintStore
+    + CalendarStore
     + Send
     + Sync
 {

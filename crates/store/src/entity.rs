@@ -573,6 +573,61 @@ pub mod satisfaction_rating {
     entity_boilerplate!();
 }
 
+pub mod calendar_day {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "calendar_days")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub on_date: Date,
+        /// `holiday` (休) or `workday` (班).
+        pub kind: String,
+        pub name: String,
+        /// NULL for the entries shipped with the system.
+        pub created_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}
+
+pub mod complaint {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "complaints")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub complaint_no: Option<String>,
+        pub order_id: i64,
+        pub record_id: Option<i64>,
+        pub insurer_id: i64,
+        pub agency_id: i64,
+        pub enterprise_id: i64,
+        pub region_code: String,
+        pub category: String,
+        #[sea_orm(column_type = "Text")]
+        pub description: String,
+        pub complainant: String,
+        pub phone: Option<String>,
+        pub filer: String,
+        pub state: String,
+        pub filed_at: DateTimeUtc,
+        /// The local (China) date of `filed_at`: both clocks count from it.
+        pub filed_on: Date,
+        pub accepted_at: Option<DateTimeUtc>,
+        pub settled_at: Option<DateTimeUtc>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub outcome: Option<String>,
+        pub created_by: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}
+
 pub mod satisfaction_item_score {
     use sea_orm::entity::prelude::*;
 
@@ -584,6 +639,26 @@ pub mod satisfaction_item_score {
         pub rating_id: i64,
         pub item: String,
         pub score: i32,
+    }
+    entity_boilerplate!();
+}
+
+pub mod complaint_step {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "complaint_steps")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub complaint_id: i64,
+        pub kind: String,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+        /// The organization of whoever took the step.
+        pub org_id: i64,
+        pub created_by: i64,
+        pub created_at: DateTimeUtc,
     }
     entity_boilerplate!();
 }

@@ -19,6 +19,7 @@ mod m20261130_000030_audit_chain;
 mod m20261130_000040_photo_fingerprints;
 mod m20261130_000050_sites_and_review_notes;
 mod m20261201_000001_fingerprint_cover;
+mod m20261201_000010_complaints_and_calendar;
 mod m20261201_000020_satisfaction;
 
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000040_photo_fingerprints::Migration),
             Box::new(m20261130_000050_sites_and_review_notes::Migration),
             Box::new(m20261201_000001_fingerprint_cover::Migration),
+            Box::new(m20261201_000010_complaints_and_calendar::Migration),
             Box::new(m20261201_000020_satisfaction::Migration),
         ]
     }

@@ -3,6 +3,8 @@
 mod account;
 pub(crate) mod attachment;
 mod audit;
+mod calendar;
+mod complaint;
 mod enterprise;
 mod hazard;
 mod industry;

@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod attachments;
 pub mod auth;
+pub mod calendar;
+pub mod complaints;
 pub mod enterprises;
 pub mod exports;
 pub mod hazards;

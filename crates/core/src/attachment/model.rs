@@ -388,10 +388,12 @@ pub enum OwnerKind {
     Inspection,
     /// 隐患
     Hazard,
+    /// 投诉
+    Complaint,
 }
 
 impl OwnerKind {
-    pub const ALL: [OwnerKind; 8] = [
+    pub const ALL: [OwnerKind; 9] = [
         OwnerKind::Training,
         OwnerKind::Risk,
         OwnerKind::Standardization,
@@ -400,6 +402,7 @@ impl OwnerKind {
         OwnerKind::OtherWork,
         OwnerKind::Inspection,
         OwnerKind::Hazard,
+        OwnerKind::Complaint,
     ];
 
     pub fn code(self) -> &'static str {
@@ -412,6 +415,7 @@ impl OwnerKind {
             OwnerKind::OtherWork => "other_work",
             OwnerKind::Inspection => "inspection",
             OwnerKind::Hazard => "hazard",
+            OwnerKind::Complaint => "complaint",
         }
     }
 

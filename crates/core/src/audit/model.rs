@@ -41,10 +41,19 @@ pub enum AuditAction {
     Object,
     /// 服务机构答复异议
     Reply,
+    /// 投诉转入处理
+    Process,
+    /// 投诉办结
+    Settle,
+    /// 服务机构答复投诉
+    Respond,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 23] = [
+        AuditAction::Process,
+        AuditAction::Settle,
+        AuditAction::Respond,
         AuditAction::Sign,
         AuditAction::Rectify,
         AuditAction::Review,
@@ -89,6 +98,9 @@ impl AuditAction {
             AuditAction::Confirm => "confirm",
             AuditAction::Object => "object",
             AuditAction::Reply => "reply",
+            AuditAction::Process => "process",
+            AuditAction::Settle => "settle",
+            AuditAction::Respond => "respond",
         }
     }
 
@@ -118,6 +130,9 @@ impl AuditAction {
             AuditAction::Confirm => "确认",
             AuditAction::Object => "异议",
             AuditAction::Reply => "答复异议",
+            AuditAction::Process => "转入处理",
+            AuditAction::Settle => "办结",
+            AuditAction::Respond => "答复投诉",
         }
     }
 }
@@ -133,6 +148,10 @@ pub enum ObjectKind {
     Order,
     Record,
     Hazard,
+    /// 投诉
+    Complaint,
+    /// 工作日历
+    CalendarDay,
 }
 
 impl ObjectKind {
@@ -152,6 +171,8 @@ impl ObjectKind {
             ObjectKind::Order => "order",
             ObjectKind::Record => "record",
             ObjectKind::Hazard => "hazard",
+            ObjectKind::Complaint => "complaint",
+            ObjectKind::CalendarDay => "calendar_day",
         }
     }
 
@@ -169,6 +190,8 @@ impl ObjectKind {
             ObjectKind::Order => "服务订单",
             ObjectKind::Record => "服务记录",
             ObjectKind::Hazard => "隐患",
+            ObjectKind::Complaint => "投诉",
+            ObjectKind::CalendarDay => "工作日历",
         }
     }
 }

@@ -42,6 +42,8 @@ pub enum Menu {
     Orders,
     /// 隐患排查 (the hazard ledger)
     Hazards,
+    /// 服务投诉
+    Complaints,
     /// 服务记录: one node of the permission tree; the left menu shows it as the six item menus
     /// (安全培训, 风险识别, 标准化建设, …) in the seed's order.
     Records,
@@ -55,6 +57,8 @@ pub enum Menu {
     Roles,
     /// 机构管理
     Organizations,
+    /// 工作日历 (public holidays and swapped working days)
+    Calendar,
     /// 操作日志
     AuditLog,
     /// 登录日志
@@ -62,15 +66,17 @@ pub enum Menu {
 }
 
 impl Menu {
-    pub const ALL: [Menu; 10] = [
+    pub const ALL: [Menu; 12] = [
         Menu::Orders,
         Menu::Records,
         Menu::Hazards,
+        Menu::Complaints,
         Menu::Policies,
         Menu::Enterprises,
         Menu::Accounts,
         Menu::Roles,
         Menu::Organizations,
+        Menu::Calendar,
         Menu::AuditLog,
         Menu::LoginLog,
     ];
@@ -80,11 +86,13 @@ impl Menu {
             Menu::Orders => "服务订单",
             Menu::Records => "服务记录",
             Menu::Hazards => "隐患排查",
+            Menu::Complaints => "服务投诉",
             Menu::Policies => "保单列表",
             Menu::Enterprises => "投保企业",
             Menu::Accounts => "账号管理",
             Menu::Roles => "角色管理",
             Menu::Organizations => "机构管理",
+            Menu::Calendar => "工作日历",
             Menu::AuditLog => "操作日志",
             Menu::LoginLog => "登录日志",
         }
@@ -92,10 +100,12 @@ impl Menu {
 
     pub fn group(self) -> MenuGroup {
         match self {
-            Menu::Orders | Menu::Records | Menu::Hazards => MenuGroup::Service,
+            Menu::Orders | Menu::Records | Menu::Hazards | Menu::Complaints => MenuGroup::Service,
             Menu::Policies | Menu::Enterprises => MenuGroup::Policies,
             Menu::Accounts | Menu::Roles => MenuGroup::Accounts,
-            Menu::Organizations | Menu::AuditLog | Menu::LoginLog => MenuGroup::System,
+            Menu::Organizations | Menu::Calendar | Menu::AuditLog | Menu::LoginLog => {
+                MenuGroup::System
+            }
         }
     }
 
@@ -104,11 +114,13 @@ impl Menu {
             Menu::Orders => "/orders",
             Menu::Records => "/services/training",
             Menu::Hazards => "/hazards",
+            Menu::Complaints => "/complaints",
             Menu::Policies => "/policies",
             Menu::Enterprises => "/enterprises",
             Menu::Accounts => "/accounts",
             Menu::Roles => "/roles",
             Menu::Organizations => "/orgs",
+            Menu::Calendar => "/calendar",
             Menu::AuditLog => "/audit",
             Menu::LoginLog => "/login-log",
         }
@@ -124,6 +136,13 @@ impl Menu {
         match self {
             Menu::Records => &[RecordView, RecordWrite, RecordManage, RecordConfirm],
             Menu::Hazards => &[HazardView, HazardWrite, HazardReview, HazardRectify],
+            Menu::Complaints => &[
+                ComplaintView,
+                ComplaintFile,
+                ComplaintHandle,
+                ComplaintReply,
+            ],
+            Menu::Calendar => &[CalendarView, CalendarEdit],
             Menu::Orders => &[
                 OrderView,
                 OrderDesignate,
@@ -175,6 +194,18 @@ pub enum Permission {
     HazardReview,
     /// 隐患排查 · 企业整改与签收 (the insured enterprise rectifies its own hazards)
     HazardRectify,
+    /// 服务投诉 · 查看
+    ComplaintView,
+    /// 服务投诉 · 登记投诉 (the enterprise, or its insurer on its behalf)
+    ComplaintFile,
+    /// 服务投诉 · 受理与办结 (the insurer of the policy)
+    ComplaintHandle,
+    /// 服务投诉 · 答复 (the agency complained about)
+    ComplaintReply,
+    /// 工作日历 · 查看
+    CalendarView,
+    /// 工作日历 · 维护
+    CalendarEdit,
     /// 保单列表 · 查看
     PolicyView,
     /// 保单列表 · 新增
@@ -220,7 +251,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 34] = [
+    pub const ALL: [Permission; 40] = [
         Permission::HazardView,
         Permission::HazardWrite,
         Permission::HazardReview,
@@ -229,6 +260,10 @@ impl Permission {
         Permission::RecordWrite,
         Permission::RecordManage,
         Permission::RecordConfirm,
+        Permission::ComplaintView,
+        Permission::ComplaintFile,
+        Permission::ComplaintHandle,
+        Permission::ComplaintReply,
         Permission::OrderView,
         Permission::OrderDesignate,
         Permission::OrderAccept,
@@ -253,6 +288,8 @@ impl Permission {
         Permission::OrgCreate,
         Permission::OrgEdit,
         Permission::OrgToggle,
+        Permission::CalendarView,
+        Permission::CalendarEdit,
         Permission::AuditView,
         Permission::LoginLogView,
     ];
@@ -274,6 +311,12 @@ impl Permission {
             HazardWrite => "hazard:write",
             HazardReview => "hazard:review",
             HazardRectify => "hazard:rectify",
+            ComplaintView => "complaint:view",
+            ComplaintFile => "complaint:file",
+            ComplaintHandle => "complaint:handle",
+            ComplaintReply => "complaint:reply",
+            CalendarView => "calendar:view",
+            CalendarEdit => "calendar:edit",
             PolicyView => "policy:view",
             PolicyCreate => "policy:create",
             PolicyEdit => "policy:edit",
@@ -306,8 +349,14 @@ impl Permission {
     pub fn label(self) -> &'static str {
         use Permission::*;
         match self {
-            OrderView | RecordView | HazardView | PolicyView | EnterpriseView | AccountView
-            | RoleView | OrgView | AuditView | LoginLogView => "查看",
+            OrderView | RecordView | HazardView | ComplaintView | CalendarView | PolicyView
+            | EnterpriseView | AccountView | RoleView | OrgView | AuditView | LoginLogView => {
+                "查看"
+            }
+            ComplaintFile => "登记投诉",
+            ComplaintHandle => "受理与办结",
+            ComplaintReply => "答复投诉",
+            CalendarEdit => "维护节假日与调休",
             OrderDesignate => "指定服务机构/撤销",
             OrderAccept => "受理/拒绝",
             RecordWrite => "录入与修改本人记录",
@@ -339,9 +388,13 @@ impl Permission {
         use OrgKind::*;
         use Permission::*;
         match self {
-            OrderView | RecordView | HazardView => {
+            OrderView | RecordView | HazardView | ComplaintView => {
                 matches!(kind, Platform | Insurer | Agency | Regulator | Enterprise)
             }
+            ComplaintFile => matches!(kind, Insurer | Enterprise),
+            ComplaintHandle => kind == Insurer,
+            ComplaintReply => kind == Agency,
+            CalendarView | CalendarEdit => kind == Platform,
             RecordWrite | RecordManage | HazardWrite | HazardReview => kind == Agency,
             RecordConfirm | HazardRectify => kind == Enterprise,
             OrderDesignate | PolicyCreate | PolicyEdit | PolicyImport => kind == Insurer,

@@ -191,6 +191,7 @@ pub fn builtin_roles(kind: OrgKind) -> Vec<NewRole> {
         Permission::OrderView,
         Permission::RecordView,
         Permission::HazardView,
+        Permission::ComplaintView,
         Permission::PolicyView,
         Permission::EnterpriseView,
         Permission::AccountView,
@@ -208,6 +209,8 @@ pub fn builtin_roles(kind: OrgKind) -> Vec<NewRole> {
         // The enterprise's safety staff sign for services and rectify their hazards.
         viewer.insert(Permission::RecordConfirm);
         viewer.insert(Permission::HazardRectify);
+        // … and complain about a service that fell short.
+        viewer.insert(Permission::ComplaintFile);
     }
     roles.push(NewRole {
         name: match kind {

@@ -5,6 +5,8 @@
 //! as they arrive, and the finished file is streamed from disk.
 
 use anze_core::CoreResult;
+use anze_core::complaint::service::Listed;
+use anze_core::complaint::{self, ComplaintFilter};
 use anze_core::hazard::{self, Hazard, HazardFilter};
 use anze_core::integrity::{self, Flag, FlagFilter};
 use anze_core::order::{self, OrderFilter, ServiceOrder};
@@ -596,5 +598,83 @@ pub async fn satisfaction(
         file,
         &format!("satisfaction-{stamp}.xlsx"),
         &format!("服务机构满意度-{stamp}.xlsx"),
+    ))
+}
+
+const COMPLAINT_COLUMNS: &[(&str, f64)] = &[
+    ("投诉编号", 20.0),
+    ("投诉时间", 20.0),
+    ("投诉类别", 12.0),
+    ("投保企业", 30.0),
+    ("服务机构", 26.0),
+    ("保险机构", 26.0),
+    ("订单号", 20.0),
+    ("登记方式", 16.0),
+    ("投诉人", 12.0),
+    ("联系电话", 16.0),
+    ("投诉内容", 40.0),
+    ("状态", 10.0),
+    ("受理期限", 12.0),
+    ("受理时间", 20.0),
+    ("受理时效", 20.0),
+    ("办结期限", 12.0),
+    ("办结时间", 20.0),
+    ("办结时效", 20.0),
+    ("处理结果", 40.0),
+];
+
+fn complaint_row(row: &Listed) -> Vec<Cell> {
+    let (c, k) = (&row.complaint, &row.clocks);
+    let at =
+        |t: Option<chrono::DateTime<chrono::Utc>>| text(t.map(format_datetime).unwrap_or_default());
+    vec![
+        text(&c.complaint_no),
+        text(format_datetime(c.filed_at)),
+        text(c.category.label()),
+        text(&c.enterprise_name),
+        text(&c.agency_name),
+        text(&c.insurer_name),
+        text(&c.order_no),
+        text(c.filer.label()),
+        text(&c.complainant),
+        text(c.phone.clone().unwrap_or_default()),
+        text(&c.description),
+        text(c.state.label()),
+        Cell::Date(k.reply.due),
+        at(c.accepted_at),
+        text(k.reply.status.label()),
+        Cell::Date(k.settle.due),
+        at(c.settled_at),
+        text(k.settle.status.label()),
+        text(c.outcome.clone().unwrap_or_default()),
+    ]
+}
+
+/// 投诉台账: `GET /complaints/export.xlsx` with the list's query parameters.
+pub async fn complaints(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    QueryData(filter): QueryData<ComplaintFilter>,
+) -> PageResult<Response> {
+    let store = state.store();
+    let (actor, filter, now) = (&ctx.actor, &filter, ctx.now);
+    let file = write_pages(
+        state.config.export_batch_rows,
+        "投诉台账",
+        COMPLAINT_COLUMNS.to_vec(),
+        |page| async move {
+            Ok(complaint::service::list(store, actor, filter, page, now)
+                .await?
+                .page)
+        },
+        Some(|r: &Listed| Keyset::Id(r.complaint.id.0)),
+        complaint_row,
+    )
+    .await?;
+    let stamp = today(ctx.now).format("%Y%m%d");
+    Ok(xlsx::download_file(
+        file,
+        &format!("complaints-{stamp}.xlsx"),
+        &format!("投诉台账-{stamp}.xlsx"),
     ))
 }

@@ -99,6 +99,10 @@ struct ShowPage {
     ratings: Vec<anze_core::satisfaction::Rating>,
     can_rate: bool,
     can_call: bool,
+    /// 投诉: the enterprise, or its insurer on its behalf.
+    can_complain: bool,
+    /// The link to the order's complaints.
+    sees_complaints: bool,
 }
 
 async fn show_page(
@@ -134,6 +138,8 @@ async fn show_page(
             } else {
                 vec![]
             },
+            can_complain: anze_core::complaint::service::can_file(&ctx.actor, &c.order),
+            sees_complaints: ctx.actor.has(Permission::ComplaintView),
             actions,
             staff,
             timeline,

@@ -266,6 +266,8 @@ struct ShowPage {
     today: chrono::NaiveDate,
     /// 可疑标记 on the record's photos.
     flags: Vec<super::integrity::FlagRow>,
+    /// The enterprise, or its insurer, may complain about this record.
+    can_complain: bool,
 }
 
 pub async fn show(
@@ -327,6 +329,7 @@ async fn show_page(
             can_change: record::service::can_change(&ctx.actor, &record, &order),
             can_delete: record::service::can_delete(&ctx.actor, &record, &order),
             can_confirm: record::service::can_confirm(&ctx.actor, &record),
+            can_complain: anze_core::complaint::service::can_file(&ctx.actor, &order),
             can_reply: record::service::can_reply(&ctx.actor, &record),
             errors,
             reason,
