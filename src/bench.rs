@@ -405,6 +405,44 @@ async fn measure(
         "/integrity?state=open".into(),
         Target::List,
     );
+    // 满意度: this quarter's scores (one grouped walk per party) and the ratings behind them.
+    for (role, client) in [("insurer", &insurer), ("regulator", &regulator)] {
+        list(
+            "satisfaction this quarter".into(),
+            role,
+            client,
+            "/satisfaction".into(),
+            Target::List,
+        );
+    }
+    list(
+        "satisfaction 3 years".into(),
+        "regulator",
+        &regulator,
+        format!("/satisfaction?period=custom&from={all_time}&to={today}"),
+        Target::List,
+    );
+    // 投诉: each party's list, and the overdue ones a regulator chases.
+    for (role, client) in [
+        ("insurer", &insurer),
+        ("agency", &agency),
+        ("regulator", &regulator),
+    ] {
+        list(
+            "complaints p1".into(),
+            role,
+            client,
+            "/complaints".into(),
+            Target::List,
+        );
+    }
+    list(
+        "complaints overdue p1".into(),
+        "regulator",
+        &regulator,
+        "/complaints?overdue=1".into(),
+        Target::List,
+    );
     list(
         "hazards overdue p1".into(),
         "regulator",

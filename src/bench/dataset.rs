@@ -374,6 +374,55 @@ const POLICY_COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
 ];
+const RATING_COLUMNS: &[&str] = &[
+    "id",
+    "order_id",
+    "agency_id",
+    "insurer_id",
+    "enterprise_id",
+    "region_code",
+    "source",
+    "overall",
+    "comment",
+    "callee",
+    "called_at",
+    "caller_name",
+    "created_by",
+    "created_by_name",
+    "created_at",
+    "enterprise_once",
+];
+const SCORE_COLUMNS: &[&str] = &["id", "rating_id", "item", "score"];
+const COMPLAINT_COLUMNS: &[&str] = &[
+    "id",
+    "complaint_no",
+    "order_id",
+    "insurer_id",
+    "agency_id",
+    "enterprise_id",
+    "region_code",
+    "category",
+    "description",
+    "complainant",
+    "filer",
+    "state",
+    "filed_at",
+    "filed_on",
+    "accepted_at",
+    "settled_at",
+    "outcome",
+    "created_by",
+    "created_at",
+    "updated_at",
+];
+const COMPLAINT_CATEGORIES: [&str; 6] = [
+    "quality",
+    "attitude",
+    "false_record",
+    "late",
+    "fees",
+    "other",
+];
 const ORDER_COLUMNS: &[&str] = &[
     "id",
     "order_no",
@@ -600,6 +649,9 @@ pub async fn generate(
     load.table("hazards", HAZARD_COLUMNS);
     load.table("hazard_steps", STEP_COLUMNS);
     load.table("attachments", ATTACHMENT_COLUMNS);
+    load.table("satisfaction_ratings", RATING_COLUMNS);
+    load.table("satisfaction_item_scores", SCORE_COLUMNS);
+    load.table("complaints", COMPLAINT_COLUMNS);
 
     // Enterprises.
     let enterprise_count = (scale.orders / 5).clamp(10, 200_000);
@@ -681,6 +733,8 @@ pub async fn generate(
     let mut hazard_id = load.max_id("hazards").await?;
     let mut step_id = load.max_id("hazard_steps").await?;
     let mut attachment_id = load.max_id("attachments").await?;
+    let mut rating_id = load.max_id("satisfaction_ratings").await?;
+    let mut complaint_id = load.max_id("complaints").await?;
     let mut insurer0_days: Vec<i32> = Vec::new();
     // Records of the measured agency per enterprise: its busiest enterprise gets an account.
     let mut agency_enterprise_records: std::collections::HashMap<i64, u64> =
@@ -771,6 +825,96 @@ pub async fn generate(
             }
         }
         facts.order(s, today, service_start, service_end, order_id);
+        // Most enterprises rate a completed order; insurers call a tenth of the served ones.
+        let rated = (s.state == State::Completed && rng.random_bool(0.6))
+            .then_some("enterprise")
+            .or((s.state.takes_records() && rng.random_bool(0.1)).then_some("phone"));
+        if let Some(source) = rated {
+            rating_id += 1;
+            let overall: i32 = [5, 5, 5, 4, 4, 4, 3, 2, 1][rng.random_range(0..9)];
+            let created_at = completed_at.unwrap_or(designated_at) + Duration::days(3);
+            let phone = source == "phone";
+            load.row(
+                "satisfaction_ratings",
+                [
+                    Value::from(rating_id),
+                    Value::from(order_id),
+                    Value::from(agency.org_id),
+                    Value::from(insurer.org_id),
+                    Value::from(e.id),
+                    text(e.region),
+                    text(source),
+                    Value::from(overall),
+                    text(if overall >= 4 {
+                        "服务及时,隐患排查细致"
+                    } else {
+                        "整改建议不够具体"
+                    }),
+                    Value::from(phone.then(|| "安全主任".to_string())),
+                    Value::from(phone.then_some(created_at)),
+                    Value::from(phone.then(|| "保险机构回访员".to_string())),
+                    Value::from(if phone {
+                        insurer.admin_id
+                    } else {
+                        agency.admin_id
+                    }),
+                    text("基准评价人"),
+                    Value::from(created_at),
+                    Value::from((!phone).then_some(order_id)),
+                ],
+            )
+            .await?;
+            load.row(
+                "satisfaction_item_scores",
+                [
+                    Value::from(rating_id),
+                    Value::from(rating_id),
+                    text(ServiceItem::Training.code()),
+                    Value::from(overall),
+                ],
+            )
+            .await?;
+        }
+        // One served order in a hundred draws a complaint; older ones are settled.
+        if s.state.takes_records() && rng.random_bool(0.01) {
+            complaint_id += 1;
+            let filed_at = accepted_at.unwrap_or(designated_at) + Duration::days(20);
+            let filed_on = filed_at.date_naive();
+            let age = (today - filed_on).num_days();
+            let state = match age {
+                a if a > 60 => "settled",
+                a if a > 20 => ["accepted", "processing", "settled"][rng.random_range(0..3)],
+                _ => ["pending", "accepted"][rng.random_range(0..2)],
+            };
+            let accepted = (state != "pending").then(|| filed_at + Duration::days(2));
+            let settled = (state == "settled").then(|| filed_at + Duration::days(15));
+            load.row(
+                "complaints",
+                [
+                    Value::from(complaint_id),
+                    Value::from(Some(format!("TSB{complaint_id:09}"))),
+                    Value::from(order_id),
+                    Value::from(insurer.org_id),
+                    Value::from(agency.org_id),
+                    Value::from(e.id),
+                    text(e.region),
+                    text(COMPLAINT_CATEGORIES[rng.random_range(0..6)]),
+                    text("服务人员未按约定时间到场,隐患整改建议不具体"),
+                    text("安全主任"),
+                    text("enterprise"),
+                    text(state),
+                    Value::from(filed_at),
+                    Value::from(filed_on),
+                    Value::from(accepted),
+                    Value::from(settled),
+                    Value::from(settled.map(|_| "已约谈服务机构并重新安排现场服务".to_string())),
+                    Value::from(insurer.admin_id),
+                    Value::from(filed_at),
+                    Value::from(settled.or(accepted).unwrap_or(filed_at)),
+                ],
+            )
+            .await?;
+        }
         if s.insurer == 0 {
             insurer0_days.push(s.day);
         }
