@@ -7,6 +7,7 @@ mod assets;
 mod error;
 mod extract;
 mod pages;
+pub mod pdf;
 pub mod upload;
 mod view;
 mod xlsx;
@@ -46,6 +47,8 @@ pub struct WebConfig {
     pub max_upload_bytes: u64,
     /// Rows an Excel export reads per list call; one batch at a time is held in memory.
     pub export_batch_rows: u64,
+    /// The CJK font PDF documents are set in; `None`: no PDF, pages offer their print version.
+    pub pdf_font: Option<pdf::FontSource>,
 }
 
 impl Default for WebConfig {
@@ -60,6 +63,7 @@ impl Default for WebConfig {
             max_form_bytes: 1024 * 1024,
             max_upload_bytes: UploadLimits::default().max_file_bytes,
             export_batch_rows: 1_000,
+            pdf_font: None,
         }
     }
 }
@@ -71,9 +75,26 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Where attachment contents live.
     pub blobs: Arc<dyn BlobStore>,
+    /// The font of PDF documents, read when the first one is made.
+    pub pdf: Arc<pdf::PdfFonts>,
 }
 
 impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: WebConfig,
+        clock: Arc<dyn Clock>,
+        blobs: Arc<dyn BlobStore>,
+    ) -> Self {
+        Self {
+            pdf: Arc::new(pdf::PdfFonts::new(config.pdf_font.clone())),
+            store,
+            config: Arc::new(config),
+            clock,
+            blobs,
+        }
+    }
+
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
     }
