@@ -19,6 +19,7 @@ mod browser_records;
 mod cli;
 mod confirmations;
 mod delegation;
+mod documents;
 mod enterprise_accounts;
 mod hazards;
 mod integrity;

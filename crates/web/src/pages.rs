@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod auth;
+pub mod documents;
 pub mod enterprises;
 pub mod exports;
 pub mod hazards;
@@ -14,4 +15,5 @@ pub mod orgs;
 pub mod policies;
 pub mod policy_import;
 pub mod records;
+pub mod reports;
 pub mod roles;
