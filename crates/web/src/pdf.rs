@@ -16,14 +16,15 @@ use anze_core::attachment::{Attachment, BlobStore};
 use anze_core::ids::AttachmentId;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 
-pub use font::{FontSource, KNOWN_FONTS, LoadedFont};
+pub use font::FontSource;
+use font::LoadedFont;
 pub use layout::{Block, Cell, Doc, Photo, Table};
 pub use photo::PrintPhoto;
 
-/// Documents drawn at once in the process: each holds its photos and a font subset in memory,
-/// and the machine has two cores.
+/// Documents made at once in the process: each decodes its photos, holds them and a font subset
+/// in memory, and the machine has two cores.
 static RENDER_SLOTS: Semaphore = Semaphore::const_new(2);
 
 /// Largest thumbnail read for a document; a real one is a few tens of kilobytes.
@@ -68,6 +69,22 @@ impl PdfFonts {
                 None
             }
         }
+    }
+}
+
+/// What making one document takes: the font, and one of the process's slots, held from the
+/// first photo read until the file is written.
+pub struct Press {
+    font: Arc<LoadedFont>,
+    _slot: SemaphorePermit<'static>,
+}
+
+impl PdfFonts {
+    /// The font and a free slot (waiting for one); `None` without a font.
+    pub async fn press(&self) -> Option<Press> {
+        let font = self.get().await?;
+        let slot = RENDER_SLOTS.acquire().await.ok()?;
+        Some(Press { font, _slot: slot })
     }
 }
 
@@ -133,16 +150,12 @@ impl PhotoSet {
     }
 }
 
-/// Lays out and draws `doc`, off the async threads and a few documents at a time.
-pub async fn make(doc: Doc, photos: PhotoSet, font: Arc<LoadedFont>) -> Result<Vec<u8>, String> {
-    let _slot = RENDER_SLOTS
-        .acquire()
-        .await
-        .map_err(|e| format!("render slots closed: {e}"))?;
+/// Lays out and draws `doc`, off the async threads.
+pub async fn make(press: Press, doc: Doc, photos: PhotoSet) -> Result<Vec<u8>, String> {
     tokio::task::spawn_blocking(move || {
         let sizes: Vec<(u32, u32)> = photos.photos.iter().map(|p| (p.width, p.height)).collect();
-        let pages = layout::paginate(&doc, &sizes, &font.face());
-        render::render(&doc.title, &pages, &photos.photos, &font)
+        let pages = layout::paginate(&doc, &sizes, &press.font.face());
+        render::render(&doc.title, &pages, &photos.photos, &press.font)
     })
     .await
     .map_err(|e| format!("PDF task failed: {e}"))?
@@ -158,7 +171,8 @@ mod tests {
         let Ok(source) = FontSource::locate(None) else {
             return;
         };
-        let font = Arc::new(LoadedFont::load(&source).unwrap());
+        let fonts = PdfFonts::new(Some(source));
+        let press = fonts.press().await.unwrap();
         let doc = Doc {
             title: "隐患整改通知书".into(),
             number: "ZG-1-20261128".into(),
@@ -167,7 +181,7 @@ mod tests {
                 Block::Indented("发现以下 2 项事故隐患。".into()),
             ],
         };
-        let bytes = make(doc, PhotoSet::default(), font).await.unwrap();
+        let bytes = make(press, doc, PhotoSet::default()).await.unwrap();
         assert!(bytes.starts_with(b"%PDF-"));
         assert!(
             bytes.len() < 60_000,

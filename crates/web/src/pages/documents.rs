@@ -10,23 +10,23 @@ use anze_core::report::{HazardTally, OrderReport};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use std::sync::Arc;
 
 use super::attachments::content_disposition;
 use crate::AppState;
 use crate::error::{PageError, PageResult};
-use crate::pdf::{self, Block, Cell, Doc, LoadedFont, Photo, PhotoSet, Table};
+use crate::pdf::{self, Block, Cell, Doc, Photo, PhotoSet, Press, Table};
 
 /// Photos printed in one table cell; the rest are counted and left to the system.
 const MAX_CELL_PHOTOS: usize = 6;
 /// Photos printed in one photo block.
 const MAX_BLOCK_PHOTOS: usize = 12;
 
-/// The font, or the page that sends the user to `print_page` instead.
-pub async fn font(state: &AppState, print_page: &str) -> PageResult<Arc<LoadedFont>> {
+/// The font and a slot to make the PDF with, or the page that sends the user to `print_page`
+/// instead. Asked before the document's photos are read, so the slot bounds that work too.
+pub async fn press(state: &AppState, print_page: &str) -> PageResult<Press> {
     state
         .pdf
-        .get()
+        .press()
         .await
         .ok_or_else(|| PageError::PdfUnavailable {
             print_page: print_page.to_string(),
@@ -35,12 +35,12 @@ pub async fn font(state: &AppState, print_page: &str) -> PageResult<Arc<LoadedFo
 
 /// Makes the PDF and answers with it, shown in the browser and saved as `file_name`.
 pub async fn respond(
-    font: Arc<LoadedFont>,
+    press: Press,
     doc: Doc,
     photos: PhotoSet,
     file_name: &str,
 ) -> PageResult<Response> {
-    let bytes = pdf::make(doc, photos, font)
+    let bytes = pdf::make(press, doc, photos)
         .await
         .map_err(PageError::Internal)?;
     let mut res = bytes.into_response();

@@ -492,7 +492,7 @@ pub async fn notice_pdf(
     let id: RecordId = parse_id(&id)?;
     let (inspection, hazards, receipt) =
         hazard::service::notice(state.store(), &ctx.actor, id, ctx.now).await?;
-    let font = documents::font(&state, &format!("/records/{id}/notice")).await?;
+    let press = documents::press(&state, &format!("/records/{id}/notice")).await?;
     let signature = match &receipt {
         Some(_) => hazard::service::notice_signature(state.store(), &inspection).await?,
         None => None,
@@ -512,7 +512,7 @@ pub async fn notice_pdf(
         "整改通知书-{}-{}.pdf",
         doc.number, inspection.enterprise_name
     );
-    documents::respond(font, doc, photos, &name).await
+    documents::respond(press, doc, photos, &name).await
 }
 
 /// 复查意见书 of a reviewed hazard, as a PDF file.
@@ -524,8 +524,8 @@ pub async fn review_pdf(
     let id: HazardId = parse_id(&id)?;
     let (hazard, order, files) =
         hazard::service::review_outcome(state.store(), &ctx.actor, id).await?;
-    let font = documents::font(&state, &format!("/hazards/{id}")).await?;
+    let press = documents::press(&state, &format!("/hazards/{id}")).await?;
     let (doc, photos) = documents::review(state.blobs(), &hazard, &order, &files).await;
     let name = format!("复查意见书-{}.pdf", hazard.hazard_no);
-    documents::respond(font, doc, photos, &name).await
+    documents::respond(press, doc, photos, &name).await
 }

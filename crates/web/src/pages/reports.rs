@@ -52,8 +52,8 @@ pub async fn pdf(
 ) -> PageResult<Response> {
     let id: OrderId = parse_id(&id)?;
     let r = report::service::order_report(state.store(), &ctx.actor, id, ctx.now).await?;
-    let font = documents::font(&state, &format!("/orders/{id}/report")).await?;
+    let press = documents::press(&state, &format!("/orders/{id}/report")).await?;
     let (doc, photos) = documents::report(state.blobs(), &r).await;
     let name = format!("服务报告-{}-{}.pdf", r.order.order_no, r.enterprise.name);
-    documents::respond(font, doc, photos, &name).await
+    documents::respond(press, doc, photos, &name).await
 }
