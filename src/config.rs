@@ -63,6 +63,9 @@ pub struct Config {
     pub storage: StorageConfig,
     /// A photo taken farther than this from its enterprise's site is flagged 拍摄地点异常, in km.
     pub capture_place_max_km: f64,
+    /// The CJK font file (`.ttf`, `.otf`, `.ttc`) PDF documents are set in; unset: the first of
+    /// the fonts distributions install (Noto Sans CJK, WenQuanYi) that is present.
+    pub pdf_font: Option<PathBuf>,
 }
 
 /// `[storage]`: a local directory (default `<data_dir>/files`) or an S3-compatible bucket, given
@@ -96,6 +99,7 @@ impl Default for Config {
             max_upload_mb: 50,
             storage: StorageConfig::default(),
             capture_place_max_km: anze_core::integrity::DEFAULT_PLACE_MAX_M / 1_000.0,
+            pdf_font: None,
         }
     }
 }
@@ -211,6 +215,9 @@ impl Config {
         if let Some(v) = env("ANZE_CAPTURE_PLACE_MAX_KM") {
             self.capture_place_max_km = parse("ANZE_CAPTURE_PLACE_MAX_KM", v)?;
         }
+        if let Some(v) = env("ANZE_PDF_FONT").filter(|v| !v.is_empty()) {
+            self.pdf_font = Some(PathBuf::from(v));
+        }
         if let Some(v) = env("ANZE_STORAGE_URL").filter(|v| !v.is_empty()) {
             self.storage.url = Some(v);
         }
@@ -287,8 +294,8 @@ impl Config {
             "listen = {:?}\ndata_dir = {:?}\ndatabase_url = {:?}\nadmin_password = {:?}\n\
              public_url = {:?}\ntrust_proxy = {}\ntrusted_proxies = {:?}\nlog_format = {:?}\n\
              db_max_connections = {}\n\
-             session_idle_minutes = {}\nsession_absolute_hours = {}\nmax_upload_mb = {}\n\n\
-             [storage]\n{}",
+             session_idle_minutes = {}\nsession_absolute_hours = {}\nmax_upload_mb = {}\n\
+             pdf_font = {:?}\n\n[storage]\n{}",
             self.listen,
             self.data_dir.display().to_string(),
             url,
@@ -311,6 +318,10 @@ impl Config {
             self.session_idle_minutes,
             self.session_absolute_hours,
             self.max_upload_mb,
+            self.pdf_font
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
             self.masked_storage(),
         )
     }
@@ -396,6 +407,35 @@ mod tests {
         let c = Config::load(none, env(&[("ANZE_CAPTURE_PLACE_MAX_KM", "-1")])).unwrap();
         assert!(c.integrity_rules().is_err());
         assert!(Config::load(none, env(&[("ANZE_CAPTURE_PLACE_MAX_KM", "二")])).is_err());
+    }
+
+    #[test]
+    fn the_pdf_font_is_a_path_from_the_file_or_the_environment() {
+        let none = Some(Path::new("/nonexistent/anze.toml"));
+        assert_eq!(Config::load(none, env(&[])).unwrap().pdf_font, None);
+        let c = Config::load(
+            none,
+            env(&[(
+                "ANZE_PDF_FONT",
+                "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.pdf_font.as_deref(),
+            Some(Path::new("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"))
+        );
+        assert!(
+            c.masked()
+                .contains("pdf_font = \"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc\"")
+        );
+        assert_eq!(
+            Config::load(none, env(&[("ANZE_PDF_FONT", "")]))
+                .unwrap()
+                .pdf_font,
+            None,
+            "empty means unset: look for an installed font"
+        );
     }
 
     #[test]

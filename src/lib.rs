@@ -118,6 +118,7 @@ pub fn web_config(config: &Config) -> WebConfig {
             absolute: chrono::Duration::hours(config.session_absolute_hours),
         },
         max_upload_bytes: config.max_upload_bytes(),
+        pdf_font: anze_web::pdf::FontSource::locate(config.pdf_font.as_deref()).ok(),
         ..WebConfig::default()
     }
 }
@@ -129,12 +130,7 @@ pub fn app(
     web: WebConfig,
     clock: Arc<dyn Clock>,
 ) -> Router {
-    anze_web::router(AppState {
-        store,
-        config: Arc::new(web),
-        clock,
-        blobs,
-    })
+    anze_web::router(AppState::new(store, web, clock, blobs))
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.

@@ -303,6 +303,22 @@ async fn main() -> anyhow::Result<()> {
             anze::spawn_statistics_refresh(db.clone());
             let store: Arc<dyn anze_core::Store> = Arc::new(db);
             let web = anze::web_config(&config);
+            match (&web.pdf_font, &config.pdf_font) {
+                (Some(font), _) => tracing::info!(
+                    font = %font.path.display(),
+                    face = %font.family,
+                    "PDF documents"
+                ),
+                (None, Some(path)) => tracing::warn!(
+                    pdf_font = %path.display(),
+                    "pdf_font is not a readable CJK font: PDF documents are unavailable, pages \
+                     offer their print version"
+                ),
+                (None, None) => tracing::warn!(
+                    "no CJK font installed (fonts-wqy-microhei or fonts-noto-cjk): PDF \
+                     documents are unavailable, pages offer their print version"
+                ),
+            }
             anze::spawn_session_sweeper(store.clone(), web.session);
             let router = anze::app(store, Arc::new(blobs), web, Arc::new(SystemClock));
             anze::serve(listener, router, shutdown_signal()).await?;

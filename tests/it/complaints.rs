@@ -402,6 +402,24 @@ async fn the_insurer_handles_and_the_agency_answers(app: TestApp) {
         StatusCode::SEE_OTHER
     );
 
+    // The order's 服务报告 carries the complaint and its outcome, on the page and in the PDF.
+    let report = format!("/orders/{}/report", w.order);
+    let (_, html) = app.get(&ins, &report).await;
+    assert!(
+        html.contains("六、投诉")
+            && html.contains("已办结")
+            && html.contains("已责令服务机构整改并补讲"),
+        "{html}"
+    );
+    let pdf = crate::documents::Pdf::read(
+        &crate::documents::get_pdf(&app, &ins, &format!("{report}.pdf")).await,
+    );
+    let text = pdf.text();
+    assert!(
+        text.contains("六、投诉") && text.contains("已办结"),
+        "{text}"
+    );
+
     // Settled: nothing more, not even an answer.
     assert_eq!(
         post(&app, &ins, &path("settle"), &[("note", "再次办结")]).await,

@@ -278,6 +278,33 @@ macro_rules! backend_tests {
     };
 }
 
+/// Like `backend_tests!`, for apps whose configuration `$configure` adjusts; the tests of one
+/// configuration sit in the module `$module` (`module::$module::sqlite::name`, …).
+#[macro_export]
+macro_rules! configured_tests {
+    ($module:ident, $configure:ident; $($name:ident),* $(,)?) => {
+        mod $module {
+            $(
+                $crate::configured_tests!(@one Nothing, Sqlite, "sqlite::", $configure, $name);
+                $crate::configured_tests!(@one Postgres, Postgres, "postgres::", $configure, $name);
+                $crate::configured_tests!(@one Mysql, Mysql, "mysql::", $configure, $name);
+            )*
+        }
+    };
+    (@one $needs:ident, $backend:ident, $prefix:literal, $configure:ident, $name:ident) => {
+        $crate::__register!($needs, [], concat!($prefix, stringify!($name)), || {
+            $crate::harness::block_on(async {
+                let app = $crate::helpers::TestApp::spawn_configured(
+                    $crate::helpers::Backend::$backend,
+                    super::$configure,
+                )
+                .await;
+                super::$name(app).await
+            })
+        });
+    };
+}
+
 /// Runs each named `async fn(TestApp)` on every database with local files (`backend_tests!`),
 /// and on SQLite with files in the S3 test bucket (`module::s3::name`).
 #[macro_export]

@@ -240,7 +240,7 @@ pub(crate) async fn new_hazard(
     to
 }
 
-async fn rectify(
+pub(crate) async fn rectify(
     app: &TestApp,
     client: &Client,
     hazard: &str,
@@ -257,7 +257,7 @@ async fn rectify(
     .await
 }
 
-async fn review(
+pub(crate) async fn review(
     app: &TestApp,
     client: &Client,
     hazard: &str,
@@ -286,7 +286,7 @@ fn hazard_id(path: &str) -> HazardId {
 }
 
 /// The hazard as stored, with every step.
-async fn stored(app: &TestApp, hazard: &str) -> Hazard {
+pub(crate) async fn stored(app: &TestApp, hazard: &str) -> Hazard {
     app.db.get_hazard(hazard_id(hazard)).await.unwrap().unwrap()
 }
 

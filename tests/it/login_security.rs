@@ -8,32 +8,6 @@ use reqwest::{Client, StatusCode};
 
 use crate::helpers::{ADMIN_PASSWORD, TestApp, csrf_token, location};
 
-/// Like `backend_tests!`, for apps whose configuration `$configure` adjusts; the tests of one
-/// configuration sit in the module `$module`.
-macro_rules! configured_tests {
-    ($module:ident, $configure:ident; $($name:ident),* $(,)?) => {
-        mod $module {
-            $(
-                configured_tests!(@one Nothing, Sqlite, "sqlite::", $configure, $name);
-                configured_tests!(@one Postgres, Postgres, "postgres::", $configure, $name);
-                configured_tests!(@one Mysql, Mysql, "mysql::", $configure, $name);
-            )*
-        }
-    };
-    (@one $needs:ident, $backend:ident, $prefix:literal, $configure:ident, $name:ident) => {
-        $crate::__register!($needs, [], concat!($prefix, stringify!($name)), || {
-            $crate::harness::block_on(async {
-                let app = $crate::helpers::TestApp::spawn_configured(
-                    $crate::helpers::Backend::$backend,
-                    super::$configure,
-                )
-                .await;
-                super::$name(app).await
-            })
-        });
-    };
-}
-
 crate::backend_tests!(
     login_next_that_browsers_read_as_another_site_goes_home,
     login_next_with_line_breaks_is_no_server_error,
@@ -42,7 +16,7 @@ crate::backend_tests!(
     invalid_utf8_in_a_multipart_field_is_refused_in_chinese,
 );
 
-configured_tests!(
+crate::configured_tests!(
     behind_proxy, behind_proxy;
     wrong_passwords_lock_only_their_username_and_address,
     concurrent_wrong_passwords_all_count,
@@ -53,12 +27,12 @@ configured_tests!(
     resetting_the_password_lifts_the_locks,
 );
 
-configured_tests!(
+crate::configured_tests!(
     distrusting_loopback, distrusting_loopback;
     forwarded_for_from_an_untrusted_peer_is_ignored,
 );
 
-configured_tests!(
+crate::configured_tests!(
     public_https, public_https;
     the_public_origin_is_the_one_allowed_and_https_sends_hsts,
 );

@@ -21,6 +21,7 @@ mod cli;
 mod complaints;
 mod confirmations;
 mod delegation;
+mod documents;
 mod enterprise_accounts;
 mod hazards;
 mod integrity;

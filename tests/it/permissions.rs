@@ -242,6 +242,12 @@ fn matrix() -> Vec<Row> {
             "/hazards/{id}",
             "200/200 200/404 200/404 200/404 200/404 200/404 200/404 303/303",
         ),
+        // The side's hazard has not been reviewed: who may see it learns there is no 复查意见
+        // yet; nobody else learns it exists.
+        get(
+            "/hazards/{id}/review.pdf",
+            "409/409 409/404 409/404 409/404 409/404 409/404 409/404 303/303",
+        ),
         get("/healthz", "200 200 200 200 200 200 200 200"),
         get("/login", "303 303 303 303 303 303 303 200"),
         get("/login-log", "200 200 403 200 403 403 403 303"),
@@ -250,6 +256,15 @@ fn matrix() -> Vec<Row> {
         get("/orders/export.xlsx", "200 200 200 200 200 200 200 303"),
         get(
             "/orders/{id}",
+            "200/200 200/404 200/404 200/404 200/404 200/404 200/404 303/303",
+        ),
+        // 服务报告: whoever sees the order reads its report, as a page and as a PDF.
+        get(
+            "/orders/{id}/report",
+            "200/200 200/404 200/404 200/404 200/404 200/404 200/404 303/303",
+        ),
+        get(
+            "/orders/{id}/report.pdf",
             "200/200 200/404 200/404 200/404 200/404 200/404 200/404 303/303",
         ),
         get(
@@ -308,6 +323,10 @@ fn matrix() -> Vec<Row> {
         ),
         get(
             "/records/{id}/notice",
+            "200/200 200/404 200/404 200/404 200/404 200/404 200/404 303/303",
+        ),
+        get(
+            "/records/{id}/notice.pdf",
             "200/200 200/404 200/404 200/404 200/404 200/404 200/404 303/303",
         ),
         get("/roles", "200 200 200 200 200 200 200 303"),

@@ -110,6 +110,22 @@ async fn the_enterprise_rates_its_completed_order_once(app: TestApp) {
             && page.contains("培训内容实用"),
         "{page}"
     );
+    // The order's 服务报告 carries the rating, on the page and in the PDF.
+    let report = format!("/orders/{order_a}/report");
+    let (_, html) = app.get(&agency, &report).await;
+    assert!(
+        html.contains("五、回访与满意度") && html.contains("总体 4 分(满意)"),
+        "{html}"
+    );
+    let ins = app.login("ins", PASSWORD).await;
+    let pdf = crate::documents::Pdf::read(
+        &crate::documents::get_pdf(&app, &ins, &format!("{report}.pdf")).await,
+    );
+    let text = pdf.text();
+    assert!(
+        text.contains("五、回访与满意度") && text.contains("培训内容实用"),
+        "{text}"
+    );
     // Once: a second rating is refused and nothing changes.
     let res = rate(
         &app,

@@ -29,6 +29,7 @@ pub mod policy;
 pub mod promotion;
 pub mod record;
 pub mod region;
+pub mod report;
 pub mod risk;
 pub mod role;
 pub mod satisfaction;

@@ -27,6 +27,10 @@ pub enum PageError {
     TooLarge,
     /// An uploaded file passed its size limit; the message names it.
     PayloadTooLarge(String),
+    /// No CJK font on the server, so no PDF: the page points to the document's print version.
+    PdfUnavailable {
+        print_page: String,
+    },
     Internal(String),
 }
 
@@ -51,10 +55,13 @@ struct ErrorPage<'a> {
     title: &'a str,
     message: String,
     request_id: String,
+    /// A page that serves the user instead, and what the button says.
+    instead: Option<(String, &'a str)>,
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        let mut instead = None;
         let (status, title, message) = match self {
             PageError::LoginRequired { next } => {
                 // Percent-encoded, so whatever the request URI held stays a valid header.
@@ -109,6 +116,17 @@ impl IntoResponse for PageError {
                 "提交的内容超过了允许的大小。".to_string(),
             ),
             PageError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "文件过大", m),
+            PageError::PdfUnavailable { print_page } => {
+                instead = Some((print_page, "打开打印版本"));
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "暂不能生成 PDF",
+                    "服务器未安装中文字体,暂时无法生成 PDF 文件。请打开打印版本,使用浏览器的“打印”\
+                     (可选择“另存为 PDF”);如需服务器生成 PDF,请联系管理员安装中文字体\
+                     (fonts-wqy-microhei 或 fonts-noto-cjk)或配置 pdf_font。"
+                        .to_string(),
+                )
+            }
             PageError::Internal(cause) => {
                 tracing::error!(request_id = %current_request_id(), %cause, "request failed");
                 (
@@ -124,6 +142,7 @@ impl IntoResponse for PageError {
             title,
             message,
             request_id: current_request_id(),
+            instead,
         };
         let body = page
             .render()

@@ -8,6 +8,7 @@ mod assets;
 mod error;
 mod extract;
 mod pages;
+pub mod pdf;
 pub mod upload;
 mod view;
 mod xlsx;
@@ -47,6 +48,8 @@ pub struct WebConfig {
     pub max_upload_bytes: u64,
     /// Rows an Excel export reads per list call; one batch at a time is held in memory.
     pub export_batch_rows: u64,
+    /// The CJK font PDF documents are set in; `None`: no PDF, pages offer their print version.
+    pub pdf_font: Option<pdf::FontSource>,
 }
 
 impl Default for WebConfig {
@@ -61,6 +64,7 @@ impl Default for WebConfig {
             max_form_bytes: 1024 * 1024,
             max_upload_bytes: UploadLimits::default().max_file_bytes,
             export_batch_rows: 1_000,
+            pdf_font: None,
         }
     }
 }
@@ -72,9 +76,26 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Where attachment contents live.
     pub blobs: Arc<dyn BlobStore>,
+    /// The font of PDF documents, read when the first one is made.
+    pub pdf: Arc<pdf::PdfFonts>,
 }
 
 impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: WebConfig,
+        clock: Arc<dyn Clock>,
+        blobs: Arc<dyn BlobStore>,
+    ) -> Self {
+        Self {
+            pdf: Arc::new(pdf::PdfFonts::new(config.pdf_font.clone())),
+            store,
+            config: Arc::new(config),
+            clock,
+            blobs,
+        }
+    }
+
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
     }
@@ -162,6 +183,8 @@ fn routes() -> Vec<Route> {
         Route::post("/orders/{id}/followup", satisfaction::followup),
         Route::get("/satisfaction", satisfaction::list),
         Route::get("/satisfaction/export.xlsx", exports::satisfaction),
+        Route::get("/orders/{id}/report", reports::page),
+        Route::get("/orders/{id}/report.pdf", reports::pdf),
         Route::get("/orders/{id}/{item}", records::order_list),
         Route::post("/orders/{id}/{item}", records::create).upload(),
         Route::get("/orders/{id}/{item}/new", records::new),
@@ -177,6 +200,7 @@ fn routes() -> Vec<Route> {
         Route::post("/records/{id}/hazards", hazards::create).upload(),
         Route::get("/records/{id}/hazards/new", hazards::new),
         Route::get("/records/{id}/notice", hazards::notice),
+        Route::get("/records/{id}/notice.pdf", hazards::notice_pdf),
         Route::post("/records/{id}/notice/sign", hazards::sign_notice),
         Route::post(
             "/records/{id}/notice/sign-onsite",
@@ -187,6 +211,7 @@ fn routes() -> Vec<Route> {
         Route::get("/hazards/export.xlsx", exports::hazards),
         Route::get("/services/{item}/export.xlsx", exports::records),
         Route::get("/hazards/{id}", hazards::show),
+        Route::get("/hazards/{id}/review.pdf", hazards::review_pdf),
         Route::post("/hazards/{id}/rectify", hazards::rectify).upload(),
         Route::post("/hazards/{id}/review", hazards::review).upload(),
         Route::get("/complaints", complaints::list),

@@ -27,7 +27,7 @@
 //! A failure inside `receive` removes everything it wrote. A crash between writing and saving
 //! leaves blobs without rows, which `anze storage gc` collects after an hour.
 
-mod photo;
+pub(crate) mod photo;
 
 use anze_core::FieldErrors;
 use anze_core::attachment::{

@@ -45,7 +45,7 @@ fn overdue_before(today: NaiveDate, calendar: &Calendar) -> OverdueBefore {
 }
 
 /// A row of the list: the complaint and where its clocks stand today.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Listed {
     pub complaint: Complaint,
     pub clocks: Clocks,

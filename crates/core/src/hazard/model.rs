@@ -273,6 +273,38 @@ impl Hazard {
         category_label(&self.category)
     }
 
+    /// Its 整改前照片, and the 整改后照片 of every round (earliest round first), among `files`
+    /// (the files of one or more hazards; documents such as the 治理方案 are no photos).
+    pub fn photos(
+        &self,
+        files: &[crate::attachment::Attachment],
+    ) -> (
+        Vec<crate::attachment::Attachment>,
+        Vec<crate::attachment::Attachment>,
+    ) {
+        let mine = || {
+            files.iter().filter(|a| {
+                a.owner.kind == crate::attachment::OwnerKind::Hazard
+                    && a.owner.id == self.id.0
+                    && a.is_image()
+            })
+        };
+        let before = mine()
+            .filter(|a| a.field == BEFORE_PHOTOS.field)
+            .cloned()
+            .collect();
+        let mut after: Vec<(i32, &crate::attachment::Attachment)> = mine()
+            .filter_map(|a| Some((a.field.strip_prefix("after_")?.parse::<i32>().ok()?, a)))
+            .collect();
+        after.sort_by_key(|(round, a)| (*round, a.id.0));
+        (before, after.into_iter().map(|(_, a)| a.clone()).collect())
+    }
+
+    /// The latest 复查, if the hazard has been reviewed.
+    pub fn last_review(&self) -> Option<&HazardStep> {
+        self.steps.iter().rev().find(|s| s.kind == StepKind::Review)
+    }
+
     pub fn last_rectified_on(&self) -> Option<NaiveDate> {
         self.steps
             .iter()
@@ -627,6 +659,18 @@ pub fn parse_review(
     }
 }
 
+/// 整改通知书 编号: `ZG-` + the inspection's id and date, printed on the notice and its PDF.
+pub fn notice_number(inspection: RecordId, date: NaiveDate) -> String {
+    format!("ZG-{}-{}", inspection.0, date.format("%Y%m%d"))
+}
+
+/// 复查意见书 编号: `FC-` + 隐患编号 + the round of its last review; `None` before any review.
+pub fn review_number(hazard: &Hazard) -> Option<String> {
+    hazard
+        .last_review()
+        .map(|s| format!("FC-{}-{}", hazard.hazard_no, s.round))
+}
+
 /// 隐患编号: `YH` + discovery date + row id.
 pub fn hazard_number(found_on: NaiveDate, id: HazardId) -> String {
     format!("YH{}{:06}", found_on.format("%Y%m%d"), id.0)
@@ -673,6 +717,8 @@ pub struct HazardQuery {
     /// Regulators read 重大 and 逾期 first.
     pub serious_first: bool,
     pub flagged: Option<crate::integrity::FlaggedFilter>,
+    /// Each hazard with its 整改 and 复查 steps (the 服务报告); lists leave them out.
+    pub with_steps: bool,
 }
 
 impl HazardFilter {
@@ -710,6 +756,7 @@ impl HazardFilter {
             order: None,
             serious_first: false,
             flagged: crate::integrity::FlaggedFilter::parse(&self.flag),
+            with_steps: false,
         })
     }
 }
@@ -755,6 +802,7 @@ impl HazardCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attachment::Attachment;
     use HazardAction::*;
     use HazardState::*;
 
@@ -903,5 +951,79 @@ mod tests {
             created_at: Utc::now(),
             steps: vec![],
         }
+    }
+
+    fn file(id: i64, owner: i64, field: &str, kind: crate::attachment::FileKind) -> Attachment {
+        Attachment {
+            id: crate::ids::AttachmentId(id),
+            order_id: OrderId(1),
+            owner: crate::attachment::OwnerRef {
+                kind: crate::attachment::OwnerKind::Hazard,
+                id: owner,
+            },
+            field: field.into(),
+            original_name: format!("{id}.jpg"),
+            size: 1,
+            sha256: String::new(),
+            kind,
+            captured_at: None,
+            gps: None,
+            phash: None,
+            has_thumbnail: true,
+            uploaded_by: AccountId(1),
+            uploaded_by_name: String::new(),
+            uploaded_at: Utc::now(),
+            storage_key: String::new(),
+            thumb_key: None,
+        }
+    }
+
+    #[test]
+    fn a_hazards_photos_are_split_into_before_and_every_rounds_after() {
+        use crate::attachment::FileKind::*;
+        let h = sample();
+        let files = [
+            file(1, 1, "before", Jpeg),
+            file(2, 1, "after_2", Jpeg),
+            file(3, 1, "after_1", Png),
+            file(4, 1, "plan", Pdf),
+            file(5, 2, "before", Jpeg),
+        ];
+        let (before, after) = h.photos(&files);
+        let ids = |v: Vec<Attachment>| v.iter().map(|a| a.id.0).collect::<Vec<_>>();
+        assert_eq!(ids(before), [1], "another hazard's photo is not this one's");
+        assert_eq!(
+            ids(after),
+            [3, 2],
+            "round 1 before round 2; the 治理方案 is no photo"
+        );
+    }
+
+    #[test]
+    fn documents_are_numbered_after_their_inspection_or_last_review() {
+        assert_eq!(
+            notice_number(RecordId(12), d("2026-11-28")),
+            "ZG-12-20261128"
+        );
+        let mut h = sample();
+        assert_eq!(review_number(&h), None);
+        let step = |round, kind| HazardStep {
+            round,
+            kind,
+            on: d("2026-03-10"),
+            note: String::new(),
+            passed: Some(false),
+            reviewer: None,
+            by_name: String::new(),
+            party: None,
+            at: Utc::now(),
+            step_id: 1,
+        };
+        h.steps = vec![
+            step(1, StepKind::Rectification),
+            step(1, StepKind::Review),
+            step(2, StepKind::Rectification),
+        ];
+        assert_eq!(review_number(&h).as_deref(), Some("FC-YH20260301000001-1"));
     }
 }

@@ -589,3 +589,23 @@ pub async fn review(
     }
     Ok(next)
 }
+
+/// Whether the hazard has been reviewed (复查) at least once: what a 复查意见 reports on.
+pub fn has_review(hazard: &Hazard) -> bool {
+    hazard.last_review().is_some()
+}
+
+/// The 复查意见 of a hazard: the hazard, its order and its files, once it has been reviewed.
+/// Visible exactly when the hazard is.
+pub async fn review_outcome(
+    store: &dyn Store,
+    actor: &Actor,
+    id: HazardId,
+) -> CoreResult<(Hazard, ServiceOrder, Vec<Attachment>)> {
+    let (hazard, order) = get(store, actor, id).await?;
+    if !has_review(&hazard) {
+        return Err(CoreError::Conflict("该隐患尚未复查,还没有复查意见".into()));
+    }
+    let files = attachments(store, &hazard).await?;
+    Ok((hazard, order, files))
+}

@@ -394,7 +394,7 @@ impl HazardStore for Db {
             }
         };
         Ok(capped_page_of(
-            self.hydrate_hazards(rows, false).await?,
+            self.hydrate_hazards(rows, q.with_steps).await?,
             total,
             capped,
             page,

@@ -20,6 +20,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
 
+use super::documents;
 use super::orgs::parse_id;
 use super::records::text_parts;
 use crate::AppState;
@@ -201,6 +202,11 @@ struct ShowPage {
     plan_rule: FileRule,
     /// 可疑标记 on the hazard's photos.
     flags: Vec<super::integrity::FlagRow>,
+    /// The hazard has a 复查意见 to download.
+    reviewed: bool,
+    /// Whether the server can make PDF files.
+    pdf: bool,
+    pdf_href: String,
 }
 
 async fn show_page(
@@ -245,6 +251,9 @@ async fn show_page(
     render_status(
         &ShowPage {
             flags,
+            reviewed: hazard::service::has_review(&hazard),
+            pdf: state.pdf.available(),
+            pdf_href: format!("/hazards/{id}/review.pdf"),
             before: pick(BEFORE_PHOTOS.field),
             plan: pick(PLAN.field),
             after,
@@ -334,7 +343,14 @@ pub async fn review(
 #[template(path = "hazard/notice.html")]
 struct NoticePage {
     inspection: ServiceRecord,
+    /// 编号
+    number: String,
     hazards: Vec<Hazard>,
+    /// Each hazard's 整改前照片, in the order of `hazards`.
+    before: Vec<Vec<Attachment>>,
+    /// Whether the server can make the PDF (a CJK font is installed).
+    pdf: bool,
+    pdf_href: String,
     today: NaiveDate,
     receipt: Option<NoticeReceipt>,
     /// The on-site signature image, when signed on site.
@@ -371,6 +387,8 @@ async fn notice_page(
         Some(_) => hazard::service::notice_signature(state.store(), &inspection).await?,
         None => None,
     };
+    let files = hazard::service::attachments_of_all(state.store(), &hazards).await?;
+    let before = hazards.iter().map(|h| h.photos(&files).0).collect();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -387,6 +405,10 @@ async fn notice_page(
             today: today(ctx.now),
             csrf: ctx.csrf.clone(),
             flash: ctx.flash.map(Flash::message),
+            number: hazard::notice_number(inspection.id, inspection.service_date),
+            pdf: state.pdf.available(),
+            pdf_href: format!("/records/{id}/notice.pdf"),
+            before,
             inspection,
             hazards,
             receipt,
@@ -459,4 +481,51 @@ pub async fn sign_notice(
         &format!("/records/{id}/notice"),
         Flash::Signed,
     ))
+}
+
+/// 整改通知书 as a PDF file, with each hazard's 整改前照片.
+pub async fn notice_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: RecordId = parse_id(&id)?;
+    let (inspection, hazards, receipt) =
+        hazard::service::notice(state.store(), &ctx.actor, id, ctx.now).await?;
+    let press = documents::press(&state, &format!("/records/{id}/notice")).await?;
+    let signature = match &receipt {
+        Some(_) => hazard::service::notice_signature(state.store(), &inspection).await?,
+        None => None,
+    };
+    let files = hazard::service::attachments_of_all(state.store(), &hazards).await?;
+    let (doc, photos) = documents::notice(
+        state.blobs(),
+        &inspection,
+        &hazards,
+        &files,
+        receipt.as_ref(),
+        signature.as_ref(),
+        today(ctx.now),
+    )
+    .await;
+    let name = format!(
+        "整改通知书-{}-{}.pdf",
+        doc.number, inspection.enterprise_name
+    );
+    documents::respond(press, doc, photos, &name).await
+}
+
+/// 复查意见书 of a reviewed hazard, as a PDF file.
+pub async fn review_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id: HazardId = parse_id(&id)?;
+    let (hazard, order, files) =
+        hazard::service::review_outcome(state.store(), &ctx.actor, id).await?;
+    let press = documents::press(&state, &format!("/hazards/{id}")).await?;
+    let (doc, photos) = documents::review(state.blobs(), &hazard, &order, &files).await;
+    let name = format!("复查意见书-{}.pdf", hazard.hazard_no);
+    documents::respond(press, doc, photos, &name).await
 }

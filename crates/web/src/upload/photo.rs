@@ -181,7 +181,7 @@ pub fn is_uniform(rgb: &RgbImage) -> bool {
 
 /// JPEG has no transparency: transparent areas of a PNG become white, as on the page, instead
 /// of whatever colour their invisible pixels hold.
-fn flatten_on_white(image: &DynamicImage) -> RgbImage {
+pub fn flatten_on_white(image: &DynamicImage) -> RgbImage {
     if !image.color().has_alpha() {
         return image.to_rgb8();
     }
