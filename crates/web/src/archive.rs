@@ -43,12 +43,19 @@ fn csv(field: &str) -> String {
     format!("\"{}\"", inert.replace('"', "\"\""))
 }
 
-/// Writes the archive of `a` with `documents` to a temporary file, rewound for download.
+/// Writes the archive of `a` with `documents` (`None`: the server cannot make PDFs) to a
+/// temporary file, rewound for download.
 pub async fn write(
     a: &PolicyArchive,
-    documents: Vec<Document>,
+    documents: Option<Vec<Document>>,
     blobs: &dyn BlobStore,
 ) -> PageResult<File> {
+    let pdf_note = match &documents {
+        Some(d) => format!("文书(服务报告、整改通知书,PDF){} 份。", d.len()),
+        None => "本服务器未安装中文字体,档案未含 PDF 文书;可在系统中打印服务报告和整改通知书。"
+            .to_string(),
+    };
+    let documents = documents.unwrap_or_default();
     let mut entries = Vec::new();
     for o in &a.orders {
         let order_no = o.order.order_no.as_str();
@@ -132,7 +139,7 @@ pub async fn write(
         ));
     }
     about.push_str(&format!(
-        "\r\n证据文件 {} 个,均为上传时的原始文件(含拍摄信息),SHA-256 见 目录.csv。\r\n生成时间:{},生成人:{}\r\n保存期限:自服务之日起不少于五年。\r\n",
+        "\r\n证据文件 {} 个,均为上传时的原始文件(含拍摄信息),SHA-256 见 目录.csv。\r\n{pdf_note}\r\n生成时间:{},生成人:{}\r\n保存期限:自服务之日起不少于五年。\r\n",
         entries.len(),
         format_datetime(a.made_at),
         a.made_by

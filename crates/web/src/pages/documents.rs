@@ -33,6 +33,13 @@ pub async fn press(state: &AppState, print_page: &str) -> PageResult<Press> {
         })
 }
 
+/// Makes the PDF's bytes.
+pub async fn make(press: Press, doc: Doc, photos: PhotoSet) -> PageResult<Vec<u8>> {
+    pdf::make(press, doc, photos)
+        .await
+        .map_err(PageError::Internal)
+}
+
 /// Makes the PDF and answers with it, shown in the browser and saved as `file_name`.
 pub async fn respond(
     press: Press,
@@ -40,9 +47,7 @@ pub async fn respond(
     photos: PhotoSet,
     file_name: &str,
 ) -> PageResult<Response> {
-    let bytes = pdf::make(press, doc, photos)
-        .await
-        .map_err(PageError::Internal)?;
+    let bytes = make(press, doc, photos).await?;
     let mut res = bytes.into_response();
     let h = res.headers_mut();
     h.insert(

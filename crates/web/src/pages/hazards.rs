@@ -490,9 +490,21 @@ pub async fn notice_pdf(
     Path(id): Path<String>,
 ) -> PageResult<Response> {
     let id: RecordId = parse_id(&id)?;
-    let (inspection, hazards, receipt) =
-        hazard::service::notice(state.store(), &ctx.actor, id, ctx.now).await?;
+    let (doc, photos, name) = notice_document(&state, &ctx.actor, id, ctx.now).await?;
     let press = documents::press(&state, &format!("/records/{id}/notice")).await?;
+    documents::respond(press, doc, photos, &name).await
+}
+
+/// The 整改通知书 of an inspection as a document to print, with its file name; shared by the
+/// PDF route and the policy archive.
+pub async fn notice_document(
+    state: &AppState,
+    actor: &anze_core::auth::Actor,
+    id: RecordId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> PageResult<(crate::pdf::Doc, crate::pdf::PhotoSet, String)> {
+    let (inspection, hazards, receipt) =
+        hazard::service::notice(state.store(), actor, id, now).await?;
     let signature = match &receipt {
         Some(_) => hazard::service::notice_signature(state.store(), &inspection).await?,
         None => None,
@@ -505,14 +517,14 @@ pub async fn notice_pdf(
         &files,
         receipt.as_ref(),
         signature.as_ref(),
-        today(ctx.now),
+        today(now),
     )
     .await;
     let name = format!(
         "整改通知书-{}-{}.pdf",
         doc.number, inspection.enterprise_name
     );
-    documents::respond(press, doc, photos, &name).await
+    Ok((doc, photos, name))
 }
 
 /// 复查意见书 of a reviewed hazard, as a PDF file.

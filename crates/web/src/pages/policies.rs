@@ -154,7 +154,8 @@ pub async fn archive(
 ) -> PageResult<Response> {
     let id: PolicyId = parse_id(&id)?;
     let archive = policy::archive::collect(state.store(), &ctx.actor, id, ctx.now).await?;
-    let file = crate::archive::write(&archive, Vec::new(), state.blobs()).await?;
+    let documents = archive_documents(&state, &ctx, &archive).await?;
+    let file = crate::archive::write(&archive, documents, state.blobs()).await?;
     let no = &archive.policy.policy_no;
     let stamp = today(ctx.now).format("%Y%m%d");
     Ok(crate::xlsx::download_file_as(
@@ -262,4 +263,56 @@ pub async fn designate(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The documents of an archive: each order's 服务报告 and each inspection's 整改通知书, as PDF;
+/// none when the server has no CJK font (说明.txt then says so).
+async fn archive_documents(
+    state: &AppState,
+    ctx: &Ctx,
+    archive: &policy::archive::PolicyArchive,
+) -> PageResult<Option<Vec<crate::archive::Document>>> {
+    use super::documents;
+    if !state.pdf.available() {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    let pdf = |doc, photos| async move {
+        match state.pdf.press().await {
+            Some(press) => documents::make(press, doc, photos).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    for o in &archive.orders {
+        let folder = policy::archive::safe_name(&o.order.order_no);
+        let r = anze_core::report::service::order_report(
+            state.store(),
+            &ctx.actor,
+            o.order.id,
+            ctx.now,
+        )
+        .await?;
+        let (doc, photos) = documents::report(state.blobs(), &r).await;
+        if let Some(bytes) = pdf(doc, photos).await? {
+            out.push(crate::archive::Document {
+                path: format!("{folder}/服务报告-{folder}.pdf"),
+                bytes,
+            });
+        }
+        let inspections = o
+            .records
+            .iter()
+            .filter(|(r, _)| o.hazards.iter().any(|(h, _)| h.inspection_id == r.id));
+        for (inspection, _) in inspections {
+            let (doc, photos, name) =
+                super::hazards::notice_document(state, &ctx.actor, inspection.id, ctx.now).await?;
+            if let Some(bytes) = pdf(doc, photos).await? {
+                out.push(crate::archive::Document {
+                    path: format!("{folder}/{}", policy::archive::safe_name(&name)),
+                    bytes,
+                });
+            }
+        }
+    }
+    Ok(Some(out))
 }
