@@ -64,6 +64,9 @@ pub struct BenchArgs {
     /// Bytes of the large upload (0 skips it)
     #[arg(long, default_value_t = 1 << 30)]
     pub upload_bytes: u64,
+    /// Phone-sized photos the fingerprint backfill is measured on (0 skips it)
+    #[arg(long, default_value_t = 100)]
+    pub backfill_photos: u64,
     /// Seed of the generator: the same seed and scale give the same data
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
@@ -86,6 +89,7 @@ pub struct BenchOptions {
     pub duration: Duration,
     pub export_rows: u64,
     pub upload_bytes: u64,
+    pub backfill_photos: u64,
     pub seed: u64,
     pub only: Option<String>,
     pub server_exe: PathBuf,
@@ -123,6 +127,7 @@ impl BenchArgs {
             duration: Duration::from_secs_f64(self.duration.max(0.1)),
             export_rows: self.export_rows,
             upload_bytes: self.upload_bytes,
+            backfill_photos: self.backfill_photos,
             seed: self.seed,
             only: self.only.clone(),
             server_exe,
@@ -638,8 +643,106 @@ async fn measure(
             .await?,
         );
     }
+    if opts.backfill_photos > 0 && wanted("backfill") {
+        tracing::info!(
+            photos = opts.backfill_photos,
+            "measuring the fingerprint backfill"
+        );
+        report.backfill = Some(backfill(opts, live[0], d.agency_admin_id).await?);
+    }
     report.server_peak_rss_kib = server.memory().map(|m| m.1).max(report.server_peak_rss_kib);
     Ok(())
+}
+
+/// `anze integrity backfill` over `opts.backfill_photos` phone-sized photos (4032×3024 JPEG)
+/// stored as they were before fingerprints: its cost is reading each original back and
+/// decoding it, which the data set's metadata-only photos cannot show. The photos are attached
+/// to a record of `order` as sign-in sheets (never compared) and stay there.
+async fn backfill(opts: &BenchOptions, order: i64, by: i64) -> anyhow::Result<report::Backfill> {
+    use anze_core::attachment::{FileKind, NewAttachment, OwnerRef};
+    use anze_core::ids::{AccountId, OrderId};
+    use anze_core::record::RecordStore;
+    let url = database_url(opts);
+    let config = bench_config(&url, &opts.out);
+    let db = open(&url, &opts.out).await?;
+    let blobs = crate::open_blobs(&config)?;
+    let record = db
+        .list_records(
+            &anze_core::scope::Scope::All,
+            &anze_core::record::RecordQuery {
+                order: Some(OrderId(order)),
+                ..Default::default()
+            },
+            anze_core::page::PageRequest::first(1),
+        )
+        .await?
+        .items
+        .pop()
+        .context("the bench order has no record to attach photos to")?;
+    // Four different pictures, each stored many times: decoding costs the same either way.
+    let pictures: Vec<Vec<u8>> = (0..opts.backfill_photos.min(4))
+        .map(|i| {
+            let img = image::RgbImage::from_fn(4032, 3024, |x, y| {
+                let v = (x / 7 + y / 5 + (x ^ y) / 3 + i as u32 * 40) % 256;
+                image::Rgb([v as u8, (v as u8).wrapping_mul(3), (255 - v) as u8])
+            });
+            let mut out = std::io::Cursor::new(Vec::new());
+            let _ =
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img);
+            out.into_inner()
+        })
+        .collect();
+    let mut items = Vec::new();
+    let mut bytes = 0u64;
+    let stamp = chrono::Utc::now().timestamp();
+    for i in 0..opts.backfill_photos {
+        let picture = &pictures[(i % pictures.len() as u64) as usize];
+        let key = format!("bench-backfill/{stamp}-{i}.jpg");
+        anze_core::attachment::BlobStore::put(&blobs, &key, picture.clone()).await?;
+        bytes += picture.len() as u64;
+        items.push((
+            "signin".to_string(),
+            NewAttachment {
+                storage_key: key,
+                thumb_key: None,
+                original_name: format!("IMG_{i:04}.jpg"),
+                size: picture.len() as u64,
+                sha256: format!("{stamp:016x}{i:048x}"),
+                kind: FileKind::Jpeg,
+                captured_at: None,
+                gps: None,
+                uniform: None,
+                phash: None,
+            },
+        ));
+    }
+    let owner = OwnerRef {
+        kind: anze_core::record::owner_kind(record.item),
+        id: record.id.0,
+    };
+    db.insert_attachments(
+        record.order_id,
+        owner,
+        &items,
+        AccountId(by),
+        chrono::Utc::now(),
+    )
+    .await?;
+    let started = Instant::now();
+    let done = crate::integrity::backfill(
+        &db,
+        &blobs,
+        100,
+        anze_web::UploadLimits::default().max_thumbnail_source_bytes,
+        |_| {},
+    )
+    .await?;
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(report::Backfill {
+        photos: done.hashed + done.without,
+        bytes,
+        seconds,
+    })
 }
 
 fn training_form(date: &str, staff: &str, field: &str, i: u64) -> reqwest::multipart::Form {

@@ -56,6 +56,14 @@ pub struct Upload {
     pub extra_rss_kib: u64,
 }
 
+/// `anze integrity backfill` over stored phone photos.
+#[derive(Debug, Clone, Serialize)]
+pub struct Backfill {
+    pub photos: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Machine {
     pub cpus: usize,
@@ -98,6 +106,7 @@ pub struct Report {
     pub rows: Vec<Row>,
     pub server_peak_rss_kib: Option<u64>,
     pub upload: Option<Upload>,
+    pub backfill: Option<Backfill>,
 }
 
 fn mib(kib: Option<u64>) -> String {
@@ -118,6 +127,7 @@ impl Report {
             rows: Vec::new(),
             server_peak_rss_kib: None,
             upload: None,
+            backfill: None,
         }
     }
 
@@ -223,6 +233,16 @@ impl Report {
                 mib(Some(u.rss_before_kib)),
                 mib(Some(u.peak_rss_kib)),
                 mib(Some(u.extra_rss_kib)),
+            ));
+        }
+        if let Some(b) = &self.backfill {
+            s.push_str(&format!(
+                "\nFingerprint backfill: {} photos ({:.0} MiB, 4032×3024 JPEG) in {:.1} s: {:.1} photos/s, {:.1} MiB/s.\n",
+                b.photos,
+                b.bytes as f64 / 1_048_576.0,
+                b.seconds,
+                b.photos as f64 / b.seconds.max(1e-9),
+                b.bytes as f64 / 1_048_576.0 / b.seconds.max(1e-9),
             ));
         }
         let failures = self.failures();

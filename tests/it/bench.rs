@@ -28,6 +28,8 @@ async fn every_bench_scenario_completes_without_errors_on_sqlite() {
         "100",
         "--upload-bytes",
         "4194304",
+        "--backfill-photos",
+        "2",
         "--out",
         out.to_str().unwrap(),
     ]);
@@ -52,6 +54,8 @@ async fn every_bench_scenario_completes_without_errors_on_sqlite() {
         "the large upload is accepted and stored: {}",
         upload.outcome
     );
+    let backfill = report.backfill.as_ref().expect("the backfill is measured");
+    assert_eq!(backfill.photos, 2, "every stored photo is visited");
     for file in ["report.md", "report.json", "dataset.json"] {
         assert!(out.join(file).exists(), "{file} is written");
     }
@@ -59,6 +63,7 @@ async fn every_bench_scenario_completes_without_errors_on_sqlite() {
     let again = anze::bench::run(&anze::bench::BenchOptions {
         reuse: true,
         upload_bytes: 0,
+        backfill_photos: 0,
         ..opts
     })
     .await
