@@ -134,11 +134,12 @@ impl Db {
             .collect()
     }
 
-    /// `SELECT agency_id, <group>, COUNT(*), SUM(score) … GROUP BY agency_id, <group>` rows.
+    /// `SELECT agency_id, <group>, COUNT(*), <a count per score> … GROUP BY agency_id, <group>`
+    /// rows as (agency, group, ratings, sum of scores, ratings of 1 or 2).
     async fn grouped_sums(
         &self,
         stmt: &sea_orm::sea_query::SelectStatement,
-    ) -> CoreResult<Vec<(i64, String, u64, u64)>> {
+    ) -> CoreResult<Vec<(i64, String, u64, u64, u64)>> {
         let mut out = Vec::new();
         for row in self.conn.query_all(stmt).await.map_err(db_err)? {
             let a: i64 = row.try_get("", "agency_id").map_err(db_err)?;
@@ -146,12 +147,16 @@ impl Db {
             let n: i64 = row.try_get("", "n").map_err(db_err)?;
             // COUNT of a CASE per score value: every backend returns COUNT as a BIGINT, where
             // SUM is a DECIMAL on MySQL and PostgreSQL.
-            let mut sum = 0u64;
+            let (mut sum, mut low) = (0u64, 0u64);
             for v in 1..=5u64 {
                 let c: i64 = row.try_get("", &format!("s{v}")).map_err(db_err)?;
-                sum += v * u64::try_from(c).unwrap_or(0);
+                let c = u64::try_from(c).unwrap_or(0);
+                sum += v * c;
+                if v <= 2 {
+                    low += c;
+                }
             }
-            out.push((a, g, u64::try_from(n).unwrap_or(0), sum));
+            out.push((a, g, u64::try_from(n).unwrap_or(0), sum, low));
         }
         Ok(out)
     }
@@ -266,7 +271,7 @@ impl SatisfactionStore for Db {
         overall
             .column(R::AgencyId)
             .expr_as(Expr::val("overall"), "g")
-            .expr_as(Expr::col(R::Id).count(), "n");
+            .expr_as(Expr::col(R::Overall).count(), "n");
         score_counts(&mut overall, R::Overall);
         overall
             .from(rating::Entity)
@@ -289,7 +294,7 @@ impl SatisfactionStore for Db {
             .group_by_col((item_score::Entity, S::Item))
             .order_by((rating::Entity, R::AgencyId), Order::Asc);
         let mut scores: HashMap<i64, AgencyScore> = HashMap::new();
-        for (a, _, n, sum) in self.grouped_sums(&overall).await? {
+        for (a, _, n, sum, low) in self.grouped_sums(&overall).await? {
             scores.insert(
                 a,
                 AgencyScore {
@@ -297,28 +302,14 @@ impl SatisfactionStore for Db {
                     agency_name: String::new(),
                     ratings: n,
                     overall_sum: sum,
-                    unsatisfied: 0,
+                    unsatisfied: low,
                     items: vec![],
                 },
             );
         }
-        for (a, item, n, sum) in self.grouped_sums(&items).await? {
+        for (a, item, n, sum, _) in self.grouped_sums(&items).await? {
             if let (Some(s), Some(item)) = (scores.get_mut(&a), ServiceItem::from_code(&item)) {
                 s.items.push((item, n, sum));
-            }
-        }
-        let unsatisfied = Query::select()
-            .column(R::AgencyId)
-            .expr_as(Expr::col(R::Id).count(), "n")
-            .from(rating::Entity)
-            .cond_where(query_condition(&scope, q).add(R::Overall.lte(2)))
-            .group_by_col(R::AgencyId)
-            .take();
-        for row in self.conn.query_all(&unsatisfied).await.map_err(db_err)? {
-            let a: i64 = row.try_get("", "agency_id").map_err(db_err)?;
-            let n: i64 = row.try_get("", "n").map_err(db_err)?;
-            if let Some(s) = scores.get_mut(&a) {
-                s.unsatisfied = u64::try_from(n).unwrap_or(0);
             }
         }
         let names: HashMap<i64, String> = organization::Entity::find()
