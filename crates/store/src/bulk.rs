@@ -64,6 +64,11 @@ impl BulkLoader {
     /// consistent), a large page cache.
     pub async fn open(url: &str) -> Result<Self, BulkError> {
         let db = Db::connect(url, 1).await?;
+        // The loader's one connection must be the only one: leaving WAL needs the database to
+        // itself.
+        if let Some(writer) = db.writer {
+            let _ = writer.close().await;
+        }
         let conn = db.conn;
         let backend = conn.get_database_backend();
         let settings: &[&str] = match backend {

@@ -34,6 +34,11 @@ pub enum StoreError {
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// SQLite only: one connection that every write transaction takes, so writers queue in the
+    /// process (first come, first served) instead of in SQLite's busy handler, whose back-off
+    /// sleeps (up to 100 ms a try) made the slowest writes of a busy minute hundreds of
+    /// milliseconds. Reads keep the pool. PostgreSQL and MySQL lock rows, not the database.
+    writer: Option<DatabaseConnection>,
     /// How uploads are checked (拍摄地点异常's distance); set from the configuration.
     integrity: anze_core::integrity::IntegrityRules,
 }
@@ -77,9 +82,17 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
         });
+        let writer = if backend == DbBackend::Sqlite {
+            let mut one = opts.clone();
+            one.max_connections(1).min_connections(1);
+            Some(Database::connect(one).await.map_err(StoreError::Connect)?)
+        } else {
+            None
+        };
         let conn = Database::connect(opts).await.map_err(StoreError::Connect)?;
         Ok(Self {
             conn,
+            writer,
             integrity: Default::default(),
         })
     }
@@ -137,11 +150,15 @@ impl Db {
     }
 
     pub async fn close(self) {
+        if let Some(writer) = self.writer {
+            let _ = writer.close().await;
+        }
         let _ = self.conn.close().await;
     }
 
-    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`), so two
-    /// writers queue on the busy timeout instead of one failing when it upgrades a read lock.
+    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`) on the
+    /// one writer connection, so writers queue for that connection instead of one failing when
+    /// it upgrades a read lock; writes outside a transaction still meet the busy timeout.
     pub(crate) async fn write(&self) -> CoreResult<DatabaseTransaction> {
         let options = TransactionOptions {
             isolation_level: None,
@@ -149,7 +166,12 @@ impl Db {
             sqlite_transaction_mode: (self.backend() == DbBackend::Sqlite)
                 .then_some(SqliteTransactionMode::Immediate),
         };
-        self.conn.begin_with_options(options).await.map_err(db_err)
+        self.writer
+            .as_ref()
+            .unwrap_or(&self.conn)
+            .begin_with_options(options)
+            .await
+            .map_err(db_err)
     }
 
     /// Runs a raw statement; used by test helpers and maintenance commands.
