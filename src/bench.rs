@@ -552,6 +552,23 @@ async fn measure(
             }),
         });
     }
+    {
+        let client = agency.clone();
+        let live = live.clone();
+        let base = base.clone();
+        scenarios.push(Scenario {
+            name: "order report (服务报告)".into(),
+            role: "agency",
+            path: "/orders/{id}/report".into(),
+            target: Target::Aggregate,
+            make: Arc::new(move |i| {
+                load::get(
+                    &client,
+                    format!("{base}/orders/{}/report", live[i as usize % live.len()]),
+                )
+            }),
+        });
+    }
     let token =
         load::session_token(&agency, &format!("{base}/orders/{}/training/new", live[0])).await?;
     // The same upload twice: as evidence (fingerprint looked up against every earlier photo,

@@ -82,6 +82,26 @@ impl<T> Page<T> {
     }
 }
 
+/// Every page of a list, `batch` rows at a time: for documents that show a whole list (a
+/// report, an archive), never for pages.
+pub async fn all_pages<T, F, Fut>(batch: u64, mut fetch: F) -> crate::CoreResult<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = crate::CoreResult<Page<T>>>,
+{
+    let mut request = PageRequest::first(batch);
+    let mut all = Vec::new();
+    loop {
+        let page = fetch(request).await?;
+        let last = (page.items.len() as u64) < batch;
+        all.extend(page.items);
+        if last {
+            return Ok(all);
+        }
+        request.page += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use crate::hazard::{Hazard, HazardQuery};
 use crate::ids::PolicyId;
 use crate::order::ServiceOrder;
 use crate::org::OrgKind;
-use crate::page::PageRequest;
+use crate::page::all_pages;
 use crate::record::{RecordQuery, ServiceRecord};
 use crate::scope::Scope;
 use crate::store::Store;
@@ -61,36 +61,22 @@ pub async fn collect(
     let mut orders = Vec::new();
     for order in store.orders_of_policy(policy.id).await? {
         // The policy is in the actor's scope, and so is everything done under it.
-        let mut records = Vec::new();
-        let mut page = PageRequest::first(BATCH);
-        loop {
-            let query = RecordQuery {
-                order: Some(order.id),
-                ..RecordQuery::default()
-            };
-            let batch = store.list_records(&Scope::All, &query, page).await?;
-            let n = batch.items.len() as u64;
-            records.extend(batch.items);
-            if n < BATCH {
-                break;
-            }
-            page.page += 1;
-        }
-        let mut hazards = Vec::new();
-        let mut page = PageRequest::first(BATCH);
-        loop {
-            let query = HazardQuery {
-                order: Some(order.id),
-                ..HazardQuery::default()
-            };
-            let batch = store.list_hazards(&Scope::All, &query, page).await?;
-            let n = batch.items.len() as u64;
-            hazards.extend(batch.items);
-            if n < BATCH {
-                break;
-            }
-            page.page += 1;
-        }
+        let records_of = &RecordQuery {
+            order: Some(order.id),
+            ..RecordQuery::default()
+        };
+        let records = all_pages(BATCH, |page| {
+            store.list_records(&Scope::All, records_of, page)
+        })
+        .await?;
+        let hazards_of = &HazardQuery {
+            order: Some(order.id),
+            ..HazardQuery::default()
+        };
+        let hazards = all_pages(BATCH, |page| {
+            store.list_hazards(&Scope::All, hazards_of, page)
+        })
+        .await?;
         let mut with_files = Vec::with_capacity(records.len());
         for r in records {
             let files = store

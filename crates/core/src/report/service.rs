@@ -9,7 +9,7 @@ use crate::hazard::{Hazard, HazardQuery};
 use crate::ids::OrderId;
 use crate::order::ServiceOrder;
 use crate::order::service::OrderContext;
-use crate::page::{Page, PageRequest};
+use crate::page::all_pages;
 use crate::record::{RecordQuery, SIGNATURE, ServiceRecord, owner_kind, spec_of};
 use crate::scope::{self, Scope};
 use crate::service_item::ServiceItem;
@@ -44,14 +44,14 @@ pub async fn order_report(
     } else {
         None
     };
-    let ratings = crate::satisfaction::service::of_order(store, actor, order.id).await?;
+    let ratings = crate::satisfaction::service::of_order(store, &order).await?;
     let complaints = if actor.has(Permission::ComplaintView) {
         let filter = &crate::complaint::ComplaintFilter {
             order: order.id.to_string(),
             ..Default::default()
         };
         Some(
-            all_pages(|page| async move {
+            all_pages(BATCH, |page| async move {
                 Ok(
                     crate::complaint::service::list(store, actor, filter, page, now)
                         .await?
@@ -75,25 +75,6 @@ pub async fn order_report(
     })
 }
 
-/// Every page of a list, read `BATCH` rows at a time.
-async fn all_pages<T, F, Fut>(mut fetch: F) -> CoreResult<Vec<T>>
-where
-    F: FnMut(PageRequest) -> Fut,
-    Fut: Future<Output = CoreResult<Page<T>>>,
-{
-    let mut request = PageRequest::first(BATCH);
-    let mut all = Vec::new();
-    loop {
-        let page = fetch(request).await?;
-        let last = (page.items.len() as u64) < BATCH;
-        all.extend(page.items);
-        if last {
-            return Ok(all);
-        }
-        request.page += 1;
-    }
-}
-
 async fn records_of(
     store: &dyn Store,
     scope: &Scope,
@@ -104,7 +85,7 @@ async fn records_of(
         ..RecordQuery::default()
     };
     let mut records: Vec<ServiceRecord> =
-        all_pages(|page| store.list_records(scope, &query, page)).await?;
+        all_pages(BATCH, |page| store.list_records(scope, &query, page)).await?;
     records.sort_by_key(|r| (r.item, r.service_date, r.id.0));
     // One query per service item for the files: they are filed by the item's owner kind.
     let mut ids: BTreeMap<ServiceItem, Vec<i64>> = BTreeMap::new();
@@ -150,7 +131,7 @@ async fn hazards_of(
         ..HazardQuery::default()
     };
     let mut hazards: Vec<Hazard> =
-        all_pages(|page| store.list_hazards(scope, &query, page)).await?;
+        all_pages(BATCH, |page| store.list_hazards(scope, &query, page)).await?;
     hazards.sort_by_key(|h| (h.found_on, h.id.0));
     let ids: Vec<i64> = hazards.iter().map(|h| h.id.0).collect();
     let files = store.attachments_of(OwnerKind::Hazard, &ids).await?;

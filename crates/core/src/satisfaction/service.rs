@@ -40,10 +40,9 @@ pub fn may_list(actor: &Actor) -> bool {
     ) && actor.has(Permission::OrderView)
 }
 
-/// The ratings of an order the actor may open.
-pub async fn of_order(store: &dyn Store, actor: &Actor, order: OrderId) -> CoreResult<Vec<Rating>> {
-    crate::order::service::get(store, actor, order).await?;
-    store.ratings_of(order).await
+/// The ratings of an order the caller has already loaded (and so may see).
+pub async fn of_order(store: &dyn Store, order: &ServiceOrder) -> CoreResult<Vec<Rating>> {
+    store.ratings_of(order.id).await
 }
 
 /// The items to score on the form of `order`.

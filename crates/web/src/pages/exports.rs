@@ -81,6 +81,24 @@ where
         .map_err(|e| PageError::Internal(format!("writing xlsx: {e}")))
 }
 
+/// A small table already in memory (a per-agency summary) as a workbook file.
+async fn write_rows(
+    sheet: &'static str,
+    columns: Vec<(&'static str, f64)>,
+    rows: Vec<Vec<Cell>>,
+) -> PageResult<File> {
+    tokio::task::spawn_blocking(move || {
+        let mut out = SheetWriter::new(sheet, &columns)?;
+        for row in &rows {
+            out.write_row(row)?;
+        }
+        out.finish()
+    })
+    .await
+    .map_err(|e| PageError::Internal(format!("export task: {e}")))?
+    .map_err(|e| PageError::Internal(format!("writing xlsx: {e}")))
+}
+
 fn map_page<T, U>(page: Page<T>, f: impl FnMut(T) -> U) -> Page<U> {
     Page {
         items: page.items.into_iter().map(f).collect(),
@@ -529,10 +547,10 @@ pub async fn integrity_rates(
     QueryData(filter): QueryData<FlagFilter>,
 ) -> PageResult<Response> {
     let rates = integrity::service::rates(state.store(), &ctx.actor, &filter).await?;
-    let file = tokio::task::spawn_blocking(move || {
-        let mut out = SheetWriter::new("各机构标记率", RATE_COLUMNS)?;
-        for r in &rates {
-            out.write_row(&[
+    let rows = rates
+        .iter()
+        .map(|r| {
+            vec![
                 text(&r.agency_name),
                 Cell::Int(i64::try_from(r.flagged_records).unwrap_or(i64::MAX)),
                 Cell::Int(i64::try_from(r.records).unwrap_or(i64::MAX)),
@@ -541,13 +559,10 @@ pub async fn integrity_rates(
                     None => text(""),
                 },
                 Cell::Int(i64::try_from(r.open_flags).unwrap_or(i64::MAX)),
-            ])?;
-        }
-        out.finish()
-    })
-    .await
-    .map_err(|e| PageError::Internal(format!("export task: {e}")))?
-    .map_err(|e| PageError::Internal(format!("writing xlsx: {e}")))?;
+            ]
+        })
+        .collect();
+    let file = write_rows("各机构标记率", RATE_COLUMNS.to_vec(), rows).await?;
     let stamp = today(ctx.now).format("%Y%m%d");
     Ok(xlsx::download_file(
         file,
@@ -575,9 +590,9 @@ pub async fn satisfaction(
         ("不满意(1–2 分)", 14.0),
     ];
     columns.extend(ServiceItem::ALL.iter().map(|i| (i.label(), 14.0)));
-    let file = tokio::task::spawn_blocking(move || {
-        let mut out = SheetWriter::new("服务机构满意度", &columns)?;
-        for s in &scores {
+    let rows = scores
+        .iter()
+        .map(|s| {
             let mut row = vec![
                 text(&s.agency_name),
                 text(&period),
@@ -586,13 +601,10 @@ pub async fn satisfaction(
                 Cell::Int(i64::try_from(s.unsatisfied).unwrap_or(i64::MAX)),
             ];
             row.extend(ServiceItem::ALL.iter().map(|i| text(s.item_average(i))));
-            out.write_row(&row)?;
-        }
-        out.finish()
-    })
-    .await
-    .map_err(|e| PageError::Internal(format!("export task: {e}")))?
-    .map_err(|e| PageError::Internal(format!("writing xlsx: {e}")))?;
+            row
+        })
+        .collect();
+    let file = write_rows("服务机构满意度", columns, rows).await?;
     let stamp = today(ctx.now).format("%Y%m%d");
     Ok(xlsx::download_file(
         file,

@@ -117,7 +117,7 @@ async fn show_page(
         anze_core::hazard::service::counts_of_order(state.store(), &ctx.actor, &c.order, ctx.now)
             .await?;
     let actions = order::service::actions(&ctx.actor, &c.order);
-    let ratings = anze_core::satisfaction::service::of_order(state.store(), &ctx.actor, id).await?;
+    let ratings = anze_core::satisfaction::service::of_order(state.store(), &c.order).await?;
     let can_rate = anze_core::satisfaction::service::can_rate(&ctx.actor, &c.order, &ratings);
     let can_call = anze_core::satisfaction::service::can_call(&ctx.actor, &c.order);
     let staff = if actions.assign {

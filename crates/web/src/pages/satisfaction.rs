@@ -60,7 +60,7 @@ async fn form_page(
     errors: FieldErrors,
 ) -> PageResult<Response> {
     let order = anze_core::order::service::get(state.store(), &ctx.actor, id).await?;
-    let ratings = satisfaction::service::of_order(state.store(), &ctx.actor, id).await?;
+    let ratings = satisfaction::service::of_order(state.store(), &order).await?;
     let allowed = match source {
         RatingSource::Enterprise => satisfaction::service::can_rate(&ctx.actor, &order, &ratings),
         RatingSource::Phone => satisfaction::service::can_call(&ctx.actor, &order),
