@@ -123,6 +123,9 @@ fn filter_condition(scope: &Scope, q: &HazardQuery, u: Use) -> Condition {
     if let Some(i) = q.insurer {
         cond = cond.add(C::InsurerId.eq(i.0));
     }
+    if let Some(a) = q.agency {
+        cond = cond.add(C::AgencyId.eq(a.0));
+    }
     if let Some(r) = &q.region {
         cond = cond.add(C::RegionCode.eq(r.clone()));
     }
