@@ -145,6 +145,11 @@ pub async fn load(store: &dyn Store, blobs: &dyn BlobStore) -> anyhow::Result<St
         created_accounts += load_staff(store, &actor, org_id, d, now).await?;
     }
     let business = load_business(store, blobs, now).await?;
+    // The dashboards read recounted facts: a newcomer sees figures at once, not at the
+    // scheduled recount.
+    anze_core::dashboard::service::rebuild(store, None, now, &mut |_| {})
+        .await
+        .map_err(|e| anyhow::anyhow!("recounting the dashboards: {e:?}"))?;
     Ok(format!(
         "demo data: {created_orgs} organizations and {created_accounts} staff accounts created, \
          {business} (password of every demo account: {DEMO_PASSWORD})"
