@@ -14,6 +14,8 @@ use crate::error::CoreResult;
 use crate::hazard::HazardStore;
 use crate::industry::IndustryStore;
 use crate::integrity::IntegrityStore;
+use crate::job::JobStore;
+use crate::notify::NoticeStore;
 use crate::order::OrderStore;
 use crate::org::OrgStore;
 use crate::policy::PolicyStore;
@@ -21,6 +23,7 @@ use crate::record::RecordStore;
 use crate::region::RegionStore;
 use crate::role::RoleStore;
 use crate::satisfaction::SatisfactionStore;
+use crate::webhook::WebhookStore;
 
 #[async_trait]
 pub trait Store:
@@ -42,6 +45,9 @@ pub trait Store:
     + SatisfactionStore
     + ComplaintStore
     + CalendarStore
+    + JobStore
+    + NoticeStore
+    + WebhookStore
     + Send
     + Sync
 {

@@ -487,10 +487,12 @@ impl RecordStore for Db {
         from: Confirmation,
         to: &RecordConfirmation,
         audit: &AuditEvent,
+        notices: &[anze_core::notify::NewNotice],
     ) -> CoreResult<()> {
         let txn = self.write().await?;
         set_confirmation_columns(&txn, id.0, to, Some(from)).await?;
         insert_audit(&txn, audit, None).await?;
+        super::notify::insert_notices(&txn, notices, None).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(())
     }
