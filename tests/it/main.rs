@@ -29,6 +29,7 @@ mod integrity_backfill;
 mod ledgers;
 mod login_security;
 mod logs;
+mod notifications;
 mod orders;
 mod orgs;
 mod permissions;

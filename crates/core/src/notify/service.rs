@@ -34,18 +34,12 @@ pub async fn open(
     now: DateTime<Utc>,
 ) -> CoreResult<String> {
     let viewer = Viewer::of(actor);
-    let notice = store.get_notice(id).await?.ok_or(CoreError::NotFound)?;
-    if !visible(&viewer, &notice) {
-        return Err(CoreError::NotFound);
-    }
-    // The store applies the full scope (assignments included) once more when it marks.
+    let notice = store
+        .visible_notice(&viewer, id)
+        .await?
+        .ok_or(CoreError::NotFound)?;
     store.mark_notices_read(&viewer, Some(id), now).await?;
     Ok(notice.link())
-}
-
-/// The organization and addressee half of the scope; the assignment half needs the database.
-fn visible(viewer: &Viewer, n: &Notice) -> bool {
-    n.org_id == viewer.org && n.account_id.is_none_or(|a| a == viewer.account)
 }
 
 /// 全部标为已读: everything the actor sees.

@@ -32,4 +32,6 @@ pub trait NoticeStore: Send + Sync {
     /// What the reminder job looks at on `today` (China date).
     async fn reminder_input(&self, today: NaiveDate) -> CoreResult<ReminderInput>;
     async fn get_notice(&self, id: NoticeId) -> CoreResult<Option<Notice>>;
+    /// The notification when the viewer sees it (the same scope as the list).
+    async fn visible_notice(&self, viewer: &Viewer, id: NoticeId) -> CoreResult<Option<Notice>>;
 }

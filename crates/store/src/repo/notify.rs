@@ -235,6 +235,16 @@ impl NoticeStore for Db {
             .transpose()
     }
 
+    async fn visible_notice(&self, viewer: &Viewer, id: NoticeId) -> CoreResult<Option<Notice>> {
+        notification::Entity::find_by_id(id.0)
+            .filter(viewer_condition(viewer))
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?
+            .map(notice_of)
+            .transpose()
+    }
+
     async fn reminder_input(&self, today: NaiveDate) -> CoreResult<ReminderInput> {
         let hazards = hazard::Entity::find()
             .filter(hazard::Column::State.ne(HazardState::Closed.code()))
