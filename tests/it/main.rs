@@ -26,6 +26,7 @@ mod enterprise_accounts;
 mod hazards;
 mod integrity;
 mod integrity_backfill;
+mod jobs_cluster;
 mod ledgers;
 mod login_security;
 mod logs;
