@@ -145,9 +145,14 @@ pub async fn load(store: &dyn Store, blobs: &dyn BlobStore) -> anyhow::Result<St
         created_accounts += load_staff(store, &actor, org_id, d, now).await?;
     }
     let business = load_business(store, blobs, now).await?;
+    // The designations, answers and objections above told their parties already; today's
+    // deadline reminders join them, so a newcomer finds the bell lit. Written once per
+    // deadline, so loading again adds none.
+    let reminders = anze_core::notify::service::run_reminders(store, now).await?;
     Ok(format!(
         "demo data: {created_orgs} organizations and {created_accounts} staff accounts created, \
-         {business} (password of every demo account: {DEMO_PASSWORD})"
+         {business}, {reminders} deadline reminders (password of every demo account: \
+         {DEMO_PASSWORD})"
     ))
 }
 
