@@ -24,6 +24,7 @@ crate::backend_tests!(
     reminders_fire_once_per_deadline_and_reach_the_enterprise,
     a_slot_runs_once_however_many_runners_compete,
     webhook_deliveries_are_signed_and_retried,
+    complaint_deadlines_are_reminded_on_the_working_day_clock,
 );
 
 struct World {
@@ -614,4 +615,77 @@ async fn webhook_deliveries_are_signed_and_retried(app: TestApp) {
     let other = app.login("ag_b", PASSWORD).await;
     let (_, html) = app.get(&other, "/webhook").await;
     assert!(html.contains("暂无推送记录"));
+}
+
+/// 10:00 in China on `day`.
+fn china_morning(day: &str) -> chrono::DateTime<chrono::Utc> {
+    let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+    anze_core::time::start_of_day(d) + Duration::hours(10)
+}
+
+/// Filed on Thursday 24 September 2026: 受理 is due on 15 October (10 working days across
+/// 国庆 and its 调休 Saturday), 办结 on 12 November.
+async fn complaint_deadlines_are_reminded_on_the_working_day_clock(app: TestApp) {
+    app.clock.set(china_morning("2026-09-24"));
+    let w = world(&app).await;
+    let insurer = app.login("ins", PASSWORD).await;
+    let order = designate(&app, &insurer, w.policy, w.agency, None).await;
+    accept_and_assign(&app, "ag_a", order, &[]).await;
+    let qy = app.actor("qy_a").await;
+    anze_core::complaint::service::file(
+        &app.db,
+        &qy,
+        order,
+        &anze_core::complaint::ComplaintForm {
+            category: "quality".into(),
+            description: "培训内容与企业实际不符".into(),
+            complainant: "陈主任".into(),
+            ..Default::default()
+        },
+        &[],
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    let insurer_org = org_of(&app, "ins").await;
+    let r = runner(&app);
+    r.tick().await.unwrap();
+    assert_eq!(
+        told(&app, insurer_org, NoticeKind::ComplaintReplyDue).await,
+        0
+    );
+
+    app.clock.set(china_morning("2026-10-13"));
+    r.tick().await.unwrap();
+    assert_eq!(
+        told(&app, insurer_org, NoticeKind::ComplaintReplyDue).await,
+        1
+    );
+    let insurer = app.login("ins", PASSWORD).await;
+    let rows = inbox(&app, &insurer, "?kind=complaint.reply_due").await;
+    assert!(
+        rows[0].1.contains("须于 2026-10-15 前受理"),
+        "{}",
+        rows[0].1
+    );
+
+    app.clock.set(china_morning("2026-10-16"));
+    r.tick().await.unwrap();
+    assert_eq!(
+        told(&app, insurer_org, NoticeKind::ComplaintOverdue).await,
+        1
+    );
+    // The agency is not asked to accept; it hears of nothing yet.
+    assert_eq!(told(&app, w.agency, NoticeKind::ComplaintOverdue).await, 0);
+    let insurer = app.login("ins", PASSWORD).await;
+    let rows = inbox(&app, &insurer, "?kind=complaint.overdue").await;
+    let res = app
+        .post_form(
+            &insurer,
+            "/notifications",
+            &format!("/notifications/{}/read", rows[0].0),
+            &[],
+        )
+        .await;
+    assert!(location(&res).starts_with("/complaints/"));
 }
