@@ -131,12 +131,10 @@ impl Runner {
             .as_deref()
             .and_then(|p| p.parse().ok())
             .ok_or("投递记录缺少消息编号")?;
-        let notice = self
-            .store
-            .get_notice(id)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("消息已不存在")?;
+        // Gone with its object (a deleted record): nothing to tell.
+        let Some(notice) = self.store.get_notice(id).await.map_err(|e| e.to_string())? else {
+            return Ok(());
+        };
         let hook = match self
             .store
             .get_webhook(notice.org_id)

@@ -297,6 +297,17 @@ async fn an_objection_reaches_the_agency(app: TestApp) {
         )
         .await;
     assert_eq!(location(&res), format!("/records/{record}"));
+    // Deleted with its record, the notification no longer leads to a missing page.
+    let res = app
+        .post_form(
+            &ag,
+            &format!("/records/{record}"),
+            &format!("/records/{record}/delete"),
+            &[("confirmed", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(inbox(&app, &ag, "?kind=record.objected").await.is_empty());
 }
 
 async fn another_organizations_notifications_stay_out_of_reach(app: TestApp) {

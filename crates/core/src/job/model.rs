@@ -206,11 +206,17 @@ pub struct JobRun {
 }
 
 impl JobRun {
-    /// 状态 as the page shows it: a pending run that already failed waits for its retry.
+    /// A pending run that already failed: it waits for its retry at `next_attempt_at`.
+    pub fn awaits_retry(&self) -> bool {
+        self.state == JobState::Pending && self.attempts > 0
+    }
+
+    /// 状态 as the page shows it.
     pub fn status_label(&self) -> &'static str {
-        match self.state {
-            JobState::Pending if self.attempts > 0 => "等待重试",
-            s => s.label(),
+        if self.awaits_retry() {
+            "等待重试"
+        } else {
+            self.state.label()
         }
     }
 

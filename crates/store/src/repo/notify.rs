@@ -168,6 +168,21 @@ pub(crate) async fn insert_notices(
     Ok(written)
 }
 
+/// Removes the notifications about an object deleted in the caller's transaction.
+pub(crate) async fn delete_notices_of(
+    txn: &DatabaseTransaction,
+    object: ObjectKind,
+    id: i64,
+) -> CoreResult<()> {
+    notification::Entity::delete_many()
+        .filter(notification::Column::ObjectKind.eq(object.code()))
+        .filter(notification::Column::ObjectId.eq(id))
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
 #[async_trait]
 impl NoticeStore for Db {
     async fn list_notices(

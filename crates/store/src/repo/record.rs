@@ -517,6 +517,8 @@ impl RecordStore for Db {
         )
         .await?;
         set_staff(&txn, id.0, &[]).await?;
+        // Its notifications (an objection) would only lead to a missing page.
+        super::notify::delete_notices_of(&txn, anze_core::audit::ObjectKind::Record, id.0).await?;
         service_record::Entity::delete_by_id(id.0)
             .exec(&txn)
             .await
