@@ -414,6 +414,18 @@ async fn reminders_fire_once_per_deadline_and_reach_the_enterprise(app: TestApp)
     let qy = app.login("qy_a", PASSWORD).await;
     let rows = inbox(&app, &qy, "?kind=hazard.due_soon").await;
     assert!(rows[0].1.contains("还剩 2 天"), "{}", rows[0].1);
+    // The enterprise opens it onto its hazard.
+    let res = app
+        .post_form(
+            &qy,
+            "/notifications",
+            &format!("/notifications/{}/read", rows[0].0),
+            &[],
+        )
+        .await;
+    let hazard = location(&res);
+    assert!(hazard.starts_with("/hazards/"), "{hazard}");
+    assert_eq!(app.get(&qy, &hazard).await.0, StatusCode::OK);
     let ins_rows = inbox(&app, &insurer, "?kind=order.ending").await;
     assert!(ins_rows[0].1.contains("安全培训 0/2"), "{}", ins_rows[0].1);
 
@@ -622,6 +634,25 @@ async fn webhook_deliveries_are_signed_and_retried(app: TestApp) {
     let admin = app.admin().await;
     let (_, html) = app.get(&admin, "/jobs?kind=webhook&state=failed").await;
     assert_eq!(html.matches("data-job=").count(), 1);
+    // Switched off, the webhook gets nothing more queued; the secret is kept.
+    let agency = app.login("ag_a", PASSWORD).await;
+    let res = app
+        .post_form(&agency, "/webhook", "/webhook", &[("url", url.as_str())])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let hook = anze_core::webhook::WebhookStore::get_webhook(&app.db, w.agency)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!hook.enabled);
+    assert_eq!(hook.secret, SECRET);
+    let code3 = app
+        .seed_enterprise("ins", "泉州洛江鞋业有限公司", "350504")
+        .await;
+    let policy3 = app.seed_policy("ins", &code3, "PICC-N-3").await;
+    let insurer = app.login("ins", PASSWORD).await;
+    designate(&app, &insurer, policy3, w.agency, None).await;
+    assert_eq!(runs(&app, JobKind::WebhookDelivery).await.len(), 2);
     // Another organization's admin sees none of these deliveries.
     let other = app.login("ag_b", PASSWORD).await;
     let (_, html) = app.get(&other, "/webhook").await;

@@ -261,7 +261,8 @@ fn matrix() -> Vec<Row> {
             "303 303 303 303 303 303 303 303",
         ),
         // The agency's notification opens (303 to its order) for the agency, and for its staff
-        // member because the order is assigned to them; nobody else learns it exists.
+        // member because the order is assigned to them; nobody else learns it exists. Marking a
+        // notification read is the one change these rows make: nothing depends on it.
         post(
             "/notifications/{id}/read",
             NO_FIELDS,
