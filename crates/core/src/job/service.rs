@@ -17,23 +17,29 @@ pub async fn list(
     store.list_job_runs(&filter.query()?, page).await
 }
 
-/// A scheduled kind as the page describes it.
+/// A kind as the page describes when it runs.
 pub struct ScheduleView {
     pub kind: JobKind,
     pub schedule: String,
-    pub next_at: DateTime<Utc>,
+    /// The next slot of a scheduled kind; `None` for kinds run as events queue them.
+    pub next_at: Option<DateTime<Utc>>,
 }
 
 pub fn schedules(actor: &Actor, now: DateTime<Utc>) -> CoreResult<Vec<ScheduleView>> {
     require(actor, Permission::JobView)?;
     Ok(JobKind::ALL
         .into_iter()
-        .filter_map(|kind| {
-            kind.schedule().map(|s| ScheduleView {
+        .map(|kind| match kind.schedule() {
+            Some(s) => ScheduleView {
                 kind,
                 schedule: s.label(),
-                next_at: s.next_after(now),
-            })
+                next_at: Some(s.next_after(now)),
+            },
+            None => ScheduleView {
+                kind,
+                schedule: "有新消息时立即执行".into(),
+                next_at: None,
+            },
         })
         .collect())
 }

@@ -8,6 +8,7 @@ use crate::calendar::{Calendar, add_working_days, working_days_between};
 use crate::complaint::{REPLY_WORKING_DAYS, SETTLE_WORKING_DAYS};
 use crate::ids::{AccountId, ComplaintId, HazardId, NoticeId, OrderId, OrgId};
 use crate::order::{OrderState, ServiceOrder};
+use crate::org::OrgKind;
 
 /// Days before a hazard's 整改期限 its reminder goes out.
 pub const HAZARD_DUE_DAYS: i64 = 3;
@@ -202,11 +203,15 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// As `scope::of` reads the data scope: 仅本人负责 narrows agency staff to their orders;
+    /// other organization types see their orders whatever the role says, and so their
+    /// notifications.
     pub fn of(actor: &Actor) -> Self {
         Self {
             org: actor.org_id,
             account: actor.account_id,
-            own_orders_only: actor.data_scope == DataScope::Own,
+            own_orders_only: actor.org_kind == OrgKind::Agency
+                && actor.data_scope == DataScope::Own,
         }
     }
 }
