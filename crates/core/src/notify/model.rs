@@ -628,6 +628,29 @@ mod tests {
     }
 
     #[test]
+    fn only_agency_staff_are_narrowed_to_their_orders() {
+        let actor = |org_kind: OrgKind, data_scope: DataScope| Actor {
+            account_id: AccountId(7),
+            username: "u".into(),
+            name: "n".into(),
+            org_id: OrgId(3),
+            org_name: "o".into(),
+            org_kind,
+            permissions: Default::default(),
+            data_scope,
+            is_org_admin: false,
+            ip: String::new(),
+        };
+        assert!(Viewer::of(&actor(OrgKind::Agency, DataScope::Own)).own_orders_only);
+        assert!(!Viewer::of(&actor(OrgKind::Agency, DataScope::Organization)).own_orders_only);
+        assert!(!Viewer::of(&actor(OrgKind::Insurer, DataScope::Own)).own_orders_only);
+        assert_eq!(
+            Viewer::of(&actor(OrgKind::Insurer, DataScope::Own)).org,
+            OrgId(3)
+        );
+    }
+
+    #[test]
     fn kinds_round_trip_and_the_filter_ignores_nonsense() {
         for k in NoticeKind::ALL {
             assert_eq!(NoticeKind::from_code(k.code()), Some(k));
