@@ -20,6 +20,7 @@ mod browser_records;
 mod cli;
 mod complaints;
 mod confirmations;
+mod dashboard;
 mod delegation;
 mod documents;
 mod enterprise_accounts;

@@ -226,6 +226,13 @@ fn matrix() -> Vec<Row> {
         get("/integrity", "200 200 200 403 403 200 403 303"),
         get("/integrity/export.xlsx", "200 200 200 403 403 200 403 303"),
         get("/integrity/rates.xlsx", "200 200 200 403 403 200 403 303"),
+        get("/dashboard", "200 200 200 200 200 200 403 303"),
+        get("/dashboard/export.xlsx", "200 200 200 200 200 200 403 303"),
+        post(
+            "/dashboard/refresh",
+            NO_FIELDS,
+            "303 403 403 403 403 403 403 303",
+        ),
         get("/satisfaction", "200 200 200 403 403 200 403 303"),
         get(
             "/satisfaction/export.xlsx",

@@ -1,4 +1,13 @@
-//! 首页: the figures each party watches — orders by state and the hazard loop's health.
+//! 首页 and 看板: the figures each party watches. The 首页 shows live counts of what needs doing;
+//! the dashboards (`service::board`) show a period's monthly facts per region, agency and
+//! insurer, with trends and rankings.
+
+mod model;
+pub mod service;
+mod store;
+
+pub use model::*;
+pub use store::{DashboardStore, DueHazard, EndingOrder};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

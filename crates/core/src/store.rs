@@ -9,6 +9,7 @@ use crate::auth::login::LoginStore;
 use crate::auth::session::SessionStore;
 use crate::calendar::CalendarStore;
 use crate::complaint::ComplaintStore;
+use crate::dashboard::DashboardStore;
 use crate::enterprise::EnterpriseStore;
 use crate::error::CoreResult;
 use crate::hazard::HazardStore;
@@ -48,6 +49,7 @@ pub trait Store:
     + JobStore
     + NoticeStore
     + WebhookStore
+    + DashboardStore
     + Send
     + Sync
 {

@@ -730,3 +730,93 @@ pub mod webhook {
     }
     entity_boilerplate!();
 }
+
+pub mod dashboard_fact {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "dashboard_facts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub month: Date,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub region_code: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub agency_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub insurer_id: i64,
+        pub orders_pending: i64,
+        pub orders_accepted: i64,
+        pub orders_declined: i64,
+        pub orders_cancelled: i64,
+        pub orders_completed: i64,
+        pub items_planned: i64,
+        pub items_delivered: i64,
+        pub prevention_fee: i64,
+        pub records: i64,
+        pub records_confirmed: i64,
+        pub records_objected: i64,
+        pub objections_open: i64,
+        pub hazards_found: i64,
+        pub hazards_major: i64,
+        pub hazards_overdue: i64,
+        pub hazards_closed: i64,
+        pub ratings: i64,
+        pub rating_sum: i64,
+        pub complaints: i64,
+        pub flags: i64,
+    }
+    entity_boilerplate!();
+}
+
+pub mod dashboard_coverage {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "dashboard_coverage")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub month: Date,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub region_code: String,
+        /// '' for enterprises without one.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub industry_code: String,
+        pub enterprises: i64,
+        pub policies: i64,
+        pub covered: i64,
+    }
+    entity_boilerplate!();
+}
+
+pub mod dashboard_staff {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "dashboard_staff")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub agency_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub month: Date,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: i64,
+        pub records: i64,
+        pub hazards: i64,
+    }
+    entity_boilerplate!();
+}
+
+pub mod dashboard_refresh {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "dashboard_refreshes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub month: Date,
+        pub as_of: Date,
+        pub refreshed_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}

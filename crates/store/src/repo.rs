@@ -5,6 +5,7 @@ pub(crate) mod attachment;
 mod audit;
 mod calendar;
 mod complaint;
+mod dashboard;
 mod enterprise;
 mod hazard;
 mod industry;

@@ -5,6 +5,7 @@
 
 mod archive;
 mod assets;
+mod chart;
 mod error;
 mod extract;
 mod pages;
@@ -181,6 +182,9 @@ fn routes() -> Vec<Route> {
         Route::post("/orders/{id}/rating", satisfaction::rate),
         Route::get("/orders/{id}/followup", satisfaction::followup_page),
         Route::post("/orders/{id}/followup", satisfaction::followup),
+        Route::get("/dashboard", dashboard::show),
+        Route::get("/dashboard/export.xlsx", dashboard::export),
+        Route::post("/dashboard/refresh", dashboard::refresh),
         Route::get("/satisfaction", satisfaction::list),
         Route::get("/satisfaction/export.xlsx", exports::satisfaction),
         Route::get("/orders/{id}/report", reports::page),

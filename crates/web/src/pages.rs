@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod auth;
 pub mod calendar;
 pub mod complaints;
+pub mod dashboard;
 pub mod documents;
 pub mod enterprises;
 pub mod exports;

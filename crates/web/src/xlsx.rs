@@ -249,6 +249,8 @@ pub struct SheetWriter {
     date: Format,
     next_row: u32,
     width: u16,
+    /// The sheet rows go to: the last one added.
+    sheet: usize,
 }
 
 /// Excel's last row; an export stops there.
@@ -256,9 +258,29 @@ pub const MAX_SHEET_ROWS: u32 = 1_048_576;
 
 impl SheetWriter {
     pub fn new(sheet: &str, columns: &[(&str, f64)]) -> Result<Self, XlsxError> {
-        let mut workbook = Workbook::new();
+        let mut out = Self {
+            workbook: Workbook::new(),
+            money: Format::new().set_num_format("#,##0.00"),
+            percent: Format::new().set_num_format("0.00"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            next_row: 1,
+            width: 0,
+            sheet: 0,
+        };
+        out.header(sheet, columns)?;
+        Ok(out)
+    }
+
+    /// Starts another sheet; the rows written from now on go there (a dashboard's tables,
+    /// one sheet each).
+    pub fn add_sheet(&mut self, sheet: &str, columns: &[(&str, f64)]) -> Result<(), XlsxError> {
+        self.sheet += 1;
+        self.header(sheet, columns)
+    }
+
+    fn header(&mut self, sheet: &str, columns: &[(&str, f64)]) -> Result<(), XlsxError> {
         let header = Format::new().set_bold();
-        let ws = workbook.add_worksheet_with_constant_memory()?;
+        let ws = self.workbook.add_worksheet_with_constant_memory()?;
         ws.set_name(sheet)?;
         for (i, (title, width)) in columns.iter().enumerate() {
             let col = i as u16;
@@ -266,14 +288,9 @@ impl SheetWriter {
             ws.write_string_with_format(0, col, *title, &header)?;
         }
         ws.set_freeze_panes(1, 0)?;
-        Ok(Self {
-            workbook,
-            money: Format::new().set_num_format("#,##0.00"),
-            percent: Format::new().set_num_format("0.00"),
-            date: Format::new().set_num_format("yyyy-mm-dd"),
-            next_row: 1,
-            width: columns.len() as u16,
-        })
+        self.next_row = 1;
+        self.width = columns.len() as u16;
+        Ok(())
     }
 
     /// Whether another row fits in the sheet.
@@ -286,7 +303,7 @@ impl SheetWriter {
             return Ok(());
         }
         let row = self.next_row;
-        let ws = self.workbook.worksheet_from_index(0)?;
+        let ws = self.workbook.worksheet_from_index(self.sheet)?;
         for (i, cell) in cells.iter().take(self.width as usize).enumerate() {
             let col = i as u16;
             match cell {

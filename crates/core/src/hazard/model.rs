@@ -685,6 +685,8 @@ pub struct HazardFilter {
     pub overdue: String,
     pub enterprise: String,
     pub insurer: String,
+    /// 服务机构 (id), for parties that see several: the dashboards' drill-down
+    pub agency: String,
     pub region: String,
     /// 发现日期 range
     pub found_from: String,
@@ -706,6 +708,7 @@ pub struct HazardQuery {
     pub today: Option<NaiveDate>,
     pub enterprise: Option<String>,
     pub insurer: Option<OrgId>,
+    pub agency: Option<OrgId>,
     pub region: Option<String>,
     pub found_from: Option<NaiveDate>,
     pub found_to: Option<NaiveDate>,
@@ -746,6 +749,7 @@ impl HazardFilter {
             today: Some(today),
             enterprise: text(&self.enterprise),
             insurer: self.insurer.trim().parse::<i64>().ok().map(OrgId),
+            agency: self.agency.trim().parse::<i64>().ok().map(OrgId),
             region: text(&self.region),
             found_from,
             found_to,

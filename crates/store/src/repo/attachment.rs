@@ -6,7 +6,7 @@ use anze_core::attachment::{
     Attachment, AttachmentStore, FileKind, NewAttachment, OwnerKind, OwnerRef, PerceptualHash,
 };
 use anze_core::ids::{AccountId, AttachmentId, OrderId};
-use anze_core::integrity::{IntegrityRules, is_evidence};
+use anze_core::integrity::is_evidence;
 use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -16,13 +16,14 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
+use super::integrity::PhotoCheck;
 use crate::entity::{account, attachment};
 use crate::{Db, db_err};
 
 /// Inserts the rows of freshly uploaded files for `owner`, in the caller's transaction.
 pub(crate) async fn insert_attachments(
     txn: &DatabaseTransaction,
-    rules: &IntegrityRules,
+    check: &PhotoCheck<'_>,
     order: OrderId,
     owner: OwnerRef,
     items: &[(String, NewAttachment)],
@@ -63,7 +64,7 @@ pub(crate) async fn insert_attachments(
         .iter()
         .any(|(field, a)| a.kind.is_image() && is_evidence(field))
     {
-        super::integrity::flag_photos(txn, owner, rules).await?;
+        super::integrity::flag_photos(txn, owner, check).await?;
     }
     Ok(())
 }
@@ -130,8 +131,9 @@ impl Db {
         uploaded_by: AccountId,
         at: DateTime<Utc>,
     ) -> CoreResult<()> {
+        let check = self.photo_check(items).await?;
         let txn = self.write().await?;
-        insert_attachments(&txn, &self.integrity, order, owner, items, uploaded_by, at).await?;
+        insert_attachments(&txn, &check, order, owner, items, uploaded_by, at).await?;
         txn.commit().await.map_err(db_err)
     }
 

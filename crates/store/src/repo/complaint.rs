@@ -286,6 +286,7 @@ impl ComplaintStore for Db {
         step: &NewStep,
         audit: &AuditEvent,
     ) -> CoreResult<ComplaintId> {
+        let check = self.photo_check(files).await?;
         let txn = self.write().await?;
         let order = service_order::Entity::find_by_id(order.0)
             .one(&txn)
@@ -334,7 +335,7 @@ impl ComplaintStore for Db {
         insert_step(&txn, id.0, step).await?;
         super::attachment::insert_attachments(
             &txn,
-            &self.integrity,
+            &check,
             OrderId(order.id),
             OwnerRef {
                 kind: OwnerKind::Complaint,

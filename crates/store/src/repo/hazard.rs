@@ -123,6 +123,9 @@ fn filter_condition(scope: &Scope, q: &HazardQuery, u: Use) -> Condition {
     if let Some(i) = q.insurer {
         cond = cond.add(C::InsurerId.eq(i.0));
     }
+    if let Some(a) = q.agency {
+        cond = cond.add(C::AgencyId.eq(a.0));
+    }
     if let Some(r) = &q.region {
         cond = cond.add(C::RegionCode.eq(r.clone()));
     }
@@ -485,6 +488,7 @@ impl HazardStore for Db {
         by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<HazardId> {
+        let check = self.photo_check(files).await?;
         let txn = self.write().await?;
         let record = service_record::Entity::find_by_id(inspection.0)
             .one(&txn)
@@ -553,7 +557,7 @@ impl HazardStore for Db {
         }
         super::attachment::insert_attachments(
             &txn,
-            &self.integrity,
+            &check,
             OrderId(record.order_id),
             OwnerRef {
                 kind: OwnerKind::Hazard,
@@ -581,6 +585,7 @@ impl HazardStore for Db {
         audit: &AuditEvent,
     ) -> CoreResult<bool> {
         use hazard::Column as C;
+        let check = self.photo_check(files).await?;
         let txn = self.write().await?;
         let order = hazard::Entity::find_by_id(id.0)
             .one(&txn)
@@ -619,7 +624,7 @@ impl HazardStore for Db {
         .await?;
         super::attachment::insert_attachments(
             &txn,
-            &self.integrity,
+            &check,
             OrderId(order),
             OwnerRef {
                 kind: OwnerKind::Hazard,
@@ -710,6 +715,7 @@ impl HazardStore for Db {
         by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<bool> {
+        let check = self.photo_check(files).await?;
         let txn = self.write().await?;
         let order = service_record::Entity::find_by_id(inspection.0)
             .one(&txn)
@@ -745,7 +751,7 @@ impl HazardStore for Db {
         }
         super::attachment::insert_attachments(
             &txn,
-            &self.integrity,
+            &check,
             OrderId(order),
             OwnerRef {
                 kind: anze_core::record::owner_kind(

@@ -2,10 +2,11 @@
 //! without the flags its photos raise), read with the records they mark.
 //!
 //! Finding the earlier photos a new one may copy takes one indexed lookup per key: its SHA-256
-//! and each of its hash's four 16-bit bands, each capped at `CANDIDATES_PER_KEY`. Which of
-//! them count is core's decision (`integrity::flags_for`).
+//! and each of its hash's four 16-bit bands, each capped at `CANDIDATES_PER_KEY`. The lookups
+//! run before the transaction (`Db::photo_check`); the transaction adds the rows stored since.
+//! Which of them count is core's decision (`integrity::flags_for`).
 
-use anze_core::attachment::{OwnerKind, OwnerRef, PerceptualHash};
+use anze_core::attachment::{NewAttachment, OwnerKind, OwnerRef, PerceptualHash};
 use anze_core::audit::AuditEvent;
 use anze_core::geo::GeoPoint;
 use anze_core::ids::{AttachmentId, FlagId, OrderId, OrgId};
@@ -173,29 +174,31 @@ fn is_photo(row: &attachment::Model) -> bool {
         && anze_core::attachment::FileKind::from_code(&row.kind).is_some_and(|k| k.is_image())
 }
 
-/// Earlier evidence photos of other owners that are the same file as `row` or whose hash is
-/// within the threshold of its hash.
+/// The ids of earlier photos below `below` that are the same file (`sha256`) or whose hash
+/// lies within the threshold of `phash`.
 ///
 /// Each key is one indexed lookup capped at `CANDIDATES_PER_KEY`: the SHA-256, and each of the
 /// hash's four bands, whose index holds (band, hash, id) so the distance is computed from index
-/// entries alone. Only the few photos within the threshold are then read from the table.
-async fn candidates<C: ConnectionTrait>(
+/// entries alone.
+async fn candidate_ids<C: ConnectionTrait>(
     conn: &C,
-    row: &attachment::Model,
-) -> CoreResult<Vec<attachment::Model>> {
+    sha256: &str,
+    phash: Option<PerceptualHash>,
+    below: i64,
+) -> CoreResult<Vec<i64>> {
     use attachment::Column as A;
     let mut ids: Vec<i64> = attachment::Entity::find()
         .select_only()
         .column(A::Id)
-        .filter(A::Sha256.eq(row.sha256.clone()))
-        .filter(A::Id.lt(row.id))
+        .filter(A::Sha256.eq(sha256))
+        .filter(A::Id.lt(below))
         .order_by_desc(A::Id)
         .limit(CANDIDATES_PER_KEY)
         .into_tuple()
         .all(conn)
         .await
         .map_err(db_err)?;
-    if let Some(h) = phash_of(row) {
+    if let Some(h) = phash {
         for (col, band) in [A::PhashB0, A::PhashB1, A::PhashB2, A::PhashB3]
             .into_iter()
             .zip(h.bands())
@@ -205,23 +208,105 @@ async fn candidates<C: ConnectionTrait>(
                 .column(A::Id)
                 .column(A::Phash)
                 .filter(col.eq(band))
-                .filter(A::Id.lt(row.id))
+                .filter(A::Id.lt(below))
                 .order_by_desc(A::Id)
                 .limit(CANDIDATES_PER_KEY)
                 .into_tuple()
                 .all(conn)
                 .await
                 .map_err(db_err)?;
-            // The algorithm label is compared with the full row (`likeness`); a hash of
-            // another algorithm that happens to lie this close is dropped there.
-            ids.extend(near.into_iter().filter_map(|(id, bits)| {
-                let other = PerceptualHash::from_stored(bits?, h.alg)?;
-                (h.distance(other) <= NEAR_DUPLICATE_MAX_DISTANCE).then_some(id)
-            }));
+            ids.extend(
+                near.into_iter()
+                    .filter_map(|(id, bits)| near_enough(h, bits).then_some(id)),
+            );
         }
     }
     ids.sort_unstable();
     ids.dedup();
+    Ok(ids)
+}
+
+/// Whether stored hash bits lie within the threshold of `h`. The algorithm label is compared
+/// with the full row (`likeness`); a hash of another algorithm that happens to lie this close
+/// is dropped there.
+fn near_enough(h: PerceptualHash, bits: Option<i64>) -> bool {
+    bits.and_then(|b| PerceptualHash::from_stored(b, h.alg))
+        .is_some_and(|other| h.distance(other) <= NEAR_DUPLICATE_MAX_DISTANCE)
+}
+
+/// Candidates of the photos about to be stored, looked up before the write transaction opens.
+///
+/// On SQLite every writer waits for the one writer connection, so lookups made inside the
+/// transaction would make every other upload wait for them too. Read first on a reader
+/// connection, the transaction only has to look at the rows stored since (`upto`).
+#[derive(Debug, Default)]
+pub(crate) struct KnownCandidates {
+    /// The highest attachment id when the lookups ran.
+    upto: i64,
+    by_key: HashMap<(String, Option<PerceptualHash>), Vec<i64>>,
+}
+
+/// Rows stored between the lookups and the transaction past which the lookups are redone in
+/// the transaction, as if nothing had been read before.
+const MAX_ROWS_SINCE_LOOKUP: u64 = 1000;
+
+/// What the transaction that stores photos needs to check them.
+pub(crate) struct PhotoCheck<'a> {
+    pub(crate) rules: &'a IntegrityRules,
+    known: KnownCandidates,
+}
+
+impl Db {
+    /// Looks up the candidates of the evidence photos among `files` on a reader connection;
+    /// call before opening the transaction that stores them.
+    pub(crate) async fn photo_check(
+        &self,
+        files: &[(String, NewAttachment)],
+    ) -> CoreResult<PhotoCheck<'_>> {
+        let keys: HashSet<(String, Option<PerceptualHash>)> = files
+            .iter()
+            .filter(|(field, a)| a.kind.is_image() && is_evidence(field))
+            .map(|(_, a)| (a.sha256.clone(), a.phash))
+            .collect();
+        let mut known = KnownCandidates::default();
+        if !keys.is_empty() {
+            known.upto = attachment::Entity::find()
+                .select_only()
+                .column_as(attachment::Column::Id.max(), "max")
+                .into_tuple::<Option<i64>>()
+                .one(&self.conn)
+                .await
+                .map_err(db_err)?
+                .flatten()
+                .unwrap_or(0);
+            for key in keys {
+                let ids = candidate_ids(&self.conn, &key.0, key.1, known.upto + 1).await?;
+                known.by_key.insert(key, ids);
+            }
+        }
+        Ok(PhotoCheck {
+            rules: &self.integrity,
+            known,
+        })
+    }
+}
+
+/// Earlier evidence photos of other owners that are the same file as `row` or whose hash is
+/// within the threshold of its hash: the ids found before the transaction plus those among the
+/// rows stored since (`since`), or, for a photo not looked up before, the lookups themselves.
+/// Only the few photos that match are read in full.
+async fn candidates<C: ConnectionTrait>(
+    conn: &C,
+    row: &attachment::Model,
+    known: &KnownCandidates,
+    since: Option<&[(i64, String, Option<i64>)]>,
+) -> CoreResult<Vec<attachment::Model>> {
+    use attachment::Column as A;
+    let h = phash_of(row);
+    let ids = match (known.by_key.get(&(row.sha256.clone(), h)), since) {
+        (Some(ids), Some(since)) => merge_since(ids, since, row.id, &row.sha256, h),
+        _ => candidate_ids(conn, &row.sha256, h, row.id).await?,
+    };
     if ids.is_empty() {
         return Ok(vec![]);
     }
@@ -243,14 +328,64 @@ async fn candidates<C: ConnectionTrait>(
         .map_err(db_err)
 }
 
+/// The candidates of photo `id` (with `sha256` and `phash`): those looked up before the
+/// transaction and those among the rows stored since that match, all stored before it.
+fn merge_since(
+    known: &[i64],
+    since: &[(i64, String, Option<i64>)],
+    id: i64,
+    sha256: &str,
+    phash: Option<PerceptualHash>,
+) -> Vec<i64> {
+    let matches = since
+        .iter()
+        .filter(|(_, sha, bits)| sha == sha256 || phash.is_some_and(|h| near_enough(h, *bits)))
+        .map(|(other, _, _)| *other);
+    let mut ids: Vec<i64> = known
+        .iter()
+        .copied()
+        .chain(matches)
+        .filter(|other| *other < id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The rows stored after the candidates were looked up, or `None` when there are too many of
+/// them (a bulk import ran meanwhile) and the lookups are redone instead.
+async fn stored_since(
+    txn: &DatabaseTransaction,
+    known: &KnownCandidates,
+) -> CoreResult<Option<Vec<(i64, String, Option<i64>)>>> {
+    use attachment::Column as A;
+    if known.by_key.is_empty() {
+        return Ok(None);
+    }
+    let rows: Vec<(i64, String, Option<i64>)> = attachment::Entity::find()
+        .select_only()
+        .column(A::Id)
+        .column(A::Sha256)
+        .column(A::Phash)
+        .filter(A::Id.gt(known.upto))
+        .order_by_asc(A::Id)
+        .limit(MAX_ROWS_SINCE_LOOKUP + 1)
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(db_err)?;
+    Ok((rows.len() as u64 <= MAX_ROWS_SINCE_LOOKUP).then_some(rows))
+}
+
 /// Checks every evidence photo of `owner` against earlier photos and its own record's, and
 /// stores the flags not raised before (a dismissed flag stays dismissed). Runs in the
 /// transaction that stored the photos, after the record or hazard row exists.
 pub(crate) async fn flag_photos(
     txn: &DatabaseTransaction,
     owner: OwnerRef,
-    rules: &IntegrityRules,
+    check: &PhotoCheck<'_>,
 ) -> CoreResult<()> {
+    let rules = check.rules;
     use attachment::Column as A;
     let own: Vec<attachment::Model> = attachment::Entity::find()
         .filter(A::OwnerKind.eq(owner.kind.code()))
@@ -274,9 +409,10 @@ pub(crate) async fn flag_photos(
         .into_iter()
         .map(|f| (f.kind, f.attachment_id, f.matched_attachment_id))
         .collect();
+    let since = stored_since(txn, &check.known).await?;
     let mut found = Vec::new();
     for row in &own {
-        found.push(candidates(txn, row).await?);
+        found.push(candidates(txn, row, &check.known, since.as_deref()).await?);
     }
     let mut owners: Vec<OwnerRef> = vec![owner];
     for row in found.iter().flatten() {
@@ -787,5 +923,33 @@ impl Db {
             out.insert(a, u64::try_from(c).unwrap_or(0));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, sha: &str, bits: Option<u64>) -> (i64, String, Option<i64>) {
+        (id, sha.to_string(), bits.map(|b| b as i64))
+    }
+
+    #[test]
+    fn rows_stored_since_the_lookup_join_the_candidates_when_they_match() {
+        let h = PerceptualHash::current(0b1011);
+        let since = [
+            row(101, "same", None),
+            row(102, "other", Some(0b1010)),
+            row(103, "other", Some(!0b1011)),
+            row(104, "other", None),
+            // Stored after the photo itself: not earlier evidence.
+            row(106, "same", Some(0b1011)),
+        ];
+        assert_eq!(
+            merge_since(&[7, 101, 9], &since, 105, "same", Some(h)),
+            vec![7, 9, 101, 102]
+        );
+        assert_eq!(merge_since(&[7], &since, 105, "x", None), vec![7]);
+        assert!(merge_since(&[], &[], 105, "same", Some(h)).is_empty());
     }
 }

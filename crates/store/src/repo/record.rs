@@ -362,6 +362,7 @@ impl RecordStore for Db {
         by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<RecordId> {
+        let check = self.photo_check(files).await?;
         let txn = self.write().await?;
         let o = self.lock_accepted_order(&txn, order.0).await?;
         let created = service_record::ActiveModel {
@@ -397,16 +398,8 @@ impl RecordStore for Db {
             kind: owner_kind(item),
             id: created.id,
         };
-        super::attachment::insert_attachments(
-            &txn,
-            &self.integrity,
-            order,
-            owner,
-            files,
-            by,
-            audit.at,
-        )
-        .await?;
+        super::attachment::insert_attachments(&txn, &check, order, owner, files, by, audit.at)
+            .await?;
         insert_audit(
             &txn,
             &audit.clone().in_org(OrgId(o.agency_id)),
@@ -427,6 +420,7 @@ impl RecordStore for Db {
         audit: &AuditEvent,
     ) -> CoreResult<Vec<String>> {
         use service_record::Column as C;
+        let check = self.photo_check(added).await?;
         let txn = self.write().await?;
         let record = service_record::Entity::find_by_id(id.0)
             .one(&txn)
@@ -460,7 +454,7 @@ impl RecordStore for Db {
         let keys = super::attachment::delete_attachment_rows_by_id(&txn, owner, removed).await?;
         super::attachment::insert_attachments(
             &txn,
-            &self.integrity,
+            &check,
             OrderId(record.order_id),
             owner,
             added,

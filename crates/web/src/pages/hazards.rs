@@ -45,6 +45,7 @@ struct LedgerPage {
     states: Vec<HazardState>,
     levels: Vec<HazardLevel>,
     insurers: Vec<Organization>,
+    agencies: Vec<Organization>,
     regions: Vec<Region>,
     export_query: String,
     /// Per row: the loop step the caller may take (整改 / 复查), if any.
@@ -61,9 +62,8 @@ pub async fn ledger(
 ) -> PageResult<Response> {
     let (page, counts) =
         hazard::service::list(state.store(), &ctx.actor, &filter, pp.request(), ctx.now).await?;
-    let insurers = anze_core::org::service::filter_choices(state.store(), &ctx.actor)
-        .await?
-        .insurers;
+    let choices = anze_core::org::service::filter_choices(state.store(), &ctx.actor).await?;
+    let (insurers, agencies) = (choices.insurers, choices.agencies);
     let ids: Vec<i64> = page.items.iter().map(|h| h.id.0).collect();
     let tags = super::integrity::FlagTags::load(state.store(), true, &ids).await?;
     render(&LedgerPage {
@@ -81,6 +81,7 @@ pub async fn ledger(
             .collect(),
         shell: ctx.shell(ACTIVE),
         insurers,
+        agencies,
         filter,
         page,
         counts,
