@@ -149,6 +149,11 @@ pub async fn load(store: &dyn Store, blobs: &dyn BlobStore) -> anyhow::Result<St
     // deadline reminders join them, so a newcomer finds the bell lit. Written once per
     // deadline, so loading again adds none.
     let reminders = anze_core::notify::service::run_reminders(store, now).await?;
+    // The dashboards read recounted facts: a newcomer sees figures at once, not at the
+    // scheduled recount.
+    anze_core::dashboard::service::rebuild(store, None, now, &mut |_| {})
+        .await
+        .map_err(|e| anyhow::anyhow!("recounting the dashboards: {e:?}"))?;
     Ok(format!(
         "demo data: {created_orgs} organizations and {created_accounts} staff accounts created, \
          {business}, {reminders} deadline reminders (password of every demo account: \

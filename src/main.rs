@@ -44,6 +44,11 @@ enum Command {
         #[command(subcommand)]
         command: IntegrityCommand,
     },
+    /// 看板: the monthly facts the dashboards read
+    Dashboard {
+        #[command(subcommand)]
+        command: DashboardCommand,
+    },
     /// Maintenance of the file storage
     Storage {
         #[command(subcommand)]
@@ -62,6 +67,16 @@ enum IntegrityCommand {
         /// Photos read per query
         #[arg(long, default_value_t = 500)]
         batch: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum DashboardCommand {
+    /// Recount every month from the first with data (or from `--from YYYY-MM`) to the current
+    /// one: after an upgrade, a restore, or edits to old records
+    Rebuild {
+        #[arg(long)]
+        from: Option<String>,
     },
 }
 
@@ -167,6 +182,34 @@ async fn main() -> anyhow::Result<()> {
                 "照片指纹补算完成:{} 张已计算,{} 张无指纹(近乎纯色、无法解码或文件缺失),用时 {:.1} 秒",
                 done.hashed,
                 done.without,
+                started.elapsed().as_secs_f64()
+            );
+            db.close().await;
+        }
+        Command::Dashboard {
+            command: DashboardCommand::Rebuild { from },
+        } => {
+            let from = match from.as_deref() {
+                Some(raw) => Some(
+                    anze_core::dashboard::parse_month(raw)
+                        .with_context(|| format!("--from 应为年月,例如 2026-01,而不是 {raw}"))?,
+                ),
+                None => None,
+            };
+            let db = anze::open_database(&config).await?;
+            let started = std::time::Instant::now();
+            let months =
+                anze_core::dashboard::service::rebuild(&db, from, chrono::Utc::now(), &mut |m| {
+                    eprintln!(
+                        "已统计 {},用时 {:.0} 秒",
+                        anze_core::dashboard::month_label(m),
+                        started.elapsed().as_secs_f64()
+                    )
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            println!(
+                "看板数据重算完成:{months} 个月,用时 {:.1} 秒",
                 started.elapsed().as_secs_f64()
             );
             db.close().await;

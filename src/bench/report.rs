@@ -39,6 +39,7 @@ impl Row {
                 Some(ok && self.p99_ms <= 20.0 && self.ceiling_fraction.is_none_or(|f| f >= 0.25))
             }
             Target::Aggregate => Some(ok && self.p99_ms <= 50.0),
+            Target::Dashboard => Some(ok && self.p99_ms <= 100.0),
             Target::Ceiling | Target::None => None,
         }
     }
@@ -201,6 +202,8 @@ impl Report {
                 (Target::List, _) => "**missed** (p99 ≤ 20 ms, ≥ 25%)".into(),
                 (Target::Aggregate, Some(true)) => "met (p99 ≤ 50 ms)".into(),
                 (Target::Aggregate, _) => "**missed** (p99 ≤ 50 ms)".into(),
+                (Target::Dashboard, Some(true)) => "met (p99 ≤ 100 ms)".into(),
+                (Target::Dashboard, _) => "**missed** (p99 ≤ 100 ms)".into(),
                 (Target::None, _) => "-".into(),
             };
             s.push_str(&format!(

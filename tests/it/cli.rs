@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 
 crate::tests!(
     config_prints_the_effective_values_with_secrets_masked,
+    dashboard_rebuild_recounts_every_month_of_the_demo_data,
     demo_is_idempotent_and_reset_password_unlocks_an_account,
     first_start_prints_a_generated_admin_password_once,
 );
@@ -115,4 +116,25 @@ fn first_start_prints_a_generated_admin_password_once() {
     let again = anze(&dir, &["migrate"], &[]);
     assert!(again.status.success());
     assert!(!stdout(&again).contains("初始密码"));
+}
+
+fn dashboard_rebuild_recounts_every_month_of_the_demo_data() {
+    let dir = data_dir();
+    assert!(anze(&dir, &["demo"], &[]).status.success());
+    let out = anze(&dir, &["dashboard", "rebuild"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("看板数据重算完成"),
+        "{}",
+        stdout(&out)
+    );
+    let progress = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(progress.contains("已统计"), "{progress}");
+    let bad = anze(&dir, &["dashboard", "rebuild", "--from", "2026-13"], &[]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--from 应为年月"));
 }

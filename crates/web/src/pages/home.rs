@@ -25,6 +25,8 @@ struct HomePage {
     dashboard: anze_core::dashboard::Dashboard,
     /// The counts link to 服务确认 for those who confirm.
     can_confirm: bool,
+    /// 查看看板 for the parties that have a dashboard.
+    has_board: bool,
 }
 
 /// 首页: who is logged in, and the functions this account may use.
@@ -46,6 +48,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> PageResult<Respon
         .collect();
     render(&HomePage {
         can_confirm: ctx.actor.has(anze_core::auth::Permission::RecordConfirm),
+        has_board: anze_core::dashboard::service::may_view(&ctx.actor),
         dashboard,
         shell: ctx.shell("/"),
         org_kind: ctx.actor.org_kind.label(),
