@@ -730,4 +730,38 @@ async fn complaint_deadlines_are_reminded_on_the_working_day_clock(app: TestApp)
         )
         .await;
     assert!(location(&res).starts_with("/complaints/"));
+
+    // Accepted late; two working days before 办结 (12 November) insurer and agency are told.
+    let complaint: anze_core::ids::ComplaintId = location(&res)
+        .trim_start_matches("/complaints/")
+        .parse()
+        .unwrap();
+    let handler = app.actor("ins").await;
+    anze_core::complaint::service::handle(
+        &app.db,
+        &handler,
+        complaint,
+        anze_core::complaint::ComplaintAction::Accept,
+        "",
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    app.clock.set(china_morning("2026-11-10"));
+    r.tick().await.unwrap();
+    assert_eq!(
+        told(&app, insurer_org, NoticeKind::ComplaintSettleDue).await,
+        1
+    );
+    assert_eq!(
+        told(&app, w.agency, NoticeKind::ComplaintSettleDue).await,
+        1
+    );
+    let agency = app.login("ag_a", PASSWORD).await;
+    let rows = inbox(&app, &agency, "?kind=complaint.settle_due").await;
+    assert!(
+        rows[0].1.contains("须于 2026-11-12 前办结"),
+        "{}",
+        rows[0].1
+    );
 }
