@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use std::collections::{BTreeSet, HashMap};
 
-use super::{COUNT_CAP, count_upto, page_of, paginate};
+use super::{COUNT_CAP, capped_page_of, count_upto};
 use crate::entity::{
     account, complaint, hazard, job_run, notification, order_assignee, service_order, webhook,
 };
@@ -201,9 +201,12 @@ impl NoticeStore for Db {
         if let Some(k) = query.kind {
             select = select.filter(N::Kind.eq(k.code()));
         }
-        let (rows, total) = paginate(&self.conn, select.order_by_desc(N::Id), page).await?;
+        // An agency is told of every order: over the years its inbox is the size of its order
+        // book, so it is counted like the large lists, up to the cap.
+        let (rows, total, capped) =
+            super::paginate_capped(&self.conn, select.order_by_desc(N::Id), page).await?;
         let items = rows.into_iter().map(notice_of).collect::<CoreResult<_>>()?;
-        Ok(page_of(items, total, page))
+        Ok(capped_page_of(items, total, capped, page))
     }
 
     async fn count_unread_notices(&self, viewer: &Viewer) -> CoreResult<u64> {
