@@ -70,8 +70,15 @@ pub async fn run_reminders(store: &dyn Store, now: DateTime<Utc>) -> CoreResult<
     let calendar =
         crate::calendar::service::covering(store, earliest, today + Duration::days(90)).await?;
     let notices = plan_reminders(today, &input, &calendar, now);
-    if notices.is_empty() {
-        return Ok(0);
+    // A province's day can hold thousands: written in batches, so no one transaction holds
+    // SQLite's write lock for long. A run cut off halfway is finished by its retry, the
+    // written ones skipped by their dedupe keys.
+    let mut written = 0;
+    for batch in notices.chunks(REMINDER_BATCH) {
+        written += store.add_notices(batch).await?;
     }
-    store.add_notices(&notices).await
+    Ok(written)
 }
+
+/// Reminders written per transaction.
+const REMINDER_BATCH: usize = 200;

@@ -265,7 +265,11 @@ impl NoticeStore for Db {
 
     async fn reminder_input(&self, today: NaiveDate) -> CoreResult<ReminderInput> {
         let hazards = hazard::Entity::find()
-            .filter(hazard::Column::State.ne(HazardState::Closed.code()))
+            // Both open states by name, so (state, deadline) is walked as two ranges.
+            .filter(hazard::Column::State.is_in([
+                HazardState::PendingRectification.code(),
+                HazardState::PendingReview.code(),
+            ]))
             .filter(
                 hazard::Column::Deadline.gte(today - Duration::days(HAZARD_OVERDUE_WINDOW_DAYS)),
             )
