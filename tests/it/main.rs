@@ -15,6 +15,7 @@ mod auth;
 mod bench;
 mod browser;
 mod browser_confirmations;
+mod browser_dashboard;
 mod browser_orders;
 mod browser_records;
 mod cli;

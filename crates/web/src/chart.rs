@@ -12,11 +12,11 @@ pub struct Series<'a> {
 }
 
 const W: f64 = 640.0;
-const H: f64 = 220.0;
-const LEFT: f64 = 44.0;
-const RIGHT: f64 = 12.0;
-const TOP: f64 = 28.0;
-const BOTTOM: f64 = 28.0;
+const H: f64 = 280.0;
+const LEFT: f64 = 52.0;
+const RIGHT: f64 = 26.0;
+const TOP: f64 = 56.0;
+const BOTTOM: f64 = 30.0;
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -62,7 +62,7 @@ pub fn trend(title: &str, labels: &[String], series: &[Series]) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg class="chart" viewBox="0 0 {W} {H}" width="100%" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg" font-size="11" font-family="sans-serif">"#,
+        r#"<svg class="chart" viewBox="0 0 {W} {H}" width="100%" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg" font-size="15" font-family="sans-serif">"#,
         escape(title)
     );
     for frac in [0.0, 0.5, 1.0] {
@@ -76,7 +76,12 @@ pub fn trend(title: &str, labels: &[String], series: &[Series]) -> String {
             yy + 4.0
         );
     }
+    // Every other month when there are many, so the labels stay legible on a phone.
+    let every = if n > 6 { 2 } else { 1 };
     for (i, l) in labels.iter().enumerate() {
+        if !(n - 1 - i).is_multiple_of(every) {
+            continue;
+        }
         let _ = write!(
             s,
             r##"<text x="{:.1}" y="{}" text-anchor="middle" fill="#6b7280">{}</text>"##,
@@ -85,8 +90,7 @@ pub fn trend(title: &str, labels: &[String], series: &[Series]) -> String {
             escape(l)
         );
     }
-    let mut legend_x = LEFT;
-    for se in series {
+    for (k, se) in series.iter().enumerate() {
         let points: Vec<String> = se
             .values
             .iter()
@@ -111,14 +115,16 @@ pub fn trend(title: &str, labels: &[String], series: &[Series]) -> String {
                 v
             );
         }
+        // Legend in two columns, so four series fit a phone's width.
+        let (lx, ly) = (LEFT + (k % 2) as f64 * 200.0, 8.0 + (k / 2) as f64 * 22.0);
         let _ = write!(
             s,
-            r##"<rect x="{legend_x}" y="6" width="10" height="10" fill="{}"/><text x="{}" y="15" fill="#374151">{}</text>"##,
+            r##"<rect x="{lx}" y="{ly}" width="12" height="12" fill="{}"/><text x="{}" y="{}" fill="#374151">{}</text>"##,
             se.color,
-            legend_x + 14.0,
+            lx + 18.0,
+            ly + 11.0,
             escape(se.label)
         );
-        legend_x += 28.0 + 12.0 * se.label.chars().count() as f64;
     }
     s.push_str("</svg>");
     s

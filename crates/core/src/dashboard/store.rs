@@ -99,7 +99,7 @@ pub trait DashboardStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> CoreResult<()>;
 
-    /// The oldest refresh among `period`'s months; `None` when one was never counted.
+    /// The oldest refresh among `period`'s months; `None` when none was ever counted.
     async fn refreshed_at(&self, period: Period) -> CoreResult<Option<DateTime<Utc>>>;
 
     /// The first month with any order, record or hazard; where a full rebuild starts.

@@ -919,9 +919,8 @@ impl DashboardStore for Db {
             .all(&self.conn)
             .await
             .map_err(db_err)?;
-        if rows.len() < period.months().len() {
-            return Ok(None);
-        }
+        // Months before the first data are never counted; the oldest count shown is the one
+        // that matters.
         Ok(rows.into_iter().map(|r| r.refreshed_at).min())
     }
 
