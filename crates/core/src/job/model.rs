@@ -63,6 +63,9 @@ impl JobKind {
 pub enum Schedule {
     /// Every day at this local time.
     DailyAt(NaiveTime),
+    /// Every this many minutes, on the minutes of the day that are multiples of it (10: at
+    /// :00, :10, :20 …), so every instance computes the same slots. Divide 1440 evenly.
+    EveryMinutes(u32),
 }
 
 impl Schedule {
@@ -80,6 +83,12 @@ impl Schedule {
                     at(today.pred_opt().expect("a day before today"))
                 }
             }
+            Schedule::EveryMinutes(n) => {
+                let n = i64::from(n.max(1));
+                let midnight = start_of_day(now.with_timezone(&china()).date_naive());
+                let minutes = (now - midnight).num_minutes();
+                midnight + Duration::minutes(minutes - minutes % n)
+            }
         }
     }
 
@@ -87,12 +96,16 @@ impl Schedule {
     pub fn next_after(self, now: DateTime<Utc>) -> DateTime<Utc> {
         match self {
             Schedule::DailyAt(_) => self.latest_due(now) + Duration::days(1),
+            Schedule::EveryMinutes(n) => {
+                self.latest_due(now) + Duration::minutes(i64::from(n.max(1)))
+            }
         }
     }
 
     pub fn label(self) -> String {
         match self {
             Schedule::DailyAt(t) => format!("每天 {}(北京时间)", t.format("%H:%M")),
+            Schedule::EveryMinutes(n) => format!("每 {n} 分钟"),
         }
     }
 }
@@ -356,6 +369,29 @@ mod tests {
             at("2026-11-30T23:00:00Z")
         );
         assert_eq!(s.label(), "每天 07:00(北京时间)");
+    }
+
+    #[test]
+    fn a_slot_every_ten_minutes_falls_on_the_tens() {
+        let s = Schedule::EveryMinutes(10);
+        assert_eq!(
+            s.latest_due(at("2026-11-30T01:27:59Z")),
+            at("2026-11-30T01:20:00Z")
+        );
+        assert_eq!(
+            s.latest_due(at("2026-11-30T01:30:00Z")),
+            at("2026-11-30T01:30:00Z")
+        );
+        // Across China's midnight (16:00 UTC).
+        assert_eq!(
+            s.latest_due(at("2026-11-30T16:04:00Z")),
+            at("2026-11-30T16:00:00Z")
+        );
+        assert_eq!(
+            s.next_after(at("2026-11-30T01:27:59Z")),
+            at("2026-11-30T01:30:00Z")
+        );
+        assert_eq!(s.label(), "每 10 分钟");
     }
 
     #[test]
