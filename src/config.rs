@@ -66,6 +66,9 @@ pub struct Config {
     /// The CJK font file (`.ttf`, `.otf`, `.ttc`) PDF documents are set in; unset: the first of
     /// the fonts distributions install (Noto Sans CJK, WenQuanYi) that is present.
     pub pdf_font: Option<PathBuf>,
+    /// Seconds between ticks of the job runner (reminders, webhook deliveries); 0 turns it
+    /// off on this instance.
+    pub jobs_interval_seconds: u64,
 }
 
 /// `[storage]`: a local directory (default `<data_dir>/files`) or an S3-compatible bucket, given
@@ -100,6 +103,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             capture_place_max_km: anze_core::integrity::DEFAULT_PLACE_MAX_M / 1_000.0,
             pdf_font: None,
+            jobs_interval_seconds: 30,
         }
     }
 }
@@ -209,6 +213,9 @@ impl Config {
         if let Some(v) = env("ANZE_SESSION_ABSOLUTE_HOURS") {
             self.session_absolute_hours = parse("ANZE_SESSION_ABSOLUTE_HOURS", v)?;
         }
+        if let Some(v) = env("ANZE_JOBS_INTERVAL_SECONDS") {
+            self.jobs_interval_seconds = parse("ANZE_JOBS_INTERVAL_SECONDS", v)?;
+        }
         if let Some(v) = env("ANZE_MAX_UPLOAD_MB") {
             self.max_upload_mb = parse("ANZE_MAX_UPLOAD_MB", v)?;
         }
@@ -295,7 +302,7 @@ impl Config {
              public_url = {:?}\ntrust_proxy = {}\ntrusted_proxies = {:?}\nlog_format = {:?}\n\
              db_max_connections = {}\n\
              session_idle_minutes = {}\nsession_absolute_hours = {}\nmax_upload_mb = {}\n\
-             pdf_font = {:?}\n\n[storage]\n{}",
+             pdf_font = {:?}\njobs_interval_seconds = {}\n\n[storage]\n{}",
             self.listen,
             self.data_dir.display().to_string(),
             url,
@@ -322,6 +329,7 @@ impl Config {
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
+            self.jobs_interval_seconds,
             self.masked_storage(),
         )
     }

@@ -145,6 +145,10 @@ pub async fn load(store: &dyn Store, blobs: &dyn BlobStore) -> anyhow::Result<St
         created_accounts += load_staff(store, &actor, org_id, d, now).await?;
     }
     let business = load_business(store, blobs, now).await?;
+    // The designations, answers and objections above told their parties already; today's
+    // deadline reminders join them, so a newcomer finds the bell lit. Written once per
+    // deadline, so loading again adds none.
+    let reminders = anze_core::notify::service::run_reminders(store, now).await?;
     // The dashboards read recounted facts: a newcomer sees figures at once, not at the
     // scheduled recount.
     anze_core::dashboard::service::rebuild(store, None, now, &mut |_| {})
@@ -152,7 +156,8 @@ pub async fn load(store: &dyn Store, blobs: &dyn BlobStore) -> anyhow::Result<St
         .map_err(|e| anyhow::anyhow!("recounting the dashboards: {e:?}"))?;
     Ok(format!(
         "demo data: {created_orgs} organizations and {created_accounts} staff accounts created, \
-         {business} (password of every demo account: {DEMO_PASSWORD})"
+         {business}, {reminders} deadline reminders (password of every demo account: \
+         {DEMO_PASSWORD})"
     ))
 }
 

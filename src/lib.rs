@@ -7,6 +7,7 @@ pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod integrity;
+pub mod jobs;
 
 use anyhow::Context;
 use anze_core::Store;

@@ -363,8 +363,33 @@ async fn main() -> anyhow::Result<()> {
                 ),
             }
             anze::spawn_session_sweeper(store.clone(), web.session);
+            let stop = tokio_util::sync::CancellationToken::new();
+            let jobs = match config.jobs_interval_seconds {
+                0 => None,
+                secs => Some(anze::jobs::spawn(
+                    store.clone(),
+                    Arc::new(SystemClock),
+                    std::time::Duration::from_secs(secs),
+                    stop.clone(),
+                )?),
+            };
             let router = anze::app(store, Arc::new(blobs), web, Arc::new(SystemClock));
-            anze::serve(listener, router, shutdown_signal()).await?;
+            let stopping = stop.clone();
+            anze::serve(listener, router, async move {
+                shutdown_signal().await;
+                stopping.cancel();
+            })
+            .await?;
+            // Let a run in progress record its outcome; a run cut off is claimed again after
+            // its lease by whichever instance is still up.
+            stop.cancel();
+            if let Some(jobs) = jobs
+                && tokio::time::timeout(std::time::Duration::from_secs(30), jobs)
+                    .await
+                    .is_err()
+            {
+                tracing::warn!("the job runner did not stop within 30 s");
+            }
         }
     }
     Ok(())

@@ -18,6 +18,7 @@ crate::browser_tests!(
     agency_runs_the_hazard_loop_in_the_browser,
     the_rectification_notice_opens_from_the_inspection,
     the_enterprise_rectifies_and_signs_and_the_agency_passes_the_review,
+    the_bell_counts_a_new_designation,
 );
 
 const INSURER: &str = "浏览器财产保险泉州分公司";
@@ -507,4 +508,63 @@ fn photo_file(name: &str) -> std::path::PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, crate::helpers::png()).unwrap();
     path
+}
+
+impl Browser {
+    /// The number on the bell in the top bar; `None` without a badge.
+    async fn bell(&self) -> Option<String> {
+        let badges = self
+            .client
+            .find_all(Locator::Css("a#bell span.badge"))
+            .await
+            .unwrap();
+        match badges.first() {
+            Some(b) => Some(b.text().await.unwrap().trim().to_string()),
+            None => None,
+        }
+    }
+}
+
+/// 消息通知: the agency's bell counts the order the insurer designates; opening the
+/// notification goes to the order and the count drops.
+async fn the_bell_counts_a_new_designation(app: TestApp, b: Browser) {
+    app.seed_org("insurer", INSURER, "br_ins").await;
+    app.seed_org("agency", AGENCY_A, "br_ag").await;
+    let code = app.seed_enterprise("br_ins", ENTERPRISE_1, "350503").await;
+    app.seed_policy("br_ins", &code, POLICY_1).await;
+
+    b.login("br_ag", PASSWORD).await;
+    assert_eq!(b.bell().await, None, "nothing to tell yet");
+    b.logout().await;
+
+    b.login("br_ins", PASSWORD).await;
+    b.designate(POLICY_1, AGENCY_A).await;
+    b.logout().await;
+
+    // 服务机构登录:铃铛上有 1 条未读;点开消息列表,“查看”打开订单。
+    b.login("br_ag", PASSWORD).await;
+    assert_eq!(b.bell().await.as_deref(), Some("1"));
+    b.find_css("a#bell").await.click().await.unwrap();
+    b.wait_title("消息通知").await;
+    b.wait_xpath("//td[contains(., '新订单待受理')]").await;
+    // On a phone the list and the bell fit the screen's width.
+    b.client.set_window_size(390, 844).await.unwrap();
+    let widths = b
+        .client
+        .execute(
+            "return [document.documentElement.clientWidth, document.documentElement.scrollWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let [viewport, page]: [f64; 2] = serde_json::from_value(widths).unwrap();
+    assert!(
+        page <= viewport + 1.0,
+        "the list scrolls sideways: {page} > {viewport}"
+    );
+    assert!(b.find_css("a#bell").await.is_displayed().await.unwrap());
+    b.press("查看").await;
+    b.wait_xpath("/html/head/title[starts-with(normalize-space(.), '服务订单 ')]")
+        .await;
+    assert_eq!(b.bell().await, None, "read once opened");
 }

@@ -80,7 +80,7 @@ fn today(app: &TestApp) -> String {
 }
 
 /// A training record written by `ag_staff`, not yet confirmed; returns its id.
-async fn record(app: &TestApp, order: OrderId, topic: &'static str) -> RecordId {
+pub(crate) async fn record(app: &TestApp, order: OrderId, topic: &'static str) -> RecordId {
     let staff = app.login("ag_staff", PASSWORD).await;
     let me = app.actor("ag_staff").await.account_id.to_string();
     let fields = training(&today(app), &me, topic);
@@ -111,7 +111,7 @@ async fn state_of(app: &TestApp, id: RecordId) -> Confirmation {
 
 /// Posts a confirmation step with the caller's CSRF token (from the home page, so that callers
 /// who cannot see the record can still try).
-async fn step(
+pub(crate) async fn step(
     app: &TestApp,
     client: &reqwest::Client,
     id: RecordId,

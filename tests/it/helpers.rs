@@ -83,6 +83,8 @@ pub struct TestApp {
     /// The data directory: the SQLite database (SQLite only) and, with `Storage::Fs`, `files/`.
     pub data_dir: PathBuf,
     pub clock: Arc<TestClock>,
+    /// The database's URL, for a second process on the same database.
+    pub database_url: String,
     server: tokio::task::JoinHandle<()>,
     cleanup: Option<Cleanup>,
 }
@@ -213,6 +215,7 @@ impl TestApp {
                 )
             }
         };
+        let database_url = url.clone();
         let mut config = Config {
             data_dir: dir.clone(),
             database_url: Some(Secret::new(url)),
@@ -250,6 +253,7 @@ impl TestApp {
             storage,
             data_dir: dir,
             clock,
+            database_url,
             server,
             cleanup: Some(cleanup),
         }

@@ -126,7 +126,7 @@ async fn insurer_designates_and_agency_accepts_from_the_badge(app: TestApp) {
     assert!(html.contains("已同意服务") && html.contains("已受理"));
     let (_, home) = app.get(&agency, "/").await;
     assert!(
-        !home.contains("class=\"badge\""),
+        !home.contains("title=\"待受理订单\""),
         "nothing pending any more"
     );
     // The insurer sees 已受理 and the timeline.

@@ -73,6 +73,8 @@ struct Side {
     complaint: i64,
     /// An entry of the (shared) 2026 calendar: each side names a different one.
     calendar_day: i64,
+    /// The agency's 新订单待受理 notification about the accepted order.
+    notice: i64,
     /// Staff accounts and preset roles, by organization.
     agency_staff: AccountId,
     agency_role: RoleId,
@@ -258,6 +260,27 @@ fn matrix() -> Vec<Row> {
         get("/healthz", "200 200 200 200 200 200 200 200"),
         get("/login", "303 303 303 303 303 303 303 200"),
         get("/login-log", "200 200 403 200 403 403 403 303"),
+        // Every account has its organization's inbox.
+        get("/notifications", "200 200 200 200 200 200 200 303"),
+        post(
+            "/notifications/read-all",
+            NO_FIELDS,
+            "303 303 303 303 303 303 303 303",
+        ),
+        // The agency's notification opens (303 to its order) for the agency, and for its staff
+        // member because the order is assigned to them; nobody else learns it exists. Marking a
+        // notification read is the one change these rows make: nothing depends on it.
+        post(
+            "/notifications/{id}/read",
+            NO_FIELDS,
+            "404/404 404/404 404/404 303/404 303/404 404/404 404/404 303/303",
+        ),
+        // The platform's: runs of every organization's work.
+        get("/jobs", "200 403 403 403 403 403 403 303"),
+        // Each organization's admin sets its own webhook (the matrix's regulator and
+        // enterprise callers are staff); the platform has none.
+        get("/webhook", "403 200 403 200 403 403 403 303"),
+        post("/webhook", NO_FIELDS, "403 422 403 422 403 403 403 303"),
         get("/me/password", "200 200 200 200 200 200 200 303"),
         get("/orders", "200 200 200 200 200 200 200 303"),
         get("/orders/export.xlsx", "200 200 200 200 200 200 200 303"),
@@ -547,6 +570,8 @@ fn fill(path: &str, who: Who, case: Case, own: &Side, foreign: &Side) -> (String
             side.complaint
         } else if out.starts_with("/calendar/") {
             side.calendar_day
+        } else if out.starts_with("/notifications/") {
+            side.notice
         } else if out.starts_with("/orgs/") {
             match who {
                 Who::InsurerAdmin | Who::InsurerStaff => side.org_insurer.0,
@@ -762,6 +787,27 @@ async fn side(app: &TestApp, tag: &str, region: &str) -> Side {
     .expect("the 2026 calendar is shipped")
     .id
     .0;
+    let notice = anze_core::notify::NoticeStore::list_notices(
+        &app.db,
+        &anze_core::notify::Viewer {
+            org: org_agency,
+            account: AccountId(0),
+            own_orders_only: false,
+        },
+        &anze_core::notify::NoticeQuery {
+            read: None,
+            kind: Some(anze_core::notify::NoticeKind::OrderDesignated),
+        },
+        anze_core::page::PageRequest::first(10),
+    )
+    .await
+    .unwrap()
+    .items
+    .into_iter()
+    .find(|n| n.object_id == order.0)
+    .expect("the agency was told of the order")
+    .id
+    .0;
     let enterprise = anze_core::policy::PolicyStore::get_policy(&app.db, policy)
         .await
         .unwrap()
@@ -782,6 +828,7 @@ async fn side(app: &TestApp, tag: &str, region: &str) -> Side {
         flag,
         complaint: complaint.0,
         calendar_day,
+        notice,
         agency_staff: staff,
         agency_role: preset_role(app, org_agency).await,
         insurer_staff: account_id(app, &format!("{ins}_staff")).await,

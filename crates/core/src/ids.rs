@@ -54,4 +54,8 @@ typed_id!(
     ComplaintId,
     /// 工作日历条目
     CalendarDayId,
+    /// 消息通知
+    NoticeId,
+    /// 定时任务的一次执行
+    JobRunId,
 );

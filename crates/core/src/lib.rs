@@ -21,6 +21,8 @@ pub mod ids;
 pub mod industry;
 pub mod inspection;
 pub mod integrity;
+pub mod job;
+pub mod notify;
 pub mod order;
 pub mod org;
 pub mod other_work;
@@ -39,6 +41,7 @@ pub mod standardization;
 pub mod store;
 pub mod time;
 pub mod training;
+pub mod webhook;
 
 pub use error::{CoreError, CoreResult, FieldErrors};
 pub use store::Store;

@@ -15,6 +15,8 @@ use crate::error::CoreResult;
 use crate::hazard::HazardStore;
 use crate::industry::IndustryStore;
 use crate::integrity::IntegrityStore;
+use crate::job::JobStore;
+use crate::notify::NoticeStore;
 use crate::order::OrderStore;
 use crate::org::OrgStore;
 use crate::policy::PolicyStore;
@@ -22,6 +24,7 @@ use crate::record::RecordStore;
 use crate::region::RegionStore;
 use crate::role::RoleStore;
 use crate::satisfaction::SatisfactionStore;
+use crate::webhook::WebhookStore;
 
 #[async_trait]
 pub trait Store:
@@ -43,6 +46,9 @@ pub trait Store:
     + SatisfactionStore
     + ComplaintStore
     + CalendarStore
+    + JobStore
+    + NoticeStore
+    + WebhookStore
     + DashboardStore
     + Send
     + Sync

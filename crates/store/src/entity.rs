@@ -663,6 +663,74 @@ pub mod complaint_step {
     entity_boilerplate!();
 }
 
+pub mod job_run {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "job_runs")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub kind: String,
+        pub run_key: String,
+        pub scheduled_at: DateTimeUtc,
+        pub state: String,
+        pub attempts: i32,
+        pub next_attempt_at: DateTimeUtc,
+        pub locked_by: Option<String>,
+        pub locked_until: Option<DateTimeUtc>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub last_error: Option<String>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub payload: Option<String>,
+        pub org_id: Option<i64>,
+        pub created_at: DateTimeUtc,
+        pub started_at: Option<DateTimeUtc>,
+        pub finished_at: Option<DateTimeUtc>,
+    }
+    entity_boilerplate!();
+}
+
+pub mod notification {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "notifications")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub org_id: i64,
+        pub account_id: Option<i64>,
+        pub kind: String,
+        pub object_kind: String,
+        pub object_id: i64,
+        pub order_id: Option<i64>,
+        pub text: String,
+        pub dedupe_key: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub read_at: Option<DateTimeUtc>,
+        pub read_by: Option<i64>,
+    }
+    entity_boilerplate!();
+}
+
+pub mod webhook {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "webhooks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub org_id: i64,
+        pub url: String,
+        pub secret: String,
+        pub enabled: bool,
+        pub updated_at: DateTimeUtc,
+        pub updated_by: i64,
+    }
+    entity_boilerplate!();
+}
+
 pub mod dashboard_fact {
     use sea_orm::entity::prelude::*;
 

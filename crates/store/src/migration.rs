@@ -21,6 +21,7 @@ mod m20261130_000050_sites_and_review_notes;
 mod m20261201_000001_fingerprint_cover;
 mod m20261201_000010_complaints_and_calendar;
 mod m20261201_000020_satisfaction;
+mod m20261202_000100_jobs_notifications_webhooks;
 mod m20261202_000200_dashboard_facts;
 
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_fingerprint_cover::Migration),
             Box::new(m20261201_000010_complaints_and_calendar::Migration),
             Box::new(m20261201_000020_satisfaction::Migration),
+            Box::new(m20261202_000100_jobs_notifications_webhooks::Migration),
             Box::new(m20261202_000200_dashboard_facts::Migration),
         ]
     }

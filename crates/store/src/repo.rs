@@ -10,7 +10,9 @@ mod enterprise;
 mod hazard;
 mod industry;
 pub(crate) mod integrity;
+mod job;
 mod login;
+pub(crate) mod notify;
 mod order;
 mod org;
 mod policy;
@@ -20,6 +22,7 @@ mod region;
 mod role;
 mod satisfaction;
 mod session;
+mod webhook;
 
 use anze_core::audit::AuditEvent;
 use anze_core::audit::chain::{ChainFields, chain_hash, chain_time};

@@ -281,6 +281,12 @@ fn routes() -> Vec<Route> {
         Route::get("/audit", logs::audit),
         Route::post("/audit/verify", logs::verify),
         Route::get("/login-log", logs::logins),
+        Route::get("/notifications", notifications::list),
+        Route::post("/notifications/read-all", notifications::read_all),
+        Route::post("/notifications/{id}/read", notifications::open),
+        Route::get("/jobs", jobs::list),
+        Route::get("/webhook", webhooks::page),
+        Route::post("/webhook", webhooks::save),
     ]
 }
 

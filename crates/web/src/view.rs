@@ -30,10 +30,12 @@ pub enum Flash {
     Imported,
     Signed,
     Registered,
+    MarkedRead,
 }
 
 impl Flash {
-    const ALL: [Flash; 14] = [
+    const ALL: [Flash; 15] = [
+        Flash::MarkedRead,
         Flash::Registered,
         Flash::Signed,
         Flash::Imported,
@@ -66,6 +68,7 @@ impl Flash {
             Flash::Imported => "imported",
             Flash::Signed => "signed",
             Flash::Registered => "registered",
+            Flash::MarkedRead => "read",
         }
     }
 
@@ -89,6 +92,7 @@ impl Flash {
             Flash::Imported => "导入成功,保单已登记",
             Flash::Signed => "已签收整改通知书",
             Flash::Registered => "注册成功,请使用新开通的管理员账号登录",
+            Flash::MarkedRead => "操作成功,消息已全部标为已读",
         }
     }
 }
@@ -136,6 +140,9 @@ pub struct Shell {
     pub flash: Option<&'static str>,
     pub menu: Vec<MenuGroupView>,
     pub home_active: bool,
+    /// Unread notifications: the bell's number.
+    pub unread: u64,
+    pub bell_active: bool,
 }
 
 impl Shell {
@@ -164,6 +171,8 @@ impl Shell {
             flash: ctx.flash.map(Flash::message),
             menu,
             home_active: active == "/",
+            unread: ctx.unread_notices,
+            bell_active: active == "/notifications",
         }
     }
 }

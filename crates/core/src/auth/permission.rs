@@ -63,10 +63,14 @@ pub enum Menu {
     AuditLog,
     /// 登录日志
     LoginLog,
+    /// 定时任务 (the platform's)
+    Jobs,
+    /// 消息推送 (an organization's webhook)
+    Webhook,
 }
 
 impl Menu {
-    pub const ALL: [Menu; 12] = [
+    pub const ALL: [Menu; 14] = [
         Menu::Orders,
         Menu::Records,
         Menu::Hazards,
@@ -79,6 +83,8 @@ impl Menu {
         Menu::Calendar,
         Menu::AuditLog,
         Menu::LoginLog,
+        Menu::Jobs,
+        Menu::Webhook,
     ];
 
     pub fn label(self) -> &'static str {
@@ -95,6 +101,8 @@ impl Menu {
             Menu::Calendar => "工作日历",
             Menu::AuditLog => "操作日志",
             Menu::LoginLog => "登录日志",
+            Menu::Jobs => "定时任务",
+            Menu::Webhook => "消息推送",
         }
     }
 
@@ -103,9 +111,12 @@ impl Menu {
             Menu::Orders | Menu::Records | Menu::Hazards | Menu::Complaints => MenuGroup::Service,
             Menu::Policies | Menu::Enterprises => MenuGroup::Policies,
             Menu::Accounts | Menu::Roles => MenuGroup::Accounts,
-            Menu::Organizations | Menu::Calendar | Menu::AuditLog | Menu::LoginLog => {
-                MenuGroup::System
-            }
+            Menu::Organizations
+            | Menu::Calendar
+            | Menu::AuditLog
+            | Menu::LoginLog
+            | Menu::Jobs
+            | Menu::Webhook => MenuGroup::System,
         }
     }
 
@@ -123,6 +134,8 @@ impl Menu {
             Menu::Calendar => "/calendar",
             Menu::AuditLog => "/audit",
             Menu::LoginLog => "/login-log",
+            Menu::Jobs => "/jobs",
+            Menu::Webhook => "/webhook",
         }
     }
 
@@ -157,6 +170,8 @@ impl Menu {
             Menu::Organizations => &[OrgView, OrgCreate, OrgEdit, OrgToggle],
             Menu::AuditLog => &[AuditView],
             Menu::LoginLog => &[LoginLogView],
+            Menu::Jobs => &[JobView],
+            Menu::Webhook => &[WebhookManage],
         }
     }
 
@@ -248,10 +263,14 @@ pub enum Permission {
     AuditView,
     /// 登录日志 · 查看
     LoginLogView,
+    /// 定时任务 · 查看 (the platform's)
+    JobView,
+    /// 消息推送 · 设置推送地址与查看推送记录
+    WebhookManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 40] = [
+    pub const ALL: [Permission; 42] = [
         Permission::HazardView,
         Permission::HazardWrite,
         Permission::HazardReview,
@@ -292,6 +311,8 @@ impl Permission {
         Permission::CalendarEdit,
         Permission::AuditView,
         Permission::LoginLogView,
+        Permission::JobView,
+        Permission::WebhookManage,
     ];
 
     /// Stable code stored in the database; never change one that has shipped.
@@ -338,6 +359,8 @@ impl Permission {
             OrgToggle => "org:toggle",
             AuditView => "audit:view",
             LoginLogView => "loginlog:view",
+            JobView => "job:view",
+            WebhookManage => "webhook:manage",
         }
     }
 
@@ -350,9 +373,8 @@ impl Permission {
         use Permission::*;
         match self {
             OrderView | RecordView | HazardView | ComplaintView | CalendarView | PolicyView
-            | EnterpriseView | AccountView | RoleView | OrgView | AuditView | LoginLogView => {
-                "查看"
-            }
+            | EnterpriseView | AccountView | RoleView | OrgView | AuditView | LoginLogView
+            | JobView => "查看",
             ComplaintFile => "登记投诉",
             ComplaintHandle => "受理与办结",
             ComplaintReply => "答复投诉",
@@ -373,6 +395,7 @@ impl Permission {
             PolicyEdit | EnterpriseEdit | RoleEdit | OrgEdit => "编辑",
             AccountDelete | RoleDelete => "删除",
             OrgToggle => "启用/停用",
+            WebhookManage => "设置推送地址与查看推送记录",
         }
     }
 
@@ -394,7 +417,8 @@ impl Permission {
             ComplaintFile => matches!(kind, Insurer | Enterprise),
             ComplaintHandle => kind == Insurer,
             ComplaintReply => kind == Agency,
-            CalendarView | CalendarEdit => kind == Platform,
+            CalendarView | CalendarEdit | JobView => kind == Platform,
+            WebhookManage => kind != Platform,
             RecordWrite | RecordManage | HazardWrite | HazardReview => kind == Agency,
             RecordConfirm | HazardRectify => kind == Enterprise,
             OrderDesignate | PolicyCreate | PolicyEdit | PolicyImport => kind == Insurer,

@@ -10,6 +10,7 @@ use crate::auth::{Actor, Permission, require};
 use crate::error::{CoreError, CoreResult, field_error};
 use crate::field;
 use crate::ids::{AccountId, OrderId, PolicyId};
+use crate::notify::{NewNotice, NoticeKind};
 use crate::org::{OrgKind, Organization};
 use crate::page::{Page, PageRequest};
 use crate::scope::{self, Scope};
@@ -154,6 +155,23 @@ pub async fn designate(
             policy.policy_no, agency.name, designation.service_start, designation.service_end
         ),
     );
+    // The new order's id is filled in by the store, in the same transaction.
+    let notice = NewNotice::new(
+        agency.id,
+        NoticeKind::OrderDesignated,
+        ObjectKind::Order,
+        None,
+        None,
+        format!(
+            "{} 指定贵机构为保单 {}({})提供事故预防服务,服务期限 {} 至 {},请及时受理",
+            actor.org_name,
+            policy.policy_no,
+            policy.enterprise_name,
+            designation.service_start,
+            designation.service_end
+        ),
+        now,
+    );
     let order = NewOrder {
         policy_id,
         insurer_id: policy.insurer_id,
@@ -163,7 +181,7 @@ pub async fn designate(
         designated_at: now,
         designated_by: actor.account_id,
     };
-    store.create_order(&order, &audit).await
+    store.create_order(&order, &audit, &[notice]).await
 }
 
 async fn transition(
@@ -201,7 +219,8 @@ async fn transition(
         by: actor.account_id,
         reason,
     };
-    if !store.transition_order(id, &t, &audit).await? {
+    let notices = transition_notices(&order, action, t.reason.as_deref(), now);
+    if !store.transition_order(id, &t, &audit, &notices).await? {
         // Someone else moved it first: tell the user where it stands now.
         let current = store.get_order(id).await?.ok_or(CoreError::NotFound)?;
         return Err(CoreError::Conflict(format!(
@@ -210,6 +229,44 @@ async fn transition(
         )));
     }
     store.get_order(id).await?.ok_or(CoreError::NotFound)
+}
+
+/// The insurer hears of the agency's answer to its designation.
+fn transition_notices(
+    order: &ServiceOrder,
+    action: OrderAction,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Vec<NewNotice> {
+    let (kind, text) = match action {
+        OrderAction::Accept => (
+            NoticeKind::OrderAccepted,
+            format!(
+                "{} 已受理订单 {}({}),开始提供服务",
+                order.agency_name, order.order_no, order.enterprise_name
+            ),
+        ),
+        OrderAction::Decline => (
+            NoticeKind::OrderDeclined,
+            format!(
+                "{} 拒绝了订单 {}({}),原因:{},请重新指定服务机构",
+                order.agency_name,
+                order.order_no,
+                order.enterprise_name,
+                reason.unwrap_or("")
+            ),
+        ),
+        OrderAction::Cancel | OrderAction::Complete => return vec![],
+    };
+    vec![NewNotice::new(
+        order.insurer_id,
+        kind,
+        ObjectKind::Order,
+        Some(order.id.0),
+        Some(order.id),
+        text,
+        now,
+    )]
 }
 
 /// 同意服务

@@ -4,6 +4,7 @@ use super::{NewOrder, OrderQuery, OrderState, ServiceOrder, Transition};
 use crate::audit::{AuditEvent, AuditRecord};
 use crate::error::CoreResult;
 use crate::ids::{AccountId, OrderId, PolicyId};
+use crate::notify::NewNotice;
 use crate::page::{Page, PageRequest};
 use crate::scope::Scope;
 
@@ -19,16 +20,23 @@ pub trait OrderStore: Send + Sync {
     async fn count_orders(&self, scope: &Scope, state: OrderState) -> CoreResult<u64>;
     async fn get_order(&self, id: OrderId) -> CoreResult<Option<ServiceOrder>>;
     async fn orders_of_policy(&self, policy: PolicyId) -> CoreResult<Vec<ServiceOrder>>;
-    /// Creates the order with its plan and number. Fails with `Conflict` when the policy got
-    /// a live order in the meantime (checked inside the transaction).
-    async fn create_order(&self, order: &NewOrder, audit: &AuditEvent) -> CoreResult<OrderId>;
-    /// Applies the transition only if the order is still in `from`; `false` when someone else
-    /// moved it first.
+    /// Creates the order with its plan and number, and the notifications about it (their
+    /// object id is the new order's). Fails with `Conflict` when the policy got a live order
+    /// in the meantime (checked inside the transaction).
+    async fn create_order(
+        &self,
+        order: &NewOrder,
+        audit: &AuditEvent,
+        notices: &[NewNotice],
+    ) -> CoreResult<OrderId>;
+    /// Applies the transition (and writes its notifications) only if the order is still in
+    /// `from`; `false` when someone else moved it first.
     async fn transition_order(
         &self,
         id: OrderId,
         t: &Transition,
         audit: &AuditEvent,
+        notices: &[NewNotice],
     ) -> CoreResult<bool>;
     async fn set_assignees(
         &self,

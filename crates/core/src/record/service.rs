@@ -588,7 +588,7 @@ pub async fn confirm(
         now,
     );
     store
-        .set_confirmation(id, record.confirmation.state, &next, &audit)
+        .set_confirmation(id, record.confirmation.state, &next, &audit, &[])
         .await?;
     let owner = crate::attachment::OwnerRef {
         kind: super::owner_kind(record.item),
@@ -630,8 +630,23 @@ pub async fn object(
         ),
         now,
     );
+    let notice = crate::notify::NewNotice::new(
+        record.agency_id,
+        crate::notify::NoticeKind::RecordObjected,
+        ObjectKind::Record,
+        Some(record.id.0),
+        Some(record.order_id),
+        format!(
+            "{} 对{}记录({},订单 {})提出异议:{reason}",
+            record.enterprise_name,
+            record.item.label(),
+            record.service_date,
+            record.order_no
+        ),
+        now,
+    );
     store
-        .set_confirmation(id, record.confirmation.state, &next, &audit)
+        .set_confirmation(id, record.confirmation.state, &next, &audit, &[notice])
         .await
 }
 
@@ -656,6 +671,6 @@ pub async fn reply(
     )
     .in_org(record.agency_id);
     store
-        .set_confirmation(id, record.confirmation.state, &next, &audit)
+        .set_confirmation(id, record.confirmation.state, &next, &audit, &[])
         .await
 }

@@ -43,14 +43,15 @@ pub trait RecordStore: Send + Sync {
     ) -> CoreResult<Vec<String>>;
     /// Records in the scope with this confirmation state, counted up to `COUNT_CAP`.
     async fn count_records(&self, scope: &Scope, state: Confirmation) -> CoreResult<u64>;
-    /// Moves the record's confirmation from `from` to `to`; `Conflict` when it is no longer at
-    /// `from` (someone acted meanwhile).
+    /// Moves the record's confirmation from `from` to `to` and writes the notifications about
+    /// it; `Conflict` when it is no longer at `from` (someone acted meanwhile).
     async fn set_confirmation(
         &self,
         id: RecordId,
         from: Confirmation,
         to: &RecordConfirmation,
         audit: &AuditEvent,
+        notices: &[crate::notify::NewNotice],
     ) -> CoreResult<()>;
     /// Deletes the record and its file rows; returns the storage keys to delete.
     async fn delete_record(&self, id: RecordId, audit: &AuditEvent) -> CoreResult<Vec<String>>;

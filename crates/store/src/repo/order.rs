@@ -1,6 +1,7 @@
 use anze_core::account::AccountRef;
 use anze_core::audit::{AuditEvent, AuditRecord, ObjectKind};
 use anze_core::ids::{AccountId, AuditEventId, OrderId, OrgId, PolicyId};
+use anze_core::notify::NewNotice;
 use anze_core::order::{
     NewOrder, OrderQuery, OrderState, OrderStore, PlanItem, ServiceOrder, Transition,
     service::number_for,
@@ -55,7 +56,7 @@ fn state_of(code: &str) -> CoreResult<OrderState> {
 }
 
 impl Db {
-    async fn hydrate_orders(
+    pub(crate) async fn hydrate_orders(
         &self,
         rows: Vec<service_order::Model>,
     ) -> CoreResult<Vec<ServiceOrder>> {
@@ -254,7 +255,12 @@ impl OrderStore for Db {
         self.hydrate_orders(rows).await
     }
 
-    async fn create_order(&self, o: &NewOrder, audit: &AuditEvent) -> CoreResult<OrderId> {
+    async fn create_order(
+        &self,
+        o: &NewOrder,
+        audit: &AuditEvent,
+        notices: &[NewNotice],
+    ) -> CoreResult<OrderId> {
         let txn = self.write().await?;
         // Serialize designations of one policy: SQLite's write lock already does; the others
         // lock the policy row.
@@ -322,6 +328,7 @@ impl OrderStore for Db {
         let mut audit = audit.clone();
         audit.object_label = number;
         insert_audit(&txn, &audit, Some(id.0)).await?;
+        super::notify::insert_notices(&txn, notices, Some(id.0)).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(id)
     }
@@ -331,6 +338,7 @@ impl OrderStore for Db {
         id: OrderId,
         t: &Transition,
         audit: &AuditEvent,
+        notices: &[NewNotice],
     ) -> CoreResult<bool> {
         use service_order::Column as C;
         let txn = self.write().await?;
@@ -357,6 +365,7 @@ impl OrderStore for Db {
             return Ok(false);
         }
         insert_audit(&txn, audit, None).await?;
+        super::notify::insert_notices(&txn, notices, None).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(true)
     }

@@ -481,10 +481,12 @@ impl RecordStore for Db {
         from: Confirmation,
         to: &RecordConfirmation,
         audit: &AuditEvent,
+        notices: &[anze_core::notify::NewNotice],
     ) -> CoreResult<()> {
         let txn = self.write().await?;
         set_confirmation_columns(&txn, id.0, to, Some(from)).await?;
         insert_audit(&txn, audit, None).await?;
+        super::notify::insert_notices(&txn, notices, None).await?;
         txn.commit().await.map_err(db_err)?;
         Ok(())
     }
@@ -509,6 +511,8 @@ impl RecordStore for Db {
         )
         .await?;
         set_staff(&txn, id.0, &[]).await?;
+        // Its notifications (an objection) would only lead to a missing page.
+        super::notify::delete_notices_of(&txn, anze_core::audit::ObjectKind::Record, id.0).await?;
         service_record::Entity::delete_by_id(id.0)
             .exec(&txn)
             .await

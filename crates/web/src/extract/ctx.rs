@@ -19,6 +19,8 @@ pub struct Ctx {
     pub uri: Uri,
     /// 待受理 orders, shown as a badge on the 服务订单 menu.
     pub pending_orders: u64,
+    /// Unread notifications, shown on the bell.
+    pub unread_notices: u64,
 }
 
 impl Ctx {
@@ -45,8 +47,11 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let pending_orders =
             anze_core::order::service::pending_count(state.store(), &auth.actor).await?;
+        let unread_notices =
+            anze_core::notify::service::unread_count(state.store(), &auth.actor).await?;
         Ok(Ctx {
             pending_orders,
+            unread_notices,
             actor: auth.actor,
             csrf: auth.session.csrf_token,
             flash: rc.flash,
