@@ -11,9 +11,9 @@
 
 use anze_core::Store;
 use anze_core::job::{self, JobKind, JobRun, RunOutcome};
-use anze_core::notify;
 use anze_core::time::Clock;
 use anze_core::webhook::{self, Payload};
+use anze_core::{dashboard, notify};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -46,6 +46,8 @@ pub struct Runner {
     /// This instance's name in `job_runs.locked_by`: host, process and a random suffix, so two
     /// instances on one host differ.
     worker: String,
+    /// The kinds this runner enqueues and runs: all of them, unless narrowed with `only`.
+    kinds: Vec<JobKind>,
 }
 
 impl Runner {
@@ -69,7 +71,14 @@ impl Runner {
             clock,
             http,
             worker,
+            kinds: JobKind::ALL.to_vec(),
         })
+    }
+
+    /// A runner of these kinds only: a test of one job leaves the others' slots alone.
+    pub fn only(mut self, kinds: &[JobKind]) -> Self {
+        self.kinds = kinds.to_vec();
+        self
     }
 
     pub fn worker(&self) -> &str {
@@ -79,12 +88,18 @@ impl Runner {
     /// Enqueues due slots, then runs due runs until none is left (or the per-tick cap).
     pub async fn tick(&self) -> anyhow::Result<TickReport> {
         let mut report = TickReport {
-            enqueued: job::service::enqueue_due(self.store.as_ref(), self.clock.now()).await?,
+            enqueued: job::service::enqueue_due(self.store.as_ref(), self.clock.now(), &self.kinds)
+                .await?,
             ..TickReport::default()
         };
         while report.ran() < MAX_RUNS_PER_TICK {
-            let Some(run) =
-                job::service::claim(self.store.as_ref(), &self.worker, self.clock.now()).await?
+            let Some(run) = job::service::claim(
+                self.store.as_ref(),
+                &self.worker,
+                self.clock.now(),
+                &self.kinds,
+            )
+            .await?
             else {
                 break;
             };
@@ -120,6 +135,22 @@ impl Runner {
                 Ok(())
             }
             JobKind::WebhookDelivery => self.deliver(run).await,
+            JobKind::DashboardRecent => {
+                let months =
+                    dashboard::service::refresh_recent(self.store.as_ref(), self.clock.now())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                tracing::debug!(months = months.len(), "dashboard facts recounted");
+                Ok(())
+            }
+            JobKind::DashboardNightly => {
+                let months =
+                    dashboard::service::refresh_window(self.store.as_ref(), self.clock.now())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                tracing::info!(months, "dashboard facts of the trend window recounted");
+                Ok(())
+            }
         }
     }
 

@@ -13,6 +13,7 @@ crate::backend_tests!(
     each_party_reads_its_own_figures_after_a_recount,
     periods_are_checked_and_only_the_platform_recounts,
     the_export_holds_every_table_of_the_board,
+    the_scheduled_recounts_keep_the_boards_current,
 );
 
 /// 立即更新 as the platform admin, for the year.
@@ -189,4 +190,33 @@ async fn the_export_holds_every_table_of_the_board(app: TestApp) {
     let found = rows[0].iter().position(|c| c == "发现隐患").unwrap();
     let agency = rows.iter().find(|r| r[0] == "安泰安全技术").unwrap();
     assert_eq!(agency[found], "1");
+}
+
+async fn the_scheduled_recounts_keep_the_boards_current(app: TestApp) {
+    use anze::jobs::Runner;
+    use anze_core::job::JobKind;
+    use std::sync::Arc;
+
+    an_overdue_hazard(&app).await;
+    app.seed_org("regulator", "丰泽区应急管理局", "db_reg").await;
+    let clock: Arc<dyn anze_core::time::Clock> = app.clock.clone();
+    let runner = Runner::new(Arc::new(app.db.clone()), clock)
+        .unwrap()
+        .only(&[JobKind::DashboardRecent, JobKind::DashboardNightly]);
+    // Both kinds' current slots: the running month every 10 minutes, 13 months nightly.
+    let first = runner.tick().await.unwrap();
+    assert_eq!((first.enqueued, first.done, first.failed), (2, 2, 0), "{first:?}");
+    let reg = app.login("db_reg", crate::helpers::PASSWORD).await;
+    let (_, html) = app.get(&reg, "/dashboard?period=month").await;
+    assert!(html.contains("安泰安全技术"), "{html}");
+    assert!(!html.contains("尚未统计"));
+    // The same slot again runs nothing; ten minutes on, the running month is recounted.
+    assert_eq!(runner.tick().await.unwrap().ran(), 0);
+    app.clock.advance(chrono::Duration::minutes(10));
+    let next = runner.tick().await.unwrap();
+    assert_eq!((next.enqueued, next.done), (1, 1), "{next:?}");
+    // The platform's 定时任务 page lists both.
+    let admin = app.admin().await;
+    let (_, html) = app.get(&admin, "/jobs").await;
+    assert!(html.contains("看板统计(本月)") && html.contains("看板统计(近 13 个月)"));
 }

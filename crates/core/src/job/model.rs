@@ -15,16 +15,28 @@ pub enum JobKind {
     Reminders,
     /// 消息推送: one notification posted to an organization's webhook.
     WebhookDelivery,
+    /// 看板统计: the running month's dashboard facts (and the previous month's in a month's
+    /// first days).
+    DashboardRecent,
+    /// 看板统计(夜间): the last thirteen months' dashboard facts.
+    DashboardNightly,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 2] = [JobKind::Reminders, JobKind::WebhookDelivery];
+    pub const ALL: [JobKind; 4] = [
+        JobKind::Reminders,
+        JobKind::WebhookDelivery,
+        JobKind::DashboardRecent,
+        JobKind::DashboardNightly,
+    ];
 
     /// Stable code stored in the database; never change one that has shipped.
     pub fn code(self) -> &'static str {
         match self {
             JobKind::Reminders => "reminders",
             JobKind::WebhookDelivery => "webhook",
+            JobKind::DashboardRecent => "dashboard_recent",
+            JobKind::DashboardNightly => "dashboard_nightly",
         }
     }
 
@@ -36,6 +48,8 @@ impl JobKind {
         match self {
             JobKind::Reminders => "到期提醒",
             JobKind::WebhookDelivery => "消息推送(Webhook)",
+            JobKind::DashboardRecent => "看板统计(本月)",
+            JobKind::DashboardNightly => "看板统计(近 13 个月)",
         }
     }
 
@@ -46,6 +60,10 @@ impl JobKind {
                 NaiveTime::from_hms_opt(7, 0, 0).expect("07:00 is a time"),
             )),
             JobKind::WebhookDelivery => None,
+            JobKind::DashboardRecent => Some(Schedule::EveryMinutes(10)),
+            JobKind::DashboardNightly => Some(Schedule::DailyAt(
+                NaiveTime::from_hms_opt(2, 30, 0).expect("02:30 is a time"),
+            )),
         }
     }
 
@@ -54,6 +72,9 @@ impl JobKind {
         match self {
             JobKind::Reminders => 5,
             JobKind::WebhookDelivery => 6,
+            // The next slot recounts anyway.
+            JobKind::DashboardRecent => 2,
+            JobKind::DashboardNightly => 3,
         }
     }
 }
@@ -237,7 +258,7 @@ impl JobRun {
     pub fn subject(&self) -> Option<String> {
         match self.kind {
             JobKind::WebhookDelivery => Some(format!("消息 {}", self.key)),
-            JobKind::Reminders => None,
+            JobKind::Reminders | JobKind::DashboardRecent | JobKind::DashboardNightly => None,
         }
     }
 

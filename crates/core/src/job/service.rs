@@ -46,9 +46,14 @@ pub fn schedules(actor: &Actor, now: DateTime<Utc>) -> CoreResult<Vec<ScheduleVi
 
 /// Enqueues the current slot of every scheduled kind. Every instance calls this on every tick;
 /// the `(kind, key)` unique key lets one row through per slot. Returns the runs inserted.
-pub async fn enqueue_due(store: &dyn Store, now: DateTime<Utc>) -> CoreResult<u32> {
+/// Only `kinds` are looked at (an instance, or a test, may run some kinds only).
+pub async fn enqueue_due(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    kinds: &[JobKind],
+) -> CoreResult<u32> {
     let mut inserted = 0;
-    for kind in JobKind::ALL {
+    for kind in kinds.iter().copied() {
         if let Some(schedule) = kind.schedule()
             && store
                 .enqueue_job(&NewJobRun::scheduled(kind, schedule, now))
@@ -65,8 +70,11 @@ pub async fn claim(
     store: &dyn Store,
     worker: &str,
     now: DateTime<Utc>,
+    kinds: &[JobKind],
 ) -> CoreResult<Option<JobRun>> {
-    store.claim_job(now, now + super::lease(), worker).await
+    store
+        .claim_job(now, now + super::lease(), worker, kinds)
+        .await
 }
 
 /// Records the end of a claimed run: done, retried after a back-off, or given up.

@@ -84,6 +84,7 @@ impl JobStore for Db {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         worker: &str,
+        kinds: &[JobKind],
     ) -> CoreResult<Option<JobRun>> {
         use job_run::Column as J;
         let txn = self.write().await?;
@@ -100,6 +101,7 @@ impl JobStore for Db {
             );
         let Some(row) = job_run::Entity::find()
             .filter(due)
+            .filter(J::Kind.is_in(kinds.iter().map(|k| k.code())))
             .order_by_asc(J::NextAttemptAt)
             .order_by_asc(J::Id)
             .limit(1)

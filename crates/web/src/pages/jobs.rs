@@ -19,7 +19,7 @@ struct JobsPage {
     filter: JobFilter,
     page: Page<JobRun>,
     pager: Pager,
-    kinds: [JobKind; 2],
+    kinds: [JobKind; 4],
     states: [JobState; 4],
     schedules: Vec<ScheduleView>,
 }
