@@ -198,14 +198,19 @@ async fn the_scheduled_recounts_keep_the_boards_current(app: TestApp) {
     use std::sync::Arc;
 
     an_overdue_hazard(&app).await;
-    app.seed_org("regulator", "丰泽区应急管理局", "db_reg").await;
+    app.seed_org("regulator", "丰泽区应急管理局", "db_reg")
+        .await;
     let clock: Arc<dyn anze_core::time::Clock> = app.clock.clone();
     let runner = Runner::new(Arc::new(app.db.clone()), clock)
         .unwrap()
         .only(&[JobKind::DashboardRecent, JobKind::DashboardNightly]);
     // Both kinds' current slots: the running month every 10 minutes, 13 months nightly.
     let first = runner.tick().await.unwrap();
-    assert_eq!((first.enqueued, first.done, first.failed), (2, 2, 0), "{first:?}");
+    assert_eq!(
+        (first.enqueued, first.done, first.failed),
+        (2, 2, 0),
+        "{first:?}"
+    );
     let reg = app.login("db_reg", crate::helpers::PASSWORD).await;
     let (_, html) = app.get(&reg, "/dashboard?period=month").await;
     assert!(html.contains("安泰安全技术"), "{html}");

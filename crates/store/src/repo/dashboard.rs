@@ -475,6 +475,20 @@ const FACT_COLUMNS: [FactColumn; 19] = [
     ("flags", |f| &mut f.flags),
 ];
 
+/// Inserts rows a few hundred per statement.
+async fn insert_chunked<A>(txn: &sea_orm::DatabaseTransaction, rows: Vec<A>) -> CoreResult<()>
+where
+    A: sea_orm::ActiveModelTrait + Send + Sync + Clone,
+{
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec(txn)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
 fn stored(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -856,12 +870,7 @@ impl DashboardStore for Db {
                 },
             )
             .collect();
-        for chunk in facts.chunks(INSERT_CHUNK) {
-            dashboard_fact::Entity::insert_many(chunk.to_vec())
-                .exec(&txn)
-                .await
-                .map_err(db_err)?;
-        }
+        insert_chunked(&txn, facts).await?;
         let coverage: Vec<dashboard_coverage::ActiveModel> = coverage
             .into_iter()
             .map(|((region, industry), c)| dashboard_coverage::ActiveModel {
@@ -873,12 +882,7 @@ impl DashboardStore for Db {
                 covered: Set(stored(c.covered)),
             })
             .collect();
-        for chunk in coverage.chunks(INSERT_CHUNK) {
-            dashboard_coverage::Entity::insert_many(chunk.to_vec())
-                .exec(&txn)
-                .await
-                .map_err(db_err)?;
-        }
+        insert_chunked(&txn, coverage).await?;
         let staff: Vec<dashboard_staff::ActiveModel> = staff
             .into_iter()
             .map(|((agency, account), s)| dashboard_staff::ActiveModel {
@@ -889,12 +893,7 @@ impl DashboardStore for Db {
                 hazards: Set(stored(s.hazards)),
             })
             .collect();
-        for chunk in staff.chunks(INSERT_CHUNK) {
-            dashboard_staff::Entity::insert_many(chunk.to_vec())
-                .exec(&txn)
-                .await
-                .map_err(db_err)?;
-        }
+        insert_chunked(&txn, staff).await?;
         dashboard_refresh::Entity::delete_many()
             .filter(dashboard_refresh::Column::Month.eq(month))
             .exec(&txn)
