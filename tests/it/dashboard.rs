@@ -76,6 +76,13 @@ async fn each_party_reads_its_own_figures_after_a_recount(app: TestApp) {
     assert!(html.contains("<svg class=\"chart\""));
     // Coverage: the one policy in force has an accepted order.
     assert!(html.contains("100.0%"), "{html}");
+    // Narrowed to the region, then to one outside the regulator's.
+    let (status, html) = app.get(&reg, "/dashboard?region=350503").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("安泰安全技术"));
+    let (status, html) = app.get(&reg, "/dashboard?region=350502").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("所选区划不在本部门管辖范围内"), "{html}");
     // The ledger the overdue figure links to takes the agency filter.
     let (status, ledger) = app.get(&reg, &format!("/hazards?agency={}", a.org.0)).await;
     assert_eq!(status, StatusCode::OK);

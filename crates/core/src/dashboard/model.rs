@@ -45,6 +45,31 @@ pub struct PeriodFilter {
     pub to: String,
 }
 
+/// What a board is asked for: the period, the regulator's ranking and, for oversight boards, one
+/// region of the scope to narrow every table to.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct BoardFilter {
+    #[serde(flatten)]
+    pub period: PeriodFilter,
+    pub rank: String,
+    pub region: String,
+}
+
+impl BoardFilter {
+    /// The query string of the same board, for links and exports.
+    pub fn query_string(&self) -> String {
+        let mut s = self.period.query_string();
+        for (k, v) in [("rank", &self.rank), ("region", &self.region)] {
+            let v = urlencode(v.trim());
+            if !v.is_empty() {
+                s.push_str(&format!("&{k}={v}"));
+            }
+        }
+        s
+    }
+}
+
 /// Whole months, first to last inclusive (both the first day of their month).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Period {

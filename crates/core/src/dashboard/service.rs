@@ -5,12 +5,13 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 use super::{
-    Coverage, CoverageRow, DueHazard, EndingOrder, FactRow, Grouping, Period, PeriodFilter,
-    Ranking, ServiceFacts, StaffRow, TrendPoint, month_label, month_of,
+    BoardFilter, Coverage, CoverageRow, DueHazard, EndingOrder, FactRow, Grouping, Period,
+    PeriodFilter, Ranking, ServiceFacts, StaffRow, TrendPoint, month_label, month_of,
 };
 use crate::auth::{Actor, Permission};
 use crate::error::{CoreError, CoreResult};
 use crate::org::OrgKind;
+use crate::region::Region;
 use crate::scope::{self, Scope};
 use crate::store::Store;
 use crate::time::today;
@@ -35,6 +36,9 @@ pub fn may_refresh(actor: &Actor) -> bool {
 #[derive(Debug, Clone, Serialize)]
 pub struct Board {
     pub period: Period,
+    /// The region an oversight board is narrowed to, and the regions it may be narrowed to.
+    pub region: Option<Region>,
+    pub regions: Vec<Region>,
     /// When the oldest month shown was counted; `None` when one never was.
     pub refreshed_at: Option<DateTime<Utc>>,
     pub kind: BoardKind,
@@ -85,16 +89,42 @@ pub struct AgencyBoard {
 pub async fn board(
     store: &dyn Store,
     actor: &Actor,
-    filter: &PeriodFilter,
-    ranking: Ranking,
+    filter: &BoardFilter,
     now: DateTime<Utc>,
 ) -> CoreResult<Board> {
     if !may_view(actor) {
         return Err(CoreError::Forbidden);
     }
     let today = today(now);
-    let period = filter.period(today)?;
-    let scope = scope::of(store, actor).await?;
+    let period = filter.period.period(today)?;
+    let ranking = Ranking::from_code(&filter.rank);
+    let mut scope = scope::of(store, actor).await?;
+    let (mut region, mut regions) = (None, Vec::new());
+    if matches!(actor.org_kind, OrgKind::Platform | OrgKind::Regulator) {
+        regions = store
+            .list_regions()
+            .await?
+            .into_iter()
+            .filter(|r| match &scope {
+                Scope::Regions(codes) => codes.contains(&r.code),
+                _ => true,
+            })
+            .collect();
+        let code = filter.region.trim();
+        if !code.is_empty() {
+            let r = regions
+                .iter()
+                .find(|r| r.code == code)
+                .cloned()
+                .ok_or_else(|| {
+                    crate::error::field_error("region", "所选区划不在本部门管辖范围内")
+                })?;
+            // The region and the districts under it, as a regulator's own scope is counted.
+            let all = store.list_regions().await?;
+            scope = Scope::Regions(crate::region::covered(&all, &r.code));
+            region = Some(r);
+        }
+    }
     let kind = match actor.org_kind {
         OrgKind::Platform | OrgKind::Regulator => {
             BoardKind::Oversight(Box::new(oversight(store, &scope, period, ranking).await?))
@@ -112,6 +142,8 @@ pub async fn board(
     Ok(Board {
         refreshed_at: store.refreshed_at(period).await?,
         period,
+        region,
+        regions,
         kind,
     })
 }

@@ -2,13 +2,13 @@
 
 use anze_core::dashboard::service::{self as board, Board, BoardKind};
 use anze_core::dashboard::{
-    CoverageRow, FactRow, PeriodFilter, Ranking, ServiceFacts, TrendPoint, month_label, per_mille,
+    BoardFilter, CoverageRow, FactRow, PeriodFilter, Ranking, ServiceFacts, TrendPoint,
+    month_label, per_mille,
 };
 use anze_core::order::OrderState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use serde::Deserialize;
 
 use crate::AppState;
 use crate::chart::{self, Series};
@@ -19,26 +19,17 @@ use crate::xlsx::{self, Cell, SheetWriter};
 
 pub const PATH: &str = "/dashboard";
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct BoardParams {
-    #[serde(flatten)]
-    pub period: PeriodFilter,
-    /// The regulator's agency ranking.
-    pub rank: String,
-}
-
 #[derive(Template)]
 #[template(path = "dashboard/board.html")]
 struct BoardPage {
     shell: Shell,
-    params: BoardParams,
+    params: BoardFilter,
     board: Board,
     rankings: [Ranking; 4],
     states: [OrderState; 5],
     can_refresh: bool,
     trend_svg: String,
-    /// `period=…&from=…&to=…` of the period shown.
+    /// `period=…&from=…&to=…&rank=…&region=…` of the board shown.
     period_query: String,
     /// Date bounds of the period for the lists' filters.
     first_day: String,
@@ -52,6 +43,11 @@ impl BoardPage {
 
     fn delivery_bar(&self, f: &ServiceFacts) -> String {
         chart::bar(per_mille(f.items_delivered, f.items_planned), "#2563eb")
+    }
+
+    /// The period's query string alone, for links that choose another region.
+    fn period_only(&self) -> String {
+        self.params.period.query_string()
     }
 
     fn refreshed(&self) -> String {
@@ -96,19 +92,12 @@ fn trend_svg(kind: &BoardKind) -> String {
 pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
-    QueryData(params): QueryData<BoardParams>,
+    QueryData(params): QueryData<BoardFilter>,
 ) -> PageResult<Response> {
-    let board = board::board(
-        state.store(),
-        &ctx.actor,
-        &params.period,
-        Ranking::from_code(&params.rank),
-        ctx.now,
-    )
-    .await?;
+    let board = board::board(state.store(), &ctx.actor, &params, ctx.now).await?;
     render(&BoardPage {
         trend_svg: trend_svg(&board.kind),
-        period_query: params.period.query_string(),
+        period_query: params.query_string(),
         first_day: board.period.first.to_string(),
         last_day: board.period.last_day().to_string(),
         can_refresh: board::may_refresh(&ctx.actor),
@@ -213,20 +202,16 @@ fn fact_sheet(
 pub async fn export(
     State(state): State<AppState>,
     ctx: Ctx,
-    QueryData(params): QueryData<BoardParams>,
+    QueryData(params): QueryData<BoardFilter>,
 ) -> PageResult<Response> {
-    let b = board::board(
-        state.store(),
-        &ctx.actor,
-        &params.period,
-        Ranking::from_code(&params.rank),
-        ctx.now,
-    )
-    .await?;
+    let b = board::board(state.store(), &ctx.actor, &params, ctx.now).await?;
     let period = b.period.label();
     let file = tokio::task::spawn_blocking(move || -> Result<_, rust_xlsxwriter::XlsxError> {
         let mut out = SheetWriter::new("说明", &[("项目", 16.0), ("内容", 40.0)])?;
         out.write_row(&[text("统计期间"), text(period)])?;
+        if let Some(r) = &b.region {
+            out.write_row(&[text("区划"), text(&r.name)])?;
+        }
         out.write_row(&[
             text("数据统计于"),
             text(
