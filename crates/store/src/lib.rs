@@ -41,6 +41,9 @@ pub struct Db {
     writer: Option<DatabaseConnection>,
     /// How uploads are checked (拍摄地点异常's distance); set from the configuration.
     integrity: anze_core::integrity::IntegrityRules,
+    /// 看板 facts already summed, per scope and period, with the recount stamp they were read
+    /// at (`repo::dashboard`).
+    dashboard_cache: repo::DashboardCache,
 }
 
 impl Db {
@@ -94,6 +97,7 @@ impl Db {
             conn,
             writer,
             integrity: Default::default(),
+            dashboard_cache: Default::default(),
         })
     }
 

@@ -6,6 +6,7 @@ mod audit;
 mod calendar;
 mod complaint;
 mod dashboard;
+pub(crate) use dashboard::DashboardCache;
 mod enterprise;
 mod hazard;
 mod industry;

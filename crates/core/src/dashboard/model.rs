@@ -341,13 +341,14 @@ pub struct FactKey {
     pub insurer: OrgId,
 }
 
-/// How a dashboard table groups the facts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grouping {
-    Month,
-    Region,
-    Agency,
-    Insurer,
+/// The facts of one month, region and agency, summed over insurers: what a board reads, once,
+/// and groups in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactCell {
+    pub month: NaiveDate,
+    pub region_code: String,
+    pub agency: OrgId,
+    pub facts: ServiceFacts,
 }
 
 /// One row of a grouped table: the group's key (a month `YYYY-MM`, a region code or an

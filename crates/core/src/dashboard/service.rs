@@ -5,8 +5,8 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 use super::{
-    BoardFilter, Coverage, CoverageRow, DueHazard, EndingOrder, FactRow, Grouping, Period,
-    PeriodFilter, Ranking, ServiceFacts, StaffRow, TrendPoint, month_label, month_of,
+    BoardFilter, Coverage, CoverageRow, DueHazard, EndingOrder, FactCell, FactRow, Period,
+    PeriodFilter, Ranking, ServiceFacts, StaffRow, TrendPoint, month_of,
 };
 use crate::auth::{Actor, Permission};
 use crate::error::{CoreError, CoreResult};
@@ -127,13 +127,19 @@ pub async fn board(
     }
     let kind = match actor.org_kind {
         OrgKind::Platform | OrgKind::Regulator => {
-            BoardKind::Oversight(Box::new(oversight(store, &scope, period, ranking).await?))
+            let cells = Cells::read(store, &scope, period).await?;
+            BoardKind::Oversight(Box::new(
+                oversight(store, &scope, period, ranking, &cells).await?,
+            ))
         }
-        OrgKind::Insurer => BoardKind::Insurer(Box::new(InsurerBoard {
-            totals: totals(store, &scope, period).await?,
-            agencies: named(store, &scope, period, Grouping::Agency).await?,
-            trend: trend(store, &scope, period).await?,
-        })),
+        OrgKind::Insurer => {
+            let cells = Cells::read(store, &scope, period).await?;
+            BoardKind::Insurer(Box::new(InsurerBoard {
+                totals: cells.totals(period),
+                agencies: agency_rows(store, &cells, period).await?,
+                trend: cells.trend(period),
+            }))
+        }
         OrgKind::Agency => {
             BoardKind::Agency(Box::new(agency(store, actor, &scope, period, today).await?))
         }
@@ -148,43 +154,63 @@ pub async fn board(
     })
 }
 
-async fn totals(store: &dyn Store, scope: &Scope, period: Period) -> CoreResult<ServiceFacts> {
-    let mut t = ServiceFacts::default();
-    for (_, f) in store.facts(scope, period, Grouping::Month).await? {
-        t += f;
+/// The facts of a board's period and its trend's twelve months, read in one query.
+struct Cells(Vec<FactCell>);
+
+impl Cells {
+    async fn read(store: &dyn Store, scope: &Scope, period: Period) -> CoreResult<Cells> {
+        let trend = period.trend();
+        let span = Period {
+            first: period.first.min(trend.first),
+            last: period.last,
+        };
+        Ok(Cells(store.facts(scope, span).await?))
     }
-    Ok(t)
+
+    fn within(&self, period: Period) -> impl Iterator<Item = &FactCell> {
+        self.0
+            .iter()
+            .filter(move |c| c.month >= period.first && c.month <= period.last)
+    }
+
+    fn totals(&self, period: Period) -> ServiceFacts {
+        let mut t = ServiceFacts::default();
+        for c in self.within(period) {
+            t += c.facts;
+        }
+        t
+    }
+
+    /// Sums over the period per key.
+    fn by(
+        &self,
+        period: Period,
+        key: impl Fn(&FactCell) -> String,
+    ) -> HashMap<String, ServiceFacts> {
+        let mut out: HashMap<String, ServiceFacts> = HashMap::new();
+        for c in self.within(period) {
+            *out.entry(key(c)).or_default() += c.facts;
+        }
+        out
+    }
+
+    /// One point per month of the twelve ending with the period, zero where nothing happened.
+    fn trend(&self, period: Period) -> Vec<TrendPoint> {
+        let span = period.trend();
+        let by_month = self.by(span, |c| c.month.to_string());
+        span.months()
+            .into_iter()
+            .map(|m| TrendPoint {
+                facts: by_month.get(&m.to_string()).copied().unwrap_or_default(),
+                month: m,
+            })
+            .collect()
+    }
 }
 
-/// One point per month of the twelve ending with the period, zero where nothing happened.
-async fn trend(store: &dyn Store, scope: &Scope, period: Period) -> CoreResult<Vec<TrendPoint>> {
-    let span = period.trend();
-    let by_month: HashMap<String, ServiceFacts> = store
-        .facts(scope, span, Grouping::Month)
-        .await?
-        .into_iter()
-        .collect();
-    Ok(span
-        .months()
-        .into_iter()
-        .map(|m| TrendPoint {
-            facts: by_month.get(&month_label(m)).copied().unwrap_or_default(),
-            month: m,
-        })
-        .collect())
-}
-
-/// Facts grouped by region or organization, with names, largest first.
-async fn named(
-    store: &dyn Store,
-    scope: &Scope,
-    period: Period,
-    grouping: Grouping,
-) -> CoreResult<Vec<FactRow>> {
-    let names = names(store, grouping).await?;
-    let mut rows: Vec<FactRow> = store
-        .facts(scope, period, grouping)
-        .await?
+/// Rows with names, largest first.
+fn named(sums: HashMap<String, ServiceFacts>, names: &HashMap<String, String>) -> Vec<FactRow> {
+    let mut rows: Vec<FactRow> = sums
         .into_iter()
         .map(|(key, facts)| FactRow {
             name: names.get(&key).cloned().unwrap_or_else(|| key.clone()),
@@ -197,32 +223,26 @@ async fn named(
             .cmp(&(a.facts.orders_total() + a.facts.records))
             .then_with(|| a.name.cmp(&b.name))
     });
-    Ok(rows)
+    rows
 }
 
-async fn names(store: &dyn Store, grouping: Grouping) -> CoreResult<HashMap<String, String>> {
-    Ok(match grouping {
-        Grouping::Month => HashMap::new(),
-        Grouping::Region => store
-            .list_regions()
-            .await?
-            .into_iter()
-            .map(|r| (r.code, r.name))
-            .collect(),
-        Grouping::Agency | Grouping::Insurer => {
-            let kind = if grouping == Grouping::Agency {
-                OrgKind::Agency
-            } else {
-                OrgKind::Insurer
-            };
-            store
-                .org_options(Some(&[kind]))
-                .await?
-                .into_iter()
-                .map(|o| (o.id.0.to_string(), o.name))
-                .collect()
-        }
-    })
+async fn agency_rows(store: &dyn Store, cells: &Cells, period: Period) -> CoreResult<Vec<FactRow>> {
+    let names: HashMap<String, String> = store
+        .org_options(Some(&[OrgKind::Agency]))
+        .await?
+        .into_iter()
+        .map(|o| (o.id.0.to_string(), o.name))
+        .collect();
+    Ok(named(cells.by(period, |c| c.agency.0.to_string()), &names))
+}
+
+async fn region_names(store: &dyn Store) -> CoreResult<HashMap<String, String>> {
+    Ok(store
+        .list_regions()
+        .await?
+        .into_iter()
+        .map(|r| (r.code, r.name))
+        .collect())
 }
 
 async fn oversight(
@@ -230,15 +250,13 @@ async fn oversight(
     scope: &Scope,
     period: Period,
     ranking: Ranking,
+    cells: &Cells,
 ) -> CoreResult<OversightBoard> {
-    let regions = named(store, scope, period, Grouping::Region).await?;
-    let mut totals = ServiceFacts::default();
-    for r in &regions {
-        totals += r.facts;
-    }
-    let mut agencies = named(store, scope, period, Grouping::Agency).await?;
+    let region_names = region_names(store).await?;
+    let regions = named(cells.by(period, |c| c.region_code.clone()), &region_names);
+    let totals = cells.totals(period);
+    let mut agencies = agency_rows(store, cells, period).await?;
     ranking.sort(&mut agencies);
-    let region_names = names(store, Grouping::Region).await?;
     let mut coverage = Coverage::default();
     let mut coverage_by_region: Vec<CoverageRow> = store
         .coverage(scope, period.last, false)
@@ -267,7 +285,7 @@ async fn oversight(
         regions,
         agencies,
         ranking,
-        trend: trend(store, scope, period).await?,
+        trend: cells.trend(period),
     })
 }
 
@@ -340,10 +358,8 @@ async fn agency(
     let (totals, trend) = if own_only {
         (None, vec![])
     } else {
-        (
-            Some(totals(store, scope, period).await?),
-            trend(store, scope, period).await?,
-        )
+        let cells = Cells::read(store, scope, period).await?;
+        (Some(cells.totals(period)), cells.trend(period))
     };
     let open: HashMap<_, _> = store
         .open_orders_by_assignee(actor.org_id)

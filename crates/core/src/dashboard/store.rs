@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Coverage, Grouping, Period, ServiceFacts, StaffFacts};
+use super::{Coverage, FactCell, Period, StaffFacts};
 use crate::error::CoreResult;
 use crate::hazard::{HazardLevel, HazardState};
 use crate::ids::{AccountId, HazardId, OrderId, OrgId};
@@ -37,15 +37,9 @@ pub struct DueHazard {
 
 #[async_trait]
 pub trait DashboardStore: Send + Sync {
-    /// The monthly facts in `scope` over `period`, summed per group (the group's key: a month
-    /// as `YYYY-MM`, a region code, or an organization id). An agency scope limited to one
-    /// assignee is not supported: the facts are per organization.
-    async fn facts(
-        &self,
-        scope: &Scope,
-        period: Period,
-        grouping: Grouping,
-    ) -> CoreResult<Vec<(String, ServiceFacts)>>;
+    /// The monthly facts in `scope` over `period`, one cell per (month, region, agency). An
+    /// agency scope limited to one assignee is not supported: the facts are per organization.
+    async fn facts(&self, scope: &Scope, period: Period) -> CoreResult<Vec<FactCell>>;
 
     /// 投保覆盖 in `scope` as counted for `month`, per region code or per the enterprises'
     /// industry code.

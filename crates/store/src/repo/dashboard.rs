@@ -5,8 +5,7 @@
 //! writer is held only for the inserts.
 
 use anze_core::dashboard::{
-    Coverage, DashboardStore, DueHazard, EndingOrder, Grouping, Period, ServiceFacts, StaffFacts,
-    month_label,
+    Coverage, DashboardStore, DueHazard, EndingOrder, FactCell, Period, ServiceFacts, StaffFacts,
 };
 use anze_core::field::{Money, Ratio};
 use anze_core::hazard::{HazardLevel, HazardState};
@@ -39,6 +38,38 @@ use crate::{Db, db_err};
 
 /// (region, agency, insurer)
 type Key = (String, i64, i64);
+
+/// Boards' facts in memory, per scope and period, each with the recount stamps it was read at.
+/// A few dozen entries: the parties' boards for the periods people open.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DashboardCache(std::sync::Arc<std::sync::Mutex<HashMap<String, CachedFacts>>>);
+
+type CachedFacts = (String, std::sync::Arc<Vec<FactCell>>);
+
+/// Entries kept; past it the cache starts over (the next views recount their sums).
+const CACHE_ENTRIES: usize = 256;
+
+impl DashboardCache {
+    fn get(&self, key: &str, stamp: &str) -> Option<std::sync::Arc<Vec<FactCell>>> {
+        let map = self.0.lock().ok()?;
+        map.get(key)
+            .filter(|(s, _)| s == stamp)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn put(&self, key: String, stamp: String, facts: std::sync::Arc<Vec<FactCell>>) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= CACHE_ENTRIES {
+                map.clear();
+            }
+            map.insert(key, (stamp, facts));
+        }
+    }
+}
+
+/// Orders read per page, and pages at most, while looking for orders ending with items missing.
+const ENDING_PAGE: u64 = 100;
+const ENDING_PAGES: usize = 10;
 
 /// Rows per insert statement: 24 columns stay well below every backend's placeholder limit.
 const INSERT_CHUNK: usize = 400;
@@ -437,6 +468,65 @@ impl Db {
         Ok(out)
     }
 
+    /// Of these orders, those with fewer items delivered than their plan, with the counts.
+    async fn undelivered(&self, orders: Vec<service_order::Model>) -> CoreResult<Vec<EndingOrder>> {
+        use order_plan::Column as P;
+        use service_record::Column as R;
+        if orders.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+        let plans = order_plan::Entity::find()
+            .filter(P::OrderId.is_in(ids.iter().copied()))
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?;
+        let mut q = Query::select();
+        q.from(service_record::Entity)
+            .columns([R::OrderId, R::Item])
+            .expr_as(count(), "n")
+            .and_where(R::OrderId.is_in(ids.iter().copied()))
+            .group_by_col(R::OrderId)
+            .group_by_col(R::Item);
+        let mut done: HashMap<(i64, String), u64> = HashMap::new();
+        for row in self.rows(&q).await? {
+            done.insert(
+                (get_i64(&row, "order_id")?, get_str(&row, "item")?),
+                get_u64(&row, "n")?,
+            );
+        }
+        let mut progress: HashMap<i64, (u64, u64)> = HashMap::new();
+        for p in plans {
+            let planned = u64::try_from(p.planned).unwrap_or(0);
+            let d = done.get(&(p.order_id, p.item)).copied().unwrap_or(0);
+            let e = progress.entry(p.order_id).or_default();
+            e.0 += planned;
+            e.1 += std::cmp::min(d, planned);
+        }
+        let names: HashMap<i64, String> = organization::Entity::find()
+            .filter(organization::Column::Id.is_in(orders.iter().map(|o| o.enterprise_id)))
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        Ok(orders
+            .into_iter()
+            .filter_map(|o| {
+                let (planned, delivered) = progress.get(&o.id).copied().unwrap_or((0, 0));
+                (delivered < planned).then(|| EndingOrder {
+                    id: OrderId(o.id),
+                    order_no: o.order_no.clone().unwrap_or_default(),
+                    enterprise_name: names.get(&o.enterprise_id).cloned().unwrap_or_default(),
+                    service_end: o.service_end,
+                    planned,
+                    delivered,
+                })
+            })
+            .collect())
+    }
+
     /// The condition that keeps a facts row in `scope`.
     fn facts_scope(scope: &Scope) -> CoreResult<Condition> {
         use dashboard_fact::Column as F;
@@ -495,28 +585,40 @@ fn stored(n: u64) -> i64 {
 
 #[async_trait]
 impl DashboardStore for Db {
-    async fn facts(
-        &self,
-        scope: &Scope,
-        period: Period,
-        grouping: Grouping,
-    ) -> CoreResult<Vec<(String, ServiceFacts)>> {
+    async fn facts(&self, scope: &Scope, period: Period) -> CoreResult<Vec<FactCell>> {
         use dashboard_fact::Column as F;
         let scope = self.simplify_scope(scope).await?;
-        let backend = self.conn.get_database_backend();
-        let group = match grouping {
-            Grouping::Month => F::Month,
-            Grouping::Region => F::RegionCode,
-            Grouping::Agency => F::AgencyId,
-            Grouping::Insurer => F::InsurerId,
+        // The facts change only when a month is recounted: the recounts' stamps, read from the
+        // database, say whether the sums in memory are still those of the stored rows (on
+        // every instance, whichever recounted).
+        let stamp = {
+            use dashboard_refresh::Column as R;
+            let rows: Vec<(NaiveDate, DateTime<Utc>)> = dashboard_refresh::Entity::find()
+                .select_only()
+                .column(R::Month)
+                .column(R::RefreshedAt)
+                .filter(R::Month.gte(period.first))
+                .filter(R::Month.lte(period.last))
+                .into_tuple()
+                .all(&self.conn)
+                .await
+                .map_err(db_err)?;
+            format!("{rows:?}")
         };
+        let key = format!("{scope:?}|{period:?}");
+        if let Some(hit) = self.dashboard_cache.get(&key, &stamp) {
+            return Ok(hit.as_ref().clone());
+        }
+        let backend = self.conn.get_database_backend();
         let mut q = Query::select();
         q.from(dashboard_fact::Entity)
-            .expr_as(Expr::col(group), "k")
+            .columns([F::Month, F::RegionCode, F::AgencyId])
             .cond_where(Self::facts_scope(&scope)?)
             .and_where(F::Month.gte(period.first))
             .and_where(F::Month.lte(period.last))
-            .group_by_col(group);
+            .group_by_col(F::Month)
+            .group_by_col(F::RegionCode)
+            .group_by_col(F::AgencyId);
         for (col, _) in FACT_COLUMNS {
             q.expr_as(sum(backend, "dashboard_facts", col), col);
         }
@@ -526,18 +628,20 @@ impl DashboardStore for Db {
         );
         let mut out = Vec::new();
         for row in self.rows(&q).await? {
-            let key = match grouping {
-                Grouping::Month => month_label(row.try_get::<NaiveDate>("", "k").map_err(db_err)?),
-                Grouping::Region => get_str(&row, "k")?,
-                Grouping::Agency | Grouping::Insurer => get_i64(&row, "k")?.to_string(),
-            };
             let mut f = ServiceFacts::default();
             for (col, field) in FACT_COLUMNS {
                 *field(&mut f) = get_u64(&row, col)?;
             }
             f.prevention_fee = get_i64(&row, "prevention_fee")?;
-            out.push((key, f));
+            out.push(FactCell {
+                month: row.try_get::<NaiveDate>("", "month").map_err(db_err)?,
+                region_code: get_str(&row, "region_code")?,
+                agency: OrgId(get_i64(&row, "agency_id")?),
+                facts: f,
+            });
         }
+        self.dashboard_cache
+            .put(key, stamp, std::sync::Arc::new(out.clone()));
         Ok(out)
     }
 
@@ -656,7 +760,6 @@ impl DashboardStore for Db {
         to: NaiveDate,
         limit: u64,
     ) -> CoreResult<Vec<EndingOrder>> {
-        use order_plan::Column as P;
         use service_order::Column as O;
         let cond = super::scope_condition(
             scope,
@@ -668,71 +771,41 @@ impl DashboardStore for Db {
                 order: O::Id,
             },
         );
-        // Orders ending soon are few; their plans and records are counted for each.
-        let orders = service_order::Entity::find()
-            .filter(cond)
-            .filter(O::State.eq(OrderState::Accepted.code()))
-            .filter(O::ServiceEnd.gte(from))
-            .filter(O::ServiceEnd.lte(to))
-            .order_by_asc(O::ServiceEnd)
-            .all(&self.conn)
-            .await
-            .map_err(db_err)?;
-        if orders.is_empty() {
-            return Ok(vec![]);
+        // Soonest first, a page at a time, until enough have items missing: the orders of a
+        // large agency ending within a month run to thousands, most with items undelivered.
+        let mut out = Vec::new();
+        let mut after: Option<(NaiveDate, i64)> = None;
+        for _ in 0..ENDING_PAGES {
+            let mut select = service_order::Entity::find()
+                .filter(cond.clone())
+                .filter(O::State.eq(OrderState::Accepted.code()))
+                .filter(O::ServiceEnd.gte(from))
+                .filter(O::ServiceEnd.lte(to));
+            if let Some((end, id)) = after {
+                select = select.filter(
+                    Condition::any().add(O::ServiceEnd.gt(end)).add(
+                        Condition::all()
+                            .add(O::ServiceEnd.eq(end))
+                            .add(O::Id.gt(id)),
+                    ),
+                );
+            }
+            let orders = select
+                .order_by_asc(O::ServiceEnd)
+                .order_by_asc(O::Id)
+                .limit(ENDING_PAGE)
+                .all(&self.conn)
+                .await
+                .map_err(db_err)?;
+            let last_page = (orders.len() as u64) < ENDING_PAGE;
+            after = orders.last().map(|o| (o.service_end, o.id));
+            out.extend(self.undelivered(orders).await?);
+            if last_page || out.len() as u64 >= limit {
+                break;
+            }
         }
-        let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
-        let plans = order_plan::Entity::find()
-            .filter(P::OrderId.is_in(ids.iter().copied()))
-            .all(&self.conn)
-            .await
-            .map_err(db_err)?;
-        use service_record::Column as R;
-        let mut q = Query::select();
-        q.from(service_record::Entity)
-            .columns([R::OrderId, R::Item])
-            .expr_as(count(), "n")
-            .and_where(R::OrderId.is_in(ids.iter().copied()))
-            .group_by_col(R::OrderId)
-            .group_by_col(R::Item);
-        let mut done: HashMap<(i64, String), u64> = HashMap::new();
-        for row in self.rows(&q).await? {
-            done.insert(
-                (get_i64(&row, "order_id")?, get_str(&row, "item")?),
-                get_u64(&row, "n")?,
-            );
-        }
-        let mut progress: HashMap<i64, (u64, u64)> = HashMap::new();
-        for p in plans {
-            let planned = u64::try_from(p.planned).unwrap_or(0);
-            let d = done.get(&(p.order_id, p.item)).copied().unwrap_or(0);
-            let e = progress.entry(p.order_id).or_default();
-            e.0 += planned;
-            e.1 += std::cmp::min(d, planned);
-        }
-        let names: HashMap<i64, String> = organization::Entity::find()
-            .filter(organization::Column::Id.is_in(orders.iter().map(|o| o.enterprise_id)))
-            .all(&self.conn)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-        Ok(orders
-            .into_iter()
-            .filter_map(|o| {
-                let (planned, delivered) = progress.get(&o.id).copied().unwrap_or((0, 0));
-                (delivered < planned).then(|| EndingOrder {
-                    id: OrderId(o.id),
-                    order_no: o.order_no.clone().unwrap_or_default(),
-                    enterprise_name: names.get(&o.enterprise_id).cloned().unwrap_or_default(),
-                    service_end: o.service_end,
-                    planned,
-                    delivered,
-                })
-            })
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .collect())
+        out.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(out)
     }
 
     async fn due_hazards(
@@ -753,7 +826,11 @@ impl DashboardStore for Db {
                 order: H::OrderId,
             },
         )
-        .add(H::State.ne(HazardState::Closed.code()))
+        // The open states listed, so (org, state, deadline) indexes serve the range.
+        .add(H::State.is_in([
+            HazardState::PendingRectification.code(),
+            HazardState::PendingReview.code(),
+        ]))
         .add(H::Deadline.gte(from))
         .add(H::Deadline.lte(to));
         let select = hazard::Entity::find().filter(cond);
