@@ -503,14 +503,9 @@ impl Db {
             e.0 += planned;
             e.1 += std::cmp::min(d, planned);
         }
-        let names: HashMap<i64, String> = organization::Entity::find()
-            .filter(organization::Column::Id.is_in(orders.iter().map(|o| o.enterprise_id)))
-            .all(&self.conn)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
+        let names = self
+            .org_names(orders.iter().map(|o| o.enterprise_id))
+            .await?;
         Ok(orders
             .into_iter()
             .filter_map(|o| {
@@ -524,6 +519,18 @@ impl Db {
                     delivered,
                 })
             })
+            .collect())
+    }
+
+    /// Organizations' names by id, for the rows of a near-deadline list.
+    async fn org_names(&self, ids: impl Iterator<Item = i64>) -> CoreResult<HashMap<i64, String>> {
+        Ok(organization::Entity::find()
+            .filter(organization::Column::Id.is_in(ids))
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|o| (o.id, o.name))
             .collect())
     }
 
@@ -842,14 +849,7 @@ impl DashboardStore for Db {
             .all(&self.conn)
             .await
             .map_err(db_err)?;
-        let names: HashMap<i64, String> = organization::Entity::find()
-            .filter(organization::Column::Id.is_in(rows.iter().map(|h| h.enterprise_id)))
-            .all(&self.conn)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
+        let names = self.org_names(rows.iter().map(|h| h.enterprise_id)).await?;
         let mut out = Vec::with_capacity(rows.len());
         for h in rows {
             out.push(DueHazard {
