@@ -417,6 +417,10 @@ pub(crate) fn read(
         let size = entry.size();
         check.entry(&name, size, &mut entry, on)?;
     }
+    // The end of the tar stream is not the end of the file: what follows (padding, and for
+    // gzip its checksum and length) must be there too, or the file was cut short.
+    io::copy(&mut archive.into_inner(), &mut io::sink())
+        .map_err(|e| corrupt(format!("归档结尾不完整,可能被截断:{e}")))?;
     check.finish()
 }
 
