@@ -304,9 +304,10 @@ async fn main() -> anyhow::Result<()> {
                 anze_store::backup::size_label(report.archive_bytes),
                 started.elapsed().as_secs_f64()
             );
-            if !m.files.missing.is_empty() {
+            if m.files.missing_count > 0 {
                 println!(
-                    "警告:附件行所指的部分文件已不在存储中,未能备份:{}",
+                    "警告:{} 个附件文件已不在存储中,未能备份(附件行照常备份),例如:{}",
+                    m.files.missing_count,
                     m.files.missing.join(", ")
                 );
             }

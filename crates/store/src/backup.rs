@@ -43,10 +43,13 @@ const READ_BATCH: u64 = 2000;
 const CHUNK_BYTES: usize = 4 * 1024 * 1024;
 /// Pieces in flight between the database side and the archive thread.
 const CHANNEL: usize = 8;
-/// Missing files named one by one in the manifest; the rest are only counted.
-const MISSING_LISTED: usize = 100;
+/// Missing files named one by one (on the terminal and in the manifest); the rest are only
+/// counted.
+const MISSING_LISTED: usize = 10;
 /// Files between two progress lines.
 const FILES_PROGRESS_EVERY: u64 = 10_000;
+/// Rows of one table between two progress lines.
+const ROWS_PROGRESS_EVERY: u64 = 1_000_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
@@ -101,9 +104,23 @@ fn join_err(e: tokio::task::JoinError) -> BackupError {
 /// What the operator sees while a backup or restore runs; `Display` is the line to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
-    Table { name: String, rows: u64 },
-    Files { count: u64, bytes: u64 },
-    MissingFile { key: String },
+    /// A table is done.
+    Table {
+        name: String,
+        rows: u64,
+    },
+    /// A large table is under way.
+    Rows {
+        name: String,
+        rows: u64,
+    },
+    Files {
+        count: u64,
+        bytes: u64,
+    },
+    MissingFile {
+        key: String,
+    },
     Step(&'static str),
 }
 
@@ -111,6 +128,7 @@ impl fmt::Display for Progress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Progress::Table { name, rows } => write!(f, "表 {name}:{rows} 行"),
+            Progress::Rows { name, rows } => write!(f, "表 {name}:已 {rows} 行…"),
             Progress::Files { count, bytes } => {
                 write!(f, "文件:{count} 个,{}", size_label(*bytes))
             }
@@ -259,6 +277,15 @@ async fn produce(
         },
     };
     let txn = db.conn.begin_with_options(options).await.map_err(db_err)?;
+    if !SchemaManager::new(&txn)
+        .has_table("seaql_migrations")
+        .await
+        .map_err(db_err)?
+    {
+        return Err(BackupError::SourceSchema(
+            "数据库是空的(从未迁移),没有可备份的内容;请检查数据库配置".into(),
+        ));
+    }
     let applied = applied_migrations(&txn).await?;
     let known = known_migrations();
     if applied != known {
@@ -289,7 +316,7 @@ async fn produce(
     .await?;
     let mut counts = Vec::with_capacity(tables.len());
     for t in &tables {
-        let count = dump_table(&txn, t.as_ref(), tx).await?;
+        let count = dump_table(&txn, t.as_ref(), tx, progress).await?;
         progress(Progress::Table {
             name: count.name.clone(),
             rows: count.rows,
@@ -306,6 +333,7 @@ async fn dump_table(
     txn: &DatabaseTransaction,
     table: &dyn schema::Table,
     tx: &mpsc::Sender<Piece>,
+    progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<TableCount, BackupError> {
     let spec = table.spec();
     let keys = table.key_positions();
@@ -327,6 +355,12 @@ async fn dump_table(
             count.rows += 1;
             if chunk.len() >= CHUNK_BYTES {
                 flush_chunk(&mut count, &mut chunk, tx).await?;
+            }
+            if count.rows.is_multiple_of(ROWS_PROGRESS_EVERY) {
+                progress(Progress::Rows {
+                    name: count.name.clone(),
+                    rows: count.rows,
+                });
             }
         }
         match batch.last() {
@@ -367,7 +401,6 @@ async fn copy_files(
 ) -> Result<FileCount, BackupError> {
     use entity::attachment::{Column, Entity};
     let mut files = FileCount::default();
-    let mut missing = 0u64;
     let mut after = 0i64;
     loop {
         let batch: Vec<(i64, String, Option<String>)> = Entity::find()
@@ -396,19 +429,15 @@ async fn copy_files(
                         }
                     }
                     None => {
-                        missing += 1;
+                        files.missing_count += 1;
                         if files.missing.len() < MISSING_LISTED {
                             files.missing.push(key.clone());
+                            progress(Progress::MissingFile { key });
                         }
-                        progress(Progress::MissingFile { key });
                     }
                 }
             }
         }
-    }
-    if missing > files.missing.len() as u64 {
-        let more = missing - files.missing.len() as u64;
-        files.missing.push(format!("…(另有 {more} 个)"));
     }
     progress(Progress::Files {
         count: files.count,
@@ -670,8 +699,15 @@ impl Loader<'_> {
                     self.table = Some((index, 0));
                 }
                 let rows = self.insert(&self.header.tables[index], &chunk).await?;
-                if let Some((_, n)) = &mut self.table {
+                if let Some((i, n)) = &mut self.table {
+                    let before = *n;
                     *n += rows;
+                    if *n / ROWS_PROGRESS_EVERY > before / ROWS_PROGRESS_EVERY {
+                        progress(Progress::Rows {
+                            name: self.header.tables[*i].name.clone(),
+                            rows: *n,
+                        });
+                    }
                 }
                 Ok(())
             }

@@ -74,7 +74,9 @@ pub struct TableCount {
 pub struct FileCount {
     pub count: u64,
     pub bytes: u64,
-    /// Keys an attachment row named but the storage no longer had while the backup ran.
+    /// Files an attachment row named but the storage did not have while the backup ran...
+    pub missing_count: u64,
+    /// ...and the first of their keys.
     pub missing: Vec<String>,
 }
 
