@@ -50,6 +50,24 @@ crate::__register!(
 crate::__register!(Mysql, [], "mysql::restore_refuses_bad_archives", || {
     crate::harness::block_on(restore_refuses_bad_archives(Backend::Mysql))
 });
+crate::__register!(
+    Nothing,
+    [],
+    "sqlite::a_failed_load_leaves_nothing_behind",
+    || { crate::harness::block_on(a_failed_load_leaves_nothing_behind(Backend::Sqlite)) }
+);
+crate::__register!(
+    Postgres,
+    [],
+    "postgres::a_failed_load_leaves_nothing_behind",
+    || { crate::harness::block_on(a_failed_load_leaves_nothing_behind(Backend::Postgres)) }
+);
+crate::__register!(
+    Mysql,
+    [],
+    "mysql::a_failed_load_leaves_nothing_behind",
+    || { crate::harness::block_on(a_failed_load_leaves_nothing_behind(Backend::Mysql)) }
+);
 crate::backend_tests!(restore_refuses_a_target_that_holds_data);
 crate::async_tests!(a_backup_while_the_server_writes_is_one_moment);
 
@@ -377,21 +395,14 @@ async fn restore_refuses_bad_archives(backend: Backend) {
 
     // An archive of a newer schema: well formed, every checksum right, one migration unknown.
     let newer = work.0.join("newer.tar");
-    std::fs::write(
-        &newer,
-        rewrite(&bytes, |name, data| {
-            if name != "header.json" {
-                return data;
-            }
-            let mut header: serde_json::Value = serde_json::from_slice(&data).unwrap();
-            header["migrations"]
-                .as_array_mut()
-                .unwrap()
-                .push("m20991231_000001_from_the_future".into());
-            serde_json::to_vec_pretty(&header).unwrap()
-        }),
-    )
-    .unwrap();
+    let mut parts = entries(&good);
+    let mut header: serde_json::Value = serde_json::from_slice(&parts[0].1).unwrap();
+    header["migrations"]
+        .as_array_mut()
+        .unwrap()
+        .push("m20991231_000001_from_the_future".into());
+    parts[0].1 = serde_json::to_vec_pretty(&header).unwrap();
+    std::fs::write(&newer, seal(parts)).unwrap();
     let o = restore(&target.env(), &newer);
     assert!(!o.status.success());
     let message = text(&o);
@@ -460,6 +471,69 @@ async fn restore_refuses_bad_archives(backend: Backend) {
     // The target stayed usable: the good archive loads into it.
     let o = restore(&target.env(), &gz);
     assert!(o.status.success(), "{}", text(&o));
+}
+
+/// A load that fails after files were written: the rows are rolled back, the files removed,
+/// and the same target then takes the good archive.
+async fn a_failed_load_leaves_nothing_behind(backend: Backend) {
+    let source = TestApp::spawn(Backend::Sqlite).await;
+    anze::demo::load(&source.db, source.blobs.as_ref())
+        .await
+        .unwrap();
+    let work = scratch_dir();
+    let good = work.0.join("demo.tar");
+    backup(&env_of(&source), &good);
+    // A well-formed archive whose last table comes after the files and repeats a key, as no
+    // backup writes it: every check passes, the insert fails once the files are stored.
+    let mut parts = entries(&good);
+    let at = parts
+        .iter()
+        .position(|(name, _)| name.starts_with("tables/dashboard_refreshes/"))
+        .unwrap();
+    let (name, mut rows) = parts.remove(at);
+    let first_line = rows.split(|b| *b == b'\n').next().unwrap().to_vec();
+    let lines = rows.iter().filter(|b| **b == b'\n').count();
+    rows.extend_from_slice(&first_line);
+    rows.push(b'\n');
+    let sums = parts
+        .iter()
+        .rposition(|(name, _)| name.starts_with("sums/"))
+        .unwrap();
+    assert!(parts[sums - 1].0.starts_with("files/"));
+    parts.insert(sums, (name, rows));
+    let manifest = parts
+        .iter_mut()
+        .find(|(n, _)| n == "manifest.json")
+        .unwrap();
+    let mut m: serde_json::Value = serde_json::from_slice(&manifest.1).unwrap();
+    for t in m["tables"].as_array_mut().unwrap() {
+        if t["name"] == "dashboard_refreshes" {
+            t["rows"] = (lines as u64 + 1).into();
+        }
+    }
+    manifest.1 = serde_json::to_vec_pretty(&m).unwrap();
+    let bad = work.0.join("bad.tar");
+    std::fs::write(&bad, seal(parts)).unwrap();
+
+    let target = EmptyTarget::create(backend, Storage::Fs).await;
+    let o = restore(&target.env(), &bad);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("写入表 dashboard_refreshes 失败"),
+        "{}",
+        text(&o)
+    );
+    use anze_core::attachment::BlobStore;
+    let files = anze_store::Blobs::open(&anze_store::BlobConfig::Fs {
+        root: target.data_dir.join("files"),
+    })
+    .unwrap();
+    assert_eq!(files.list("").await.unwrap(), vec![], "files were left");
+    // No row stayed: the target is still empty, and takes the good archive.
+    let o = restore(&target.env(), &good);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(files.list("").await.unwrap().len() > 40);
+    audit_verify(&target.env());
 }
 
 async fn restore_refuses_a_target_that_holds_data(app: TestApp) {
@@ -664,21 +738,15 @@ fn sha256(data: &[u8]) -> String {
         .collect()
 }
 
-/// The archive with `edit` applied to each entry and its checksums made right again (each
-/// `sums/` list, the manifest's list of them and the manifest's own): what a newer version of
-/// anze would have written.
-fn rewrite(archive: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
-    let mut reader = tar::Archive::new(archive);
+/// An archive of `entries` with its checksums made right (each `sums/` list, the manifest's
+/// list of them and the manifest's own), whatever was changed, added or moved: what a version
+/// of anze that wrote these entries would have written.
+fn seal(entries: Vec<(String, Vec<u8>)>) -> Vec<u8> {
     let mut out = tar::Builder::new(Vec::new());
     let mut since_sums = Vec::new();
     let mut sums = Vec::new();
     let mut manifest_sha = String::new();
-    for entry in reader.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        let name = entry.path().unwrap().display().to_string();
-        let mut data = Vec::new();
-        entry.read_to_end(&mut data).unwrap();
-        let mut data = edit(&name, data);
+    for (name, mut data) in entries {
         if name.starts_with("sums/") {
             data = since_sums
                 .drain(..)

@@ -20,7 +20,7 @@ mod schema;
 use anze_core::CoreError;
 use anze_core::attachment::{BlobStore, BlobWriter};
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Query};
+use sea_orm::sea_query::{Alias, InsertStatement, Query};
 use sea_orm::{
     AccessMode, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
     IsolationLevel, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionOptions,
@@ -40,14 +40,17 @@ pub use schema::{Column, Kind, TableSpec};
 /// Rows read per query.
 const READ_BATCH: u64 = 2000;
 /// A table chunk is closed once it holds this much.
-const CHUNK_BYTES: usize = 4 * 1024 * 1024;
+const CHUNK_BYTES: usize = 1024 * 1024;
 /// Pieces in flight between the database side and the archive thread.
-const CHANNEL: usize = 8;
+const CHANNEL: usize = 4;
 /// Missing files named one by one (on the terminal and in the manifest); the rest are only
 /// counted.
 const MISSING_LISTED: usize = 10;
 /// Files between two progress lines.
 const FILES_PROGRESS_EVERY: u64 = 10_000;
+/// Rows per insert statement. The driver keeps each statement shape it prepared (SQLite: about
+/// 1 MB for 500 rows of 20 columns), so more rows per statement cost memory, not much time.
+const ROWS_PER_INSERT: usize = 100;
 /// Rows of one table between two progress lines.
 const ROWS_PROGRESS_EVERY: u64 = 1_000_000;
 
@@ -220,11 +223,12 @@ pub async fn backup(
         }
         Err(e) => {
             drop(tx);
-            match writer.await {
+            let writer_failed = writer.await.ok().and_then(Result::err);
+            let gone =
+                matches!(&e, BackupError::Io(x) if x.kind() == std::io::ErrorKind::BrokenPipe);
+            match writer_failed {
                 // The producer stopped because the writer did: the writer's error is the cause.
-                Ok(Err(io)) if matches!(&e, BackupError::Io(x) if x.kind() == std::io::ErrorKind::BrokenPipe) => {
-                    Err(io.into())
-                }
+                Some(io) if gone => Err(io.into()),
                 _ => Err(e),
             }
         }
@@ -640,6 +644,7 @@ async fn load(
         backend,
         header,
         table: None,
+        pending: None,
         file: None,
         files: FileCount::default(),
     };
@@ -676,6 +681,8 @@ struct Loader<'a> {
     header: &'a Header,
     /// The table being loaded and its rows so far.
     table: Option<(usize, u64)>,
+    /// The insert being filled for that table, and its rows.
+    pending: Option<(InsertStatement, usize)>,
     file: Option<Box<dyn BlobWriter>>,
     files: FileCount,
 }
@@ -695,10 +702,10 @@ impl Loader<'_> {
                     .position(|t| t.name == table)
                     .ok_or_else(|| BackupError::Corrupt(format!("未知的表 {table}")))?;
                 if self.table.map(|(i, _)| i) != Some(index) {
-                    self.table_done(progress);
+                    self.end_table(progress).await?;
                     self.table = Some((index, 0));
                 }
-                let rows = self.insert(&self.header.tables[index], &chunk).await?;
+                let rows = self.add_rows(index, &chunk).await?;
                 if let Some((i, n)) = &mut self.table {
                     let before = *n;
                     *n += rows;
@@ -712,7 +719,7 @@ impl Loader<'_> {
                 Ok(())
             }
             Event::FileStart { key } => {
-                self.table_done(progress);
+                self.end_table(progress).await?;
                 self.file = Some(self.blobs.writer(&key).await.map_err(storage_err)?);
                 Ok(())
             }
@@ -740,48 +747,59 @@ impl Loader<'_> {
         }
     }
 
-    fn table_done(&mut self, progress: &mut (dyn FnMut(Progress) + Send)) {
-        if let Some((i, rows)) = self.table.take() {
-            progress(Progress::Table {
-                name: self.header.tables[i].name.clone(),
-                rows,
-            });
-        }
-    }
-
-    /// Inserts one chunk's rows, many per statement (within every backend's limit of bound
-    /// values); returns how many.
-    async fn insert(&self, spec: &TableSpec, chunk: &[u8]) -> Result<u64, BackupError> {
-        let per_statement = (30_000 / spec.columns.len().max(1)).clamp(1, 500);
-        let columns: Vec<Alias> = spec.columns.iter().map(|c| Alias::new(&c.name)).collect();
-        let mut statement = None;
-        let mut in_statement = 0;
+    /// Adds one chunk's rows to the table's inserts, many rows per statement (within every
+    /// backend's limit of bound values). Statements carry the same number of rows across
+    /// chunks, so the driver prepares (and caches) two shapes per table, not one per chunk.
+    async fn add_rows(&mut self, index: usize, chunk: &[u8]) -> Result<u64, BackupError> {
+        let header = self.header;
+        let spec = &header.tables[index];
+        let per_statement = (30_000 / spec.columns.len().max(1)).clamp(1, ROWS_PER_INSERT);
         let mut rows = 0;
         for line in chunk.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
             let values = schema::decode_row(line, &spec.columns, self.backend).map_err(|e| {
                 BackupError::Corrupt(format!("表 {} 的一行无法读取:{e}", spec.name))
             })?;
+            let (statement, n) = self.pending.get_or_insert_with(|| {
+                let mut s = Query::insert();
+                s.into_table(Alias::new(&spec.name))
+                    .columns(spec.columns.iter().map(|c| Alias::new(&c.name)));
+                (s, 0)
+            });
             statement
-                .get_or_insert_with(|| {
-                    let mut s = Query::insert();
-                    s.into_table(Alias::new(&spec.name))
-                        .columns(columns.clone());
-                    s
-                })
                 .values(values.into_iter().map(Into::into))
                 .map_err(|e| BackupError::Corrupt(e.to_string()))?;
-            in_statement += 1;
+            *n += 1;
             rows += 1;
-            if in_statement == per_statement {
-                let s = statement.take().expect("a statement is being filled");
-                self.txn.execute(&s).await.map_err(|e| row_err(spec, e))?;
-                in_statement = 0;
+            if *n == per_statement {
+                self.flush(index).await?;
             }
         }
-        if let Some(s) = statement {
-            self.txn.execute(&s).await.map_err(|e| row_err(spec, e))?;
-        }
         Ok(rows)
+    }
+
+    async fn flush(&mut self, index: usize) -> Result<(), BackupError> {
+        if let Some((statement, _)) = self.pending.take() {
+            self.txn
+                .execute(&statement)
+                .await
+                .map_err(|e| row_err(&self.header.tables[index], e))?;
+        }
+        Ok(())
+    }
+
+    /// The current table's last insert, and its line.
+    async fn end_table(
+        &mut self,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<(), BackupError> {
+        if let Some((i, rows)) = self.table.take() {
+            self.flush(i).await?;
+            progress(Progress::Table {
+                name: self.header.tables[i].name.clone(),
+                rows,
+            });
+        }
+        Ok(())
     }
 
     /// After the last row: the last table's line, the files' line, and PostgreSQL's sequences
@@ -790,7 +808,7 @@ impl Loader<'_> {
         &mut self,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<(), BackupError> {
-        self.table_done(progress);
+        self.end_table(progress).await?;
         progress(Progress::Files {
             count: self.files.count,
             bytes: self.files.bytes,

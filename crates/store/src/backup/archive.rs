@@ -4,7 +4,7 @@
 //! - `header.json`: format, anze version, source backend, the applied migrations and every
 //!   table's columns (`Header`);
 //! - `tables/<table>/<n>.jsonl`: the table's rows in primary-key order, one JSON array per
-//!   line, in chunks of about 4 MiB;
+//!   line, in chunks of about 1 MiB;
 //! - `files/<storage key>`: every stored file an attachment row names (original and thumbnail);
 //! - `sums/<n>.jsonl`: after every few thousand entries, one line per entry written since the
 //!   previous one: `{"path", "bytes", "sha256"}`;
