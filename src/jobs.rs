@@ -151,6 +151,14 @@ impl Runner {
                 tracing::info!(months, "dashboard facts of the trend window recounted");
                 Ok(())
             }
+            JobKind::Housekeeping => {
+                let keys =
+                    anze_core::submission::service::prune(self.store.as_ref(), self.clock.now())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                tracing::info!(keys, "expired one-time form keys removed");
+                Ok(())
+            }
         }
     }
 

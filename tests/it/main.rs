@@ -41,6 +41,7 @@ mod policy_import;
 mod records;
 mod roles;
 mod satisfaction;
+mod submissions;
 
 fn main() -> std::process::ExitCode {
     harness::main()

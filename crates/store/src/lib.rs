@@ -178,6 +178,12 @@ impl Db {
             .map_err(db_err)
     }
 
+    /// The connection for a single write statement outside a transaction: on SQLite the one
+    /// writer, so it queues behind write transactions instead of polling the busy timeout.
+    pub(crate) fn write_conn(&self) -> &DatabaseConnection {
+        self.writer.as_ref().unwrap_or(&self.conn)
+    }
+
     /// Runs a raw statement; used by test helpers and maintenance commands.
     pub async fn execute_unprepared(&self, sql: &str) -> CoreResult<()> {
         self.conn

@@ -173,7 +173,7 @@ async fn form_page(
     };
     render_status(
         &FormPage {
-            action: format!("{target}?_csrf={}", ctx.csrf),
+            action: ctx.form_action(&target),
             existing,
             shell: ctx.shell("/orders"),
             item,
