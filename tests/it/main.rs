@@ -32,6 +32,7 @@ mod jobs_cluster;
 mod ledgers;
 mod login_security;
 mod logs;
+mod metrics;
 mod notifications;
 mod orders;
 mod orgs;
