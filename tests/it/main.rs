@@ -42,6 +42,7 @@ mod policy_import;
 mod records;
 mod roles;
 mod satisfaction;
+mod shutdown;
 
 fn main() -> std::process::ExitCode {
     harness::main()
