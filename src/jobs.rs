@@ -84,6 +84,12 @@ impl Runner {
         self
     }
 
+    /// A runner that claims no further run once `stop` is cancelled ([`Runner::run`] sets it).
+    pub fn stopping_on(mut self, stop: CancellationToken) -> Self {
+        self.stop = stop;
+        self
+    }
+
     pub fn worker(&self) -> &str {
         &self.worker
     }
