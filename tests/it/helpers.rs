@@ -7,7 +7,6 @@
 
 use anze::Config;
 use anze::config::Secret;
-use anze_core::Store;
 use anze_core::account::AccountStore;
 use anze_core::auth::Actor;
 use anze_core::auth::session::actor_for;
@@ -231,20 +230,24 @@ impl TestApp {
             None => anze::open_blobs(&config).unwrap(),
         });
         let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
-        let store: Arc<dyn Store> = Arc::new(db.clone());
         let web = anze_web::WebConfig {
             // Every export in the tests reads several batches, so the keyset that carries one
             // batch on to the next is exercised by ledgers of a handful of rows.
             export_batch_rows: EXPORT_BATCH_ROWS,
             ..anze::web_config(&config)
         };
-        let router = anze::app(store, blobs.clone(), web, clock.clone());
+        let router = anze::app(db.clone(), blobs.clone(), web, clock.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
-            anze::serve(listener, router, std::future::pending())
-                .await
-                .unwrap();
+            anze::serve(
+                listener,
+                router,
+                std::future::pending(),
+                std::time::Duration::ZERO,
+            )
+            .await
+            .unwrap();
         });
         TestApp {
             addr,

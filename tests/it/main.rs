@@ -32,6 +32,7 @@ mod jobs_cluster;
 mod ledgers;
 mod login_security;
 mod logs;
+mod metrics;
 mod notifications;
 mod orders;
 mod orgs;
@@ -41,6 +42,7 @@ mod policy_import;
 mod records;
 mod roles;
 mod satisfaction;
+mod shutdown;
 mod submissions;
 
 fn main() -> std::process::ExitCode {

@@ -153,6 +153,19 @@ impl Db {
         }
     }
 
+    /// The connection pools as they are now: the main pool, and on SQLite the one write
+    /// connection. sqlx tells how many connections are open and idle, not how many callers
+    /// are waiting for one; a pool whose connections are all in use makes the next caller
+    /// wait, and one that waits the whole acquire timeout is counted in
+    /// `anze_db_pool_acquire_timeouts_total`.
+    pub fn pool_status(&self) -> Vec<PoolStatus> {
+        let mut pools = vec![PoolStatus::of("main", &self.conn)];
+        if let Some(writer) = &self.writer {
+            pools.push(PoolStatus::of("writer", writer));
+        }
+        pools
+    }
+
     pub async fn close(self) {
         if let Some(writer) = self.writer {
             let _ = writer.close().await;
@@ -194,9 +207,49 @@ impl Db {
     }
 }
 
+/// One connection pool at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// `main`, or `writer` for SQLite's single write connection.
+    pub name: &'static str,
+    /// Connections open, in use or idle.
+    pub size: u32,
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+impl PoolStatus {
+    fn of(name: &'static str, conn: &DatabaseConnection) -> Self {
+        fn read<DB: sea_orm::sqlx::Database>(
+            name: &'static str,
+            pool: &sea_orm::sqlx::Pool<DB>,
+        ) -> PoolStatus {
+            PoolStatus {
+                name,
+                size: pool.size(),
+                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                max: pool.options().get_max_connections(),
+            }
+        }
+        match conn.get_database_backend() {
+            DbBackend::Sqlite => read(name, conn.get_sqlite_connection_pool()),
+            DbBackend::Postgres => read(name, conn.get_postgres_connection_pool()),
+            _ => read(name, conn.get_mysql_connection_pool()),
+        }
+    }
+}
+
 /// Maps a database error into the domain's terms: unique violations become `Duplicate`, the rest
 /// is internal and keeps its message for the log.
 pub(crate) fn db_err(e: DbErr) -> CoreError {
+    if matches!(
+        e,
+        DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)
+    ) {
+        // Every store method maps its errors here, so this sees each timed-out acquire once.
+        metrics::counter!("anze_db_pool_acquire_timeouts_total").increment(1);
+    }
     match e.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => CoreError::Duplicate,
         _ => CoreError::Internal(e.to_string()),

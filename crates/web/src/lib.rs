@@ -8,6 +8,7 @@ mod assets;
 mod chart;
 mod error;
 mod extract;
+pub mod metrics;
 mod pages;
 pub mod pdf;
 pub mod upload;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 
 pub use error::PageError;
 pub use extract::origin::{IpNet, Origin};
+pub use metrics::{MetricsAccess, PoolSample};
 pub use upload::UploadLimits;
 
 /// Settings of the web layer, built by the binary from its configuration.
@@ -51,6 +53,8 @@ pub struct WebConfig {
     pub export_batch_rows: u64,
     /// The CJK font PDF documents are set in; `None`: no PDF, pages offer their print version.
     pub pdf_font: Option<pdf::FontSource>,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
 }
 
 impl Default for WebConfig {
@@ -66,6 +70,7 @@ impl Default for WebConfig {
             max_upload_bytes: UploadLimits::default().max_file_bytes,
             export_batch_rows: 1_000,
             pdf_font: None,
+            metrics: MetricsAccess::default(),
         }
     }
 }
@@ -79,6 +84,9 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// The font of PDF documents, read when the first one is made.
     pub pdf: Arc<pdf::PdfFonts>,
+    /// Samples the database's connection pools for `/metrics`; the binary supplies it, since
+    /// this crate does not see the database.
+    pub pools: Option<Arc<dyn Fn() -> Vec<PoolSample> + Send + Sync>>,
 }
 
 impl AppState {
@@ -94,7 +102,17 @@ impl AppState {
             config: Arc::new(config),
             clock,
             blobs,
+            pools: None,
         }
+    }
+
+    /// Reports the connection pools `sample` returns on `/metrics`.
+    pub fn with_pools(
+        mut self,
+        sample: impl Fn() -> Vec<PoolSample> + Send + Sync + 'static,
+    ) -> Self {
+        self.pools = Some(Arc::new(sample));
+        self
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -176,6 +194,7 @@ fn routes() -> Vec<Route> {
     vec![
         Route::get("/", home::index),
         Route::get("/healthz", home::healthz),
+        Route::get("/metrics", crate::metrics::page),
         Route::get("/static/{*path}", crate::assets::serve),
         Route::get("/login", auth::login_page),
         Route::post("/login", auth::login),
@@ -329,6 +348,8 @@ pub fn once_routes() -> Vec<(Method, &'static str)> {
 }
 
 pub fn router(state: AppState) -> Router {
+    // Installed before the first request, so the first requests are counted.
+    metrics::handle();
     routes()
         .into_iter()
         .fold(Router::new(), |router, r| {
@@ -347,6 +368,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             extract::context::middleware,
         ))
+        // Outermost: the time includes the session lookup, and refused requests are counted.
+        .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }
 
