@@ -192,15 +192,8 @@ async fn login_failures_and_lockouts_are_counted(app: TestApp) {
 }
 
 async fn upload_bytes_and_failures_are_counted(app: TestApp) {
-    app.seed_org("insurer", "人保泉州", "ins").await;
-    let agency = app.seed_org("agency", "安信技术", "ag_admin").await;
-    let staff = app.seed_account("ag_admin", "ag_staff", "服务人员").await;
-    let code = app
-        .seed_enterprise("ins", "泉州恒安石化有限公司", "350503")
-        .await;
-    let policy = app.seed_policy("ins", &code, "PICC-M-1").await;
-    let order = app.seed_order("ins", policy, agency).await;
-    crate::hazards::accept_and_assign(&app, "ag_admin", order, &[staff]).await;
+    let (order, _) = crate::records::accepted_order(&app).await;
+    let staff = app.actor("ag_staff").await.account_id;
     let client = app.login("ag_staff", PASSWORD).await;
     let date = anze_core::time::today(app.clock_now()).to_string();
     let staff_id = staff.to_string();

@@ -50,111 +50,100 @@ async fn trainings(app: &TestApp, client: &reqwest::Client, order: i64) -> usize
     ids.len()
 }
 
-async fn a_record_submitted_twice_is_saved_once(app: TestApp) {
-    let (order, _) = accepted_order(&app).await;
+/// An accepted order, its staff member logged in, and a fresh training form's action.
+struct Setup {
+    order: anze_core::ids::OrderId,
+    staff: reqwest::Client,
+    staff_id: String,
+    date: String,
+    action: String,
+}
+
+async fn setup(app: &TestApp) -> Setup {
+    let (order, _) = accepted_order(app).await;
     let staff = app.login("ag_staff", PASSWORD).await;
-    let staff_id = app.actor("ag_staff").await.account_id.to_string();
-    let date = today(&app);
     let (_, form) = app
         .get(&staff, &format!("/orders/{}/training/new", order.0))
         .await;
-    let action = form_action(&form);
-    assert!(action.contains("_once="), "{action}");
-    let fields = training(&date, &staff_id);
-    let first = staff
-        .post(app.url(&action))
-        .multipart(multipart(&fields))
+    Setup {
+        order,
+        staff,
+        staff_id: app.actor("ag_staff").await.account_id.to_string(),
+        date: today(app),
+        action: form_action(&form),
+    }
+}
+
+/// Posts `fields` as the training form does, to `action`.
+async fn post(
+    app: &TestApp,
+    staff: &reqwest::Client,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    staff
+        .post(app.url(action))
+        .multipart(multipart(fields))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn a_record_submitted_twice_is_saved_once(app: TestApp) {
+    let s = setup(&app).await;
+    assert!(s.action.contains("_once="), "{}", s.action);
+    let fields = training(&s.date, &s.staff_id);
+    let first = post(&app, &s.staff, &s.action, &fields).await;
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
     let record = location(&first);
     // The browser resends after the connection dropped: the same key, the same answer.
-    let again = staff
-        .post(app.url(&action))
-        .multipart(multipart(&fields))
-        .send()
-        .await
-        .unwrap();
+    let again = post(&app, &s.staff, &s.action, &fields).await;
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&again), record);
-    let (_, shown) = app.get(&staff, &record).await;
+    let (_, shown) = app.get(&s.staff, &record).await;
     assert!(shown.contains("没有重复保存"), "the user is told why");
-    assert_eq!(trainings(&app, &staff, order.0).await, 1);
+    assert_eq!(trainings(&app, &s.staff, s.order.0).await, 1);
     // A new form (a new key) records a second training.
     let (_, form) = app
-        .get(&staff, &format!("/orders/{}/training/new", order.0))
+        .get(&s.staff, &format!("/orders/{}/training/new", s.order.0))
         .await;
-    let res = staff
-        .post(app.url(&form_action(&form)))
-        .multipart(multipart(&fields))
-        .send()
-        .await
-        .unwrap();
+    let res = post(&app, &s.staff, &form_action(&form), &fields).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_ne!(location(&res), record);
-    assert_eq!(trainings(&app, &staff, order.0).await, 2);
+    assert_eq!(trainings(&app, &s.staff, s.order.0).await, 2);
 }
 
 async fn a_double_click_races_to_one_record(app: TestApp) {
-    let (order, _) = accepted_order(&app).await;
-    let staff = app.login("ag_staff", PASSWORD).await;
-    let staff_id = app.actor("ag_staff").await.account_id.to_string();
-    let date = today(&app);
-    let (_, form) = app
-        .get(&staff, &format!("/orders/{}/training/new", order.0))
-        .await;
-    let action = form_action(&form);
-    let fields = training(&date, &staff_id);
-    let send = || {
-        staff
-            .post(app.url(&action))
-            .multipart(multipart(&fields))
-            .send()
-    };
+    let s = setup(&app).await;
+    let fields = training(&s.date, &s.staff_id);
+    let send = || post(&app, &s.staff, &s.action, &fields);
     let (a, b, c) = tokio::join!(send(), send(), send());
-    let statuses: Vec<StatusCode> = [a, b, c].into_iter().map(|r| r.unwrap().status()).collect();
+    let statuses: Vec<StatusCode> = [a, b, c].iter().map(|r| r.status()).collect();
     // Each is either the first submit's redirect or "still being processed"; never a second
     // record and never a server error.
     assert!(
         statuses
             .iter()
-            .all(|s| *s == StatusCode::SEE_OTHER || *s == StatusCode::CONFLICT),
+            .all(|st| *st == StatusCode::SEE_OTHER || *st == StatusCode::CONFLICT),
         "{statuses:?}"
     );
     assert!(statuses.contains(&StatusCode::SEE_OTHER), "{statuses:?}");
-    assert_eq!(trainings(&app, &staff, order.0).await, 1);
+    assert_eq!(trainings(&app, &s.staff, s.order.0).await, 1);
 }
 
 async fn a_refused_submit_frees_its_key(app: TestApp) {
-    let (order, _) = accepted_order(&app).await;
-    let staff = app.login("ag_staff", PASSWORD).await;
-    let staff_id = app.actor("ag_staff").await.account_id.to_string();
-    let date = today(&app);
-    let (_, form) = app
-        .get(&staff, &format!("/orders/{}/training/new", order.0))
-        .await;
-    let action = form_action(&form);
-    let mut bad = training(&date, &staff_id);
+    let s = setup(&app).await;
+    let mut bad = training(&s.date, &s.staff_id);
     bad.retain(|(k, _)| *k != "hours");
     bad.push(("hours", "两小时"));
-    let res = staff
-        .post(app.url(&action))
-        .multipart(multipart(&bad))
-        .send()
-        .await
-        .unwrap();
+    let res = post(&app, &s.staff, &s.action, &bad).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(trainings(&app, &staff, order.0).await, 0);
+    assert_eq!(trainings(&app, &s.staff, s.order.0).await, 0);
     // The corrected form goes out under the key it was first sent with.
-    let res = staff
-        .post(app.url(&action))
-        .multipart(multipart(&training(&date, &staff_id)))
-        .send()
-        .await
-        .unwrap();
+    let fields = training(&s.date, &s.staff_id);
+    let res = post(&app, &s.staff, &s.action, &fields).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(trainings(&app, &staff, order.0).await, 1);
+    assert_eq!(trainings(&app, &s.staff, s.order.0).await, 1);
 }
 
 async fn a_submit_that_never_finished_is_not_run_again(app: TestApp) {
@@ -184,17 +173,12 @@ async fn a_submit_that_never_finished_is_not_run_again(app: TestApp) {
         })
         .unwrap();
     let action = format!("{path}?_csrf={csrf}&_once={}", key.as_str());
-    let post = || {
-        staff
-            .post(app.url(&action))
-            .multipart(multipart(&training(&date, &staff_id)))
-            .send()
-    };
-    let res = post().await.unwrap();
+    let fields = training(&date, &staff_id);
+    let res = post(&app, &staff, &action, &fields).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("正在处理中"));
     app.clock.advance(chrono::Duration::minutes(10));
-    let res = post().await.unwrap();
+    let res = post(&app, &staff, &action, &fields).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("处理结果未知"));
     assert_eq!(trainings(&app, &staff, order.0).await, 0);

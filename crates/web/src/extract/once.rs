@@ -8,22 +8,15 @@
 //! A submit without a key runs as before.
 
 use anze_core::submission::{self, Claim, SubmissionKey};
-use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::context::RequestContext;
+use super::context::{RequestContext, provided_value};
 use crate::AppState;
 use crate::error::PageError;
 use crate::view::{Flash, redirect_with};
-
-#[derive(serde::Deserialize, Default)]
-struct OnceField {
-    #[serde(rename = "_once", default)]
-    once: Option<String>,
-}
 
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     match run(state, req, next).await {
@@ -41,7 +34,13 @@ async fn run(state: AppState, req: Request, next: Next) -> Result<Response, Page
     let (Some(actor), true) = (actor, req.method() == Method::POST) else {
         return Ok(next.run(req).await);
     };
-    let (raw, req) = provided_key(req, state.config.max_form_bytes).await?;
+    let (raw, req) = provided_value(
+        req,
+        state.config.max_form_bytes,
+        submission::HEADER,
+        submission::FIELD,
+    )
+    .await?;
     let Some(key) = raw.as_deref().and_then(SubmissionKey::parse) else {
         return Ok(next.run(req).await);
     };
@@ -76,38 +75,4 @@ async fn run(state: AppState, req: Request, next: Next) -> Result<Response, Page
             Err(PageError::Conflict(submission::pending_message(since, now)))
         }
     }
-}
-
-/// The key from the header, the query string or an urlencoded body (buffered within the form
-/// limit and put back for the handler).
-async fn provided_key(req: Request, limit: usize) -> Result<(Option<String>, Request), PageError> {
-    if let Some(v) = req
-        .headers()
-        .get(submission::HEADER)
-        .and_then(|v| v.to_str().ok())
-    {
-        let v = v.to_string();
-        return Ok((Some(v), req));
-    }
-    if let Some(q) = req.uri().query()
-        && let Ok(OnceField { once: Some(k) }) = serde_html_form::from_str::<OnceField>(q)
-    {
-        return Ok((Some(k), req));
-    }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return Ok((None, req));
-    }
-    let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, limit)
-        .await
-        .map_err(|_| PageError::TooLarge)?;
-    let key = serde_html_form::from_bytes::<OnceField>(&bytes)
-        .ok()
-        .and_then(|f| f.once);
-    Ok((key, Request::from_parts(parts, Body::from(bytes))))
 }
