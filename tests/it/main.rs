@@ -39,6 +39,7 @@ mod orgs;
 mod permissions;
 mod policies;
 mod policy_import;
+mod process;
 mod records;
 mod roles;
 mod satisfaction;
