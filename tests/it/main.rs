@@ -19,6 +19,7 @@ mod browser_dashboard;
 mod browser_orders;
 mod browser_records;
 mod cli;
+mod cluster;
 mod complaints;
 mod confirmations;
 mod crash;

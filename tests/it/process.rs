@@ -257,7 +257,8 @@ fn signal(child: &Child, name: &str) -> bool {
 /// `nginx` on the `PATH`.
 pub fn nginx_binary() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("ANZE_TEST_NGINX").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
+        let p = PathBuf::from(p);
+        return p.is_file().then_some(p);
     }
     let sbin = PathBuf::from("/usr/sbin/nginx");
     if sbin.is_file() {
