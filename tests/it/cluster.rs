@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{Backend, Storage, TestApp, location};
+use crate::helpers::{ADMIN_PASSWORD, Backend, Storage, TestApp, csrf_token, location};
 use crate::load::{self, Outages, Seen, User};
 use crate::process::{Launch, Nginx, Server, UPSTREAM_HEADER, free_port};
 
@@ -67,6 +67,25 @@ async fn two_instances_behind_nginx_serve_as_one_and_survive_kills() {
     let nginx = Nginx::start(&app.data_dir.join("nginx"), &[a.addr, b.addr]).await;
     let base = nginx.url("");
     let both: BTreeSet<String> = [a.addr.to_string(), b.addr.to_string()].into();
+
+    // Through the proxy, /metrics is nobody's (nginx's own requests come from loopback), and
+    // a client's address is the one nginx appended to X-Forwarded-For, as login throttling and
+    // 登录日志 need: a wrong password from 203.0.113.7 is logged with that address.
+    let res = reqwest::get(nginx.url("/metrics")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (_, res) = login_from(&base, "203.0.113.7", "ag_staff", "Wrong-pass1").await;
+    assert_ne!(res.status(), StatusCode::SEE_OTHER, "a wrong password");
+    let (admin, res) = login_from(&base, "198.51.100.20", "admin", ADMIN_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let log = admin
+        .get(format!("{base}/login-log?result=failure"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains("203.0.113.7"), "{log}");
 
     // A session made on one instance serves on the other: both answer its pages.
     let user = User::login(&base, order, &staff).await;
@@ -243,6 +262,38 @@ async fn two_instances_behind_nginx_serve_as_one_and_survive_kills() {
     for server in servers {
         server.stop().await;
     }
+}
+
+/// One login through nginx by a client at `from` (as a proxy before nginx would say in
+/// `X-Forwarded-For`).
+async fn login_from(base: &str, from: &str, username: &str, password: &str) -> (Client, Response) {
+    let client = Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = client
+        .get(format!("{base}/login"))
+        .header("x-forwarded-for", from)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_token(&html).unwrap();
+    let res = client
+        .post(format!("{base}/login"))
+        .header("x-forwarded-for", from)
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (client, res)
 }
 
 /// Sends the request until an instance other than `not` answers it (round robin: the next

@@ -271,8 +271,8 @@ pub fn nginx_binary() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// nginx as the reverse proxy in front of instances of anze, round robin, with the settings
-/// the README recommends; every path (pid, logs, temporary files) inside its own directory,
+/// nginx as the reverse proxy in front of instances of anze, round robin, with the README's
+/// configuration (without TLS; keep the two alike); every path (pid, logs, temporary files) inside its own directory,
 /// so it runs beside a system nginx and without root.
 pub struct Nginx {
     child: Child,
@@ -320,6 +320,7 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         client_max_body_size 60m;
+        location = /metrics {{ return 404; }}
         location / {{
             proxy_pass http://anze;
             proxy_http_version 1.1;
@@ -328,7 +329,8 @@ http {{
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_request_buffering off;
-            proxy_read_timeout 60s;
+            proxy_connect_timeout 3s;
+            proxy_read_timeout 300s;
             add_header X-Upstream $upstream_addr always;
         }}
     }}
