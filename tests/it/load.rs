@@ -3,11 +3,20 @@
 //! lost sent again with the same key, beside clients that read; then the check that every
 //! create a client saw acknowledged is there once, with its file.
 //!
-//! What a client may see fail: a request in flight when its server was killed (nginx answers
-//! 502, or the connection breaks), and, without a proxy, a request sent while the only server
-//! was down (connection refused). Each failure is kept with its start and end, and the test
-//! checks it against the times of the kills (`Outages`); any other failure, and any answer the
-//! application should never give (a 500, a 409 for a first submit), fails the test.
+//! The failures accepted, and why:
+//! - a request in flight to an instance at the moment it was killed: nginx answers 502 (it
+//!   cannot resend a POST whose body it began to send; a GET it resends to the other instance
+//!   itself, so those are rare), or the connection breaks. The client resends a create with
+//!   the same key and must get the first result (303 to the same record) or, when the dead
+//!   instance had claimed the key, 409 "处理中 / 处理结果未知" (whether it saved is unknown
+//!   and is never guessed), never a second record;
+//! - without a proxy, also a request sent while the only server was down (connection refused),
+//!   up to the moment the restarted one is ready.
+//!
+//! Each failure is kept with its start and end, and the test checks it against the times of the
+//! kills (`Outages`). Any other failure (a timeout, a failure outside the windows) and any
+//! answer the application should never give (a 500, a 409 for a first submit, a redirect to the
+//! login page) fails the test.
 
 use anze_core::attachment::{AttachmentStore, OwnerKind};
 use anze_core::ids::OrderId;
