@@ -84,14 +84,18 @@ pub struct TestApp {
     pub clock: Arc<TestClock>,
     /// The database's URL, for a second process on the same database.
     pub database_url: String,
+    /// With `Storage::S3`, the bucket and key prefix as an `ANZE_STORAGE_URL`, for a second
+    /// process on the same files (keys in `ANZE_STORAGE_ACCESS_KEY` / `_SECRET_KEY`).
+    pub storage_url: Option<String>,
     server: tokio::task::JoinHandle<()>,
     cleanup: Option<Cleanup>,
 }
 
 /// The S3 test server from `ANZE_TEST_S3_URL` (keys `ANZE_TEST_S3_ACCESS_KEY` /
 /// `ANZE_TEST_S3_SECRET_KEY`, default `test`), with a fresh key prefix.
-/// The bucket is created when missing (moto accepts an unsigned `PUT /bucket`).
-async fn test_bucket() -> BlobConfig {
+/// The bucket is created when missing (moto accepts an unsigned `PUT /bucket`). Also returns
+/// the same place as a storage URL.
+async fn test_bucket() -> (BlobConfig, String) {
     let url = configured("ANZE_TEST_S3_URL");
     let key = |var: &str| Some(std::env::var(var).unwrap_or_else(|_| "test".into()));
     let mut config = BlobConfig::from_url(
@@ -118,8 +122,11 @@ async fn test_bucket() -> BlobConfig {
             res.status()
         );
         *root = format!("/t-{}", random_suffix());
+        let joint = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{joint}root={root}");
+        return (config, url);
     }
-    config
+    (config, url)
 }
 
 /// The variable's value; the harness runs a test only when what it needs is set.
@@ -175,9 +182,12 @@ impl TestApp {
     ) -> TestApp {
         // Before any HTTP client is built (see `install_crypto_provider`).
         anze_store::install_crypto_provider();
-        let blob_config = match storage {
-            Storage::Fs => None,
-            Storage::S3 => Some(test_bucket().await),
+        let (blob_config, storage_url) = match storage {
+            Storage::Fs => (None, None),
+            Storage::S3 => {
+                let (config, url) = test_bucket().await;
+                (Some(config), Some(url))
+            }
         };
         let dir = std::env::temp_dir().join(format!("anze-test-{}", random_suffix()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -257,6 +267,7 @@ impl TestApp {
             data_dir: dir,
             clock,
             database_url,
+            storage_url,
             server,
             cleanup: Some(cleanup),
         }

@@ -7,145 +7,26 @@
 use anze_core::ids::{AccountId, OrderId};
 use reqwest::cookie::CookieStore;
 use reqwest::{Client, StatusCode, redirect};
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{ADMIN_PASSWORD, PASSWORD, TestApp, csrf_token, png};
+use crate::helpers::{PASSWORD, TestApp, csrf_token, png};
+use crate::process::{Launch, Server};
 
 crate::backend_tests!(
     an_upload_in_flight_at_sigterm_finishes_and_new_connections_are_refused,
     the_deadline_cuts_a_request_that_takes_too_long,
 );
 
-/// An `anze serve` process; killed if the test fails before it exits.
-struct Server {
-    child: Child,
-    log: PathBuf,
-    addr: SocketAddr,
-}
-
-impl Server {
-    async fn start(app: &TestApp, name: &str, deadline_secs: u64) -> Server {
-        let dir = app.data_dir.join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        let log = dir.join("serve.log");
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_anze"))
-            .arg("serve")
-            .current_dir(&dir)
-            .env_remove("ANZE_CONFIG")
-            .env_remove("ANZE_STORAGE_URL")
-            .env("ANZE_DATABASE_URL", &app.database_url)
-            // The test app's own directory: files land where its blob store reads them.
-            .env("ANZE_DATA_DIR", &app.data_dir)
-            .env("ANZE_LISTEN", "127.0.0.1:0")
-            .env("ANZE_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("ANZE_JOBS_INTERVAL_SECONDS", "1")
-            .env("ANZE_DB_MAX_CONNECTIONS", "3")
-            .env("ANZE_SHUTDOWN_TIMEOUT_SECONDS", deadline_secs.to_string())
-            .env("RUST_LOG", "info,sqlx=warn,sea_orm=warn")
-            .env("ANZE_LOG_FORMAT", "json")
-            .stdout(Stdio::from(out.try_clone().unwrap()))
-            .stderr(Stdio::from(out))
-            .spawn()
-            .unwrap();
-        let mut server = Server {
-            child,
-            log,
-            addr: "127.0.0.1:1".parse().unwrap(),
-        };
-        let started = Instant::now();
-        server.addr = loop {
-            if let Some(addr) = server.ready_address() {
-                break addr;
-            }
-            assert!(
-                server.child.try_wait().unwrap().is_none(),
-                "exited at start: {}",
-                server.log()
-            );
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "not ready: {}",
-                server.log()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
-        server
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn messages(&self) -> Vec<String> {
-        self.log()
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter_map(|v| v["fields"]["message"].as_str().map(str::to_string))
-            .collect()
-    }
-
-    /// From "anze is ready: open http://127.0.0.1:PORT/".
-    fn ready_address(&self) -> Option<SocketAddr> {
-        self.messages().iter().find_map(|m| {
-            let rest = m.split_once("anze is ready: open http://")?.1;
-            rest.split('/').next()?.parse().ok()
-        })
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    /// SIGTERM, as a service manager stops it.
-    fn terminate(&self) {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-    }
-
-    async fn wait_for_message(&self, part: &str) {
-        let started = Instant::now();
-        while !self.messages().iter().any(|m| m.contains(part)) {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "no \"{part}\" in the log: {}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Its exit status and when it came, waiting at most `limit`.
-    async fn exit(&mut self, limit: Duration) -> ExitStatus {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                started.elapsed() < limit,
-                "still running after {limit:?}: {}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// An instance on the app's database and files that allows requests `deadline_secs` after
+/// SIGTERM.
+async fn start(app: &TestApp, name: &str, deadline_secs: u64) -> Server {
+    Launch::new(app, name)
+        .env("ANZE_SHUTDOWN_TIMEOUT_SECONDS", deadline_secs.to_string())
+        .start()
+        .await
 }
 
 /// An accepted order of agency `ag_admin` with `ag_staff` assigned.
@@ -275,7 +156,7 @@ fn large_photo() -> Vec<u8> {
 async fn an_upload_in_flight_at_sigterm_finishes_and_new_connections_are_refused(app: TestApp) {
     let (order, staff) = accepted_order(&app).await;
     let deadline = Duration::from_secs(20);
-    let mut server = Server::start(&app, "first", deadline.as_secs()).await;
+    let mut server = start(&app, "first", deadline.as_secs()).await;
     let (client, jar) = login(&server).await;
     let photo = large_photo();
     let (head, body) = training_upload(&server, &client, &jar, order, staff, &photo).await;
@@ -306,7 +187,7 @@ async fn an_upload_in_flight_at_sigterm_finishes_and_new_connections_are_refused
         }
     }
     assert!(
-        server.child.try_wait().unwrap().is_none(),
+        server.exited().is_none(),
         "the server waits for the upload in flight"
     );
 
@@ -352,7 +233,7 @@ async fn an_upload_in_flight_at_sigterm_finishes_and_new_connections_are_refused
     );
 
     // After a restart the record and its photo are there.
-    let mut again = Server::start(&app, "second", 5).await;
+    let mut again = start(&app, "second", 5).await;
     let (client, _) = login(&again).await;
     let res = client.get(again.url(&record)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
@@ -377,7 +258,7 @@ async fn an_upload_in_flight_at_sigterm_finishes_and_new_connections_are_refused
 async fn the_deadline_cuts_a_request_that_takes_too_long(app: TestApp) {
     let (order, staff) = accepted_order(&app).await;
     let deadline = Duration::from_secs(2);
-    let mut server = Server::start(&app, "slow", deadline.as_secs()).await;
+    let mut server = start(&app, "slow", deadline.as_secs()).await;
     let (client, jar) = login(&server).await;
     let (head, body) = training_upload(&server, &client, &jar, order, staff, &png()).await;
 
