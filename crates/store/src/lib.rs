@@ -56,6 +56,18 @@ impl Db {
     /// Connects to the database the URL names. SQLite files are created when missing and run in
     /// WAL mode with foreign keys enforced.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Self::connect_with(url, max_connections, true).await
+    }
+
+    /// `connect` with connections that are never recycled (`recycle` false): for a session
+    /// that changes its connection's settings (the bulk loader turns foreign keys and fsync
+    /// off) and must keep that one connection however long it runs. Pools otherwise replace
+    /// a connection after 30 minutes, and the new one starts with the defaults.
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        recycle: bool,
+    ) -> Result<Self, StoreError> {
         let backend = if url.starts_with("sqlite:") {
             DbBackend::Sqlite
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -79,6 +91,10 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(std::env::var_os("ANZE_SQL_TRACE").is_some())
             .sqlx_logging_level(tracing::log::LevelFilter::Warn);
+        if !recycle {
+            opts.max_lifetime(None::<Duration>)
+                .idle_timeout(None::<Duration>);
+        }
         opts.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
