@@ -6,6 +6,7 @@
 //! tiny counts and checks only that every scenario completed without errors.
 
 pub mod dataset;
+pub mod exif;
 mod load;
 mod report;
 mod server;
@@ -831,17 +832,19 @@ fn training_form(date: &str, staff: &str, field: &str, i: u64) -> reqwest::multi
     ] {
         form = form.text(k.to_string(), v.to_string());
     }
-    let photo = Part::bytes(bench_photo(i))
-        .file_name("现场照片.png")
-        .mime_str("image/png")
+    let photo = Part::bytes(bench_photo(i, date))
+        .file_name("现场照片.jpg")
+        .mime_str("image/jpeg")
         .expect("a valid mime type");
     form.part(field.to_string(), photo)
 }
 
-/// A real PNG of about 10 KB, a different picture for each `i`: uploads are checked by content
-/// (noise would be refused), and one picture sent again and again would make every upload a
-/// duplicate of all the ones before it.
-fn bench_photo(i: u64) -> Vec<u8> {
+/// A real JPEG of about 10 KB taken on `date` (EXIF DateTimeOriginal, as a phone writes it),
+/// a different picture for each `i`: uploads are checked by content (noise would be refused),
+/// one picture sent again and again would make every upload a duplicate of all the ones
+/// before it, and a photo without a capture time would raise a 拍摄时间异常 flag on every
+/// upload, which real phone photos do not.
+fn bench_photo(i: u64, date: &str) -> Vec<u8> {
     let mut state = (i as u32).wrapping_mul(2_654_435_761) | 1;
     let mut next = move || {
         state ^= state << 13;
@@ -860,7 +863,9 @@ fn bench_photo(i: u64) -> Vec<u8> {
             ]
         })
         .collect();
-    let img = image::RgbImage::from_fn(96, 72, |x, y| {
+    // Drawn on a 96 × 72 grid and shown at twice that size: about 10 KB as a JPEG.
+    let img = image::RgbImage::from_fn(192, 144, |x, y| {
+        let (x, y) = (x / 2, y / 2);
         let mut c = [
             (x * 7 % 251) as u8,
             (y * 13 % 241) as u8,
@@ -873,10 +878,17 @@ fn bench_photo(i: u64) -> Vec<u8> {
         }
         image::Rgb(c)
     });
-    let mut out = std::io::Cursor::new(Vec::new());
-    // Encoding an in-memory RGB image as PNG cannot fail.
-    let _ = img.write_to(&mut out, image::ImageFormat::Png);
-    out.into_inner()
+    let mut out = Vec::new();
+    // Encoding an in-memory RGB image cannot fail.
+    let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img);
+    let captured = format!("{} 10:00:00", date.replace('-', ":"));
+    exif::with_exif(
+        &out,
+        exif::Exif {
+            captured: Some(&captured),
+            ..exif::Exif::default()
+        },
+    )
 }
 
 /// Logins of one account: the pre-login CSRF cookie and token are fetched once and sent by
@@ -966,5 +978,19 @@ async fn measure_one(
         rss_before_kib: before.map(|m| m.0),
         peak_rss_kib: if reset { after.map(|m| m.1) } else { None },
         first_error: m.first_error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bench_photos_are_dated_phone_sized_and_different() {
+        let a = super::bench_photo(1, "2026-11-30");
+        let b = super::bench_photo(2, "2026-11-30");
+        assert_ne!(a, b);
+        assert!((6_000..16_000).contains(&a.len()), "{} bytes", a.len());
+        assert!(image::load_from_memory(&a).is_ok());
+        let has = |needle: &[u8]| a.windows(needle.len()).any(|w| w == needle);
+        assert!(has(b"Exif\0\0") && has(b"2026:11:30 10:00:00"));
     }
 }

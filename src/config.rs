@@ -69,6 +69,33 @@ pub struct Config {
     /// Seconds between ticks of the job runner (reminders, webhook deliveries); 0 turns it
     /// off on this instance.
     pub jobs_interval_seconds: u64,
+    /// After SIGTERM or Ctrl-C, how long requests in flight (uploads included) may take to
+    /// finish before the server closes their connections and exits.
+    pub shutdown_timeout_seconds: u64,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsConfig,
+}
+
+/// `[metrics]`: `/metrics` answers requests from these client addresses, or carrying this
+/// bearer token; everyone else gets 404.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Addresses or CIDR blocks of the TCP peer, never taken from `X-Forwarded-For`: behind a
+    /// reverse proxy the peer is the proxy, so list only addresses that reach the instance
+    /// directly (the scraper's), not the proxy's.
+    pub allow: Vec<IpNet>,
+    /// `Authorization: Bearer <token>` with this token is let in from any address.
+    pub token: Option<Secret>,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            allow: IpNet::loopback(),
+            token: None,
+        }
+    }
 }
 
 /// `[storage]`: a local directory (default `<data_dir>/files`) or an S3-compatible bucket, given
@@ -104,6 +131,8 @@ impl Default for Config {
             capture_place_max_km: anze_core::integrity::DEFAULT_PLACE_MAX_M / 1_000.0,
             pdf_font: None,
             jobs_interval_seconds: 30,
+            shutdown_timeout_seconds: 30,
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -216,6 +245,19 @@ impl Config {
         if let Some(v) = env("ANZE_JOBS_INTERVAL_SECONDS") {
             self.jobs_interval_seconds = parse("ANZE_JOBS_INTERVAL_SECONDS", v)?;
         }
+        if let Some(v) = env("ANZE_SHUTDOWN_TIMEOUT_SECONDS") {
+            self.shutdown_timeout_seconds = parse("ANZE_SHUTDOWN_TIMEOUT_SECONDS", v)?;
+        }
+        if let Some(v) = env("ANZE_METRICS_ALLOW") {
+            self.metrics.allow = IpNet::parse_list(&v).map_err(|reason| ConfigError::Env {
+                name: "ANZE_METRICS_ALLOW",
+                value: v,
+                reason,
+            })?;
+        }
+        if let Some(v) = env("ANZE_METRICS_TOKEN") {
+            self.metrics.token = (!v.is_empty()).then_some(Secret(v));
+        }
         if let Some(v) = env("ANZE_MAX_UPLOAD_MB") {
             self.max_upload_mb = parse("ANZE_MAX_UPLOAD_MB", v)?;
         }
@@ -302,7 +344,8 @@ impl Config {
              public_url = {:?}\ntrust_proxy = {}\ntrusted_proxies = {:?}\nlog_format = {:?}\n\
              db_max_connections = {}\n\
              session_idle_minutes = {}\nsession_absolute_hours = {}\nmax_upload_mb = {}\n\
-             pdf_font = {:?}\njobs_interval_seconds = {}\n\n[storage]\n{}",
+             pdf_font = {:?}\njobs_interval_seconds = {}\nshutdown_timeout_seconds = {}\n\n\
+             [storage]\n{}\n[metrics]\nallow = {:?}\ntoken = {:?}\n",
             self.listen,
             self.data_dir.display().to_string(),
             url,
@@ -330,7 +373,18 @@ impl Config {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             self.jobs_interval_seconds,
+            self.shutdown_timeout_seconds,
             self.masked_storage(),
+            self.metrics
+                .allow
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            if self.metrics.token.is_some() {
+                "***"
+            } else {
+                ""
+            },
         )
     }
 
@@ -576,6 +630,54 @@ mod tests {
             c.public_origin(),
             Origin::parse("https://anze.example.com:443")
         );
+    }
+
+    #[test]
+    fn metrics_access_and_the_shutdown_deadline_come_from_the_file_or_the_environment() {
+        let none = Some(Path::new("/nonexistent/anze.toml"));
+        let c = Config::load(none, env(&[])).unwrap();
+        assert_eq!(c.metrics.allow, IpNet::loopback());
+        assert!(c.metrics.token.is_none());
+        assert_eq!(c.shutdown_timeout_seconds, 30);
+        let c = Config::load(
+            none,
+            env(&[
+                ("ANZE_METRICS_ALLOW", "10.1.2.0/24"),
+                ("ANZE_METRICS_TOKEN", "scrape-Token-1"),
+                ("ANZE_SHUTDOWN_TIMEOUT_SECONDS", "5"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.metrics.allow, vec!["10.1.2.0/24".parse().unwrap()]);
+        assert_eq!(
+            c.metrics.token.as_ref().map(Secret::expose),
+            Some("scrape-Token-1")
+        );
+        assert_eq!(c.shutdown_timeout_seconds, 5);
+        let shown = format!("{}{:?}", c.masked(), c);
+        assert!(!shown.contains("scrape-Token-1"), "{shown}");
+        assert!(shown.contains("[metrics]\nallow = [\"10.1.2.0/24\"]\ntoken = \"***\""));
+        assert!(shown.contains("shutdown_timeout_seconds = 5"));
+        let masked: Config = toml::from_str(&c.masked()).unwrap();
+        assert_eq!(masked.shutdown_timeout_seconds, 5, "the output reads back");
+        let c = Config::load(none, env(&[("ANZE_METRICS_ALLOW", "")])).unwrap();
+        assert!(c.metrics.allow.is_empty(), "empty: no address, token only");
+        assert!(Config::load(none, env(&[("ANZE_METRICS_ALLOW", "everyone")])).is_err());
+        assert!(Config::load(none, env(&[("ANZE_SHUTDOWN_TIMEOUT_SECONDS", "-1")])).is_err());
+
+        let dir = std::env::temp_dir().join(format!("anze-metrics-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("anze.toml");
+        std::fs::write(
+            &file,
+            "shutdown_timeout_seconds = 60\n[metrics]\nallow = [\"192.168.9.9\"]\ntoken = \"t0k\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), env(&[])).unwrap();
+        assert_eq!(c.shutdown_timeout_seconds, 60);
+        assert_eq!(c.metrics.allow, vec!["192.168.9.9".parse().unwrap()]);
+        assert_eq!(c.metrics.token.as_ref().map(Secret::expose), Some("t0k"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct Runner {
     worker: String,
     /// The kinds this runner enqueues and runs: all of them, unless narrowed with `only`.
     kinds: Vec<JobKind>,
+    /// Cancelled at shutdown: the run in progress finishes, no further one is claimed.
+    stop: CancellationToken,
 }
 
 impl Runner {
@@ -72,12 +74,19 @@ impl Runner {
             http,
             worker,
             kinds: JobKind::ALL.to_vec(),
+            stop: CancellationToken::new(),
         })
     }
 
     /// A runner of these kinds only: a test of one job leaves the others' slots alone.
     pub fn only(mut self, kinds: &[JobKind]) -> Self {
         self.kinds = kinds.to_vec();
+        self
+    }
+
+    /// A runner that claims no further run once `stop` is cancelled ([`Runner::run`] sets it).
+    pub fn stopping_on(mut self, stop: CancellationToken) -> Self {
+        self.stop = stop;
         self
     }
 
@@ -92,7 +101,7 @@ impl Runner {
                 .await?,
             ..TickReport::default()
         };
-        while report.ran() < MAX_RUNS_PER_TICK {
+        while report.ran() < MAX_RUNS_PER_TICK && !self.stop.is_cancelled() {
             let Some(run) = job::service::claim(
                 self.store.as_ref(),
                 &self.worker,
@@ -115,11 +124,26 @@ impl Runner {
                 self.clock.now(),
             )
             .await?;
-            match outcome {
-                RunOutcome::Done { .. } => report.done += 1,
-                RunOutcome::Retry { .. } => report.retried += 1,
-                RunOutcome::GiveUp { .. } => report.failed += 1,
-            }
+            let counted = match outcome {
+                RunOutcome::Done { .. } => {
+                    report.done += 1;
+                    "done"
+                }
+                RunOutcome::Retry { .. } => {
+                    report.retried += 1;
+                    "retry"
+                }
+                RunOutcome::GiveUp { .. } => {
+                    report.failed += 1;
+                    "failed"
+                }
+            };
+            metrics::counter!(
+                anze_web::metrics::JOB_RUNS,
+                "kind" => run.kind.code(),
+                "outcome" => counted
+            )
+            .increment(1);
         }
         Ok(report)
     }
@@ -149,6 +173,14 @@ impl Runner {
                         .await
                         .map_err(|e| e.to_string())?;
                 tracing::info!(months, "dashboard facts of the trend window recounted");
+                Ok(())
+            }
+            JobKind::Housekeeping => {
+                let keys =
+                    anze_core::submission::service::prune(self.store.as_ref(), self.clock.now())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                tracing::info!(keys, "expired one-time form keys removed");
                 Ok(())
             }
         }
@@ -200,8 +232,10 @@ impl Runner {
         }
     }
 
-    /// Ticks every `interval` until `stop` is cancelled; the run in progress finishes first.
-    pub async fn run(self, interval: Duration, stop: CancellationToken) {
+    /// Ticks every `interval` until `stop` is cancelled; the run in progress finishes first
+    /// and no further run is claimed, even within the tick.
+    pub async fn run(mut self, interval: Duration, stop: CancellationToken) {
+        self.stop = stop.clone();
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -214,7 +248,10 @@ impl Runner {
                     tracing::debug!(?r, worker = %self.worker, "job tick")
                 }
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "job tick failed"),
+                Err(e) => {
+                    metrics::counter!(anze_web::metrics::JOB_TICK_FAILURES).increment(1);
+                    tracing::warn!(error = %e, "job tick failed")
+                }
             }
         }
         tracing::info!(worker = %self.worker, "job runner stopped");

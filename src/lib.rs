@@ -20,7 +20,7 @@ use anze_store::{Blobs, Db};
 use anze_web::{AppState, WebConfig};
 use axum::Router;
 use rand::Rng;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -128,33 +128,75 @@ pub fn web_config(config: &Config) -> WebConfig {
         },
         max_upload_bytes: config.max_upload_bytes(),
         pdf_font: anze_web::pdf::FontSource::locate(config.pdf_font.as_deref()).ok(),
+        metrics: anze_web::MetricsAccess::new(
+            config.metrics.allow.clone(),
+            config.metrics.token.as_ref().map(|t| t.expose()),
+        ),
         ..WebConfig::default()
     }
 }
 
-/// The whole HTTP application over a store and a blob store.
-pub fn app(
-    store: Arc<dyn Store>,
-    blobs: Arc<dyn BlobStore>,
-    web: WebConfig,
-    clock: Arc<dyn Clock>,
-) -> Router {
-    anze_web::router(AppState::new(store, web, clock, blobs))
+/// The whole HTTP application over a database and a blob store; `/metrics` reports the
+/// database's connection pools.
+pub fn app(db: Db, blobs: Arc<dyn BlobStore>, web: WebConfig, clock: Arc<dyn Clock>) -> Router {
+    let pools = db.clone();
+    let store: Arc<dyn Store> = Arc::new(db);
+    anze_web::router(AppState::new(store, web, clock, blobs).with_pools(move || {
+        pools
+            .pool_status()
+            .into_iter()
+            .map(|p| anze_web::PoolSample {
+                pool: p.name,
+                size: p.size,
+                idle: p.idle,
+                max: p.max,
+            })
+            .collect()
+    }))
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// How a server ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Every request in flight finished.
+    Drained,
+    /// The deadline passed with requests still in flight; their connections were closed.
+    DeadlinePassed,
+}
+
+/// Serves until `shutdown` resolves; then accepts no more connections (the listener closes at
+/// once, so new ones are refused) and lets the requests in flight finish for at most `grace`,
+/// after which their connections are closed.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    axum::serve(
+    grace: std::time::Duration,
+) -> anyhow::Result<Stopped> {
+    let signalled = tokio_util::sync::CancellationToken::new();
+    let signal = signalled.clone();
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("server failed")
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        signal.cancel();
+    });
+    // axum's graceful shutdown waits for every connection however long it takes; the deadline
+    // ends the wait, and dropping the server future then drops the connections' watch, while
+    // the tasks serving them end with the runtime.
+    let deadline = async {
+        signalled.cancelled().await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = server.into_future() => {
+            served.context("server failed")?;
+            Ok(Stopped::Drained)
+        }
+        () = deadline => Ok(Stopped::DeadlinePassed),
+    }
 }
 
 /// Keeps the database's planner statistics current as the data grows: at start, then hourly.

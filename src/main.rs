@@ -152,7 +152,6 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutting down");
 }
 
 #[tokio::main]
@@ -400,6 +399,8 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Serve { demo } => {
+            // Before anything records a metric (the job runner's first tick is immediate).
+            anze_web::metrics::handle();
             let db = anze::open_database(&config).await?;
             anze::bootstrap(&db, &config).await.map(print_generated)?;
             if demo {
@@ -423,7 +424,7 @@ async fn main() -> anyhow::Result<()> {
             }
             tracing::info!(storage = blobs.describe(), "file storage");
             anze::spawn_statistics_refresh(db.clone());
-            let store: Arc<dyn anze_core::Store> = Arc::new(db);
+            let store: Arc<dyn anze_core::Store> = Arc::new(db.clone());
             let web = anze::web_config(&config);
             match (&web.pdf_font, &config.pdf_font) {
                 (Some(font), _) => tracing::info!(
@@ -452,23 +453,48 @@ async fn main() -> anyhow::Result<()> {
                     stop.clone(),
                 )?),
             };
-            let router = anze::app(store, Arc::new(blobs), web, Arc::new(SystemClock));
+            let router = anze::app(db, Arc::new(blobs), web, Arc::new(SystemClock));
+            let grace = std::time::Duration::from_secs(config.shutdown_timeout_seconds);
             let stopping = stop.clone();
-            anze::serve(listener, router, async move {
-                shutdown_signal().await;
-                stopping.cancel();
-            })
+            let signalled = Arc::new(std::sync::OnceLock::new());
+            let signalled_at = signalled.clone();
+            let stopped = anze::serve(
+                listener,
+                router,
+                async move {
+                    shutdown_signal().await;
+                    let _ = signalled_at.set(std::time::Instant::now());
+                    tracing::info!(
+                        deadline_secs = grace.as_secs(),
+                        "shutting down: no new connections; requests in flight may finish"
+                    );
+                    stopping.cancel();
+                },
+                grace,
+            )
             .await?;
-            // Let a run in progress record its outcome; a run cut off is claimed again after
-            // its lease by whichever instance is still up.
-            stop.cancel();
-            if let Some(jobs) = jobs
-                && tokio::time::timeout(std::time::Duration::from_secs(30), jobs)
-                    .await
-                    .is_err()
-            {
-                tracing::warn!("the job runner did not stop within 30 s");
+            if stopped == anze::Stopped::DeadlinePassed {
+                tracing::warn!(
+                    deadline_secs = grace.as_secs(),
+                    "shutdown deadline passed: closing the connections of requests still in flight"
+                );
             }
+            // The job runner stopped claiming at the signal; let a run in progress record its
+            // outcome within what is left of the deadline. A run cut off is claimed again
+            // after its lease by whichever instance is still up.
+            stop.cancel();
+            let left = signalled
+                .get()
+                .map_or(grace, |at: &std::time::Instant| {
+                    grace.saturating_sub(at.elapsed())
+                })
+                .max(std::time::Duration::from_millis(100));
+            if let Some(jobs) = jobs
+                && tokio::time::timeout(left, jobs).await.is_err()
+            {
+                tracing::warn!("the job runner did not stop within the shutdown deadline");
+            }
+            tracing::info!("stopped");
         }
     }
     Ok(())

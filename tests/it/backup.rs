@@ -376,8 +376,8 @@ async fn assert_untouched(target: &EmptyTarget) {
         "the refused restore created the schema"
     );
     db.close().await;
-    let blobs = match &target.blob_config {
-        Some(c) => anze_store::Blobs::open(c).unwrap(),
+    let blobs = match &target.bucket {
+        Some((c, _)) => anze_store::Blobs::open(c).unwrap(),
         None => anze_store::Blobs::open(&anze_store::BlobConfig::Fs {
             root: target.data_dir.join("files"),
         })

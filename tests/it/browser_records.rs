@@ -177,7 +177,8 @@ async fn accepted_order(app: &TestApp) -> OrderId {
 }
 
 /// 服务订单 → the item → 新增 → 确认 → the record, its photo in the viewer, the order's list and
-/// the cross-order menu, for each of the six record types in one browser session.
+/// the cross-order menu, for each record type but 事故排查 (its own test, with hazards) in one
+/// browser session.
 async fn agency_records_each_service_type_with_a_photo_in_the_browser(app: TestApp, b: Browser) {
     let order = accepted_order(&app).await;
     let dir = std::env::temp_dir().join(format!("anze-browser-records-{}", app.addr.port()));

@@ -36,10 +36,18 @@ pub enum Needs {
     Mysql,
     S3,
     Browser,
+    /// PostgreSQL, S3 and nginx: several `anze serve` processes behind a reverse proxy.
+    Cluster,
 }
 
 impl Needs {
-    const SUITES: [Needs; 4] = [Needs::Postgres, Needs::Mysql, Needs::S3, Needs::Browser];
+    const SUITES: [Needs; 5] = [
+        Needs::Postgres,
+        Needs::Mysql,
+        Needs::S3,
+        Needs::Browser,
+        Needs::Cluster,
+    ];
 
     fn label(self) -> &'static str {
         match self {
@@ -48,6 +56,7 @@ impl Needs {
             Needs::Mysql => "MySQL/MariaDB",
             Needs::S3 => "S3",
             Needs::Browser => "browser",
+            Needs::Cluster => "two instances behind nginx",
         }
     }
 
@@ -59,6 +68,10 @@ impl Needs {
             Needs::Mysql => "ANZE_TEST_MYSQL_URL",
             Needs::S3 => "ANZE_TEST_S3_URL",
             Needs::Browser => "ANZE_TEST_BROWSER=1",
+            Needs::Cluster => {
+                "ANZE_TEST_POSTGRES_URL and ANZE_TEST_S3_URL, and install nginx or name it in \
+                 ANZE_TEST_NGINX"
+            }
         }
     }
 
@@ -70,6 +83,11 @@ impl Needs {
             Needs::Mysql => set("ANZE_TEST_MYSQL_URL"),
             Needs::S3 => set("ANZE_TEST_S3_URL"),
             Needs::Browser => std::env::var("ANZE_TEST_BROWSER").as_deref() == Ok("1"),
+            Needs::Cluster => {
+                Needs::Postgres.configured()
+                    && Needs::S3.configured()
+                    && crate::process::nginx_binary().is_some()
+            }
         }
     }
 }

@@ -7,7 +7,6 @@
 
 use anze::Config;
 use anze::config::Secret;
-use anze_core::Store;
 use anze_core::account::AccountStore;
 use anze_core::auth::Actor;
 use anze_core::auth::session::actor_for;
@@ -85,14 +84,18 @@ pub struct TestApp {
     pub clock: Arc<TestClock>,
     /// The database's URL, for a second process on the same database.
     pub database_url: String,
+    /// With `Storage::S3`, the bucket and key prefix as an `ANZE_STORAGE_URL`, for a second
+    /// process on the same files (keys in `ANZE_STORAGE_ACCESS_KEY` / `_SECRET_KEY`).
+    pub storage_url: Option<String>,
     server: tokio::task::JoinHandle<()>,
     cleanup: Option<Cleanup>,
 }
 
 /// The S3 test server from `ANZE_TEST_S3_URL` (keys `ANZE_TEST_S3_ACCESS_KEY` /
 /// `ANZE_TEST_S3_SECRET_KEY`, default `test`), with a fresh key prefix.
-/// The bucket is created when missing (moto accepts an unsigned `PUT /bucket`).
-async fn test_bucket() -> BlobConfig {
+/// The bucket is created when missing (moto accepts an unsigned `PUT /bucket`). Also returns
+/// the same place as a storage URL.
+async fn test_bucket() -> (BlobConfig, String) {
     let url = configured("ANZE_TEST_S3_URL");
     let key = |var: &str| Some(std::env::var(var).unwrap_or_else(|_| "test".into()));
     let mut config = BlobConfig::from_url(
@@ -119,8 +122,11 @@ async fn test_bucket() -> BlobConfig {
             res.status()
         );
         *root = format!("/t-{}", random_suffix());
+        let joint = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{joint}root={root}");
+        return (config, url);
     }
-    config
+    (config, url)
 }
 
 /// The variable's value; the harness runs a test only when what it needs is set.
@@ -200,15 +206,15 @@ async fn fresh_database(backend: Backend) -> (String, PathBuf, Cleanup) {
 pub struct EmptyTarget {
     pub database_url: String,
     pub data_dir: PathBuf,
-    /// `None`: files in `data_dir/files`.
-    pub blob_config: Option<BlobConfig>,
+    /// The bucket's configuration and URL; `None`: files in `data_dir/files`.
+    pub bucket: Option<(BlobConfig, String)>,
     cleanup: Option<Cleanup>,
 }
 
 impl EmptyTarget {
     pub async fn create(backend: Backend, storage: Storage) -> EmptyTarget {
         anze_store::install_crypto_provider();
-        let blob_config = match storage {
+        let bucket = match storage {
             Storage::Fs => None,
             Storage::S3 => Some(test_bucket().await),
         };
@@ -216,7 +222,7 @@ impl EmptyTarget {
         EmptyTarget {
             database_url,
             data_dir,
-            blob_config,
+            bucket,
             cleanup: Some(cleanup),
         }
     }
@@ -230,19 +236,16 @@ impl EmptyTarget {
                 self.data_dir.display().to_string(),
             ),
         ];
-        if let Some(BlobConfig::S3 {
-            endpoint,
-            bucket,
-            region,
-            access_key,
-            secret_key,
-            root,
-        }) = &self.blob_config
+        if let Some((
+            BlobConfig::S3 {
+                access_key,
+                secret_key,
+                ..
+            },
+            url,
+        )) = &self.bucket
         {
-            env.push((
-                "ANZE_STORAGE_URL".into(),
-                format!("s3://{bucket}?endpoint={endpoint}&region={region}&root={root}"),
-            ));
+            env.push(("ANZE_STORAGE_URL".into(), url.clone()));
             env.push((
                 "ANZE_STORAGE_ACCESS_KEY".into(),
                 access_key.clone().unwrap_or_default(),
@@ -260,9 +263,9 @@ impl Drop for EmptyTarget {
     fn drop(&mut self) {
         if let Some(cleanup) = self.cleanup.take() {
             let bucket = self
-                .blob_config
+                .bucket
                 .as_ref()
-                .map(|c| Arc::new(Blobs::open(c).unwrap()));
+                .map(|(c, _)| Arc::new(Blobs::open(c).unwrap()));
             run_cleanup(cleanup, bucket);
         }
     }
@@ -292,41 +295,42 @@ impl TestApp {
     ) -> TestApp {
         // Before any HTTP client is built (see `install_crypto_provider`).
         anze_store::install_crypto_provider();
-        let blob_config = match storage {
+        let bucket = match storage {
             Storage::Fs => None,
             Storage::S3 => Some(test_bucket().await),
         };
         let (url, dir, cleanup) = fresh_database(backend).await;
-        Self::start(url, dir, storage, blob_config, Some(cleanup), configure).await
+        Self::start(url, dir, bucket, Some(cleanup), configure).await
     }
 
     /// The application over what `target` holds now (after `anze restore`, say); `target`
     /// keeps the database and files and removes them when dropped.
     pub async fn serve(target: &EmptyTarget) -> TestApp {
-        let storage = if target.blob_config.is_some() {
-            Storage::S3
-        } else {
-            Storage::Fs
-        };
         Self::start(
             target.database_url.clone(),
             target.data_dir.clone(),
-            storage,
-            target.blob_config.clone(),
+            target.bucket.clone(),
             None,
             |_| {},
         )
         .await
     }
 
+    /// The application over the database at `url`, with files in `bucket` (its configuration
+    /// and URL) or in `dir/files`.
     async fn start(
         url: String,
         dir: PathBuf,
-        storage: Storage,
-        blob_config: Option<BlobConfig>,
+        bucket: Option<(BlobConfig, String)>,
         cleanup: Option<Cleanup>,
         configure: impl FnOnce(&mut Config),
     ) -> TestApp {
+        let storage = if bucket.is_some() {
+            Storage::S3
+        } else {
+            Storage::Fs
+        };
+        let (blob_config, storage_url) = bucket.unzip();
         let database_url = url.clone();
         let mut config = Config {
             data_dir: dir.clone(),
@@ -343,20 +347,24 @@ impl TestApp {
             None => anze::open_blobs(&config).unwrap(),
         });
         let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
-        let store: Arc<dyn Store> = Arc::new(db.clone());
         let web = anze_web::WebConfig {
             // Every export in the tests reads several batches, so the keyset that carries one
             // batch on to the next is exercised by ledgers of a handful of rows.
             export_batch_rows: EXPORT_BATCH_ROWS,
             ..anze::web_config(&config)
         };
-        let router = anze::app(store, blobs.clone(), web, clock.clone());
+        let router = anze::app(db.clone(), blobs.clone(), web, clock.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
-            anze::serve(listener, router, std::future::pending())
-                .await
-                .unwrap();
+            anze::serve(
+                listener,
+                router,
+                std::future::pending(),
+                std::time::Duration::ZERO,
+            )
+            .await
+            .unwrap();
         });
         TestApp {
             addr,
@@ -366,6 +374,7 @@ impl TestApp {
             data_dir: dir,
             clock,
             database_url,
+            storage_url,
             server,
             cleanup,
         }
@@ -764,102 +773,4 @@ impl TestApp {
     }
 }
 
-/// What a phone camera writes into a photo's EXIF block.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Exif<'a> {
-    pub orientation: Option<u16>,
-    /// `2026:11:20 09:30:00`, the camera's local time.
-    pub captured: Option<&'a str>,
-    /// (latitude, longitude) in degrees, north and east.
-    pub gps: Option<(f64, f64)>,
-}
-
-/// `jpeg` with an EXIF block (APP1) inserted after its start marker, as a phone writes it.
-pub fn with_exif(jpeg: &[u8], exif: Exif<'_>) -> Vec<u8> {
-    let tiff = exif_tiff(exif);
-    let mut app1 = vec![0xFF, 0xE1];
-    app1.extend_from_slice(&u16::try_from(tiff.len() + 8).unwrap().to_be_bytes());
-    app1.extend_from_slice(b"Exif\0\0");
-    app1.extend_from_slice(&tiff);
-    let mut out = jpeg[..2].to_vec();
-    out.extend_from_slice(&app1);
-    out.extend_from_slice(&jpeg[2..]);
-    out
-}
-
-/// A big-endian TIFF block: IFD0 (Orientation and the pointers), the Exif IFD
-/// (DateTimeOriginal) and the GPS IFD, each only when `exif` has its part, then their values.
-fn exif_tiff(exif: Exif<'_>) -> Vec<u8> {
-    fn entry(out: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]) {
-        out.extend_from_slice(&tag.to_be_bytes());
-        out.extend_from_slice(&kind.to_be_bytes());
-        out.extend_from_slice(&count.to_be_bytes());
-        out.extend_from_slice(&value);
-    }
-    const SHORT: u16 = 3;
-    const LONG: u16 = 4;
-    const ASCII: u16 = 2;
-    const RATIONAL: u16 = 5;
-    let ifd_len = |n: u32| 2 + 12 * n + 4;
-    let n0 = u32::from(exif.orientation.is_some())
-        + u32::from(exif.captured.is_some())
-        + u32::from(exif.gps.is_some());
-    let exif_ifd = 8 + ifd_len(n0);
-    let gps_ifd = exif_ifd
-        + if exif.captured.is_some() {
-            ifd_len(1)
-        } else {
-            0
-        };
-    let date = gps_ifd + if exif.gps.is_some() { ifd_len(4) } else { 0 };
-    let lat = date + if exif.captured.is_some() { 20 } else { 0 };
-    let lng = lat + 24;
-    let mut t = b"MM\0\x2a\0\0\0\x08".to_vec();
-    t.extend_from_slice(&(n0 as u16).to_be_bytes());
-    if let Some(o) = exif.orientation {
-        let o = o.to_be_bytes();
-        entry(&mut t, 0x0112, SHORT, 1, [o[0], o[1], 0, 0]);
-    }
-    if exif.captured.is_some() {
-        entry(&mut t, 0x8769, LONG, 1, exif_ifd.to_be_bytes());
-    }
-    if exif.gps.is_some() {
-        entry(&mut t, 0x8825, LONG, 1, gps_ifd.to_be_bytes());
-    }
-    t.extend_from_slice(&0u32.to_be_bytes());
-    if let Some(captured) = exif.captured {
-        assert_eq!(t.len(), exif_ifd as usize);
-        t.extend_from_slice(&1u16.to_be_bytes());
-        entry(&mut t, 0x9003, ASCII, 20, date.to_be_bytes());
-        t.extend_from_slice(&0u32.to_be_bytes());
-        assert_eq!(captured.len(), 19, "YYYY:MM:DD HH:MM:SS");
-    }
-    if exif.gps.is_some() {
-        assert_eq!(t.len(), gps_ifd as usize);
-        t.extend_from_slice(&4u16.to_be_bytes());
-        entry(&mut t, 0x0001, ASCII, 2, *b"N\0\0\0");
-        entry(&mut t, 0x0002, RATIONAL, 3, lat.to_be_bytes());
-        entry(&mut t, 0x0003, ASCII, 2, *b"E\0\0\0");
-        entry(&mut t, 0x0004, RATIONAL, 3, lng.to_be_bytes());
-        t.extend_from_slice(&0u32.to_be_bytes());
-    }
-    if let Some(captured) = exif.captured {
-        assert_eq!(t.len(), date as usize);
-        t.extend_from_slice(captured.as_bytes());
-        t.push(0);
-    }
-    if let Some((lat_deg, lng_deg)) = exif.gps {
-        assert_eq!(t.len(), lat as usize);
-        // Degrees, minutes and hundredths of seconds, as cameras write them.
-        for v in [lat_deg, lng_deg] {
-            let deg = v.trunc();
-            let min = ((v - deg) * 60.0).trunc();
-            let cs = (((v - deg) * 60.0 - min) * 6000.0).round();
-            for (n, d) in [(deg as u32, 1u32), (min as u32, 1), (cs as u32, 100)] {
-                t.extend_from_slice(&n.to_be_bytes());
-                t.extend_from_slice(&d.to_be_bytes());
-            }
-        }
-    }
-    t
-}
+pub use anze::bench::exif::{Exif, with_exif};

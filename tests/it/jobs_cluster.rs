@@ -5,12 +5,11 @@
 use anze_core::job::{JobKind, JobQuery, JobState, JobStore};
 use anze_core::notify::{NoticeKind, NoticeQuery, NoticeStore, Viewer};
 use anze_core::page::PageRequest;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::hazards::{accept_and_assign, day, hazard_form, inspect, new_hazard};
-use crate::helpers::{ADMIN_PASSWORD, Backend, PASSWORD, TestApp};
+use crate::helpers::{Backend, PASSWORD, TestApp};
+use crate::process::Launch;
 
 crate::__register!(
     Postgres,
@@ -18,79 +17,6 @@ crate::__register!(
     "postgres::two_servers_on_one_database_fire_the_reminder_once",
     || crate::harness::block_on(two_servers_on_one_database_fire_the_reminder_once())
 );
-
-/// A server process; killed if the test fails before it stops it.
-struct Server {
-    child: Child,
-    log: std::path::PathBuf,
-}
-
-impl Server {
-    fn start(app: &TestApp, name: &str) -> Server {
-        let dir = app.data_dir.join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        let log = dir.join("serve.log");
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_anze"))
-            .arg("serve")
-            .current_dir(&dir)
-            .env("ANZE_DATABASE_URL", &app.database_url)
-            .env("ANZE_DATA_DIR", dir.join("data"))
-            .env("ANZE_LISTEN", "127.0.0.1:0")
-            .env("ANZE_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("ANZE_JOBS_INTERVAL_SECONDS", "1")
-            .env("ANZE_DB_MAX_CONNECTIONS", "3")
-            .env("RUST_LOG", "info,sqlx=warn,sea_orm=warn")
-            .env("ANZE_LOG_FORMAT", "json")
-            .stdout(Stdio::from(out.try_clone().unwrap()))
-            .stderr(Stdio::from(out))
-            .spawn()
-            .unwrap();
-        Server { child, log }
-    }
-
-    fn log(&self) -> String {
-        read(&self.log)
-    }
-
-    /// The name it claims runs under, once its runner has started.
-    fn worker(&self) -> Option<String> {
-        self.log()
-            .lines()
-            .filter(|l| l.contains("job runner started"))
-            .find_map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).ok()?;
-                v["fields"]["worker"].as_str().map(str::to_string)
-            })
-    }
-
-    /// SIGTERM, as a service manager stops it; waits for a clean exit.
-    fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(sent.success());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "exit {status}: {}", self.log());
-                return;
-            }
-            assert!(Instant::now() < deadline, "did not stop: {}", self.log());
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
 
 async fn two_servers_on_one_database_fire_the_reminder_once() {
     let app = TestApp::spawn(Backend::Postgres).await;
@@ -117,8 +43,8 @@ async fn two_servers_on_one_database_fire_the_reminder_once() {
     .await;
     let enterprise = app.actor("qy_a").await.org_id;
 
-    let a = Server::start(&app, "a");
-    let b = Server::start(&app, "b");
+    let a = Launch::new(&app, "a").start().await;
+    let b = Launch::new(&app, "b").start().await;
     // Both runners up, and the slot's run finished.
     let started = Instant::now();
     loop {
@@ -140,8 +66,8 @@ async fn two_servers_on_one_database_fire_the_reminder_once() {
     // A few more ticks of both: the slot is not run again.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (wa, wb) = (a.worker().unwrap(), b.worker().unwrap());
-    a.stop();
-    b.stop();
+    a.stop().await;
+    b.stop().await;
 
     let runs = reminder_runs(&app).await;
     assert_eq!(runs.len(), 1, "one run for the slot");

@@ -20,8 +20,10 @@ mod browser_dashboard;
 mod browser_orders;
 mod browser_records;
 mod cli;
+mod cluster;
 mod complaints;
 mod confirmations;
+mod crash;
 mod dashboard;
 mod delegation;
 mod documents;
@@ -31,17 +33,22 @@ mod integrity;
 mod integrity_backfill;
 mod jobs_cluster;
 mod ledgers;
+mod load;
 mod login_security;
 mod logs;
+mod metrics;
 mod notifications;
 mod orders;
 mod orgs;
 mod permissions;
 mod policies;
 mod policy_import;
+mod process;
 mod records;
 mod roles;
 mod satisfaction;
+mod shutdown;
+mod submissions;
 
 fn main() -> std::process::ExitCode {
     harness::main()

@@ -23,6 +23,7 @@ crate::backend_tests!(
     another_organizations_notifications_stay_out_of_reach,
     reminders_fire_once_per_deadline_and_reach_the_enterprise,
     a_slot_runs_once_however_many_runners_compete,
+    a_stopping_runner_claims_no_further_run,
     webhook_deliveries_are_signed_and_retried,
     complaint_deadlines_are_reminded_on_the_working_day_clock,
 );
@@ -512,6 +513,21 @@ async fn a_slot_runs_once_however_many_runners_compete(app: TestApp) {
     assert_eq!(reminders[0].state, JobState::Done);
     let worker = reminders[0].locked_by.clone().unwrap();
     assert!([a.worker(), b.worker(), c.worker()].contains(&worker.as_str()));
+}
+
+/// At shutdown the runner finishes the run in progress but claims no other, even within the
+/// tick: the due slot waits for an instance that is still up.
+async fn a_stopping_runner_claims_no_further_run(app: TestApp) {
+    let stop = tokio_util::sync::CancellationToken::new();
+    stop.cancel();
+    let report = runner(&app).stopping_on(stop).tick().await.unwrap();
+    assert_eq!(report.ran(), 0);
+    let reminders = runs(&app, JobKind::Reminders).await;
+    assert_eq!(reminders.len(), 1, "the slot is enqueued all the same");
+    assert_eq!(reminders[0].state, JobState::Pending);
+    assert_eq!(reminders[0].attempts, 0);
+    // A runner that is not stopping takes it.
+    assert_eq!(runner(&app).tick().await.unwrap().done, 1);
 }
 
 /// What the receiver heard, and how many requests it still refuses.

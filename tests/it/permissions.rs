@@ -258,6 +258,9 @@ fn matrix() -> Vec<Row> {
             "409/409 409/404 409/404 409/404 409/404 409/404 409/404 303/303",
         ),
         get("/healthz", "200 200 200 200 200 200 200 200"),
+        // Not a session route: it answers by client address or bearer token (tests/it/metrics.rs),
+        // and the matrix's callers all connect from loopback, which the default lets in.
+        get("/metrics", "200 200 200 200 200 200 200 200"),
         get("/login", "303 303 303 303 303 303 303 200"),
         get("/login-log", "200 200 403 200 403 403 403 303"),
         // Every account has its organization's inbox.

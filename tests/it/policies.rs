@@ -16,7 +16,7 @@ crate::backend_tests!(
     agencies_do_not_see_policy_lists,
 );
 
-fn policy_fields<'a>(
+pub(crate) fn policy_fields<'a>(
     no: &'a str,
     code: &'a str,
     start: &'a str,

@@ -21,7 +21,7 @@ crate::backend_tests!(
 );
 
 /// An accepted order of agency `ag` for insurer `ins`, with staff member `ag_staff` assigned.
-async fn accepted_order(app: &TestApp) -> (OrderId, OrgId) {
+pub(crate) async fn accepted_order(app: &TestApp) -> (OrderId, OrgId) {
     app.seed_org("insurer", "人保泉州", "ins").await;
     let agency = app.seed_org("agency", "安信技术", "ag_admin").await;
     let staff = app.seed_account("ag_admin", "ag_staff", "服务人员").await;
@@ -37,11 +37,11 @@ async fn accepted_order(app: &TestApp) -> (OrderId, OrgId) {
 /// A record type's path code, its own fields, and a value its page must show.
 type TypeCase<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
 
-fn today(app: &TestApp) -> String {
+pub(crate) fn today(app: &TestApp) -> String {
     anze_core::time::today(app.clock_now()).to_string()
 }
 
-fn training<'a>(date: &'a str, staff: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn training<'a>(date: &'a str, staff: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("service_date", date),
         ("location", "企业三楼会议室"),

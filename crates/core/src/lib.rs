@@ -39,6 +39,7 @@ pub mod scope;
 pub mod service_item;
 pub mod standardization;
 pub mod store;
+pub mod submission;
 pub mod time;
 pub mod training;
 pub mod webhook;

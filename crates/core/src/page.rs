@@ -65,6 +65,33 @@ impl Default for PageRequest {
 /// counting a province's million orders on every page would cost more than the page itself.
 pub const COUNT_CAP: u64 = 10_000;
 
+/// A count taken up to a cap: shown as "1000+" when counting stopped there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CappedCount {
+    pub n: u64,
+    pub capped: bool,
+}
+
+impl CappedCount {
+    /// `counted` is what a count limited to `cap` rows answered.
+    pub fn of(counted: u64, cap: u64) -> Self {
+        Self {
+            n: counted.min(cap),
+            capped: counted >= cap,
+        }
+    }
+}
+
+impl std::fmt::Display for CappedCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.capped {
+            write!(f, "{}+", self.n)
+        } else {
+            write!(f, "{}", self.n)
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Page<T> {
     pub items: Vec<T>,
@@ -105,6 +132,13 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capped_counts_say_so() {
+        assert_eq!(CappedCount::of(999, 1000).to_string(), "999");
+        assert_eq!(CappedCount::of(1000, 1000).to_string(), "1000+");
+        assert_eq!(CappedCount::of(0, 1000).to_string(), "0");
+    }
 
     #[test]
     fn bad_values_fall_back() {

@@ -24,6 +24,7 @@ use crate::record::RecordStore;
 use crate::region::RegionStore;
 use crate::role::RoleStore;
 use crate::satisfaction::SatisfactionStore;
+use crate::submission::SubmissionStore;
 use crate::webhook::WebhookStore;
 
 #[async_trait]
@@ -50,6 +51,7 @@ pub trait Store:
     + NoticeStore
     + WebhookStore
     + DashboardStore
+    + SubmissionStore
     + Send
     + Sync
 {

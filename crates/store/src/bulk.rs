@@ -63,7 +63,8 @@ impl BulkLoader {
     /// backend to load mode: no fsync, no foreign-key checks (the generator keeps references
     /// consistent), a large page cache.
     pub async fn open(url: &str) -> Result<Self, BulkError> {
-        let db = Db::connect(url, 1).await?;
+        // Never recycled: a fresh connection would come without the load-mode settings below.
+        let db = Db::connect_with(url, 1, false).await?;
         // The loader's one connection must be the only one: leaving WAL needs the database to
         // itself.
         if let Some(writer) = db.writer {

@@ -820,3 +820,22 @@ pub mod dashboard_refresh {
     }
     entity_boilerplate!();
 }
+
+pub mod submission {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "submissions")]
+    pub struct Model {
+        /// SHA-256 of (account, path, key), hex.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub fingerprint: String,
+        pub account_id: i64,
+        pub path: String,
+        /// Where the submit led; NULL while it runs.
+        pub location: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub completed_at: Option<DateTimeUtc>,
+    }
+    entity_boilerplate!();
+}

@@ -57,6 +57,18 @@ impl Db {
     /// Connects to the database the URL names. SQLite files are created when missing and run in
     /// WAL mode with foreign keys enforced.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Self::connect_with(url, max_connections, true).await
+    }
+
+    /// `connect` with connections that are never recycled (`recycle` false): for a session
+    /// that changes its connection's settings (the bulk loader turns foreign keys and fsync
+    /// off) and must keep that one connection however long it runs. Pools otherwise replace
+    /// a connection after 30 minutes, and the new one starts with the defaults.
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        recycle: bool,
+    ) -> Result<Self, StoreError> {
         let backend = if url.starts_with("sqlite:") {
             DbBackend::Sqlite
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -80,6 +92,10 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(std::env::var_os("ANZE_SQL_TRACE").is_some())
             .sqlx_logging_level(tracing::log::LevelFilter::Warn);
+        if !recycle {
+            opts.max_lifetime(None::<Duration>)
+                .idle_timeout(None::<Duration>);
+        }
         opts.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
@@ -154,6 +170,19 @@ impl Db {
         }
     }
 
+    /// The connection pools as they are now: the main pool, and on SQLite the one write
+    /// connection. sqlx tells how many connections are open and idle, not how many callers
+    /// are waiting for one; a pool whose connections are all in use makes the next caller
+    /// wait, and one that waits the whole acquire timeout is counted in
+    /// `anze_db_pool_acquire_timeouts_total`.
+    pub fn pool_status(&self) -> Vec<PoolStatus> {
+        let mut pools = vec![PoolStatus::of("main", &self.conn)];
+        if let Some(writer) = &self.writer {
+            pools.push(PoolStatus::of("writer", writer));
+        }
+        pools
+    }
+
     pub async fn close(self) {
         if let Some(writer) = self.writer {
             let _ = writer.close().await;
@@ -179,6 +208,12 @@ impl Db {
             .map_err(db_err)
     }
 
+    /// The connection for a single write statement outside a transaction: on SQLite the one
+    /// writer, so it queues behind write transactions instead of polling the busy timeout.
+    pub(crate) fn write_conn(&self) -> &DatabaseConnection {
+        self.writer.as_ref().unwrap_or(&self.conn)
+    }
+
     /// Runs a raw statement; used by test helpers and maintenance commands.
     pub async fn execute_unprepared(&self, sql: &str) -> CoreResult<()> {
         self.conn
@@ -189,9 +224,49 @@ impl Db {
     }
 }
 
+/// One connection pool at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// `main`, or `writer` for SQLite's single write connection.
+    pub name: &'static str,
+    /// Connections open, in use or idle.
+    pub size: u32,
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+impl PoolStatus {
+    fn of(name: &'static str, conn: &DatabaseConnection) -> Self {
+        fn read<DB: sea_orm::sqlx::Database>(
+            name: &'static str,
+            pool: &sea_orm::sqlx::Pool<DB>,
+        ) -> PoolStatus {
+            PoolStatus {
+                name,
+                size: pool.size(),
+                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                max: pool.options().get_max_connections(),
+            }
+        }
+        match conn.get_database_backend() {
+            DbBackend::Sqlite => read(name, conn.get_sqlite_connection_pool()),
+            DbBackend::Postgres => read(name, conn.get_postgres_connection_pool()),
+            _ => read(name, conn.get_mysql_connection_pool()),
+        }
+    }
+}
+
 /// Maps a database error into the domain's terms: unique violations become `Duplicate`, the rest
 /// is internal and keeps its message for the log.
 pub(crate) fn db_err(e: DbErr) -> CoreError {
+    if matches!(
+        e,
+        DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)
+    ) {
+        // Every store method maps its errors here, so this sees each timed-out acquire once.
+        metrics::counter!("anze_db_pool_acquire_timeouts_total").increment(1);
+    }
     match e.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => CoreError::Duplicate,
         _ => CoreError::Internal(e.to_string()),

@@ -23,6 +23,8 @@ mod m20261201_000010_complaints_and_calendar;
 mod m20261201_000020_satisfaction;
 mod m20261202_000100_jobs_notifications_webhooks;
 mod m20261202_000200_dashboard_facts;
+mod m20261203_000010_orders_ending_index;
+mod m20261203_000020_submissions;
 
 pub struct Migrator;
 
@@ -50,6 +52,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000020_satisfaction::Migration),
             Box::new(m20261202_000100_jobs_notifications_webhooks::Migration),
             Box::new(m20261202_000200_dashboard_facts::Migration),
+            Box::new(m20261203_000010_orders_ending_index::Migration),
+            Box::new(m20261203_000020_submissions::Migration),
         ]
     }
 }

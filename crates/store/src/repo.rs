@@ -23,6 +23,7 @@ mod region;
 mod role;
 mod satisfaction;
 mod session;
+mod submission;
 mod webhook;
 
 use anze_core::audit::AuditEvent;

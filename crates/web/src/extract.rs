@@ -3,6 +3,7 @@
 pub mod context;
 mod ctx;
 mod form;
+pub mod once;
 pub mod origin;
 
 pub use ctx::{Caller, Ctx};

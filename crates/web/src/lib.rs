@@ -8,6 +8,7 @@ mod assets;
 mod chart;
 mod error;
 mod extract;
+pub mod metrics;
 mod pages;
 pub mod pdf;
 pub mod upload;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 
 pub use error::PageError;
 pub use extract::origin::{IpNet, Origin};
+pub use metrics::{MetricsAccess, PoolSample};
 pub use upload::UploadLimits;
 
 /// Settings of the web layer, built by the binary from its configuration.
@@ -51,6 +53,8 @@ pub struct WebConfig {
     pub export_batch_rows: u64,
     /// The CJK font PDF documents are set in; `None`: no PDF, pages offer their print version.
     pub pdf_font: Option<pdf::FontSource>,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
 }
 
 impl Default for WebConfig {
@@ -66,6 +70,7 @@ impl Default for WebConfig {
             max_upload_bytes: UploadLimits::default().max_file_bytes,
             export_batch_rows: 1_000,
             pdf_font: None,
+            metrics: MetricsAccess::default(),
         }
     }
 }
@@ -79,6 +84,9 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// The font of PDF documents, read when the first one is made.
     pub pdf: Arc<pdf::PdfFonts>,
+    /// Samples the database's connection pools for `/metrics`; the binary supplies it, since
+    /// this crate does not see the database.
+    pub pools: Option<Arc<dyn Fn() -> Vec<PoolSample> + Send + Sync>>,
 }
 
 impl AppState {
@@ -94,7 +102,17 @@ impl AppState {
             config: Arc::new(config),
             clock,
             blobs,
+            pools: None,
         }
+    }
+
+    /// Reports the connection pools `sample` returns on `/metrics`.
+    pub fn with_pools(
+        mut self,
+        sample: impl Fn() -> Vec<PoolSample> + Send + Sync + 'static,
+    ) -> Self {
+        self.pools = Some(Arc::new(sample));
+        self
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -122,6 +140,8 @@ struct Route {
     method: Method,
     path: &'static str,
     handler: MethodRouter<AppState>,
+    /// A create route: a repeated submit of one form answers with the first result.
+    once: bool,
 }
 
 impl Route {
@@ -134,6 +154,7 @@ impl Route {
             method: Method::GET,
             path,
             handler: routing::get(handler),
+            once: false,
         }
     }
 
@@ -146,6 +167,7 @@ impl Route {
             method: Method::POST,
             path,
             handler: routing::post(handler),
+            once: false,
         }
     }
 
@@ -153,6 +175,14 @@ impl Route {
     /// handler enforces its own per-file and per-request limits while reading.
     fn upload(mut self) -> Self {
         self.handler = self.handler.layer(upload::body_limit());
+        self
+    }
+
+    /// A route that creates something: its forms carry a one-time key (`shell.once`, or
+    /// `Ctx::form_action` for multipart forms) and a second submit with the same key is
+    /// answered with the first one's redirect instead of creating again.
+    fn once(mut self) -> Self {
+        self.once = true;
         self
     }
 }
@@ -164,6 +194,7 @@ fn routes() -> Vec<Route> {
     vec![
         Route::get("/", home::index),
         Route::get("/healthz", home::healthz),
+        Route::get("/metrics", crate::metrics::page),
         Route::get("/static/{*path}", crate::assets::serve),
         Route::get("/login", auth::login_page),
         Route::post("/login", auth::login),
@@ -179,9 +210,9 @@ fn routes() -> Vec<Route> {
         Route::post("/orders/{id}/complete", orders::complete),
         Route::post("/orders/{id}/assign", orders::assign),
         Route::get("/orders/{id}/rating", satisfaction::rating_page),
-        Route::post("/orders/{id}/rating", satisfaction::rate),
+        Route::post("/orders/{id}/rating", satisfaction::rate).once(),
         Route::get("/orders/{id}/followup", satisfaction::followup_page),
-        Route::post("/orders/{id}/followup", satisfaction::followup),
+        Route::post("/orders/{id}/followup", satisfaction::followup).once(),
         Route::get("/dashboard", dashboard::show),
         Route::get("/dashboard/export.xlsx", dashboard::export),
         Route::post("/dashboard/refresh", dashboard::refresh),
@@ -190,7 +221,9 @@ fn routes() -> Vec<Route> {
         Route::get("/orders/{id}/report", reports::page),
         Route::get("/orders/{id}/report.pdf", reports::pdf),
         Route::get("/orders/{id}/{item}", records::order_list),
-        Route::post("/orders/{id}/{item}", records::create).upload(),
+        Route::post("/orders/{id}/{item}", records::create)
+            .upload()
+            .once(),
         Route::get("/orders/{id}/{item}/new", records::new),
         Route::get("/records/{id}", records::show),
         Route::post("/records/{id}", records::update).upload(),
@@ -201,7 +234,9 @@ fn routes() -> Vec<Route> {
         Route::post("/records/{id}/reply", records::reply),
         Route::get("/confirmations", records::confirmations),
         Route::get("/services/{item}", records::list),
-        Route::post("/records/{id}/hazards", hazards::create).upload(),
+        Route::post("/records/{id}/hazards", hazards::create)
+            .upload()
+            .once(),
         Route::get("/records/{id}/hazards/new", hazards::new),
         Route::get("/records/{id}/notice", hazards::notice),
         Route::get("/records/{id}/notice.pdf", hazards::notice_pdf),
@@ -216,19 +251,25 @@ fn routes() -> Vec<Route> {
         Route::get("/services/{item}/export.xlsx", exports::records),
         Route::get("/hazards/{id}", hazards::show),
         Route::get("/hazards/{id}/review.pdf", hazards::review_pdf),
-        Route::post("/hazards/{id}/rectify", hazards::rectify).upload(),
-        Route::post("/hazards/{id}/review", hazards::review).upload(),
+        Route::post("/hazards/{id}/rectify", hazards::rectify)
+            .upload()
+            .once(),
+        Route::post("/hazards/{id}/review", hazards::review)
+            .upload()
+            .once(),
         Route::get("/complaints", complaints::list),
         Route::get("/complaints/export.xlsx", exports::complaints),
         Route::get("/orders/{id}/complaints/new", complaints::new),
-        Route::post("/orders/{id}/complaints", complaints::create).upload(),
+        Route::post("/orders/{id}/complaints", complaints::create)
+            .upload()
+            .once(),
         Route::get("/complaints/{id}", complaints::show),
         Route::post("/complaints/{id}/accept", complaints::accept),
         Route::post("/complaints/{id}/process", complaints::process),
         Route::post("/complaints/{id}/settle", complaints::settle),
         Route::post("/complaints/{id}/reply", complaints::reply),
         Route::get("/calendar", calendar::page),
-        Route::post("/calendar", calendar::add),
+        Route::post("/calendar", calendar::add).once(),
         Route::post("/calendar/{id}/delete", calendar::delete),
         Route::get("/integrity", integrity::list),
         Route::get("/integrity/export.xlsx", exports::integrity),
@@ -236,43 +277,45 @@ fn routes() -> Vec<Route> {
         Route::post("/integrity/{id}/answer", integrity::answer),
         Route::post("/integrity/{id}/decide", integrity::decide),
         Route::get("/policies", policies::list),
-        Route::post("/policies", policies::create),
+        Route::post("/policies", policies::create).once(),
         Route::get("/policies/new", policies::new),
         Route::get("/policies/{id}", policies::show),
         Route::get("/policies/{id}/archive.zip", policies::archive),
         Route::post("/policies/{id}", policies::update),
         Route::get("/policies/{id}/edit", policies::edit),
         Route::get("/policies/{id}/designate", policies::designate_form),
-        Route::post("/policies/{id}/designate", policies::designate),
+        Route::post("/policies/{id}/designate", policies::designate).once(),
         Route::get("/enterprises", enterprises::list),
-        Route::post("/enterprises", enterprises::create),
+        Route::post("/enterprises", enterprises::create).once(),
         Route::get("/enterprises/new", enterprises::new),
         Route::get("/enterprises/{id}/account", enterprises::account_form),
-        Route::post("/enterprises/{id}/account", enterprises::open_account),
+        Route::post("/enterprises/{id}/account", enterprises::open_account).once(),
         Route::get("/register", auth::register_page),
         Route::post("/register", auth::register),
         Route::get("/enterprises/{id}", enterprises::edit),
         Route::post("/enterprises/{id}", enterprises::update),
         Route::get("/orgs", orgs::list),
-        Route::post("/orgs", orgs::create),
+        Route::post("/orgs", orgs::create).once(),
         Route::get("/orgs/new", orgs::new),
         Route::get("/orgs/{id}", orgs::edit),
         Route::post("/orgs/{id}", orgs::update),
         Route::post("/orgs/{id}/toggle", orgs::toggle),
         Route::get("/accounts", accounts::list),
-        Route::post("/accounts", accounts::create),
+        Route::post("/accounts", accounts::create).once(),
         Route::get("/accounts/new", accounts::new),
         Route::get("/accounts/{id}", accounts::edit),
         Route::post("/accounts/{id}", accounts::update),
         Route::post("/accounts/{id}/delete", accounts::delete),
         Route::get("/roles", roles::list),
-        Route::post("/roles", roles::create),
+        Route::post("/roles", roles::create).once(),
         Route::get("/roles/new", roles::new),
         Route::get("/roles/{id}", roles::edit),
         Route::post("/roles/{id}", roles::update),
         Route::post("/roles/{id}/delete", roles::delete),
         Route::get("/policies/import", policy_import::page),
-        Route::post("/policies/import", policy_import::upload).upload(),
+        Route::post("/policies/import", policy_import::upload)
+            .upload()
+            .once(),
         Route::get("/policies/import/template.xlsx", policy_import::template),
         Route::get("/policies/export.xlsx", exports::policies),
         Route::get("/orders/export.xlsx", exports::orders),
@@ -295,15 +338,38 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
     routes().into_iter().map(|r| (r.method, r.path)).collect()
 }
 
-pub fn router(state: AppState) -> Router {
+/// `(method, path)` of every route that honours one-time form keys.
+pub fn once_routes() -> Vec<(Method, &'static str)> {
     routes()
         .into_iter()
-        .fold(Router::new(), |router, r| router.route(r.path, r.handler))
+        .filter(|r| r.once)
+        .map(|r| (r.method, r.path))
+        .collect()
+}
+
+pub fn router(state: AppState) -> Router {
+    // Installed before the first request, so the first requests are counted.
+    metrics::handle();
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, r| {
+            let handler = if r.once {
+                r.handler.layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    extract::once::guard,
+                ))
+            } else {
+                r.handler
+            };
+            router.route(r.path, handler)
+        })
         .fallback(pages::home::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             extract::context::middleware,
         ))
+        // Outermost: the time includes the session lookup, and refused requests are counted.
+        .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }
 

@@ -292,10 +292,29 @@ pub async fn receive(
     let mut received = Received::default();
     let outcome = read_parts(&mut multipart, rules, blobs, limits, &mut received).await;
     match outcome {
-        Ok(()) => Ok(received),
+        Ok(()) => {
+            crate::metrics::upload_received(
+                received.files.len() as u64,
+                received.files.iter().map(|(_, f)| f.size).sum(),
+            );
+            Ok(received)
+        }
         Err(e) => {
             received.discard(blobs).await;
+            crate::metrics::upload_failed(e.kind.into());
             Err(e)
+        }
+    }
+}
+
+impl From<UploadErrorKind> for crate::metrics::UploadFailureReason {
+    fn from(kind: UploadErrorKind) -> Self {
+        use crate::metrics::UploadFailureReason as R;
+        match kind {
+            UploadErrorKind::TooLarge => R::TooLarge,
+            UploadErrorKind::Refused => R::Refused,
+            UploadErrorKind::Malformed => R::Malformed,
+            UploadErrorKind::Storage => R::Storage,
         }
     }
 }

@@ -31,10 +31,12 @@ pub enum Flash {
     Signed,
     Registered,
     MarkedRead,
+    Resubmitted,
 }
 
 impl Flash {
-    const ALL: [Flash; 15] = [
+    const ALL: [Flash; 16] = [
+        Flash::Resubmitted,
         Flash::MarkedRead,
         Flash::Registered,
         Flash::Signed,
@@ -69,6 +71,7 @@ impl Flash {
             Flash::Signed => "signed",
             Flash::Registered => "registered",
             Flash::MarkedRead => "read",
+            Flash::Resubmitted => "resubmitted",
         }
     }
 
@@ -93,6 +96,7 @@ impl Flash {
             Flash::Signed => "已签收整改通知书",
             Flash::Registered => "注册成功,请使用新开通的管理员账号登录",
             Flash::MarkedRead => "操作成功,消息已全部标为已读",
+            Flash::Resubmitted => "该表单已经提交过,这次没有重复保存;以下是第一次提交的结果",
         }
     }
 }
@@ -137,6 +141,8 @@ pub struct Shell {
     pub org_name: String,
     pub org_kind: &'static str,
     pub csrf: String,
+    /// The one-time key of the page's create forms.
+    pub once: String,
     pub flash: Option<&'static str>,
     pub menu: Vec<MenuGroupView>,
     pub home_active: bool,
@@ -168,6 +174,7 @@ impl Shell {
             org_name: ctx.actor.org_name.clone(),
             org_kind: ctx.actor.org_kind.label(),
             csrf: ctx.csrf.clone(),
+            once: ctx.once.clone(),
             flash: ctx.flash.map(Flash::message),
             menu,
             home_active: active == "/",

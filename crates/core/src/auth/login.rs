@@ -117,6 +117,9 @@ pub enum LoginFailure {
     /// This (username, address) pair is locked.
     Locked {
         until: DateTime<Utc>,
+        /// This attempt's wrong password began the lock; otherwise the attempt came during
+        /// one and was refused unchecked.
+        started: bool,
     },
     AccountDisabled,
     OrgDisabled,
@@ -129,7 +132,7 @@ impl LoginFailure {
                 format!("账号或密码错误,再错 {remaining} 次将暂时锁定登录")
             }
             LoginFailure::InvalidCredentials { .. } => "账号或密码错误".into(),
-            LoginFailure::Locked { until } => format!(
+            LoginFailure::Locked { until, .. } => format!(
                 "密码错误次数过多,账号已锁定,请于 {} 后再试",
                 until.with_timezone(&crate::time::china()).format("%H:%M")
             ),
@@ -222,7 +225,10 @@ pub async fn authenticate(
     let account = store.find_login_account(username).await?;
     let throttle = store.login_throttle(&key, attempt.ip).await?;
     if let Some(until) = throttle.as_ref().and_then(|t| t.locked(now)) {
-        let failure = LoginFailure::Locked { until };
+        let failure = LoginFailure::Locked {
+            until,
+            started: false,
+        };
         store
             .record_login_event(&event(account.as_ref(), Some(failure.reason())))
             .await?;
@@ -261,7 +267,10 @@ pub async fn authenticate(
                 .register_login_failure(&key, attempt.ip, &step)
                 .await?;
             return Ok(Err(match next.locked(now) {
-                Some(until) => LoginFailure::Locked { until },
+                Some(until) => LoginFailure::Locked {
+                    until,
+                    started: true,
+                },
                 None => LoginFailure::InvalidCredentials {
                     remaining: next.remaining(),
                 },

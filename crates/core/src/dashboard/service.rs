@@ -11,6 +11,7 @@ use super::{
 use crate::auth::{Actor, Permission};
 use crate::error::{CoreError, CoreResult};
 use crate::org::OrgKind;
+use crate::page::CappedCount;
 use crate::region::Region;
 use crate::scope::{self, Scope};
 use crate::store::Store;
@@ -22,6 +23,10 @@ pub const ENDING_WITHIN_DAYS: i64 = 30;
 pub const DUE_WITHIN_DAYS: i64 = 7;
 /// Rows of the agency's near-deadline lists; the links behind them show all.
 pub const NEAR_LIST_ROWS: u64 = 20;
+/// The agency board's "to do" counts stop here ("1000+"): past a thousand the number no
+/// longer changes what anyone does, and counting a large agency's objections to the end
+/// reads a table row for each.
+pub const NEAR_COUNT_CAP: u64 = 1_000;
 
 /// Whether the actor has a dashboard: every party that supervises or delivers services.
 pub fn may_view(actor: &Actor) -> bool {
@@ -79,8 +84,8 @@ pub struct AgencyBoard {
     pub staff: Vec<StaffRow>,
     pub ending: Vec<EndingOrder>,
     pub due: Vec<DueHazard>,
-    pub due_count: u64,
-    pub objections_open: u64,
+    pub due_count: CappedCount,
+    pub objections_open: CappedCount,
     /// Bounds of the near-deadline lists, for the links to the full lists.
     pub ending_until: NaiveDate,
     pub due_until: NaiveDate,
@@ -386,7 +391,7 @@ async fn agency(
     let ending_until = today + Duration::days(ENDING_WITHIN_DAYS);
     let due_until = today + Duration::days(DUE_WITHIN_DAYS);
     let (due, due_count) = store
-        .due_hazards(scope, today, due_until, NEAR_LIST_ROWS)
+        .due_hazards(scope, today, due_until, NEAR_LIST_ROWS, NEAR_COUNT_CAP)
         .await?;
     Ok(AgencyBoard {
         totals,
@@ -396,8 +401,11 @@ async fn agency(
             .ending_orders(scope, today, ending_until, NEAR_LIST_ROWS)
             .await?,
         due,
-        due_count,
-        objections_open: store.open_objections(scope).await?,
+        due_count: CappedCount::of(due_count, NEAR_COUNT_CAP),
+        objections_open: CappedCount::of(
+            store.open_objections(scope, NEAR_COUNT_CAP).await?,
+            NEAR_COUNT_CAP,
+        ),
         ending_until,
         due_until,
     })

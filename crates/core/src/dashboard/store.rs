@@ -71,17 +71,19 @@ pub trait DashboardStore: Send + Sync {
     ) -> CoreResult<Vec<EndingOrder>>;
 
     /// Open hazards in `scope` with a deadline between `from` and `to`, soonest first, and how
-    /// many there are (capped).
+    /// many there are, counted up to `cap`.
     async fn due_hazards(
         &self,
         scope: &Scope,
         from: NaiveDate,
         to: NaiveDate,
         limit: u64,
+        cap: u64,
     ) -> CoreResult<(Vec<DueHazard>, u64)>;
 
-    /// Records in `scope` the enterprise objected to that the agency has not answered (capped).
-    async fn open_objections(&self, scope: &Scope) -> CoreResult<u64>;
+    /// Records in `scope` the enterprise objected to that the agency has not answered,
+    /// counted up to `cap`.
+    async fn open_objections(&self, scope: &Scope, cap: u64) -> CoreResult<u64>;
 
     /// Recomputes `month`'s facts and coverage from the base tables and replaces the stored
     /// ones in one transaction. Hazards count as overdue when open past their deadline

@@ -20,14 +20,17 @@ pub enum JobKind {
     DashboardRecent,
     /// 看板统计(夜间): the last thirteen months' dashboard facts.
     DashboardNightly,
+    /// 清理过期数据: one-time form keys older than a week.
+    Housekeeping,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [
+    pub const ALL: [JobKind; 5] = [
         JobKind::Reminders,
         JobKind::WebhookDelivery,
         JobKind::DashboardRecent,
         JobKind::DashboardNightly,
+        JobKind::Housekeeping,
     ];
 
     /// Stable code stored in the database; never change one that has shipped.
@@ -37,6 +40,7 @@ impl JobKind {
             JobKind::WebhookDelivery => "webhook",
             JobKind::DashboardRecent => "dashboard_recent",
             JobKind::DashboardNightly => "dashboard_nightly",
+            JobKind::Housekeeping => "housekeeping",
         }
     }
 
@@ -50,6 +54,7 @@ impl JobKind {
             JobKind::WebhookDelivery => "消息推送(Webhook)",
             JobKind::DashboardRecent => "看板统计(本月)",
             JobKind::DashboardNightly => "看板统计(近 13 个月)",
+            JobKind::Housekeeping => "清理过期数据",
         }
     }
 
@@ -64,6 +69,9 @@ impl JobKind {
             JobKind::DashboardNightly => Some(Schedule::DailyAt(
                 NaiveTime::from_hms_opt(2, 30, 0).expect("02:30 is a time"),
             )),
+            JobKind::Housekeeping => Some(Schedule::DailyAt(
+                NaiveTime::from_hms_opt(3, 30, 0).expect("03:30 is a time"),
+            )),
         }
     }
 
@@ -75,6 +83,7 @@ impl JobKind {
             // The next slot recounts anyway.
             JobKind::DashboardRecent => 2,
             JobKind::DashboardNightly => 3,
+            JobKind::Housekeeping => 3,
         }
     }
 }
@@ -258,7 +267,10 @@ impl JobRun {
     pub fn subject(&self) -> Option<String> {
         match self.kind {
             JobKind::WebhookDelivery => Some(format!("消息 {}", self.key)),
-            JobKind::Reminders | JobKind::DashboardRecent | JobKind::DashboardNightly => None,
+            JobKind::Reminders
+            | JobKind::DashboardRecent
+            | JobKind::DashboardNightly
+            | JobKind::Housekeeping => None,
         }
     }
 

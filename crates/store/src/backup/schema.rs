@@ -211,6 +211,7 @@ pub(crate) fn tables() -> Vec<Box<dyn Table>> {
         table::<dashboard_coverage::Entity>(),
         table::<dashboard_staff::Entity>(),
         table::<dashboard_refresh::Entity>(),
+        table::<submission::Entity>(),
     ]
 }
 

@@ -1,4 +1,4 @@
-//! Service records of the six record types, with their staff.
+//! Service records of every record type, with their staff.
 
 use sea_orm_migration::{prelude::*, schema::*};
 

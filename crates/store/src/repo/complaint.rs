@@ -286,7 +286,7 @@ impl ComplaintStore for Db {
         step: &NewStep,
         audit: &AuditEvent,
     ) -> CoreResult<ComplaintId> {
-        let check = self.photo_check(files).await?;
+        let check = self.photo_check(files).await?.for_new_owner();
         let txn = self.write().await?;
         let order = service_order::Entity::find_by_id(order.0)
             .one(&txn)

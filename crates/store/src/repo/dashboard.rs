@@ -12,7 +12,6 @@ use anze_core::hazard::{HazardLevel, HazardState};
 use anze_core::ids::{AccountId, HazardId, OrderId, OrgId};
 use anze_core::integrity::FlagState;
 use anze_core::order::OrderState;
-use anze_core::page::COUNT_CAP;
 use anze_core::record::Confirmation;
 use anze_core::scope::Scope;
 use anze_core::service_item::ServiceItem;
@@ -821,6 +820,7 @@ impl DashboardStore for Db {
         from: NaiveDate,
         to: NaiveDate,
         limit: u64,
+        cap: u64,
     ) -> CoreResult<(Vec<DueHazard>, u64)> {
         use hazard::Column as H;
         let cond = super::scope_condition(
@@ -841,7 +841,7 @@ impl DashboardStore for Db {
         .add(H::Deadline.gte(from))
         .add(H::Deadline.lte(to));
         let select = hazard::Entity::find().filter(cond);
-        let count = super::count_upto(&self.conn, select.clone(), COUNT_CAP).await?;
+        let count = super::count_upto(&self.conn, select.clone(), cap).await?;
         let rows = select
             .order_by_asc(H::Deadline)
             .order_by_asc(H::Id)
@@ -866,7 +866,7 @@ impl DashboardStore for Db {
         Ok((out, count))
     }
 
-    async fn open_objections(&self, scope: &Scope) -> CoreResult<u64> {
+    async fn open_objections(&self, scope: &Scope, cap: u64) -> CoreResult<u64> {
         use service_record::Column as R;
         let cond = super::scope_condition(
             scope,
@@ -880,12 +880,7 @@ impl DashboardStore for Db {
         )
         .add(R::Confirmation.eq(Confirmation::Objected.code()))
         .add(R::ObjectionReply.is_null());
-        super::count_upto(
-            &self.conn,
-            service_record::Entity::find().filter(cond),
-            COUNT_CAP,
-        )
-        .await
+        super::count_upto(&self.conn, service_record::Entity::find().filter(cond), cap).await
     }
 
     async fn refresh_month(

@@ -488,7 +488,7 @@ impl HazardStore for Db {
         by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<HazardId> {
-        let check = self.photo_check(files).await?;
+        let check = self.photo_check(files).await?.for_new_owner();
         let txn = self.write().await?;
         let record = service_record::Entity::find_by_id(inspection.0)
             .one(&txn)

@@ -254,6 +254,17 @@ const MAX_ROWS_SINCE_LOOKUP: u64 = 1000;
 pub(crate) struct PhotoCheck<'a> {
     pub(crate) rules: &'a IntegrityRules,
     known: KnownCandidates,
+    /// The photos go to a record or hazard the transaction creates: it has no flags yet, so
+    /// the transaction does not look for them.
+    new_owner: bool,
+}
+
+impl PhotoCheck<'_> {
+    /// For the photos of a record, hazard or complaint being created.
+    pub(crate) fn for_new_owner(mut self) -> Self {
+        self.new_owner = true;
+        self
+    }
 }
 
 impl Db {
@@ -287,6 +298,7 @@ impl Db {
         Ok(PhotoCheck {
             rules: &self.integrity,
             known,
+            new_owner: false,
         })
     }
 }
@@ -400,15 +412,20 @@ pub(crate) async fn flag_photos(
     if own.is_empty() {
         return Ok(());
     }
-    let existing: HashSet<(String, i64, Option<i64>)> = integrity_flag::Entity::find()
-        .filter(integrity_flag::Column::OwnerKind.eq(owner.kind.code()))
-        .filter(integrity_flag::Column::OwnerId.eq(owner.id))
-        .all(txn)
-        .await
-        .map_err(db_err)?
-        .into_iter()
-        .map(|f| (f.kind, f.attachment_id, f.matched_attachment_id))
-        .collect();
+    // Every statement here holds SQLite's one writer: skip the ones that cannot find anything.
+    let existing: HashSet<(String, i64, Option<i64>)> = if check.new_owner {
+        HashSet::new()
+    } else {
+        integrity_flag::Entity::find()
+            .filter(integrity_flag::Column::OwnerKind.eq(owner.kind.code()))
+            .filter(integrity_flag::Column::OwnerId.eq(owner.id))
+            .all(txn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|f| (f.kind, f.attachment_id, f.matched_attachment_id))
+            .collect()
+    };
     let since = stored_since(txn, &check.known).await?;
     let mut found = Vec::new();
     for row in &own {

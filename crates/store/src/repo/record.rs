@@ -362,7 +362,7 @@ impl RecordStore for Db {
         by: AccountId,
         audit: &AuditEvent,
     ) -> CoreResult<RecordId> {
-        let check = self.photo_check(files).await?;
+        let check = self.photo_check(files).await?.for_new_owner();
         let txn = self.write().await?;
         let o = self.lock_accepted_order(&txn, order.0).await?;
         let created = service_record::ActiveModel {

@@ -82,12 +82,6 @@ fn same_token(a: &str, b: &str) -> bool {
             == 0
 }
 
-#[derive(serde::Deserialize, Default)]
-struct CsrfField {
-    #[serde(rename = "_csrf", default)]
-    csrf: Option<String>,
-}
-
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let request_id = {
         let mut bytes = [0u8; 8];
@@ -190,18 +184,31 @@ async fn provided_token(
     req: Request,
     limit: usize,
 ) -> Result<(Option<String>, Request), PageError> {
-    if let Some(v) = req
-        .headers()
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-    {
+    provided_value(req, limit, "x-csrf-token", "_csrf").await
+}
+
+/// A token a request carries in `header`, the query parameter `field`, or the field `field`
+/// of an urlencoded body (buffered within `limit` and put back for the handler). Multipart
+/// bodies are never read here: their forms put tokens in the URL.
+pub(crate) async fn provided_value(
+    req: Request,
+    limit: usize,
+    header: &str,
+    field: &str,
+) -> Result<(Option<String>, Request), PageError> {
+    let in_pairs =
+        |pairs: Vec<(String, String)>| pairs.into_iter().find(|(k, _)| k == field).map(|(_, v)| v);
+    if let Some(v) = req.headers().get(header).and_then(|v| v.to_str().ok()) {
         let v = v.to_string();
         return Ok((Some(v), req));
     }
-    if let Some(q) = req.uri().query()
-        && let Ok(CsrfField { csrf: Some(t) }) = serde_html_form::from_str::<CsrfField>(q)
+    if let Some(v) = req
+        .uri()
+        .query()
+        .and_then(|q| serde_html_form::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(in_pairs)
     {
-        return Ok((Some(t), req));
+        return Ok((Some(v), req));
     }
     let is_form = req
         .headers()
@@ -215,10 +222,10 @@ async fn provided_token(
     let bytes = to_bytes(body, limit)
         .await
         .map_err(|_| PageError::TooLarge)?;
-    let token = serde_html_form::from_bytes::<CsrfField>(&bytes)
+    let value = serde_html_form::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
-        .and_then(|f| f.csrf);
-    Ok((token, Request::from_parts(parts, Body::from(bytes))))
+        .and_then(in_pairs);
+    Ok((value, Request::from_parts(parts, Body::from(bytes))))
 }
 
 fn secure_headers(h: &mut HeaderMap, is_static: bool, hsts: bool) {

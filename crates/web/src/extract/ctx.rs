@@ -21,11 +21,19 @@ pub struct Ctx {
     pub pending_orders: u64,
     /// Unread notifications, shown on the bell.
     pub unread_notices: u64,
+    /// The one-time key this page's create forms carry (`anze_core::submission`).
+    pub once: String,
 }
 
 impl Ctx {
     pub fn shell(&self, active: &'static str) -> Shell {
         Shell::new(self, active)
+    }
+
+    /// The action of a multipart create form: the CSRF token and the one-time key ride in the
+    /// URL, since the middleware does not read multipart bodies.
+    pub fn form_action(&self, path: &str) -> String {
+        format!("{path}?_csrf={}&_once={}", self.csrf, self.once)
     }
 }
 
@@ -50,6 +58,9 @@ impl FromRequestParts<AppState> for Ctx {
         let unread_notices =
             anze_core::notify::service::unread_count(state.store(), &auth.actor).await?;
         Ok(Ctx {
+            once: anze_core::submission::SubmissionKey::generate()
+                .as_str()
+                .to_string(),
             pending_orders,
             unread_notices,
             actor: auth.actor,

@@ -127,6 +127,23 @@ pub async fn login(
     let account = match outcome {
         Ok(account) => account,
         Err(failure) => {
+            use crate::metrics::{LoginFailureReason as R, login_failed};
+            match failure {
+                login::LoginFailure::InvalidCredentials { .. } => {
+                    login_failed(R::InvalidCredentials, false)
+                }
+                login::LoginFailure::Locked { started, .. } => login_failed(
+                    if started {
+                        R::InvalidCredentials
+                    } else {
+                        R::Locked
+                    },
+                    started,
+                ),
+                login::LoginFailure::AccountDisabled | login::LoginFailure::OrgDisabled => {
+                    login_failed(R::Disabled, false)
+                }
+            }
             let status = if failure.is_throttled() {
                 StatusCode::TOO_MANY_REQUESTS
             } else {

@@ -104,7 +104,7 @@ fn new_page(
     let status = status_of(&errors);
     render_status(
         &NewPage {
-            action: format!("/orders/{}/complaints?_csrf={}", order.id, ctx.csrf),
+            action: ctx.form_action(&format!("/orders/{}/complaints", order.id)),
             shell: ctx.shell(LIST_PATH),
             on_behalf: ctx.actor.org_kind == anze_core::org::OrgKind::Insurer,
             categories: ComplaintCategory::ALL,

@@ -115,7 +115,7 @@ fn new_page(
     };
     render_status(
         &NewPage {
-            action: format!("/records/{}/hazards?_csrf={}", inspection.id, ctx.csrf),
+            action: ctx.form_action(&format!("/records/{}/hazards", inspection.id)),
             shell: ctx.shell(ACTIVE),
             inspection,
             order,
@@ -261,8 +261,8 @@ async fn show_page(
             after_rule: AFTER_PHOTOS,
             plan_rule: PLAN,
             overdue: hazard.overdue(t),
-            rectify_action: format!("/hazards/{id}/rectify?_csrf={}", ctx.csrf),
-            review_action: format!("/hazards/{id}/review?_csrf={}", ctx.csrf),
+            rectify_action: ctx.form_action(&format!("/hazards/{id}/rectify")),
+            review_action: ctx.form_action(&format!("/hazards/{id}/review")),
             shell: ctx.shell(ACTIVE),
             today: t,
             hazard,

@@ -19,7 +19,7 @@ struct JobsPage {
     filter: JobFilter,
     page: Page<JobRun>,
     pager: Pager,
-    kinds: [JobKind; 4],
+    kinds: [JobKind; 5],
     states: [JobState; 4],
     schedules: Vec<ScheduleView>,
 }

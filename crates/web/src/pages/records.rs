@@ -1,4 +1,4 @@
-//! 服务记录 pages for the six record types: per order (seed 图4.1.4–4.1.17) and across orders
+//! 服务记录 pages for the seven record types: per order (seed 图4.1.4–4.1.17) and across orders
 //! (seed §4.2, §4.4–§4.8). One set of handlers serves every type; the type's spec drives the form.
 
 use anze_core::account::Account;
@@ -173,7 +173,7 @@ async fn form_page(
     };
     render_status(
         &FormPage {
-            action: format!("{target}?_csrf={}", ctx.csrf),
+            action: ctx.form_action(&target),
             existing,
             shell: ctx.shell("/orders"),
             item,
