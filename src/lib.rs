@@ -30,6 +30,15 @@ pub use config::Config;
 /// Connects to the configured database (creating the data directory for SQLite) and applies
 /// pending migrations.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = connect_database(config).await?;
+    db.migrate().await.context("database migration failed")?;
+    Ok(db)
+}
+
+/// Connects to the configured database (creating the data directory for SQLite) as it is,
+/// without migrating: for `anze backup`, which must not change what it copies, and `anze
+/// restore`, which brings the schema to the archive's version itself.
+pub async fn connect_database(config: &Config) -> anyhow::Result<Db> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
@@ -39,7 +48,6 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let db = Db::connect(&url, config.db_max_connections)
         .await
         .context("database connection failed")?;
-    db.migrate().await.context("database migration failed")?;
     Ok(db.with_integrity_rules(config.integrity_rules()?))
 }
 

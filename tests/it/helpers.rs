@@ -158,6 +158,119 @@ fn split_url(url: &str) -> (String, String) {
     (host_part, query)
 }
 
+/// A database of `backend` of the test's own, created empty (SQLite: a file not yet made),
+/// with a fresh data directory; the cleanup drops both.
+async fn fresh_database(backend: Backend) -> (String, PathBuf, Cleanup) {
+    let dir = std::env::temp_dir().join(format!("anze-test-{}", random_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}", dir.join("anze.db").display()),
+            dir.clone(),
+            Cleanup::Dir(dir),
+        ),
+        Backend::Postgres | Backend::Mysql => {
+            let var = if backend == Backend::Postgres {
+                "ANZE_TEST_POSTGRES_URL"
+            } else {
+                "ANZE_TEST_MYSQL_URL"
+            };
+            let admin_url = configured(var);
+            let name = format!("anze_t_{}", random_suffix());
+            let admin = Db::connect(&admin_url, 1)
+                .await
+                .unwrap_or_else(|e| panic!("{var} does not answer: {e}"));
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
+            admin.close().await;
+            let (base, query) = split_url(&admin_url);
+            (
+                format!("{base}/{name}{query}"),
+                dir.clone(),
+                Cleanup::Database {
+                    admin_url,
+                    name,
+                    backend,
+                    dir,
+                },
+            )
+        }
+    }
+}
+
+/// An empty database and an empty file storage (a directory, or a fresh prefix of the S3 test
+/// bucket) for `anze restore` to load; `TestApp::serve` then serves what it holds. Both are
+/// removed when it is dropped.
+pub struct EmptyTarget {
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    /// The bucket's configuration and URL; `None`: files in `data_dir/files`.
+    pub bucket: Option<(BlobConfig, String)>,
+    cleanup: Option<Cleanup>,
+}
+
+impl EmptyTarget {
+    pub async fn create(backend: Backend, storage: Storage) -> EmptyTarget {
+        anze_store::install_crypto_provider();
+        let bucket = match storage {
+            Storage::Fs => None,
+            Storage::S3 => Some(test_bucket().await),
+        };
+        let (database_url, data_dir, cleanup) = fresh_database(backend).await;
+        EmptyTarget {
+            database_url,
+            data_dir,
+            bucket,
+            cleanup: Some(cleanup),
+        }
+    }
+
+    /// The environment that points `anze` at this database and storage.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("ANZE_DATABASE_URL".to_string(), self.database_url.clone()),
+            (
+                "ANZE_DATA_DIR".to_string(),
+                self.data_dir.display().to_string(),
+            ),
+        ];
+        if let Some((
+            BlobConfig::S3 {
+                access_key,
+                secret_key,
+                ..
+            },
+            url,
+        )) = &self.bucket
+        {
+            env.push(("ANZE_STORAGE_URL".into(), url.clone()));
+            env.push((
+                "ANZE_STORAGE_ACCESS_KEY".into(),
+                access_key.clone().unwrap_or_default(),
+            ));
+            env.push((
+                "ANZE_STORAGE_SECRET_KEY".into(),
+                secret_key.clone().unwrap_or_default(),
+            ));
+        }
+        env
+    }
+}
+
+impl Drop for EmptyTarget {
+    fn drop(&mut self) {
+        if let Some(cleanup) = self.cleanup.take() {
+            let bucket = self
+                .bucket
+                .as_ref()
+                .map(|(c, _)| Arc::new(Blobs::open(c).unwrap()));
+            run_cleanup(cleanup, bucket);
+        }
+    }
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_with(backend, Storage::Fs).await
@@ -182,48 +295,42 @@ impl TestApp {
     ) -> TestApp {
         // Before any HTTP client is built (see `install_crypto_provider`).
         anze_store::install_crypto_provider();
-        let (blob_config, storage_url) = match storage {
-            Storage::Fs => (None, None),
-            Storage::S3 => {
-                let (config, url) = test_bucket().await;
-                (Some(config), Some(url))
-            }
+        let bucket = match storage {
+            Storage::Fs => None,
+            Storage::S3 => Some(test_bucket().await),
         };
-        let dir = std::env::temp_dir().join(format!("anze-test-{}", random_suffix()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (url, cleanup) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite://{}", dir.join("anze.db").display()),
-                Cleanup::Dir(dir.clone()),
-            ),
-            Backend::Postgres | Backend::Mysql => {
-                let var = if backend == Backend::Postgres {
-                    "ANZE_TEST_POSTGRES_URL"
-                } else {
-                    "ANZE_TEST_MYSQL_URL"
-                };
-                let admin_url = configured(var);
-                let name = format!("anze_t_{}", random_suffix());
-                let admin = Db::connect(&admin_url, 1)
-                    .await
-                    .unwrap_or_else(|e| panic!("{var} does not answer: {e}"));
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .unwrap();
-                admin.close().await;
-                let (base, query) = split_url(&admin_url);
-                (
-                    format!("{base}/{name}{query}"),
-                    Cleanup::Database {
-                        admin_url,
-                        name,
-                        backend,
-                        dir: dir.clone(),
-                    },
-                )
-            }
+        let (url, dir, cleanup) = fresh_database(backend).await;
+        Self::start(url, dir, bucket, Some(cleanup), configure).await
+    }
+
+    /// The application over what `target` holds now (after `anze restore`, say); `target`
+    /// keeps the database and files and removes them when dropped.
+    pub async fn serve(target: &EmptyTarget) -> TestApp {
+        Self::start(
+            target.database_url.clone(),
+            target.data_dir.clone(),
+            target.bucket.clone(),
+            None,
+            |_| {},
+        )
+        .await
+    }
+
+    /// The application over the database at `url`, with files in `bucket` (its configuration
+    /// and URL) or in `dir/files`.
+    async fn start(
+        url: String,
+        dir: PathBuf,
+        bucket: Option<(BlobConfig, String)>,
+        cleanup: Option<Cleanup>,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        let storage = if bucket.is_some() {
+            Storage::S3
+        } else {
+            Storage::Fs
         };
+        let (blob_config, storage_url) = bucket.unzip();
         let database_url = url.clone();
         let mut config = Config {
             data_dir: dir.clone(),
@@ -269,7 +376,7 @@ impl TestApp {
             database_url,
             storage_url,
             server,
-            cleanup: Some(cleanup),
+            cleanup,
         }
     }
 
@@ -435,48 +542,53 @@ impl Drop for TestApp {
             return;
         };
         let bucket = (self.storage == Storage::S3).then(|| self.blobs.clone());
-        // Drop runs inside the test's runtime; a separate thread has its own.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Some(blobs) = bucket {
-                    use anze_core::attachment::BlobStore;
-                    for (key, _) in blobs.list("").await.unwrap_or_default() {
-                        let _ = blobs.delete(&key).await;
-                    }
-                }
-            });
-            match cleanup {
-                Cleanup::Dir(dir) => {
-                    let _ = std::fs::remove_dir_all(dir);
-                }
-                Cleanup::Database {
-                    admin_url,
-                    name,
-                    backend,
-                    dir,
-                } => {
-                    let _ = std::fs::remove_dir_all(dir);
-                    rt.block_on(async {
-                        if let Ok(db) = Db::connect(&admin_url, 1).await {
-                            let sql = match backend {
-                                Backend::Postgres => {
-                                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                                }
-                                _ => format!("DROP DATABASE IF EXISTS {name}"),
-                            };
-                            let _ = db.execute_unprepared(&sql).await;
-                            db.close().await;
-                        }
-                    });
+        run_cleanup(cleanup, bucket);
+    }
+}
+
+/// Empties the test's S3 prefix and removes its directory or database. Drop runs inside the
+/// test's runtime; a separate thread has its own.
+fn run_cleanup(cleanup: Cleanup, bucket: Option<Arc<Blobs>>) {
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            if let Some(blobs) = bucket {
+                use anze_core::attachment::BlobStore;
+                for (key, _) in blobs.list("").await.unwrap_or_default() {
+                    let _ = blobs.delete(&key).await;
                 }
             }
-        })
-        .join();
-    }
+        });
+        match cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Database {
+                admin_url,
+                name,
+                backend,
+                dir,
+            } => {
+                let _ = std::fs::remove_dir_all(dir);
+                rt.block_on(async {
+                    if let Ok(db) = Db::connect(&admin_url, 1).await {
+                        let sql = match backend {
+                            Backend::Postgres => {
+                                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                            }
+                            _ => format!("DROP DATABASE IF EXISTS {name}"),
+                        };
+                        let _ = db.execute_unprepared(&sql).await;
+                        db.close().await;
+                    }
+                });
+            }
+        }
+    })
+    .join();
 }
 
 impl TestApp {

@@ -12,6 +12,7 @@ mod archive;
 mod attachments;
 mod audit_chain;
 mod auth;
+mod backup;
 mod bench;
 mod browser;
 mod browser_confirmations;

@@ -253,6 +253,63 @@ impl Blobs {
     }
 }
 
+impl Blobs {
+    /// The file under `key` with its size, or `None` when there is none; for the backup, which
+    /// must write an entry's size before its bytes.
+    pub(crate) async fn open_sized(
+        &self,
+        key: &str,
+    ) -> CoreResult<Option<(u64, Box<dyn BlobReader>)>> {
+        let size = match self.op.stat(key).await {
+            Ok(meta) => meta.content_length(),
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(storage_err(e)),
+        };
+        match self.read(key).await {
+            Ok(reader) => Ok(Some((size, reader))),
+            Err(CoreError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Some stored file, if the storage holds any (unfinished local writes aside); a restore
+    /// writes only into an empty storage.
+    pub(crate) async fn any_file(&self) -> CoreResult<Option<String>> {
+        let mut lister = match self.op.lister_with("").recursive(true).await {
+            Ok(l) => l,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(storage_err(e)),
+        };
+        let partial = format!("{PARTIAL_DIR}/");
+        while let Some(entry) = lister.next().await {
+            let entry = entry.map_err(storage_err)?;
+            if entry.metadata().mode() == EntryMode::FILE && !entry.path().starts_with(&partial) {
+                return Ok(Some(entry.path().to_string()));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Removes every stored file; only for undoing a failed restore, which began on an empty
+    /// storage. Returns how many were removed.
+    pub(crate) async fn remove_everything(&self) -> CoreResult<u64> {
+        let mut lister = match self.op.lister_with("").recursive(true).await {
+            Ok(l) => l,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(storage_err(e)),
+        };
+        let mut removed = 0;
+        while let Some(entry) = lister.next().await {
+            let entry = entry.map_err(storage_err)?;
+            if entry.metadata().mode() == EntryMode::FILE {
+                self.op.delete(entry.path()).await.map_err(storage_err)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
 async fn sweep_dir(dir: &Path, cutoff: DateTime<Utc>) -> std::io::Result<Vec<String>> {
     let mut removed = Vec::new();
     let mut entries = match tokio::fs::read_dir(dir).await {

@@ -3,6 +3,7 @@
 //! `Db` implements every store trait of `anze-core`. Each write and the audit event describing it
 //! are committed in one transaction.
 
+pub mod backup;
 mod blob;
 pub mod bulk;
 mod entity;
