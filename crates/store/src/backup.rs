@@ -48,9 +48,15 @@ const CHANNEL: usize = 4;
 const MISSING_LISTED: usize = 10;
 /// Files between two progress lines.
 const FILES_PROGRESS_EVERY: u64 = 10_000;
-/// Rows per insert statement. The driver keeps each statement shape it prepared (SQLite: about
-/// 1 MB for 500 rows of 20 columns), so more rows per statement cost memory, not much time.
+/// Rows per insert statement at most. The driver keeps each statement shape it prepared
+/// (SQLite: about 1 MB for 500 rows of 20 columns), so more rows cost memory, not much time.
 const ROWS_PER_INSERT: usize = 100;
+/// ...and about this many bytes of values. Over TLS (which sqlx uses whenever PostgreSQL
+/// offers it) a statement larger than one 16 KiB record goes out in several writes, and without
+/// TCP_NODELAY, which sqlx does not set, each further write waited for the server's delayed
+/// acknowledgement: the small bench set took 22 s to load into a local PostgreSQL, 5 s without
+/// TLS and 5 s with statements that fit one record.
+const INSERT_BYTES: usize = 12 * 1024;
 /// Rows of one table between two progress lines.
 const ROWS_PROGRESS_EVERY: u64 = 1_000_000;
 
@@ -645,6 +651,7 @@ async fn load(
         header,
         table: None,
         pending: None,
+        per_statement: None,
         file: None,
         files: FileCount::default(),
     };
@@ -683,6 +690,8 @@ struct Loader<'a> {
     table: Option<(usize, u64)>,
     /// The insert being filled for that table, and its rows.
     pending: Option<(InsertStatement, usize)>,
+    /// Rows per insert for that table, from its first chunk.
+    per_statement: Option<usize>,
     file: Option<Box<dyn BlobWriter>>,
     files: FileCount,
 }
@@ -753,7 +762,9 @@ impl Loader<'_> {
     async fn add_rows(&mut self, index: usize, chunk: &[u8]) -> Result<u64, BackupError> {
         let header = self.header;
         let spec = &header.tables[index];
-        let per_statement = (30_000 / spec.columns.len().max(1)).clamp(1, ROWS_PER_INSERT);
+        let per_statement = *self
+            .per_statement
+            .get_or_insert_with(|| rows_per_statement(spec, chunk));
         let mut rows = 0;
         for line in chunk.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
             let values = schema::decode_row(line, &spec.columns, self.backend).map_err(|e| {
@@ -794,6 +805,7 @@ impl Loader<'_> {
     ) -> Result<(), BackupError> {
         if let Some((i, rows)) = self.table.take() {
             self.flush(i).await?;
+            self.per_statement = None;
             progress(Progress::Table {
                 name: self.header.tables[i].name.clone(),
                 rows,
@@ -828,6 +840,15 @@ impl Loader<'_> {
         }
         Ok(())
     }
+}
+
+/// As many rows as keep a statement's values near `INSERT_BYTES`, judged by the chunk's lines
+/// (a value's JSON is about as long as its bound form, plus a few bytes each for its length).
+/// The same number for the whole table, so its statements share one prepared shape.
+fn rows_per_statement(spec: &TableSpec, chunk: &[u8]) -> usize {
+    let lines = chunk.iter().filter(|b| **b == b'\n').count().max(1);
+    let row_bytes = chunk.len() / lines + 6 * spec.columns.len();
+    (INSERT_BYTES / row_bytes.max(1)).clamp(1, ROWS_PER_INSERT)
 }
 
 fn row_err(spec: &TableSpec, e: DbErr) -> BackupError {
