@@ -338,15 +338,6 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
     routes().into_iter().map(|r| (r.method, r.path)).collect()
 }
 
-/// `(method, path)` of every route that honours one-time form keys.
-pub fn once_routes() -> Vec<(Method, &'static str)> {
-    routes()
-        .into_iter()
-        .filter(|r| r.once)
-        .map(|r| (r.method, r.path))
-        .collect()
-}
-
 pub fn router(state: AppState) -> Router {
     // Installed before the first request, so the first requests are counted.
     metrics::handle();
