@@ -29,18 +29,10 @@ async fn start(app: &TestApp, name: &str, deadline_secs: u64) -> Server {
         .await
 }
 
-/// An accepted order of agency `ag_admin` with `ag_staff` assigned.
+/// The records tests' accepted order, with its staff member's id.
 async fn accepted_order(app: &TestApp) -> (OrderId, AccountId) {
-    app.seed_org("insurer", "人保泉州", "ins").await;
-    let agency = app.seed_org("agency", "安信技术", "ag_admin").await;
-    let staff = app.seed_account("ag_admin", "ag_staff", "服务人员").await;
-    let code = app
-        .seed_enterprise("ins", "泉州恒安石化有限公司", "350503")
-        .await;
-    let policy = app.seed_policy("ins", &code, "PICC-S-1").await;
-    let order = app.seed_order("ins", policy, agency).await;
-    crate::hazards::accept_and_assign(app, "ag_admin", order, &[staff]).await;
-    (order, staff)
+    let (order, _) = crate::records::accepted_order(app).await;
+    (order, app.actor("ag_staff").await.account_id)
 }
 
 /// A client of the server with its cookie jar, logged in as `ag_staff`.
