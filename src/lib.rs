@@ -29,9 +29,24 @@ pub use config::Config;
 
 /// Connects to the configured database (creating the data directory for SQLite) and applies
 /// pending migrations.
+///
+/// Migrations add indexes, and SQLite plans with an index well only once it has statistics
+/// for it; gathering them locks out writers for a few seconds at province scale, so after an
+/// upgrade that happens here, before any request is served.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let db = connect_database(config).await?;
-    db.migrate().await.context("database migration failed")?;
+    let applied = db.migrate().await.context("database migration failed")?;
+    if applied > 0 {
+        let started = std::time::Instant::now();
+        db.refresh_statistics()
+            .await
+            .context("refreshing planner statistics after the migrations")?;
+        tracing::info!(
+            migrations = applied,
+            seconds = started.elapsed().as_secs_f64(),
+            "database upgraded"
+        );
+    }
     Ok(db)
 }
 

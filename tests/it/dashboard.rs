@@ -14,6 +14,7 @@ crate::backend_tests!(
     periods_are_checked_and_only_the_platform_recounts,
     the_export_holds_every_table_of_the_board,
     the_scheduled_recounts_keep_the_boards_current,
+    the_agency_board_lists_what_needs_it_soon,
 );
 
 /// 立即更新 as the platform admin, for the year.
@@ -231,4 +232,47 @@ async fn the_scheduled_recounts_keep_the_boards_current(app: TestApp) {
     let admin = app.admin().await;
     let (_, html) = app.get(&admin, "/jobs").await;
     assert!(html.contains("看板统计(本月)") && html.contains("看板统计(近 13 个月)"));
+}
+
+/// The agency board's to-do sections read live: an order whose service period ends within a
+/// month with items undelivered, and an objection until it is answered.
+async fn the_agency_board_lists_what_needs_it_soon(app: TestApp) {
+    let a = accepted_order(&app).await;
+    let admin = app.login("hz_admin", crate::helpers::PASSWORD).await;
+    let link = format!("href=\"/orders/{}\">", a.order);
+    let (status, board) = app.get(&admin, "/dashboard").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!board.contains(&link), "ends in 334 days: {board}");
+    assert!(
+        board.contains("href=\"/confirmations?state=objected\">0</a>"),
+        "{board}"
+    );
+
+    // A record the enterprise objects to waits for the agency's answer.
+    let code = crate::helpers::credit_code(crate::hazards::ENTERPRISE);
+    app.seed_enterprise_account(&code, "hz_qy").await;
+    let staff = app.login("hz_staff", crate::helpers::PASSWORD).await;
+    let record = inspect(&app, &staff, a.order, &day(&app, 0), &a.staff).await;
+    let record: anze_core::ids::RecordId = record.trim_start_matches("/records/").parse().unwrap();
+    let qy = app.login("hz_qy", crate::helpers::PASSWORD).await;
+    let res = crate::confirmations::step(&app, &qy, record, "object", "检查日期不对").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, board) = app.get(&admin, "/dashboard").await;
+    assert!(
+        board.contains("class=\"danger\" href=\"/confirmations?state=objected\">1</a>"),
+        "{board}"
+    );
+    let res = crate::confirmations::step(&app, &admin, record, "reply", "已核对,日期无误").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, board) = app.get(&admin, "/dashboard").await;
+    assert!(
+        board.contains("href=\"/confirmations?state=objected\">0</a>"),
+        "answered: {board}"
+    );
+
+    // Three weeks before the end of its service period, with most items still to deliver.
+    app.clock.advance(Duration::days(320));
+    let admin = app.login("hz_admin", crate::helpers::PASSWORD).await;
+    let (_, board) = app.get(&admin, "/dashboard").await;
+    assert!(board.contains(&link), "ends in 14 days: {board}");
 }

@@ -381,6 +381,8 @@ pub mod service_record {
         pub objection: Option<String>,
         #[sea_orm(column_type = "Text", nullable)]
         pub objection_reply: Option<String>,
+        /// Whether `objection_reply` is set: indexable where the text is not.
+        pub objection_answered: bool,
     }
     entity_boilerplate!();
 }

@@ -119,10 +119,16 @@ impl Db {
     }
 
     /// Applies pending migrations; safe to call on every start.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
+    /// Applies pending migrations; answers how many there were.
+    pub async fn migrate(&self) -> Result<usize, StoreError> {
+        let pending = Migrator::get_pending_migrations(&self.conn)
+            .await
+            .map_err(StoreError::Migrate)?
+            .len();
         Migrator::up(&self.conn, None)
             .await
-            .map_err(StoreError::Migrate)
+            .map_err(StoreError::Migrate)?;
+        Ok(pending)
     }
 
     /// SQLite chooses indexes by its statistics and keeps none until told to: without them it
@@ -131,6 +137,11 @@ impl Db {
     /// analyzed in full (about half a minute for a province's data, so `serve` runs this in
     /// the background); after that `optimize` re-analyzes only tables that changed a lot.
     /// PostgreSQL and MySQL keep their statistics themselves.
+    ///
+    /// Analyzing writes the statistics tables, so it runs on the one write connection: writes
+    /// made meanwhile wait their turn for it, where on a read connection they found the
+    /// database locked and failed after the busy timeout (a login right after an upgrade that
+    /// added an index to the records answered 500).
     pub async fn refresh_statistics(&self) -> CoreResult<()> {
         if self.backend() != DbBackend::Sqlite {
             return Ok(());
@@ -148,12 +159,15 @@ impl Db {
             .map_err(db_err)?
             .unwrap_or(0)
             > 0;
-        self.execute_unprepared(if analyzed {
-            "PRAGMA analysis_limit = 400; PRAGMA optimize;"
-        } else {
-            "PRAGMA analysis_limit = 400; ANALYZE;"
-        })
-        .await
+        self.write_conn()
+            .execute_unprepared(if analyzed {
+                "PRAGMA analysis_limit = 400; PRAGMA optimize;"
+            } else {
+                "PRAGMA analysis_limit = 400; ANALYZE;"
+            })
+            .await
+            .map(|_| ())
+            .map_err(db_err)
     }
 
     pub fn backend(&self) -> DbBackend {

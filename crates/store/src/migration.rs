@@ -25,6 +25,7 @@ mod m20261202_000100_jobs_notifications_webhooks;
 mod m20261202_000200_dashboard_facts;
 mod m20261203_000010_orders_ending_index;
 mod m20261203_000020_submissions;
+mod m20261204_000010_open_objections;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000200_dashboard_facts::Migration),
             Box::new(m20261203_000010_orders_ending_index::Migration),
             Box::new(m20261203_000020_submissions::Migration),
+            Box::new(m20261204_000010_open_objections::Migration),
         ]
     }
 }

@@ -247,6 +247,7 @@ async fn set_confirmation_columns(
         .col_expr(C::SignedOnSite, Expr::value(c.on_site))
         .col_expr(C::Objection, Expr::value(c.objection.clone()))
         .col_expr(C::ObjectionReply, Expr::value(c.reply.clone()))
+        .col_expr(C::ObjectionAnswered, Expr::value(c.reply.is_some()))
         .filter(C::Id.eq(id));
     if let Some(from) = from {
         update = update.filter(C::Confirmation.eq(from.code()));
@@ -388,6 +389,7 @@ impl RecordStore for Db {
             signed_on_site: NotSet,
             objection: NotSet,
             objection_reply: NotSet,
+            objection_answered: NotSet,
         }
         .insert(&txn)
         .await
