@@ -255,6 +255,8 @@ pub async fn run(opts: &BenchOptions) -> anyhow::Result<Report> {
         report.write(&out)?;
         return Ok(report);
     }
+    let notices = seed_notices(&url, &out, &dataset).await?;
+    tracing::info!(notices, "the bench agency's notifications");
     let server = server::Server::start(&opts.server_exe, &url, &out).await?;
     let result = measure(opts, &server, &dataset, &mut report).await;
     server.stop();
@@ -275,6 +277,66 @@ fn bench_config(url: &str, out: &Path) -> Config {
 
 async fn open(url: &str, out: &Path) -> anyhow::Result<anze_store::Db> {
     crate::open_database(&bench_config(url, out)).await
+}
+
+/// Notifications of the bench agency: a busy year of them, about 27 a day (the data set is
+/// generated without any), so 通知 is measured over a long list. As many as a list counts.
+const BENCH_NOTICES: u64 = anze_core::page::COUNT_CAP;
+
+/// Adds the bench agency's notifications, about its live orders, unless an earlier run did.
+/// Returns how many it has.
+async fn seed_notices(url: &str, out: &std::path::Path, d: &Dataset) -> anyhow::Result<u64> {
+    use anze_core::account::AccountStore;
+    use anze_core::ids::{AccountId, OrderId};
+    use anze_core::notify::{NewNotice, NoticeKind, NoticeQuery, NoticeStore, Viewer};
+    use anze_core::page::PageRequest;
+    let db = open(url, out).await?;
+    let admin = db
+        .get_account(AccountId(d.agency_admin_id))
+        .await?
+        .context("the bench agency's admin is missing")?;
+    let viewer = Viewer {
+        org: admin.org_id,
+        account: admin.id,
+        own_orders_only: false,
+    };
+    let have = db
+        .list_notices(&viewer, &NoticeQuery::default(), PageRequest::first(1))
+        .await?
+        .total;
+    if have >= BENCH_NOTICES || d.agency_live_orders.is_empty() {
+        db.close().await;
+        return Ok(have);
+    }
+    let kinds = [
+        NoticeKind::OrderDesignated,
+        NoticeKind::RecordObjected,
+        NoticeKind::HazardDueSoon,
+        NoticeKind::HazardOverdue,
+        NoticeKind::OrderEnding,
+    ];
+    let start = chrono::Utc::now() - chrono::Duration::days(365);
+    let mut batch = Vec::new();
+    for i in have..BENCH_NOTICES {
+        let order = d.agency_live_orders[i as usize % d.agency_live_orders.len()];
+        let kind = kinds[i as usize % kinds.len()];
+        batch.push(NewNotice::new(
+            admin.org_id,
+            kind,
+            anze_core::audit::ObjectKind::Order,
+            Some(order),
+            Some(OrderId(order)),
+            format!("{}:订单 {order}", kind.label()),
+            start + chrono::Duration::minutes(i as i64 * 52),
+        ));
+        if batch.len() == 500 {
+            db.add_notices(&batch).await?;
+            batch.clear();
+        }
+    }
+    db.add_notices(&batch).await?;
+    db.close().await;
+    Ok(BENCH_NOTICES)
 }
 
 async fn has_orders(db: &anze_store::Db) -> anyhow::Result<bool> {
@@ -520,6 +582,20 @@ async fn measure(
             "/dashboard".into(),
             Target::Dashboard,
         );
+    }
+    // 通知: the agency's list, its unread ones, and a late page.
+    for (name, path) in [
+        ("notifications p1".to_string(), "/notifications".to_string()),
+        (
+            "notifications unread p1".to_string(),
+            "/notifications?read=unread".to_string(),
+        ),
+        (
+            format!("notifications p{}", pages(BENCH_NOTICES)),
+            format!("/notifications?page={}", pages(BENCH_NOTICES)),
+        ),
+    ] {
+        list(name, "agency", &agency, path, Target::List);
     }
     let three_years = chrono::Months::new(35);
     let this_month = anze_core::dashboard::month_of(anze_core::time::today(chrono::Utc::now()));
