@@ -316,25 +316,24 @@ async fn seed_notices(url: &str, out: &std::path::Path, d: &Dataset) -> anyhow::
         NoticeKind::OrderEnding,
     ];
     let start = chrono::Utc::now() - chrono::Duration::days(365);
-    let mut batch = Vec::new();
-    for i in have..BENCH_NOTICES {
-        let order = d.agency_live_orders[i as usize % d.agency_live_orders.len()];
-        let kind = kinds[i as usize % kinds.len()];
-        batch.push(NewNotice::new(
-            admin.org_id,
-            kind,
-            anze_core::audit::ObjectKind::Order,
-            Some(order),
-            Some(OrderId(order)),
-            format!("{}:订单 {order}", kind.label()),
-            start + chrono::Duration::minutes(i as i64 * 52),
-        ));
-        if batch.len() == 500 {
-            db.add_notices(&batch).await?;
-            batch.clear();
-        }
+    let notices: Vec<NewNotice> = (have..BENCH_NOTICES)
+        .map(|i| {
+            let order = d.agency_live_orders[i as usize % d.agency_live_orders.len()];
+            let kind = kinds[i as usize % kinds.len()];
+            NewNotice::new(
+                admin.org_id,
+                kind,
+                anze_core::audit::ObjectKind::Order,
+                Some(order),
+                Some(OrderId(order)),
+                format!("{}:订单 {order}", kind.label()),
+                start + chrono::Duration::minutes(i as i64 * 52),
+            )
+        })
+        .collect();
+    for chunk in notices.chunks(500) {
+        db.add_notices(chunk).await?;
     }
-    db.add_notices(&batch).await?;
     db.close().await;
     Ok(BENCH_NOTICES)
 }

@@ -118,8 +118,7 @@ impl Db {
         })
     }
 
-    /// Applies pending migrations; safe to call on every start.
-    /// Applies pending migrations; answers how many there were.
+    /// Applies pending migrations (safe to call on every start); answers how many there were.
     pub async fn migrate(&self) -> Result<usize, StoreError> {
         let pending = Migrator::get_pending_migrations(&self.conn)
             .await

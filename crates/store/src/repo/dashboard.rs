@@ -258,7 +258,7 @@ impl Db {
                 .column(R::Confirmation)
                 .expr_as(count(), "n")
                 .expr_as(
-                    Expr::cust("COUNT(CASE WHEN objection_reply IS NULL THEN 1 END)"),
+                    Expr::cust("COUNT(CASE WHEN objection_answered THEN NULL ELSE 1 END)"),
                     "unanswered",
                 )
                 .and_where(R::Item.is_in(items))
