@@ -36,8 +36,9 @@ impl Row {
         let ok = self.errors == 0;
         match self.target {
             Target::List => {
-                Some(ok && self.p99_ms <= 20.0 && self.ceiling_fraction.is_none_or(|f| f >= 0.25))
+                Some(ok && self.p99_ms <= 10.0 && self.ceiling_fraction.is_none_or(|f| f >= 0.15))
             }
+            Target::Home => Some(ok && self.p99_ms <= 20.0),
             Target::Aggregate => Some(ok && self.p99_ms <= 50.0),
             Target::Dashboard => Some(ok && self.p99_ms <= 100.0),
             Target::Ceiling | Target::None => None,
@@ -198,8 +199,10 @@ impl Report {
         for r in &self.rows {
             let target = match (r.target, r.met()) {
                 (Target::Ceiling, _) => "ceiling".to_string(),
-                (Target::List, Some(true)) => "met (p99 ≤ 20 ms, ≥ 25%)".into(),
-                (Target::List, _) => "**missed** (p99 ≤ 20 ms, ≥ 25%)".into(),
+                (Target::List, Some(true)) => "met (p99 ≤ 10 ms, ≥ 15%)".into(),
+                (Target::List, _) => "**missed** (p99 ≤ 10 ms, ≥ 15%)".into(),
+                (Target::Home, Some(true)) => "met (p99 ≤ 20 ms)".into(),
+                (Target::Home, _) => "**missed** (p99 ≤ 20 ms)".into(),
                 (Target::Aggregate, Some(true)) => "met (p99 ≤ 50 ms)".into(),
                 (Target::Aggregate, _) => "**missed** (p99 ≤ 50 ms)".into(),
                 (Target::Dashboard, Some(true)) => "met (p99 ≤ 100 ms)".into(),

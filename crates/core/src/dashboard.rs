@@ -57,7 +57,12 @@ pub async fn summary(
     let mut orders = Vec::new();
     if actor.has(Permission::OrderView) {
         for state in OrderState::ALL {
-            orders.push((state, store.count_orders(&scope, state).await?));
+            orders.push((
+                state,
+                store
+                    .count_orders(&scope, state, crate::page::COUNT_CAP)
+                    .await?,
+            ));
         }
     }
     let hazards = if actor.has(Permission::HazardView) {

@@ -65,6 +65,11 @@ impl Default for PageRequest {
 /// counting a province's million orders on every page would cost more than the page itself.
 pub const COUNT_CAP: u64 = 10_000;
 
+/// A menu badge (orders waiting for 受理, unread notifications) counts to this and shows
+/// "99+" beyond 99: every page shows the badges, and a count walks as many index entries as
+/// it counts.
+pub const BADGE_CAP: u64 = 100;
+
 /// A count taken up to a cap: shown as "1000+" when counting stopped there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CappedCount {

@@ -6,6 +6,7 @@
 pub mod backup;
 mod blob;
 pub mod bulk;
+mod cache;
 mod entity;
 mod migration;
 mod repo;
@@ -45,6 +46,8 @@ pub struct Db {
     /// 看板 facts already summed, per scope and period, with the recount stamp they were read
     /// at (`repo::dashboard`).
     dashboard_cache: repo::DashboardCache,
+    /// Principals, regions and organizations every page reads (`cache`).
+    reference: std::sync::Arc<cache::ReferenceCache>,
 }
 
 impl Db {
@@ -115,6 +118,7 @@ impl Db {
             writer,
             integrity: Default::default(),
             dashboard_cache: Default::default(),
+            reference: Default::default(),
         })
     }
 

@@ -13,6 +13,8 @@ mod industry;
 pub(crate) mod integrity;
 mod job;
 mod login;
+mod names;
+pub(crate) use names::NameQuery;
 pub(crate) mod notify;
 mod order;
 mod org;
@@ -40,7 +42,7 @@ use sea_orm::{
 };
 use std::borrow::Cow;
 
-use crate::entity::{audit_chain_head, audit_event, order_assignee, region as region_entity};
+use crate::entity::{audit_chain_head, audit_event, order_assignee};
 use crate::{Db, db_err};
 
 #[async_trait]
@@ -383,10 +385,7 @@ impl Db {
         if let Scope::Regions(covered) = scope
             && covered.len() > 1
         {
-            let all = region_entity::Entity::find()
-                .all(&self.conn)
-                .await
-                .map_err(db_err)?;
+            let all = self.region_rows().await?;
             if all.iter().all(|r| covered.contains(&r.code)) {
                 return Ok(Cow::Owned(Scope::All));
             }

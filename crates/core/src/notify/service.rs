@@ -22,7 +22,9 @@ pub async fn list(
 
 /// The number on the bell.
 pub async fn unread_count(store: &dyn Store, actor: &Actor) -> CoreResult<u64> {
-    store.count_unread_notices(&Viewer::of(actor)).await
+    store
+        .count_unread_notices(&Viewer::of(actor), crate::page::BADGE_CAP)
+        .await
 }
 
 /// 标为已读, returning where the notification points so the page can open it. Another

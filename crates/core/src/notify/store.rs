@@ -15,8 +15,8 @@ pub trait NoticeStore: Send + Sync {
         query: &NoticeQuery,
         page: PageRequest,
     ) -> CoreResult<Page<Notice>>;
-    /// Unread notifications the viewer sees, counted up to `page::COUNT_CAP`.
-    async fn count_unread_notices(&self, viewer: &Viewer) -> CoreResult<u64>;
+    /// Unread notifications the viewer sees, counted up to `cap`.
+    async fn count_unread_notices(&self, viewer: &Viewer, cap: u64) -> CoreResult<u64>;
     /// Marks one (or, with `None`, every) unread notification the viewer sees as read; the
     /// number changed. Another organization's id changes nothing.
     async fn mark_notices_read(

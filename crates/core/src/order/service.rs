@@ -75,7 +75,9 @@ pub async fn pending_count(store: &dyn Store, actor: &Actor) -> CoreResult<u64> 
         return Ok(0);
     }
     let scope = scope::of(store, actor).await?;
-    store.count_orders(&scope, OrderState::Pending).await
+    store
+        .count_orders(&scope, OrderState::Pending, crate::page::BADGE_CAP)
+        .await
 }
 
 pub async fn get(store: &dyn Store, actor: &Actor, id: OrderId) -> CoreResult<ServiceOrder> {

@@ -16,8 +16,8 @@ pub trait OrderStore: Send + Sync {
         query: &OrderQuery,
         page: PageRequest,
     ) -> CoreResult<Page<ServiceOrder>>;
-    /// Orders in one state, counted up to `page::COUNT_CAP`.
-    async fn count_orders(&self, scope: &Scope, state: OrderState) -> CoreResult<u64>;
+    /// Orders in one state, counted up to `cap`.
+    async fn count_orders(&self, scope: &Scope, state: OrderState, cap: u64) -> CoreResult<u64>;
     async fn get_order(&self, id: OrderId) -> CoreResult<Option<ServiceOrder>>;
     async fn orders_of_policy(&self, policy: PolicyId) -> CoreResult<Vec<ServiceOrder>>;
     /// Creates the order with its plan and number, and the notifications about it (their

@@ -241,6 +241,7 @@ impl AccountStore for Db {
         let id = insert_account(&txn, a, audit.at).await?;
         insert_audit(&txn, audit, Some(id.0)).await?;
         txn.commit().await.map_err(db_err)?;
+        self.references_changed();
         Ok(id)
     }
 
@@ -278,7 +279,9 @@ impl AccountStore for Db {
             end_sessions(&txn, id.0).await?;
         }
         insert_audit(&txn, audit, None).await?;
-        txn.commit().await.map_err(db_err)
+        txn.commit().await.map_err(db_err)?;
+        self.references_changed();
+        Ok(())
     }
 
     async fn set_password(
@@ -307,7 +310,9 @@ impl AccountStore for Db {
         if let Some(audit) = audit {
             insert_audit(&txn, audit, None).await?;
         }
-        txn.commit().await.map_err(db_err)
+        txn.commit().await.map_err(db_err)?;
+        self.references_changed();
+        Ok(())
     }
 
     async fn delete_account(&self, id: AccountId, audit: &AuditEvent) -> CoreResult<()> {
@@ -327,7 +332,9 @@ impl AccountStore for Db {
         set_roles(&txn, id.0, &[]).await?;
         end_sessions(&txn, id.0).await?;
         insert_audit(&txn, audit, None).await?;
-        txn.commit().await.map_err(db_err)
+        txn.commit().await.map_err(db_err)?;
+        self.references_changed();
+        Ok(())
     }
 
     async fn find_account_by_username(&self, username: &str) -> CoreResult<Option<Account>> {

@@ -223,6 +223,7 @@ impl EnterpriseStore for Db {
         let id = insert_enterprise(&txn, fields, creator, audit.at).await?;
         insert_audit(&txn, audit, Some(id.0)).await?;
         txn.commit().await.map_err(db_err)?;
+        self.references_changed();
         Ok(id)
     }
 
@@ -268,7 +269,9 @@ impl EnterpriseStore for Db {
             .await
             .map_err(db_err)?;
         insert_audit(&txn, audit, None).await?;
-        txn.commit().await.map_err(db_err)
+        txn.commit().await.map_err(db_err)?;
+        self.references_changed();
+        Ok(())
     }
 
     async fn adopt_enterprise_site(

@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use std::collections::{BTreeSet, HashMap};
 
-use super::{COUNT_CAP, capped_page_of, count_upto};
+use super::{capped_page_of, count_upto};
 use crate::entity::{
     account, complaint, hazard, job_run, notification, order_assignee, service_order, webhook,
 };
@@ -209,11 +209,11 @@ impl NoticeStore for Db {
         Ok(capped_page_of(items, total, capped, page))
     }
 
-    async fn count_unread_notices(&self, viewer: &Viewer) -> CoreResult<u64> {
+    async fn count_unread_notices(&self, viewer: &Viewer, cap: u64) -> CoreResult<u64> {
         let select = notification::Entity::find()
             .filter(viewer_condition(viewer))
             .filter(notification::Column::ReadAt.is_null());
-        count_upto(&self.conn, select, COUNT_CAP).await
+        count_upto(&self.conn, select, cap).await
     }
 
     async fn mark_notices_read(

@@ -19,8 +19,8 @@ use sea_orm::{
 use std::collections::HashMap;
 
 use super::policy::enterprises_named;
-use super::{capped_page_of, contains, insert_audit, paginate_capped};
-use crate::entity::{account, audit_event, order_assignee, order_plan, policy, service_order};
+use super::{NameQuery, capped_page_of, contains, insert_audit, paginate_capped};
+use crate::entity::{audit_event, order_assignee, order_plan, policy, service_order};
 use crate::{Db, db_err};
 
 pub(crate) fn scope_condition(scope: &Scope) -> Condition {
@@ -64,21 +64,6 @@ impl Db {
             return Ok(vec![]);
         }
         let ids: Vec<i64> = rows.iter().map(|o| o.id).collect();
-        let orgs = self
-            .org_map(
-                rows.iter()
-                    .flat_map(|o| [o.insurer_id, o.agency_id, o.enterprise_id]),
-            )
-            .await?;
-        let org_name = |id: i64| orgs.get(&id).map(|o| o.name.clone()).unwrap_or_default();
-        let policies: HashMap<i64, String> = policy::Entity::find()
-            .filter(policy::Column::Id.is_in(rows.iter().map(|o| o.policy_id)))
-            .all(&self.conn)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(|p| (p.id, p.policy_no))
-            .collect();
         // Keyed by order (and item) so hydrating an export's thousand orders stays linear.
         let plans: HashMap<(i64, String), i64> = order_plan::Entity::find()
             .filter(order_plan::Column::OrderId.is_in(ids.clone()))
@@ -97,20 +82,22 @@ impl Db {
         {
             assignees.entry(a.order_id).or_default().push(a.account_id);
         }
-        let account_ids: Vec<i64> = assignees
-            .values()
-            .flatten()
-            .copied()
-            .chain(rows.iter().map(|o| o.designated_by))
-            .collect();
-        let accounts: HashMap<i64, account::Model> = account::Entity::find()
-            .filter(account::Column::Id.is_in(account_ids))
-            .all(&self.conn)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(|a| (a.id, a))
-            .collect();
+        let names = self
+            .names(NameQuery {
+                orgs: rows
+                    .iter()
+                    .flat_map(|o| [o.insurer_id, o.agency_id, o.enterprise_id])
+                    .collect(),
+                policies: rows.iter().map(|o| o.policy_id).collect(),
+                accounts: assignees
+                    .values()
+                    .flatten()
+                    .copied()
+                    .chain(rows.iter().map(|o| o.designated_by))
+                    .collect(),
+                ..Default::default()
+            })
+            .await?;
         let done = super::record::done_counts(&self.conn, &ids).await?;
         rows.into_iter()
             .map(|o| {
@@ -134,10 +121,11 @@ impl Db {
                     .get(&o.id)
                     .into_iter()
                     .flatten()
-                    .filter_map(|a| accounts.get(a))
-                    .map(|a| AccountRef {
-                        id: AccountId(a.id),
-                        name: format!("{}({})", a.name, a.username),
+                    .filter_map(|a| {
+                        names.account(*a).map(|name| AccountRef {
+                            id: AccountId(*a),
+                            name: name.clone(),
+                        })
                     })
                     .collect();
                 order_assignees.sort_by_key(|a| a.id);
@@ -145,13 +133,13 @@ impl Db {
                     id: OrderId(o.id),
                     order_no: o.order_no.clone().unwrap_or_default(),
                     policy_id: PolicyId(o.policy_id),
-                    policy_no: policies.get(&o.policy_id).cloned().unwrap_or_default(),
+                    policy_no: names.policy_no(o.policy_id),
                     insurer_id: OrgId(o.insurer_id),
-                    insurer_name: org_name(o.insurer_id),
+                    insurer_name: names.org(o.insurer_id),
                     agency_id: OrgId(o.agency_id),
-                    agency_name: org_name(o.agency_id),
+                    agency_name: names.org(o.agency_id),
                     enterprise_id: OrgId(o.enterprise_id),
-                    enterprise_name: org_name(o.enterprise_id),
+                    enterprise_name: names.org(o.enterprise_id),
                     region_code: o.region_code,
                     state: state_of(&o.state)?,
                     service_start: o.service_start,
@@ -159,10 +147,7 @@ impl Db {
                     note: o.note,
                     decline_reason: o.decline_reason,
                     designated_at: o.designated_at,
-                    designated_by: accounts
-                        .get(&o.designated_by)
-                        .map(|a| format!("{}({})", a.name, a.username))
-                        .unwrap_or_default(),
+                    designated_by: names.account(o.designated_by).cloned().unwrap_or_default(),
                     accepted_at: o.accepted_at,
                     completed_at: o.completed_at,
                     plan,
@@ -229,12 +214,12 @@ impl OrderStore for Db {
         ))
     }
 
-    async fn count_orders(&self, scope: &Scope, state: OrderState) -> CoreResult<u64> {
+    async fn count_orders(&self, scope: &Scope, state: OrderState, cap: u64) -> CoreResult<u64> {
         let scope = self.simplify_scope(scope).await?;
         let select = service_order::Entity::find()
             .filter(scope_condition(&scope))
             .filter(service_order::Column::State.eq(state.code()));
-        super::count_upto(&self.conn, select, super::COUNT_CAP).await
+        super::count_upto(&self.conn, select, cap).await
     }
 
     async fn get_order(&self, id: OrderId) -> CoreResult<Option<ServiceOrder>> {

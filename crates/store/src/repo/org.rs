@@ -19,11 +19,29 @@ use crate::{Db, db_err};
 
 impl Db {
     pub(crate) async fn region_names(&self) -> CoreResult<HashMap<String, String>> {
+        let rows = self.region_rows().await?;
+        Ok(rows.into_iter().map(|r| (r.code, r.name)).collect())
+    }
+
+    /// Every region, in the dictionary's order (`sort`); a copy kept by `crate::cache`.
+    pub(crate) async fn region_rows(&self) -> CoreResult<Vec<region::Model>> {
+        if let Some(rows) = self.reference.regions() {
+            return Ok(rows);
+        }
+        let at = self.reference.read_at();
         let rows = region::Entity::find()
+            .order_by_asc(region::Column::Sort)
             .all(&self.conn)
             .await
             .map_err(db_err)?;
-        Ok(rows.into_iter().map(|r| (r.code, r.name)).collect())
+        self.reference.keep_regions(rows.clone(), at);
+        Ok(rows)
+    }
+
+    /// After a write to accounts, roles or organizations has committed: the copies every
+    /// page reads are dropped (`crate::cache`).
+    pub(crate) fn references_changed(&self) {
+        self.reference.invalidate();
     }
 
     pub(crate) async fn org_map(
@@ -126,6 +144,14 @@ impl OrgStore for Db {
     }
 
     async fn org_options(&self, kinds: Option<&[OrgKind]>) -> CoreResult<Vec<Organization>> {
+        let key: Vec<&'static str> = match kinds {
+            Some(kinds) => kinds.iter().map(|k| k.code()).collect(),
+            None => vec!["*"],
+        };
+        if let Some(orgs) = self.reference.org_options(&key) {
+            return Ok(orgs);
+        }
+        let at = self.reference.read_at();
         let mut select = organization::Entity::find()
             .filter(organization::Column::Enabled.eq(true))
             .order_by_asc(organization::Column::Name);
@@ -135,19 +161,29 @@ impl OrgStore for Db {
         }
         let rows = select.all(&self.conn).await.map_err(db_err)?;
         let regions = self.region_names().await?;
-        rows.into_iter().map(|m| to_domain(m, &regions)).collect()
+        let orgs = rows
+            .into_iter()
+            .map(|m| to_domain(m, &regions))
+            .collect::<CoreResult<Vec<_>>>()?;
+        self.reference.keep_org_options(key, orgs.clone(), at);
+        Ok(orgs)
     }
 
     async fn get_org(&self, id: OrgId) -> CoreResult<Option<Organization>> {
-        let Some(m) = organization::Entity::find_by_id(id.0)
+        if let Some(org) = self.reference.org(id.0) {
+            return Ok(org);
+        }
+        let at = self.reference.read_at();
+        let org = match organization::Entity::find_by_id(id.0)
             .one(&self.conn)
             .await
             .map_err(db_err)?
-        else {
-            return Ok(None);
+        {
+            Some(m) => Some(to_domain(m, &self.region_names().await?)?),
+            None => None,
         };
-        let regions = self.region_names().await?;
-        to_domain(m, &regions).map(Some)
+        self.reference.keep_org(id.0, org.clone(), at);
+        Ok(org)
     }
 
     async fn credit_code_taken(&self, code: &str, except: Option<OrgId>) -> CoreResult<bool> {
@@ -219,6 +255,7 @@ impl OrgStore for Db {
         super::account::insert_account(&txn, &admin, now).await?;
         insert_audit(&txn, &audit.clone().in_org(org_id), Some(org_id.0)).await?;
         txn.commit().await.map_err(db_err)?;
+        self.references_changed();
         Ok(org_id)
     }
 
@@ -245,7 +282,9 @@ impl OrgStore for Db {
             return Err(CoreError::NotFound);
         }
         insert_audit(&txn, audit, None).await?;
-        txn.commit().await.map_err(db_err)
+        txn.commit().await.map_err(db_err)?;
+        self.references_changed();
+        Ok(())
     }
 
     async fn set_org_enabled(
@@ -279,6 +318,8 @@ impl OrgStore for Db {
                 .map_err(db_err)?;
         }
         insert_audit(&txn, audit, None).await?;
-        txn.commit().await.map_err(db_err)
+        txn.commit().await.map_err(db_err)?;
+        self.references_changed();
+        Ok(())
     }
 }

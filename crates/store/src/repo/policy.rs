@@ -238,7 +238,12 @@ impl PolicyStore for Db {
         policies: &[ImportedPolicy],
         audit: &AuditEvent,
     ) -> CoreResult<usize> {
-        super::policy_import::import_policies(self, insurer, new_enterprises, policies, audit).await
+        let n =
+            super::policy_import::import_policies(self, insurer, new_enterprises, policies, audit)
+                .await?;
+        // New enterprises are organizations.
+        self.references_changed();
+        Ok(n)
     }
 
     async fn update_policy(

@@ -21,8 +21,8 @@ use sea_orm::{
 use std::collections::HashMap;
 
 use super::policy::enterprises_named;
-use super::{capped_page_of, contains, insert_audit, paginate_capped};
-use crate::entity::{account, record_staff, service_order, service_record};
+use super::{NameQuery, capped_page_of, contains, insert_audit, paginate_capped};
+use crate::entity::{record_staff, service_order, service_record};
 use crate::{Db, db_err};
 
 pub(crate) fn scope_condition(scope: &Scope) -> Condition {
@@ -130,21 +130,6 @@ impl Db {
             return Ok(vec![]);
         }
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let orgs = self
-            .org_map(
-                rows.iter()
-                    .flat_map(|r| [r.agency_id, r.insurer_id, r.enterprise_id]),
-            )
-            .await?;
-        let org_name = |id: i64| orgs.get(&id).map(|o| o.name.clone()).unwrap_or_default();
-        let orders: HashMap<i64, String> = service_order::Entity::find()
-            .filter(service_order::Column::Id.is_in(rows.iter().map(|r| r.order_id)))
-            .all(&self.conn)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(|o| (o.id, o.order_no.unwrap_or_default()))
-            .collect();
         let mut staff: HashMap<i64, Vec<i64>> = HashMap::new();
         for s in record_staff::Entity::find()
             .filter(record_staff::Column::RecordId.is_in(ids))
@@ -154,23 +139,22 @@ impl Db {
         {
             staff.entry(s.record_id).or_default().push(s.account_id);
         }
-        let accounts: HashMap<i64, account::Model> = account::Entity::find()
-            .filter(
-                account::Column::Id.is_in(
-                    staff
-                        .values()
-                        .flatten()
-                        .copied()
-                        .chain(rows.iter().map(|r| r.created_by)),
-                ),
-            )
-            .all(&self.conn)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(|a| (a.id, a))
-            .collect();
-        let display = |a: &account::Model| format!("{}({})", a.name, a.username);
+        let names = self
+            .names(NameQuery {
+                orgs: rows
+                    .iter()
+                    .flat_map(|r| [r.agency_id, r.insurer_id, r.enterprise_id])
+                    .collect(),
+                orders: rows.iter().map(|r| r.order_id).collect(),
+                accounts: staff
+                    .values()
+                    .flatten()
+                    .copied()
+                    .chain(rows.iter().map(|r| r.created_by))
+                    .collect(),
+                ..Default::default()
+            })
+            .await?;
         rows.into_iter()
             .map(|r| {
                 let item = ServiceItem::from_code(&r.item).ok_or_else(|| {
@@ -182,10 +166,11 @@ impl Db {
                     .get(&r.id)
                     .into_iter()
                     .flatten()
-                    .filter_map(|a| accounts.get(a))
-                    .map(|a| AccountRef {
-                        id: AccountId(a.id),
-                        name: display(a),
+                    .filter_map(|a| {
+                        names.account(*a).map(|name| AccountRef {
+                            id: AccountId(*a),
+                            name: name.clone(),
+                        })
                     })
                     .collect();
                 record_staff.sort_by_key(|s| s.id);
@@ -193,13 +178,13 @@ impl Db {
                     id: RecordId(r.id),
                     item,
                     order_id: OrderId(r.order_id),
-                    order_no: orders.get(&r.order_id).cloned().unwrap_or_default(),
+                    order_no: names.order_no(r.order_id),
                     agency_id: OrgId(r.agency_id),
-                    agency_name: org_name(r.agency_id),
+                    agency_name: names.org(r.agency_id),
                     insurer_id: OrgId(r.insurer_id),
-                    insurer_name: org_name(r.insurer_id),
+                    insurer_name: names.org(r.insurer_id),
                     enterprise_id: OrgId(r.enterprise_id),
-                    enterprise_name: org_name(r.enterprise_id),
+                    enterprise_name: names.org(r.enterprise_id),
                     region_code: r.region_code,
                     service_date: r.service_date,
                     location: r.location,
@@ -208,7 +193,7 @@ impl Db {
                     summary: r.summary,
                     details,
                     created_by: AccountId(r.created_by),
-                    created_by_name: accounts.get(&r.created_by).map(display).unwrap_or_default(),
+                    created_by_name: names.account(r.created_by).cloned().unwrap_or_default(),
                     created_at: r.created_at,
                     updated_at: r.updated_at,
                     confirmation: RecordConfirmation {

@@ -196,6 +196,7 @@ impl RoleStore for Db {
         let id = insert_role(&txn, org, r).await?;
         insert_audit(&txn, audit, Some(id.0)).await?;
         txn.commit().await.map_err(db_err)?;
+        self.references_changed();
         Ok(id)
     }
 
@@ -216,7 +217,9 @@ impl RoleStore for Db {
                 other => other?,
             };
         }
-        txn.commit().await.map_err(db_err)
+        txn.commit().await.map_err(db_err)?;
+        self.references_changed();
+        Ok(())
     }
 
     async fn update_role(&self, id: RoleId, r: &NewRole, audit: &AuditEvent) -> CoreResult<()> {
@@ -234,7 +237,9 @@ impl RoleStore for Db {
         }
         set_permissions(&txn, id.0, &r.permissions).await?;
         insert_audit(&txn, audit, None).await?;
-        txn.commit().await.map_err(db_err)
+        txn.commit().await.map_err(db_err)?;
+        self.references_changed();
+        Ok(())
     }
 
     async fn delete_role(&self, id: RoleId, audit: &AuditEvent) -> CoreResult<()> {
@@ -262,6 +267,8 @@ impl RoleStore for Db {
             return Err(CoreError::NotFound);
         }
         insert_audit(&txn, audit, None).await?;
-        txn.commit().await.map_err(db_err)
+        txn.commit().await.map_err(db_err)?;
+        self.references_changed();
+        Ok(())
     }
 }

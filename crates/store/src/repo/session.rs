@@ -17,9 +17,9 @@ fn code_of<T>(code: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> Core
     parse(code).ok_or_else(|| CoreError::Internal(format!("unknown {what} {code}")))
 }
 
-#[async_trait]
-impl SessionStore for Db {
-    async fn principal(&self, account_id: AccountId) -> CoreResult<Option<Principal>> {
+impl Db {
+    /// The principal as stored; `principal` keeps a short-lived copy (`crate::cache`).
+    async fn read_principal(&self, account_id: AccountId) -> CoreResult<Option<Principal>> {
         use account::Column as A;
         use organization::Column as O;
         let stmt = Query::select()
@@ -103,6 +103,19 @@ impl SessionStore for Db {
             org_enabled: row.try_get("", "org_enabled").map_err(db_err)?,
             roles: roles.into_values().collect(),
         }))
+    }
+}
+
+#[async_trait]
+impl SessionStore for Db {
+    async fn principal(&self, account_id: AccountId) -> CoreResult<Option<Principal>> {
+        if let Some(p) = self.reference.principal(account_id.0) {
+            return Ok(p);
+        }
+        let at = self.reference.read_at();
+        let p = self.read_principal(account_id).await?;
+        self.reference.keep_principal(account_id.0, p.clone(), at);
+        Ok(p)
     }
 
     async fn create_session(&self, s: &SessionRecord) -> CoreResult<()> {
