@@ -1,9 +1,9 @@
 //! Short-lived copies of what nearly every page reads and almost nothing writes: the acting
-//! account's principal (account, organization, roles, permissions), the region dictionary, the
-//! filters' organization options, and organizations read by id.
+//! account's principal (account, organization, roles, permissions), the region and industry
+//! dictionaries, the filters' organization options, and organizations read by id.
 //!
 //! Every page resolved these afresh, five to seven statements of a list page's fourteen. Each
-//! copy lives `PRINCIPAL_TTL` (regions `REGION_TTL`). A write through this instance's store
+//! copy lives `PRINCIPAL_TTL` (the dictionaries `REGION_TTL`). A write through this instance's store
 //! to accounts, roles, organizations or enterprises drops every copy at once (`invalidate`),
 //! so the instance that changed a role, disabled an account or renamed an organization acts
 //! on the change with its next request; other instances sharing the database see it when
@@ -23,11 +23,11 @@ use std::time::{Duration, Instant};
 use anze_core::auth::session::Principal;
 use anze_core::org::Organization;
 
-use crate::entity::region;
+use crate::entity::{industry, region};
 
 /// How long another instance's write to an account, role or organization may go unseen here.
 pub const PRINCIPAL_TTL: Duration = Duration::from_secs(3);
-/// Regions are seeded by the migrations and changed by none of the pages.
+/// Regions and industries are seeded by the migrations and changed by none of the pages.
 const REGION_TTL: Duration = Duration::from_secs(60);
 /// Bounds each map; a full map starts over rather than tracking recency.
 const MAX_ENTRIES: usize = 10_000;
@@ -79,6 +79,7 @@ pub(crate) struct ReferenceCache {
     orgs: Memo<i64, Option<Organization>>,
     org_options: Memo<Vec<&'static str>, Vec<Organization>>,
     regions: Memo<(), Vec<region::Model>>,
+    industries: Memo<(), Vec<industry::Model>>,
 }
 
 impl Default for ReferenceCache {
@@ -89,6 +90,7 @@ impl Default for ReferenceCache {
             orgs: Memo::new(PRINCIPAL_TTL),
             org_options: Memo::new(PRINCIPAL_TTL),
             regions: Memo::new(REGION_TTL),
+            industries: Memo::new(REGION_TTL),
         }
     }
 }
@@ -109,6 +111,7 @@ impl ReferenceCache {
         self.orgs.clear();
         self.org_options.clear();
         self.regions.clear();
+        self.industries.clear();
     }
 
     pub(crate) fn principal(&self, account: i64) -> Option<Option<Principal>> {
@@ -146,6 +149,14 @@ impl ReferenceCache {
 
     pub(crate) fn keep_regions(&self, rows: Vec<region::Model>, at: ReadAt) {
         self.regions.put((), rows, at.0, &self.generation);
+    }
+
+    pub(crate) fn industries(&self) -> Option<Vec<industry::Model>> {
+        self.industries.get(&())
+    }
+
+    pub(crate) fn keep_industries(&self, rows: Vec<industry::Model>, at: ReadAt) {
+        self.industries.put((), rows, at.0, &self.generation);
     }
 }
 

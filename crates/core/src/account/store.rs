@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 
-use super::{Account, AccountChanges, AccountFilter, NewAccount};
+use super::{Account, AccountChanges, AccountFilter, AccountRef, NewAccount};
 use crate::audit::AuditEvent;
 use crate::auth::password::PasswordHashString;
 use crate::error::CoreResult;
@@ -16,6 +16,14 @@ pub trait AccountStore: Send + Sync {
         filter: &AccountFilter,
         page: PageRequest,
     ) -> CoreResult<Page<Account>>;
+    /// The live accounts of an organization as pickers and filters list them (newest first,
+    /// at most `limit`): one statement, without the roles `list_accounts` brings.
+    async fn account_options(
+        &self,
+        org: OrgId,
+        enabled_only: bool,
+        limit: u64,
+    ) -> CoreResult<Vec<AccountRef>>;
     /// A live (not deleted) account.
     async fn get_account(&self, id: AccountId) -> CoreResult<Option<Account>>;
     /// Deleted accounts keep their username, so it stays taken.

@@ -4,7 +4,7 @@ use super::{
     DesignateForm, NewOrder, OrderAction, OrderFilter, OrderState, ServiceOrder, Transition,
     order_number, parse_designation,
 };
-use crate::account::{Account, AccountFilter};
+use crate::account::AccountRef;
 use crate::audit::{AuditAction, AuditEvent, AuditRecord, ObjectKind};
 use crate::auth::{Actor, Permission, require};
 use crate::error::{CoreError, CoreResult, field_error};
@@ -89,13 +89,18 @@ pub async fn get(store: &dyn Store, actor: &Actor, id: OrderId) -> CoreResult<Se
     }
 }
 
+/// The order's 操作记录, for an order the caller has just read (`get`, `context`): checked
+/// against the caller's scope again rather than read again.
 pub async fn timeline(
     store: &dyn Store,
     actor: &Actor,
-    id: OrderId,
+    order: &ServiceOrder,
 ) -> CoreResult<Vec<AuditRecord>> {
-    get(store, actor, id).await?;
-    store.order_timeline(id).await
+    require(actor, Permission::OrderView)?;
+    if !scope::of(store, actor).await?.allows_order(order) {
+        return Err(CoreError::NotFound);
+    }
+    store.order_timeline(order.id).await
 }
 
 /// The orders of a policy, for the policy page.
@@ -323,19 +328,9 @@ pub async fn assignable_staff(
     store: &dyn Store,
     actor: &Actor,
     order: &ServiceOrder,
-) -> CoreResult<Vec<Account>> {
+) -> CoreResult<Vec<AccountRef>> {
     require(actor, Permission::OrderAssign)?;
-    let page = store
-        .list_accounts(
-            Some(order.agency_id),
-            &AccountFilter {
-                status: "enabled".into(),
-                ..AccountFilter::default()
-            },
-            PageRequest::first(500),
-        )
-        .await?;
-    Ok(page.items)
+    store.account_options(order.agency_id, true, 500).await
 }
 
 /// 指派负责人员: staff of the agency only.

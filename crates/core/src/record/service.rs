@@ -4,7 +4,7 @@ use super::{
     Confirmation, ItemSpec, RecordConfirmation, RecordFilter, RecordForm, RecordInput, RecordQuery,
     SIGNATURE, ServiceRecord, parse_reason, parse_record, parse_signature, spec_of,
 };
-use crate::account::{Account, AccountFilter};
+use crate::account::AccountRef;
 use crate::attachment::{Attachment, NewAttachment, check_files};
 use crate::audit::{AuditAction, AuditEvent, ObjectKind};
 use crate::auth::{Actor, Permission, require};
@@ -101,39 +101,22 @@ pub async fn staff_choices(
     store: &dyn Store,
     actor: &Actor,
     order: &ServiceOrder,
-) -> CoreResult<Vec<Account>> {
+) -> CoreResult<Vec<AccountRef>> {
     require(actor, Permission::RecordWrite)?;
-    let page = store
-        .list_accounts(
-            Some(order.agency_id),
-            &AccountFilter {
-                status: "enabled".into(),
-                ..AccountFilter::default()
-            },
-            PageRequest::first(500),
-        )
-        .await?;
-    Ok(page.items)
+    store.account_options(order.agency_id, true, 500).await
 }
 
 /// The 服务人员 filter of the cross-order record lists: an agency's accounts, or only the actor
 /// where its data scope is 仅本人负责; other organization types filter by agency instead.
-pub async fn staff_filter_choices(store: &dyn Store, actor: &Actor) -> CoreResult<Vec<Account>> {
+pub async fn staff_filter_choices(store: &dyn Store, actor: &Actor) -> CoreResult<Vec<AccountRef>> {
     require(actor, Permission::RecordView)?;
     if actor.org_kind != crate::org::OrgKind::Agency {
         return Ok(vec![]);
     }
-    let page = store
-        .list_accounts(
-            Some(actor.org_id),
-            &AccountFilter::default(),
-            PageRequest::first(500),
-        )
-        .await?;
+    let all = store.account_options(actor.org_id, false, 500).await?;
     Ok(match actor.data_scope {
-        crate::auth::DataScope::Organization => page.items,
-        crate::auth::DataScope::Own => page
-            .items
+        crate::auth::DataScope::Organization => all,
+        crate::auth::DataScope::Own => all
             .into_iter()
             .filter(|a| a.id == actor.account_id)
             .collect(),

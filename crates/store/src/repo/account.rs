@@ -1,5 +1,5 @@
 use anze_core::account::{
-    Account, AccountChanges, AccountFilter, AccountStore, NewAccount, RoleRef,
+    Account, AccountChanges, AccountFilter, AccountRef, AccountStore, NewAccount, RoleRef,
 };
 use anze_core::audit::AuditEvent;
 use anze_core::auth::password::PasswordHashString;
@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
 
@@ -216,6 +216,31 @@ impl AccountStore for Db {
             .order_by_desc(account::Column::Id);
         let (rows, total) = paginate(&self.conn, select, page).await?;
         Ok(page_of(self.hydrate(rows).await?, total, page))
+    }
+
+    async fn account_options(
+        &self,
+        org: OrgId,
+        enabled_only: bool,
+        limit: u64,
+    ) -> CoreResult<Vec<AccountRef>> {
+        let mut cond = live().add(account::Column::OrgId.eq(org.0));
+        if enabled_only {
+            cond = cond.add(account::Column::Enabled.eq(true));
+        }
+        Ok(account::Entity::find()
+            .filter(cond)
+            .order_by_desc(account::Column::Id)
+            .limit(limit)
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|a| AccountRef {
+                id: AccountId(a.id),
+                name: format!("{}({})", a.name, a.username),
+            })
+            .collect())
     }
 
     async fn get_account(&self, id: AccountId) -> CoreResult<Option<Account>> {

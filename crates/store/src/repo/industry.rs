@@ -9,11 +9,20 @@ use crate::{Db, db_err};
 #[async_trait]
 impl IndustryStore for Db {
     async fn list_industries(&self) -> CoreResult<Vec<Industry>> {
-        let rows = industry::Entity::find()
-            .order_by_asc(industry::Column::Sort)
-            .all(&self.conn)
-            .await
-            .map_err(db_err)?;
+        // Seeded by the migrations, like the regions: a copy kept by `crate::cache`.
+        let rows = match self.reference.industries() {
+            Some(rows) => rows,
+            None => {
+                let at = self.reference.read_at();
+                let rows = industry::Entity::find()
+                    .order_by_asc(industry::Column::Sort)
+                    .all(&self.conn)
+                    .await
+                    .map_err(db_err)?;
+                self.reference.keep_industries(rows.clone(), at);
+                rows
+            }
+        };
         Ok(rows
             .into_iter()
             .map(|i| Industry {

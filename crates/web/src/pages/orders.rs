@@ -1,4 +1,4 @@
-use anze_core::account::Account;
+use anze_core::account::AccountRef;
 use anze_core::audit::AuditRecord;
 use anze_core::auth::{Permission, require};
 use anze_core::ids::OrderId;
@@ -91,7 +91,7 @@ struct ShowPage {
     shell: Shell,
     c: OrderContext,
     timeline: Vec<AuditRecord>,
-    staff: Vec<Account>,
+    staff: Vec<AccountRef>,
     links: Vec<ItemLink>,
     actions: OrderActions,
     errors: FieldErrors,
@@ -112,7 +112,7 @@ async fn show_page(
     errors: FieldErrors,
 ) -> PageResult<Response> {
     let c = order::service::context(state.store(), &ctx.actor, id).await?;
-    let timeline = order::service::timeline(state.store(), &ctx.actor, id).await?;
+    let timeline = order::service::timeline(state.store(), &ctx.actor, &c.order).await?;
     let hazards =
         anze_core::hazard::service::counts_of_order(state.store(), &ctx.actor, &c.order, ctx.now)
             .await?;

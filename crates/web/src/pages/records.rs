@@ -1,7 +1,7 @@
 //! 服务记录 pages for the seven record types: per order (seed 图4.1.4–4.1.17) and across orders
 //! (seed §4.2, §4.4–§4.8). One set of handlers serves every type; the type's spec drives the form.
 
-use anze_core::account::Account;
+use anze_core::account::AccountRef;
 use anze_core::auth::Permission;
 use anze_core::ids::{OrderId, RecordId};
 use anze_core::order::ServiceOrder;
@@ -140,7 +140,7 @@ struct FormPage {
     record: Option<ServiceRecord>,
     form: RecordForm,
     errors: FieldErrors,
-    staff: Vec<Account>,
+    staff: Vec<AccountRef>,
     action: String,
     /// Edit page: the files the record holds, each removable.
     existing: Vec<Attachment>,
@@ -547,7 +547,7 @@ struct ListPage {
     pager: Pager,
     insurers: Vec<Organization>,
     agencies: Vec<Organization>,
-    staff: Vec<Account>,
+    staff: Vec<AccountRef>,
     export_query: String,
     states: [record::Confirmation; 3],
     tags: FlagTags,
