@@ -22,9 +22,7 @@ const AGENCY: &str = "浏览器记录安全技术";
 const ENTERPRISE: &str = "泉州浏览器记录化工有限公司";
 const POLICY: &str = "BRW-REC-001";
 const STAFF: &str = "rec_staff";
-/// The staff member's 姓名, as the record form's check box reads.
-const STAFF_ACCOUNT_NAME: &str = "rec_staff的姓名";
-/// How record pages and lists name the staff member: 姓名(账号).
+/// How record pages, lists and the record form's check boxes name the staff member: 姓名(账号).
 const STAFF_NAME: &str = "rec_staff的姓名(rec_staff)";
 /// `helpers::png()` is this wide; the viewer shows the original, not the thumbnail.
 const PHOTO_WIDTH: i64 = 64;
@@ -486,7 +484,7 @@ async fn open_orders(b: &Browser) {
 async fn staff_box(b: &Browser) -> fantoccini::elements::Element {
     b.find_xpath(&format!(
         "//label[contains(@class,'check')][normalize-space()={}]/input[@name='staff_ids']",
-        lit(STAFF_ACCOUNT_NAME)
+        lit(STAFF_NAME)
     ))
     .await
 }
