@@ -7,6 +7,8 @@
 //! branch is a primary-key lookup.
 
 use anze_core::CoreResult;
+use anze_core::account::AccountRef;
+use anze_core::ids::AccountId;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityName};
 use std::collections::HashMap;
@@ -49,6 +51,23 @@ impl Names {
     pub fn account(&self, id: i64) -> Option<&String> {
         self.accounts.get(&id)
     }
+
+    /// The accounts linked to a row (an order's 负责人员, a record's 服务人员), by id; accounts
+    /// that no longer exist are left out.
+    pub fn account_refs(&self, ids: Option<&Vec<i64>>) -> Vec<AccountRef> {
+        let mut refs: Vec<AccountRef> = ids
+            .into_iter()
+            .flatten()
+            .filter_map(|id| {
+                self.account(*id).map(|name| AccountRef {
+                    id: AccountId(*id),
+                    name: name.clone(),
+                })
+            })
+            .collect();
+        refs.sort_by_key(|a| a.id);
+        refs
+    }
 }
 
 // The kinds' tags in the statement's first column.
@@ -63,17 +82,21 @@ fn sorted(mut ids: Vec<i64>) -> Vec<i64> {
     ids
 }
 
-/// `SELECT 'tag' AS k, id, name AS a, second AS b FROM table WHERE id IN (ids)`. The tag and
-/// the empty second name are literals, not parameters: PostgreSQL cannot type a parameter
-/// that only a UNION gives a type.
+/// `SELECT 'tag' AS k, id, name AS a, second AS b FROM table WHERE id IN (ids)`, or nothing
+/// for no ids. The tag and the empty second name are literals, not parameters: PostgreSQL
+/// cannot type a parameter that only a UNION gives a type.
 fn branch(
     tag: &str,
     table: impl EntityName,
     id: impl ColumnTrait,
     name: impl ColumnTrait,
-    second: Option<impl ColumnTrait>,
+    second: Option<account::Column>,
     ids: Vec<i64>,
-) -> SelectStatement {
+) -> Option<SelectStatement> {
+    let ids = sorted(ids);
+    if ids.is_empty() {
+        return None;
+    }
     let mut q = Query::select();
     q.expr_as(Expr::cust(format!("'{tag}'")), "k")
         .expr_as(Expr::col(id), "id")
@@ -82,59 +105,48 @@ fn branch(
         Some(col) => q.expr_as(Expr::col(col), "b"),
         None => q.expr_as(Expr::cust("''"), "b"),
     };
-    q.from(table).and_where(Expr::col(id).is_in(ids)).take()
+    Some(q.from(table).and_where(Expr::col(id).is_in(ids)).take())
 }
 
 impl Db {
     pub(crate) async fn names(&self, q: NameQuery) -> CoreResult<Names> {
-        let none: Option<account::Column> = None;
-        let mut branches = Vec::new();
-        let orgs = sorted(q.orgs);
-        if !orgs.is_empty() {
-            branches.push(branch(
+        use account::Column as A;
+        let branches = [
+            branch(
                 ORG,
                 organization::Entity,
                 organization::Column::Id,
                 organization::Column::Name,
-                none,
-                orgs,
-            ));
-        }
-        let orders = sorted(q.orders);
-        if !orders.is_empty() {
-            branches.push(branch(
+                None,
+                q.orgs,
+            ),
+            branch(
                 ORDER,
                 service_order::Entity,
                 service_order::Column::Id,
                 service_order::Column::OrderNo,
-                none,
-                orders,
-            ));
-        }
-        let policies = sorted(q.policies);
-        if !policies.is_empty() {
-            branches.push(branch(
+                None,
+                q.orders,
+            ),
+            branch(
                 POLICY,
                 policy::Entity,
                 policy::Column::Id,
                 policy::Column::PolicyNo,
-                none,
-                policies,
-            ));
-        }
-        let accounts = sorted(q.accounts);
-        if !accounts.is_empty() {
-            branches.push(branch(
+                None,
+                q.policies,
+            ),
+            branch(
                 ACCOUNT,
                 account::Entity,
-                account::Column::Id,
-                account::Column::Name,
-                Some(account::Column::Username),
-                accounts,
-            ));
-        }
+                A::Id,
+                A::Name,
+                Some(A::Username),
+                q.accounts,
+            ),
+        ];
+        let mut branches = branches.into_iter().flatten();
         let mut names = Names::default();
-        let mut branches = branches.into_iter();
         let Some(mut stmt) = branches.next() else {
             return Ok(names);
         };

@@ -1,4 +1,3 @@
-use anze_core::account::AccountRef;
 use anze_core::audit::{AuditEvent, AuditRecord, ObjectKind};
 use anze_core::ids::{AccountId, AuditEventId, OrderId, OrgId, PolicyId};
 use anze_core::notify::NewNotice;
@@ -117,18 +116,7 @@ impl Db {
                             .map_or(0, |d| d.1),
                     })
                     .collect();
-                let mut order_assignees: Vec<AccountRef> = assignees
-                    .get(&o.id)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|a| {
-                        names.account(*a).map(|name| AccountRef {
-                            id: AccountId(*a),
-                            name: name.clone(),
-                        })
-                    })
-                    .collect();
-                order_assignees.sort_by_key(|a| a.id);
+                let order_assignees = names.account_refs(assignees.get(&o.id));
                 Ok(ServiceOrder {
                     id: OrderId(o.id),
                     order_no: o.order_no.clone().unwrap_or_default(),

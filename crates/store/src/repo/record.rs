@@ -1,4 +1,3 @@
-use anze_core::account::AccountRef;
 use anze_core::attachment::{NewAttachment, OwnerRef};
 use anze_core::audit::AuditEvent;
 use anze_core::ids::AttachmentId;
@@ -162,18 +161,7 @@ impl Db {
                 })?;
                 let details: Details = serde_json::from_str(&r.details)
                     .map_err(|e| CoreError::Internal(format!("record {} details: {e}", r.id)))?;
-                let mut record_staff: Vec<AccountRef> = staff
-                    .get(&r.id)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|a| {
-                        names.account(*a).map(|name| AccountRef {
-                            id: AccountId(*a),
-                            name: name.clone(),
-                        })
-                    })
-                    .collect();
-                record_staff.sort_by_key(|s| s.id);
+                let record_staff = names.account_refs(staff.get(&r.id));
                 Ok(ServiceRecord {
                     id: RecordId(r.id),
                     item,
