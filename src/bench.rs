@@ -647,6 +647,31 @@ async fn measure(
         format!("/services/training?confirmation=objected&from={year_ago}"),
         Target::List,
     );
+    // Keyword search: record content (a phrase about one record in 1,200 holds; a two-character
+    // term, below the trigram index's reach, that one in 20 holds) and enterprise names.
+    for (role, client) in [("agency", &agency), ("regulator", &regulator)] {
+        list(
+            "services/hazard 搜索 17号反应釜".into(),
+            role,
+            client,
+            "/services/hazard?q=17%E5%8F%B7%E5%8F%8D%E5%BA%94%E9%87%9C".into(),
+            Target::List,
+        );
+        list(
+            "orders 企业名称 恒安鞋业".into(),
+            role,
+            client,
+            "/orders?enterprise=%E6%81%92%E5%AE%89%E9%9E%8B%E4%B8%9A".into(),
+            Target::List,
+        );
+    }
+    list(
+        "services/hazard 搜索 锅炉 (2 字)".into(),
+        "agency",
+        &agency,
+        "/services/hazard?q=%E9%94%85%E7%82%89".into(),
+        Target::List,
+    );
     if let Some(enterprise) = &enterprise {
         list(
             "confirmations p1".into(),

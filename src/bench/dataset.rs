@@ -136,6 +136,32 @@ const NAME_WORDS: &[&str] = &[
     "长盛", "嘉禾", "富达", "瑞丰",
 ];
 
+/// What a record's summary says it looked at: "{n}号{object}", n in 1..=60, so that one such
+/// phrase is in about one record in 1,200, as a real inspection's equipment or place is, and
+/// the keyword search is measured on a term that selects, not one every record holds.
+const SITE_OBJECTS: &[&str] = &[
+    "反应釜",
+    "储罐",
+    "配电柜",
+    "叉车",
+    "行车",
+    "空压机",
+    "锅炉",
+    "气瓶",
+    "冲压机",
+    "砂轮机",
+    "消防泵",
+    "喷淋系统",
+    "应急照明",
+    "疏散通道",
+    "危化品仓库",
+    "有限空间",
+    "吊装区",
+    "动火点",
+    "脚手架",
+    "升降机",
+];
+
 /// Records per item, in `ServiceItem::ALL` order (training, risk, hazard, ...).
 const ITEM_WEIGHTS: &[f64] = &[0.30, 0.12, 0.25, 0.10, 0.10, 0.06, 0.07];
 /// Planned count per item on every order.
@@ -957,8 +983,10 @@ pub async fn generate(
                     text(format!("{}厂区{}号车间", e.district, 1 + offset % 9)),
                     text("安全主任"),
                     text(format!(
-                        "{}:按服务方案开展服务,现场检查并与企业安全主任交流,形成记录。",
-                        item.label()
+                        "{}:重点查看{}号{},按服务方案开展服务,现场检查并与企业安全主任交流,形成记录。",
+                        item.label(),
+                        1 + record_id.rem_euclid(60),
+                        SITE_OBJECTS[(record_id / 60).rem_euclid(SITE_OBJECTS.len() as i64) as usize]
                     )),
                     text(details[k].clone()),
                     Value::from(agency.admin_id),

@@ -301,6 +301,33 @@ fn stat(html: &str, label: &str) -> String {
     html[start..end].to_string()
 }
 
+/// The ledger read from the tallies (no filter but state, level and 逾期) shows what a count
+/// of the hazards shows (the same filters plus one the tallies do not key, selecting the same
+/// hazards): the figures and the page.
+async fn tallies_agree(app: &TestApp, client: &Client) {
+    for asked in [
+        "",
+        "overdue=1",
+        "level=major",
+        "state=review",
+        "state=rectify&overdue=1",
+    ] {
+        let (_, tallied) = app.get(client, &format!("/hazards?{asked}")).await;
+        let (_, counted) = app
+            .get(client, &format!("/hazards?{asked}&found_from=2000-01-01"))
+            .await;
+        for label in ["待整改", "待复查", "已销号", "逾期", "重大隐患", "整改率"]
+        {
+            assert_eq!(
+                stat(&tallied, label),
+                stat(&counted, label),
+                "{asked}: {label}"
+            );
+        }
+        assert_eq!(numbers(&tallied), numbers(&counted), "{asked}");
+    }
+}
+
 /// The 隐患编号 a page lists, in order.
 fn numbers(html: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -581,6 +608,7 @@ async fn a_failed_review_sends_the_hazard_back_for_another_round(app: TestApp) {
     let (_, ledger) = app.get(&staff, "/hazards").await;
     assert!(ledger.contains("第2轮"), "the ledger shows the round");
     assert_eq!(stat(&ledger, "待整改"), "1");
+    tallies_agree(&app, &admin).await;
 
     // Round 2: rectified again and passed.
     let today = day(&app, 0);
@@ -605,6 +633,7 @@ async fn a_failed_review_sends_the_hazard_back_for_another_round(app: TestApp) {
             (2, StepKind::Review, Some(true)),
         ]
     );
+    tallies_agree(&app, &admin).await;
     let (_, page) = app.get(&staff, &hazard).await;
     let at = |text: &str| {
         page.find(text)
@@ -1434,6 +1463,7 @@ async fn hazards_become_overdue_with_the_clock_and_stop_when_closed(app: TestApp
     let (_, ledger) = app.get(&staff, "/hazards").await;
     assert_eq!(stat(&ledger, "逾期"), "1");
     assert_eq!(ledger.matches(OVERDUE_TAG).count(), 1);
+    tallies_agree(&app, &admin).await;
     assert!(ledger.contains("class=\"row-danger\""));
     let (_, overdue) = app.get(&staff, "/hazards?overdue=1").await;
     assert_eq!(numbers(&overdue), vec![late_no.clone()]);
@@ -1461,6 +1491,7 @@ async fn hazards_become_overdue_with_the_clock_and_stop_when_closed(app: TestApp
     let (_, ledger) = app.get(&staff, "/hazards").await;
     assert_eq!(stat(&ledger, "逾期"), "0");
     assert!(!ledger.contains(OVERDUE_TAG));
+    tallies_agree(&app, &admin).await;
     let (_, page) = app.get(&staff, &late).await;
     assert!(!page.contains(OVERDUE_TAG));
     // The other one follows the clock in its turn.
@@ -1563,6 +1594,7 @@ async fn ledger_filters_and_counts(app: TestApp) {
         ["待整改", "待复查", "已销号", "逾期", "重大隐患", "整改率"].map(|l| stat(html, l))
     };
     assert_eq!(counts(&html), ["2", "1", "1", "1", "1", "25.0%"]);
+    tallies_agree(&app, &admin).await;
     // Newest first.
     assert_eq!(
         numbers(&html),
@@ -1664,6 +1696,7 @@ async fn ledger_filters_and_counts(app: TestApp) {
     );
     assert_eq!(counts(&html), ["2", "0", "0", "1", "1", "0.0%"]);
     assert!(!html.contains("name=\"insurer\""));
+    tallies_agree(&app, &ins).await;
     let (_, html) = app.get(&ins, &format!("/hazards?insurer={ins2}")).await;
     assert!(
         numbers(&html).is_empty(),
@@ -1716,6 +1749,7 @@ async fn insurers_and_regulators_read_without_forms(app: TestApp) {
         assert!(listed.contains(&open_no), "{user}");
         assert!(!listed.contains(&far_no), "{user}: 鲤城区, another insurer");
         assert_eq!(stat(&ledger, "待整改"), "1", "{user}");
+        tallies_agree(&app, &c).await;
         for page in [&open, &pending] {
             let (status, html) = app.get(&c, page).await;
             assert_eq!(status, StatusCode::OK, "{user} {page}");
@@ -1771,6 +1805,7 @@ async fn insurers_and_regulators_read_without_forms(app: TestApp) {
     assert_eq!(app.get(&ins2, &open).await.0, StatusCode::NOT_FOUND);
     // The platform operator reads everything, and changes nothing.
     let platform = app.admin().await;
+    tallies_agree(&app, &platform).await;
     let (status, ledger) = app.get(&platform, "/hazards").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(numbers(&ledger).len(), 3);

@@ -3,6 +3,7 @@
 use anze_core::ids::{OrderId, OrgId};
 use anze_core::order::OrderStore;
 use anze_core::service_item::ServiceItem;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::StatusCode;
 
 use crate::helpers::{PASSWORD, TestApp, location};
@@ -16,6 +17,8 @@ crate::backend_tests!(
     authors_and_admins_edit_and_delete_until_the_order_completes,
     insurers_and_regulators_read_the_cross_order_lists,
     cross_order_list_filters,
+    keyword_search_follows_edits_and_deletes,
+    records_written_before_the_search_index_are_found_after_its_migration,
     evidence_is_checked_stored_and_shown,
     large_files_up_to_the_configured_limit_are_accepted,
 );
@@ -602,6 +605,132 @@ async fn cross_order_list_filters(app: TestApp) {
     check(format!("insurer={ins}"), true).await;
     let (status, _) = app.get(&admin, "/services/training?from=not-a-date").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// 关键字 and 企业名称 are substrings however the backend indexes them (trigrams from three
+/// characters on, LIKE below): a saved edit is found by its new text and no longer by the old,
+/// a deleted record not at all, and the index's own syntax in a term is taken literally.
+async fn keyword_search_follows_edits_and_deletes(app: TestApp) {
+    let (order, _) = accepted_order(&app).await;
+    let staff = app.login("ag_staff", PASSWORD).await;
+    let staff_id = app.actor("ag_staff").await.account_id.to_string();
+    let date = today(&app);
+    let res = app
+        .post_multipart(
+            &staff,
+            &format!("/orders/{order}/training/new"),
+            &format!("/orders/{order}/training"),
+            &training(&date, &staff_id),
+        )
+        .await;
+    let record = location(&res);
+    let admin = app.login("ag_admin", PASSWORD).await;
+    let found = |q: &'static str| search_finds_training(&app, &admin, q);
+    // Location and summary, long and short terms, Latin case as LIKE folds it.
+    assert!(found("q=三楼会议室").await);
+    assert!(found("q=会议").await);
+    assert!(found("q=室").await);
+    assert!(found("q=危化品储存与应急").await);
+    assert!(!found("q=四楼会议室").await);
+    assert!(found("enterprise=恒安石化").await);
+    assert!(found("enterprise=恒安").await);
+    assert!(!found("enterprise=恒安化工").await);
+    // Full-text syntax and LIKE wildcards are characters like any other.
+    for q in [
+        "q=会议室\"",
+        "q=\"会议室\"",
+        "q=会议室 OR 仓库",
+        "q=location:会议",
+        "q={summary}:会议室",
+        "q=会议*",
+        "q=NEAR(会议 室)",
+        "q=%会议%",
+        "q=_议室",
+        "q=会议室'; DROP TABLE service_records; --",
+    ] {
+        assert!(!found(q).await, "{q}");
+    }
+    // An edit is searchable by what it says now.
+    let mut changed = training(&date, &staff_id);
+    changed.retain(|(k, _)| *k != "location");
+    changed.push(("location", "二号仓库Area"));
+    let res = app
+        .post_multipart(&staff, &format!("{record}/edit"), &record, &changed)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(!found("q=三楼会议室").await);
+    assert!(found("q=二号仓库").await);
+    assert!(found("q=仓库area").await);
+    // A deleted record is found by nothing.
+    let res = app
+        .post_form(
+            &admin,
+            &record,
+            &format!("{record}/delete"),
+            &[("confirmed", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(!found("q=二号仓库").await);
+    assert!(!found("q=危化品储存与应急").await);
+}
+
+/// Whether the training list, filtered by `key=value` (the value percent-encoded here),
+/// shows the training `training()` records.
+async fn search_finds_training(app: &TestApp, c: &reqwest::Client, q: &str) -> bool {
+    let (key, value) = q.split_once('=').unwrap();
+    let q = format!("{key}={}", utf8_percent_encode(value, NON_ALPHANUMERIC));
+    let (status, html) = app.get(c, &format!("/services/training?{q}")).await;
+    assert_eq!(status, StatusCode::OK, "{q}");
+    html.contains("危险化学品安全管理培训")
+}
+
+/// The search migration indexes what a deployment already holds, and its indexes exist
+/// (dropping them succeeds) on the backends that have them.
+async fn records_written_before_the_search_index_are_found_after_its_migration(app: TestApp) {
+    let (order, _) = accepted_order(&app).await;
+    let staff = app.login("ag_staff", PASSWORD).await;
+    let staff_id = app.actor("ag_staff").await.account_id.to_string();
+    let date = today(&app);
+    app.post_multipart(
+        &staff,
+        &format!("/orders/{order}/training/new"),
+        &format!("/orders/{order}/training"),
+        &training(&date, &staff_id),
+    )
+    .await;
+    let searched = [
+        ("service_records", ["location", "summary"]),
+        ("hazards", ["hazard_no", "description"]),
+        ("organizations", ["name", "credit_code"]),
+    ];
+    let mut drops = Vec::new();
+    for (table, cols) in searched {
+        match app.db.backend_name() {
+            "sqlite" => {
+                for t in ["ai", "ad", "au"] {
+                    drops.push(format!("DROP TRIGGER {table}_fts_{t}"));
+                }
+                drops.push(format!("DROP TABLE {table}_fts"));
+            }
+            "postgres" => {
+                for col in cols {
+                    drops.push(format!("DROP INDEX idx_{table}_{col}_trgm"));
+                }
+            }
+            _ => {}
+        }
+    }
+    drops
+        .push("DELETE FROM seaql_migrations WHERE version = 'm20261205_000020_text_search'".into());
+    for sql in &drops {
+        app.db.execute_unprepared(sql).await.unwrap();
+    }
+    app.db.migrate().await.unwrap();
+    let admin = app.login("ag_admin", PASSWORD).await;
+    assert!(search_finds_training(&app, &admin, "q=三楼会议室").await);
+    assert!(search_finds_training(&app, &admin, "enterprise=恒安石化").await);
+    assert!(!search_finds_training(&app, &admin, "q=四楼会议室").await);
 }
 
 async fn evidence_is_checked_stored_and_shown(app: TestApp) {

@@ -296,6 +296,10 @@ impl BulkLoader {
                 self.conn
                     .execute_unprepared("SET session_replication_role = origin")
                     .await?;
+                // Replica mode fired no trigger: the hazard tallies are counted afresh.
+                for sql in crate::migration::hazard_tallies::refill(self.backend) {
+                    self.conn.execute_unprepared(&sql).await?;
+                }
                 for t in &tables {
                     let has_id = self
                         .conn

@@ -3,6 +3,9 @@
 
 use sea_orm_migration::prelude::*;
 
+/// The hazard tallies' refill, for loaders that bypass triggers.
+pub(crate) use m20261205_000030_hazard_tallies as hazard_tallies;
+
 mod m20261128_000001_foundation;
 mod m20261128_000002_policies_orders;
 mod m20261128_000003_attachments;
@@ -26,6 +29,9 @@ mod m20261202_000200_dashboard_facts;
 mod m20261203_000010_orders_ending_index;
 mod m20261203_000020_submissions;
 mod m20261204_000010_open_objections;
+mod m20261205_000010_record_item_confirmation;
+mod m20261205_000020_text_search;
+pub(crate) mod m20261205_000030_hazard_tallies;
 
 pub struct Migrator;
 
@@ -56,6 +62,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_orders_ending_index::Migration),
             Box::new(m20261203_000020_submissions::Migration),
             Box::new(m20261204_000010_open_objections::Migration),
+            Box::new(m20261205_000010_record_item_confirmation::Migration),
+            Box::new(m20261205_000020_text_search::Migration),
+            Box::new(m20261205_000030_hazard_tallies::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ mod record;
 mod region;
 mod role;
 mod satisfaction;
+mod search;
 mod session;
 mod submission;
 mod webhook;
@@ -394,13 +395,28 @@ impl Db {
     }
 }
 
+/// An integer aggregate (`SUM(…)`) read back as a 64-bit integer: PostgreSQL sums BIGINT to
+/// NUMERIC and MySQL to DECIMAL, so both are cast; SQLite already answers with an integer.
+pub(crate) fn as_i64(backend: sea_orm::DbBackend, expr: &str) -> String {
+    match backend {
+        sea_orm::DbBackend::Postgres => format!("CAST({expr} AS BIGINT)"),
+        sea_orm::DbBackend::MySql => format!("CAST({expr} AS SIGNED)"),
+        _ => expr.to_string(),
+    }
+}
+
 /// `col LIKE %term%` with LIKE's own wildcards escaped, so a user's `%` or `_` matches
 /// literally. `!` is the escape character because backslash means different things in
 /// MySQL, PostgreSQL and SQLite string literals.
 pub(crate) fn contains(col: impl IntoColumnRef, term: &str) -> SimpleExpr {
+    Expr::col(col).like(LikeExpr::new(like_pattern(term)).escape('!'))
+}
+
+/// `%term%` with `!` escaping LIKE's wildcards (see `contains`).
+pub(crate) fn like_pattern(term: &str) -> String {
     let escaped = term
         .replace('!', "!!")
         .replace('%', "!%")
         .replace('_', "!_");
-    Expr::col(col).like(LikeExpr::new(format!("%{escaped}%")).escape('!'))
+    format!("%{escaped}%")
 }

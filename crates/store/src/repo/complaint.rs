@@ -14,8 +14,8 @@ use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbBackend, EntityTrait, NotSet,
+    QueryFilter, QueryOrder, Set,
 };
 use std::collections::HashMap;
 
@@ -62,7 +62,7 @@ fn settle_overdue(b: OverdueBefore) -> Condition {
 }
 
 /// Every filter but the state.
-fn filter_condition(scope: &Scope, q: &ComplaintQuery) -> Condition {
+fn filter_condition(backend: DbBackend, scope: &Scope, q: &ComplaintQuery) -> Condition {
     use complaint::Column as C;
     let mut cond = scope_condition(scope);
     if let Some(c) = q.category {
@@ -85,7 +85,7 @@ fn filter_condition(scope: &Scope, q: &ComplaintQuery) -> Condition {
             Condition::any()
                 .add(contains((complaint::Entity, C::ComplaintNo), text))
                 .add(contains((complaint::Entity, C::Description), text))
-                .add(C::EnterpriseId.in_subquery(enterprises_named(text))),
+                .add(C::EnterpriseId.in_subquery(enterprises_named(backend, text))),
         );
     }
     if let (true, Some(b)) = (q.overdue, q.overdue_before) {
@@ -218,7 +218,7 @@ impl ComplaintStore for Db {
     ) -> CoreResult<Page<Complaint>> {
         use complaint::Column as C;
         let scope = self.simplify_scope(scope).await?;
-        let mut cond = filter_condition(&scope, q);
+        let mut cond = filter_condition(self.backend(), &scope, q);
         if let Some(s) = q.state {
             cond = cond.add(C::State.eq(s.code()));
         }
@@ -240,7 +240,7 @@ impl ComplaintStore for Db {
     ) -> CoreResult<ComplaintCounts> {
         use complaint::Column as C;
         let scope = self.simplify_scope(scope).await?;
-        let base = filter_condition(&scope, q);
+        let base = filter_condition(self.backend(), &scope, q);
         let cap = super::COUNT_CAP;
         let count = |extra: Condition| {
             count_upto(

@@ -97,15 +97,12 @@ fn key_of(row: &QueryResult) -> CoreResult<Key> {
     ))
 }
 
-/// `SUM(col)` read back as a 64-bit integer: PostgreSQL sums BIGINT to NUMERIC and MySQL to
-/// DECIMAL, so both are cast; SQLite already answers with an integer.
+/// `SUM(col)` read back as a 64-bit integer.
 fn sum(backend: DatabaseBackend, table: &str, col: &str) -> SimpleExpr {
-    let inner = format!("COALESCE(SUM({table}.{col}), 0)");
-    Expr::cust(match backend {
-        DatabaseBackend::Postgres => format!("CAST({inner} AS BIGINT)"),
-        DatabaseBackend::MySql => format!("CAST({inner} AS SIGNED)"),
-        _ => inner,
-    })
+    Expr::cust(super::as_i64(
+        backend,
+        &format!("COALESCE(SUM({table}.{col}), 0)"),
+    ))
 }
 
 fn count() -> SimpleExpr {

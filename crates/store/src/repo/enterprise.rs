@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-use super::{contains, insert_audit, page_of, paginate};
+use super::{insert_audit, page_of, paginate};
 use crate::entity::{industry as industry_entity, organization, policy};
 use crate::{Db, db_err};
 
@@ -144,17 +144,11 @@ impl EnterpriseStore for Db {
         }
         let q = filter.q.trim();
         if !q.is_empty() {
-            cond = cond.add(
-                Condition::any()
-                    .add(contains(
-                        (organization::Entity, organization::Column::Name),
-                        q,
-                    ))
-                    .add(contains(
-                        (organization::Entity, organization::Column::CreditCode),
-                        q,
-                    )),
-            );
+            cond = cond.add(super::search::text_matches::<organization::Entity>(
+                self.backend(),
+                &[organization::Column::Name, organization::Column::CreditCode],
+                q,
+            ));
         }
         if !filter.region.trim().is_empty() {
             cond = cond.add(organization::Column::RegionCode.eq(filter.region.trim()));

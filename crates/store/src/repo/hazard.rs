@@ -12,13 +12,15 @@ use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    NotSet, QueryFilter, QueryOrder, Set,
 };
 use std::collections::HashMap;
 
+mod tally;
+
 use super::policy::enterprises_named;
-use super::{NameQuery, capped_page_of, contains, count_upto, insert_audit};
+use super::{NameQuery, capped_page_of, count_upto, insert_audit};
 use crate::entity::{hazard, hazard_step, notice_receipt, service_record};
 use crate::{Db, db_err};
 
@@ -86,7 +88,7 @@ fn overdue_condition(today: chrono::NaiveDate, u: Use) -> Condition {
 }
 
 /// Every filter but the state, so the counts at the top stay meaningful while one state is shown.
-fn filter_condition(scope: &Scope, q: &HazardQuery, u: Use) -> Condition {
+fn filter_condition(backend: DbBackend, scope: &Scope, q: &HazardQuery, u: Use) -> Condition {
     use hazard::Column as C;
     // One order's (or one inspection's) hazards: scoped through the order (the inspection),
     // see `order_in_scope`.
@@ -115,7 +117,7 @@ fn filter_condition(scope: &Scope, q: &HazardQuery, u: Use) -> Condition {
         cond = cond.add(overdue_condition(today, u));
     }
     if let Some(name) = &q.enterprise {
-        cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(name)));
+        cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(backend, name)));
     }
     if let Some(f) = q.flagged {
         cond = cond.add(C::Id.in_subquery(super::integrity::flagged_owners(true, f)));
@@ -142,11 +144,11 @@ fn filter_condition(scope: &Scope, q: &HazardQuery, u: Use) -> Condition {
         cond = cond.add(C::Deadline.lte(d));
     }
     if let Some(text) = &q.q {
-        cond = cond.add(
-            Condition::any()
-                .add(contains((hazard::Entity, C::HazardNo), text))
-                .add(contains((hazard::Entity, C::Description), text)),
-        );
+        cond = cond.add(super::search::text_matches::<hazard::Entity>(
+            backend,
+            &[C::HazardNo, C::Description],
+            text,
+        ));
     }
     if let Some(i) = q.inspection {
         cond = cond.add(C::InspectionId.eq(i.0));
@@ -204,7 +206,7 @@ impl Db {
             .columns([C::State, C::Level, C::Deadline])
             .expr_as(Expr::cust("COUNT(*)"), "n")
             .from(hazard::Entity)
-            .cond_where(filter_condition(scope, q, Use::Rows))
+            .cond_where(filter_condition(self.backend(), scope, q, Use::Rows))
             .group_by_columns([C::State, C::Level, C::Deadline])
             .take();
         let mut counts = HazardCounts::default();
@@ -393,10 +395,13 @@ impl HazardStore for Db {
             }
             cond
         };
-        let cond = with_state(filter_condition(&scope, q, Use::Rows));
-        let (total, capped) = {
+        let cond = with_state(filter_condition(self.backend(), &scope, q, Use::Rows));
+        let (total, capped) = if let Some(rows) = self.tallied(&scope, q).await? {
+            (tally::total(&rows, q), false)
+        } else {
             let cap = Ord::max(super::COUNT_CAP, page.offset() + page.size * 10);
             let counted = hazard::Entity::find().filter(with_state(filter_condition(
+                self.backend(),
                 &scope,
                 q,
                 count_use(q),
@@ -431,7 +436,10 @@ impl HazardStore for Db {
         if q.order.is_some() || q.inspection.is_some() {
             return self.count_few_hazards(&scope, q).await;
         }
-        let base = filter_condition(&scope, q, count_use(q));
+        if let Some(rows) = self.tallied(&scope, q).await? {
+            return Ok(tally::counts(&rows, q));
+        }
+        let base = filter_condition(self.backend(), &scope, q, count_use(q));
         // Each count walks at most COUNT_CAP index entries: a city's regulator would
         // otherwise count millions of hazards on every page of the ledger.
         let cap = super::COUNT_CAP;
@@ -479,8 +487,9 @@ impl HazardStore for Db {
             closed: by_state[2],
             major: count_upto(
                 &self.conn,
-                hazard::Entity::find()
-                    .filter(filter_condition(&scope, q, Use::Rows).add(major_condition())),
+                hazard::Entity::find().filter(
+                    filter_condition(self.backend(), &scope, q, Use::Rows).add(major_condition()),
+                ),
                 cap,
             )
             .await?,

@@ -172,7 +172,7 @@ impl OrderStore for Db {
             );
         }
         if let Some(name) = &query.enterprise {
-            cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(name)));
+            cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(self.backend(), name)));
         }
         if let Some(i) = query.insurer {
             cond = cond.add(C::InsurerId.eq(i.0));

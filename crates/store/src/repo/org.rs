@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-use super::{contains, insert_audit, page_of, paginate};
+use super::{insert_audit, page_of, paginate};
 use crate::entity::{account, organization, region, session};
 use crate::{Db, db_err};
 
@@ -108,17 +108,11 @@ impl OrgStore for Db {
         let mut cond = Condition::all();
         let q = filter.q.trim();
         if !q.is_empty() {
-            cond = cond.add(
-                Condition::any()
-                    .add(contains(
-                        (organization::Entity, organization::Column::Name),
-                        q,
-                    ))
-                    .add(contains(
-                        (organization::Entity, organization::Column::CreditCode),
-                        q,
-                    )),
-            );
+            cond = cond.add(super::search::text_matches::<organization::Entity>(
+                self.backend(),
+                &[organization::Column::Name, organization::Column::CreditCode],
+                q,
+            ));
         }
         if let Some(kind) = OrgKind::from_code(filter.kind.trim()) {
             cond = cond.add(organization::Column::Kind.eq(kind.code()));

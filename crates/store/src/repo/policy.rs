@@ -22,15 +22,22 @@ use crate::entity::{organization, policy, service_order};
 use crate::{Db, db_err};
 
 /// Enterprises whose name matches: a small table, searched first so the large one never is.
-pub(crate) fn enterprises_named(term: &str) -> sea_orm::sea_query::SelectStatement {
+pub(crate) fn enterprises_named(
+    backend: sea_orm::DbBackend,
+    term: &str,
+) -> sea_orm::sea_query::SelectStatement {
     Query::select()
         .column(organization::Column::Id)
         .from(organization::Entity)
-        .and_where(organization::Column::Kind.eq("enterprise"))
-        .and_where(contains(
-            (organization::Entity, organization::Column::Name),
-            term,
-        ))
+        .cond_where(
+            Condition::all()
+                .add(organization::Column::Kind.eq("enterprise"))
+                .add(super::search::text_matches::<organization::Entity>(
+                    backend,
+                    &[organization::Column::Name],
+                    term,
+                )),
+        )
         .take()
 }
 
@@ -150,7 +157,7 @@ impl PolicyStore for Db {
             cond = cond.add(
                 Condition::any()
                     .add(contains((policy::Entity, C::PolicyNo), q))
-                    .add(C::EnterpriseId.in_subquery(enterprises_named(q))),
+                    .add(C::EnterpriseId.in_subquery(enterprises_named(self.backend(), q))),
             );
         }
         if let (Some(status), Some(today)) = (query.status, query.today) {

@@ -20,7 +20,7 @@ use sea_orm::{
 use std::collections::HashMap;
 
 use super::policy::enterprises_named;
-use super::{NameQuery, capped_page_of, contains, insert_audit, paginate_capped};
+use super::{NameQuery, capped_page_of, insert_audit, paginate_capped};
 use crate::entity::{record_staff, service_order, service_record};
 use crate::{Db, db_err};
 
@@ -266,7 +266,7 @@ impl RecordStore for Db {
             cond = cond.add(C::Id.in_subquery(super::integrity::flagged_owners(false, f)));
         }
         if let Some(name) = &query.enterprise {
-            cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(name)));
+            cond = cond.add(C::EnterpriseId.in_subquery(enterprises_named(self.backend(), name)));
         }
         if let Some(i) = query.insurer {
             cond = cond.add(C::InsurerId.eq(i.0));
@@ -292,11 +292,11 @@ impl RecordStore for Db {
             );
         }
         if let Some(q) = &query.q {
-            cond = cond.add(
-                Condition::any()
-                    .add(contains((service_record::Entity, C::Location), q))
-                    .add(contains((service_record::Entity, C::Summary), q)),
-            );
+            cond = cond.add(super::search::text_matches::<service_record::Entity>(
+                self.backend(),
+                &[C::Location, C::Summary],
+                q,
+            ));
         }
         let mut select = service_record::Entity::find().filter(cond);
         if query.waiting_first {

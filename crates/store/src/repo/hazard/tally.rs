@@ -1,0 +1,237 @@
+//! The ledger's figures from `hazard_tallies` (migration `m20261205_000030_hazard_tallies`):
+//! a few hundred rows per party instead of a capped count per figure over the hazards.
+
+use anze_core::CoreResult;
+use anze_core::hazard::{HazardCounts, HazardLevel, HazardQuery, HazardState};
+use anze_core::scope::Scope;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, DbBackend};
+
+use crate::{Db, db_err};
+
+/// One (state, level) of the parties' tallies: all its hazards, and those past their deadline.
+pub(super) struct TallyRow {
+    state: HazardState,
+    major: bool,
+    all: u64,
+    late: u64,
+}
+
+/// The tally keys of what `scope` sees, if the tallies have them: an agency's staff who see
+/// only their own orders and an enterprise are counted from the hazards.
+fn parties(scope: &Scope) -> Option<Vec<String>> {
+    match scope {
+        Scope::All => Some(vec!["*".into()]),
+        Scope::Insurer(o) => Some(vec![format!("i:{}", o.0)]),
+        Scope::Agency {
+            org,
+            assignee: None,
+        } => Some(vec![format!("a:{}", org.0)]),
+        Scope::Regions(codes) => Some(codes.iter().map(|c| format!("r:{c}")).collect()),
+        Scope::Agency { .. } | Scope::Enterprise(_) => None,
+    }
+}
+
+/// Whether the query filters only by what a tally is keyed by (state, level, overdue).
+fn answerable(q: &HazardQuery) -> bool {
+    q.enterprise.is_none()
+        && q.insurer.is_none()
+        && q.agency.is_none()
+        && q.region.is_none()
+        && q.found_from.is_none()
+        && q.found_to.is_none()
+        && q.deadline_from.is_none()
+        && q.deadline_to.is_none()
+        && q.q.is_none()
+        && q.inspection.is_none()
+        && q.order.is_none()
+        && q.flagged.is_none()
+}
+
+impl Db {
+    /// The tallies of the hazards `q` selects in `scope` (its state aside), or `None` when the
+    /// query asks more than the tallies know.
+    pub(super) async fn tallied(
+        &self,
+        scope: &Scope,
+        q: &HazardQuery,
+    ) -> CoreResult<Option<Vec<TallyRow>>> {
+        let Some(parties) = parties(scope) else {
+            return Ok(None);
+        };
+        if !answerable(q) {
+            return Ok(None);
+        }
+        let backend = self.backend();
+        let col = |c: &str| Expr::col(Alias::new(c));
+        // A closed hazard is tallied under 9999-12-31, so it is never late.
+        let late = match q.today {
+            // A custom expression's placeholder is written as the backend spells it.
+            Some(today) => Expr::cust_with_values(
+                super::super::as_i64(
+                    backend,
+                    &format!(
+                        "COALESCE(SUM(CASE WHEN deadline < {} THEN n ELSE 0 END), 0)",
+                        if backend == DbBackend::Postgres {
+                            "$1"
+                        } else {
+                            "?"
+                        }
+                    ),
+                ),
+                [today],
+            ),
+            None => Expr::cust("0"),
+        };
+        let mut stmt = Query::select()
+            .column(Alias::new("state"))
+            .column(Alias::new("level"))
+            .expr_as(
+                Expr::cust(super::super::as_i64(backend, "COALESCE(SUM(n), 0)")),
+                "n",
+            )
+            .expr_as(late, "late")
+            .from(Alias::new("hazard_tallies"))
+            .and_where(col("party").is_in(parties))
+            .add_group_by([col("state"), col("level")])
+            .take();
+        if let Some(level) = q.level {
+            stmt.and_where(col("level").eq(level.code()));
+        }
+        let mut rows = Vec::new();
+        for row in self.conn.query_all(&stmt).await.map_err(db_err)? {
+            let state: String = row.try_get("", "state").map_err(db_err)?;
+            let level: String = row.try_get("", "level").map_err(db_err)?;
+            let n: i64 = row.try_get("", "n").map_err(db_err)?;
+            let late: i64 = row.try_get("", "late").map_err(db_err)?;
+            let Some(state) = HazardState::from_code(&state) else {
+                continue;
+            };
+            rows.push(TallyRow {
+                state,
+                major: level == HazardLevel::Major.code(),
+                all: u64::try_from(n).unwrap_or(0),
+                late: u64::try_from(late).unwrap_or(0),
+            });
+        }
+        Ok(Some(rows))
+    }
+}
+
+/// The hazards of `row` the query selects: all of them, or the overdue ones (open and past
+/// the deadline) when it asks for those.
+fn selected(row: &TallyRow, q: &HazardQuery) -> u64 {
+    match (q.overdue, q.today) {
+        (true, Some(_)) if row.state == HazardState::Closed => 0,
+        (true, Some(_)) => row.late,
+        _ => row.all,
+    }
+}
+
+/// The ledger's figures, exact.
+pub(super) fn counts(rows: &[TallyRow], q: &HazardQuery) -> HazardCounts {
+    let sum = |keep: &dyn Fn(&TallyRow) -> bool| -> u64 {
+        rows.iter()
+            .filter(|r| keep(r))
+            .map(|r| selected(r, q))
+            .sum()
+    };
+    HazardCounts {
+        pending_rectification: sum(&|r| r.state == HazardState::PendingRectification),
+        pending_review: sum(&|r| r.state == HazardState::PendingReview),
+        closed: sum(&|r| r.state == HazardState::Closed),
+        major: sum(&|r| r.major),
+        overdue: if q.today.is_some() {
+            rows.iter()
+                .filter(|r| r.state != HazardState::Closed)
+                .map(|r| r.late)
+                .sum()
+        } else {
+            0
+        },
+        capped_at: None,
+    }
+}
+
+/// How many hazards the ledger lists: those of the query's state, or all.
+pub(super) fn total(rows: &[TallyRow], q: &HazardQuery) -> u64 {
+    rows.iter()
+        .filter(|r| q.state.is_none_or(|s| s == r.state))
+        .map(|r| selected(r, q))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(state: HazardState, major: bool, all: u64, late: u64) -> TallyRow {
+        TallyRow {
+            state,
+            major,
+            all,
+            late,
+        }
+    }
+
+    use chrono::NaiveDate;
+
+    #[test]
+    fn figures_follow_the_overdue_filter_and_closed_hazards_are_never_late() {
+        let rows = vec![
+            row(HazardState::PendingRectification, false, 10, 4),
+            row(HazardState::PendingRectification, true, 3, 1),
+            row(HazardState::PendingReview, false, 5, 2),
+            row(HazardState::Closed, true, 7, 0),
+        ];
+        let mut q = HazardQuery {
+            today: NaiveDate::from_ymd_opt(2026, 11, 30),
+            ..HazardQuery::default()
+        };
+        let c = counts(&rows, &q);
+        assert_eq!(
+            (
+                c.pending_rectification,
+                c.pending_review,
+                c.closed,
+                c.major,
+                c.overdue
+            ),
+            (13, 5, 7, 10, 7)
+        );
+        assert_eq!(total(&rows, &q), 25);
+        q.state = Some(HazardState::PendingReview);
+        assert_eq!(total(&rows, &q), 5);
+        q.overdue = true;
+        q.state = None;
+        let c = counts(&rows, &q);
+        assert_eq!(
+            (
+                c.pending_rectification,
+                c.pending_review,
+                c.closed,
+                c.major,
+                c.overdue
+            ),
+            (5, 2, 0, 1, 7)
+        );
+        assert_eq!(total(&rows, &q), 7);
+    }
+
+    #[test]
+    fn staff_with_their_own_orders_and_enterprises_are_counted_from_the_hazards() {
+        use anze_core::ids::{AccountId, OrgId};
+        assert!(
+            parties(&Scope::Agency {
+                org: OrgId(1),
+                assignee: Some(AccountId(2))
+            })
+            .is_none()
+        );
+        assert!(parties(&Scope::Enterprise(OrgId(1))).is_none());
+        assert_eq!(
+            parties(&Scope::Regions(vec!["350502".into()])),
+            Some(vec!["r:350502".to_string()])
+        );
+    }
+}

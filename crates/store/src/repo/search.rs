@@ -1,0 +1,58 @@
+//! Keyword conditions: a substring of the searched columns, answered by the trigram index the
+//! migration `m20261205_000020_text_search` built for the backend.
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{Condition, DbBackend, EntityTrait, IdenStatic};
+
+use super::{contains, like_pattern};
+
+/// The shortest term a trigram index can answer; shorter ones are matched with LIKE along
+/// the list's own index, which stops at the page and the count's cap.
+const TRIGRAM: usize = 3;
+
+/// Rows of `E` whose `cols` contain `term` anywhere, Latin letters in either case.
+///
+/// SQLite: the FTS5 table's rowids for a phrase of the term restricted to these columns.
+/// PostgreSQL: ILIKE, which the pg_trgm indexes serve. MySQL: LIKE, which scans.
+pub(crate) fn text_matches<E: EntityTrait>(
+    backend: DbBackend,
+    cols: &[E::Column],
+    term: &str,
+) -> Condition {
+    if backend == DbBackend::Sqlite && term.chars().count() >= TRIGRAM {
+        let table = E::default();
+        let fts = format!("{}_fts", table.as_str());
+        let names: Vec<&str> = cols.iter().map(|c| c.as_str()).collect();
+        // A quoted phrase takes every character literally; `"` is escaped by doubling it.
+        let phrase = format!(
+            "{{{}}} : \"{}\"",
+            names.join(" "),
+            term.replace('"', "\"\"")
+        );
+        let ids = Query::select()
+            .expr(Expr::cust("rowid"))
+            .from(Alias::new(fts.as_str()))
+            .and_where(Expr::cust_with_values(
+                format!("\"{fts}\" MATCH ?"),
+                [phrase],
+            ))
+            .take();
+        return Condition::all().add(Expr::col((table, Alias::new("id"))).in_subquery(ids));
+    }
+    cols.iter().fold(Condition::any(), |c, col| {
+        c.add(if backend == DbBackend::Postgres {
+            // ILIKE: Latin letters match in either case, as SQLite's LIKE and MySQL's
+            // collations do; pg_trgm's indexes serve ILIKE as they serve LIKE.
+            // (Written out: the query builder puts ESCAPE inside parentheses after ILIKE.)
+            Expr::cust_with_exprs(
+                "$1 ILIKE $2 ESCAPE '!'",
+                [
+                    Expr::col((E::default(), *col)),
+                    Expr::val(like_pattern(term)),
+                ],
+            )
+        } else {
+            contains((E::default(), *col), term)
+        })
+    })
+}
