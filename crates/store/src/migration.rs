@@ -32,6 +32,7 @@ mod m20261204_000010_open_objections;
 mod m20261205_000010_record_item_confirmation;
 mod m20261205_000020_text_search;
 pub(crate) mod m20261205_000030_hazard_tallies;
+mod m20261205_000040_hazards_enterprise;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_record_item_confirmation::Migration),
             Box::new(m20261205_000020_text_search::Migration),
             Box::new(m20261205_000030_hazard_tallies::Migration),
+            Box::new(m20261205_000040_hazards_enterprise::Migration),
         ]
     }
 }
