@@ -611,19 +611,10 @@ async fn cross_order_list_filters(app: TestApp) {
 /// characters on, LIKE below): a saved edit is found by its new text and no longer by the old,
 /// a deleted record not at all, and the index's own syntax in a term is taken literally.
 async fn keyword_search_follows_edits_and_deletes(app: TestApp) {
-    let (order, _) = accepted_order(&app).await;
+    let record = recorded_training(&app).await;
     let staff = app.login("ag_staff", PASSWORD).await;
     let staff_id = app.actor("ag_staff").await.account_id.to_string();
     let date = today(&app);
-    let res = app
-        .post_multipart(
-            &staff,
-            &format!("/orders/{order}/training/new"),
-            &format!("/orders/{order}/training"),
-            &training(&date, &staff_id),
-        )
-        .await;
-    let record = location(&res);
     let admin = app.login("ag_admin", PASSWORD).await;
     let found = |q: &'static str| search_finds_training(&app, &admin, q);
     // Location and summary, long and short terms, Latin case as LIKE folds it.
@@ -675,6 +666,22 @@ async fn keyword_search_follows_edits_and_deletes(app: TestApp) {
     assert!(!found("q=危化品储存与应急").await);
 }
 
+/// The training `training()` describes, recorded by `ag_staff` on an accepted order; its path.
+async fn recorded_training(app: &TestApp) -> String {
+    let (order, _) = accepted_order(app).await;
+    let staff = app.login("ag_staff", PASSWORD).await;
+    let staff_id = app.actor("ag_staff").await.account_id.to_string();
+    let res = app
+        .post_multipart(
+            &staff,
+            &format!("/orders/{order}/training/new"),
+            &format!("/orders/{order}/training"),
+            &training(&today(app), &staff_id),
+        )
+        .await;
+    location(&res)
+}
+
 /// Whether the training list, filtered by `key=value` (the value percent-encoded here),
 /// shows the training `training()` records.
 async fn search_finds_training(app: &TestApp, c: &reqwest::Client, q: &str) -> bool {
@@ -688,17 +695,7 @@ async fn search_finds_training(app: &TestApp, c: &reqwest::Client, q: &str) -> b
 /// The search migration indexes what a deployment already holds, and its indexes exist
 /// (dropping them succeeds) on the backends that have them.
 async fn records_written_before_the_search_index_are_found_after_its_migration(app: TestApp) {
-    let (order, _) = accepted_order(&app).await;
-    let staff = app.login("ag_staff", PASSWORD).await;
-    let staff_id = app.actor("ag_staff").await.account_id.to_string();
-    let date = today(&app);
-    app.post_multipart(
-        &staff,
-        &format!("/orders/{order}/training/new"),
-        &format!("/orders/{order}/training"),
-        &training(&date, &staff_id),
-    )
-    .await;
+    recorded_training(&app).await;
     let searched = [
         ("service_records", ["location", "summary"]),
         ("hazards", ["hazard_no", "description"]),
