@@ -19,6 +19,7 @@ use crate::helpers::{PASSWORD, TestApp, location};
 
 crate::backend_tests!(
     the_agency_hears_of_a_designation_and_the_insurer_of_the_answer,
+    badges_follow_writes_on_the_next_page,
     an_objection_reaches_the_agency,
     another_organizations_notifications_stay_out_of_reach,
     reminders_fire_once_per_deadline_and_reach_the_enterprise,
@@ -122,6 +123,60 @@ async fn bell(app: &TestApp, client: &Client) -> u64 {
             .unwrap(),
         None => 0,
     }
+}
+
+/// The 待受理 badge of the 服务订单 menu entry on the home page (0 without one).
+async fn pending_badge(app: &TestApp, client: &Client) -> u64 {
+    let (status, html) = app.get(client, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    let entry = &html[html
+        .find("href=\"/orders\">")
+        .expect("the orders menu entry")..];
+    let entry = &entry[..entry.find("</a>").unwrap()];
+    match entry.find("title=\"待受理订单\">") {
+        Some(i) => entry[i + "title=\"待受理订单\">".len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap(),
+        None => 0,
+    }
+}
+
+/// The menu badges are kept for a few seconds between pages, and every write on the instance
+/// drops them: a designation, an acceptance and a read notification show on the next page.
+async fn badges_follow_writes_on_the_next_page(app: TestApp) {
+    let w = world(&app).await;
+    let insurer = app.login("ins", PASSWORD).await;
+    let agency = app.login("ag_a", PASSWORD).await;
+    assert_eq!(
+        (
+            pending_badge(&app, &agency).await,
+            bell(&app, &agency).await
+        ),
+        (0, 0)
+    );
+    assert_eq!(pending_badge(&app, &agency).await, 0, "kept: still none");
+
+    let order = designate(&app, &insurer, w.policy, w.agency, None).await;
+    assert_eq!(pending_badge(&app, &agency).await, 1);
+    assert_eq!(bell(&app, &agency).await, 1);
+
+    let page = format!("/orders/{order}/accept");
+    let res = app.post_form(&agency, &page, &page, &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        pending_badge(&app, &agency).await,
+        0,
+        "accepted: nothing waits"
+    );
+
+    let res = app
+        .post_form(&agency, "/notifications", "/notifications/read-all", &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(bell(&app, &agency).await, 0, "read: the bell is quiet");
 }
 
 /// The rows of the list page: (notice id, text).

@@ -13,6 +13,12 @@
 //! A read that started before an invalidation may finish after it with what it read before
 //! the write; such a result is not kept (the generation it was read at is compared under the
 //! map's lock), so an invalidation is never undone by a slow reader.
+//!
+//! The menu badges (orders waiting for 受理, unread notifications: two counts on every page)
+//! are kept `BADGE_TTL` and dropped whenever a write transaction begins on this instance
+//! (`writes_begin`). A badge read while that transaction is still open may keep the count from
+//! before it; so a badge may lag a write by up to `BADGE_TTL` on the instance that made it, as
+//! it may on the others.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -29,6 +35,8 @@ use crate::entity::{industry, region};
 pub const PRINCIPAL_TTL: Duration = Duration::from_secs(3);
 /// Regions and industries are seeded by the migrations and changed by none of the pages.
 const REGION_TTL: Duration = Duration::from_secs(60);
+/// How long a menu badge's count is kept.
+pub const BADGE_TTL: Duration = Duration::from_secs(3);
 /// Bounds each map; a full map starts over rather than tracking recency.
 const MAX_ENTRIES: usize = 10_000;
 
@@ -80,6 +88,8 @@ pub(crate) struct ReferenceCache {
     org_options: Memo<Vec<&'static str>, Vec<Organization>>,
     regions: Memo<(), Vec<region::Model>>,
     industries: Memo<(), Vec<industry::Model>>,
+    badge_generation: AtomicU64,
+    badges: Memo<String, u64>,
 }
 
 impl Default for ReferenceCache {
@@ -91,6 +101,8 @@ impl Default for ReferenceCache {
             org_options: Memo::new(PRINCIPAL_TTL),
             regions: Memo::new(REGION_TTL),
             industries: Memo::new(REGION_TTL),
+            badge_generation: AtomicU64::new(0),
+            badges: Memo::new(BADGE_TTL),
         }
     }
 }
@@ -112,6 +124,25 @@ impl ReferenceCache {
         self.org_options.clear();
         self.regions.clear();
         self.industries.clear();
+        self.writes_begin();
+    }
+
+    /// Called as a write transaction begins: any write may change a badge's count.
+    pub(crate) fn writes_begin(&self) {
+        self.badge_generation.fetch_add(1, Ordering::SeqCst);
+        self.badges.clear();
+    }
+
+    pub(crate) fn badges_read_at(&self) -> ReadAt {
+        ReadAt(self.badge_generation.load(Ordering::SeqCst))
+    }
+
+    pub(crate) fn badge(&self, key: &str) -> Option<u64> {
+        self.badges.get(&key.to_string())
+    }
+
+    pub(crate) fn keep_badge(&self, key: String, n: u64, at: ReadAt) {
+        self.badges.put(key, n, at.0, &self.badge_generation);
     }
 
     pub(crate) fn principal(&self, account: i64) -> Option<Option<Principal>> {
@@ -179,6 +210,24 @@ mod tests {
             cache.regions().is_none(),
             "an invalidation drops what was kept"
         );
+    }
+
+    #[test]
+    fn a_write_drops_the_badges_and_a_badge_read_before_it() {
+        let cache = ReferenceCache::default();
+        let at = cache.badges_read_at();
+        cache.keep_badge("k".into(), 3, at);
+        assert_eq!(cache.badge("k"), Some(3));
+        let at = cache.badges_read_at();
+        cache.writes_begin();
+        assert_eq!(cache.badge("k"), None);
+        cache.keep_badge("k".into(), 3, at);
+        assert_eq!(cache.badge("k"), None, "read before the write: not kept");
+        cache.invalidate();
+        let at = cache.badges_read_at();
+        cache.keep_badge("k".into(), 4, at);
+        cache.invalidate();
+        assert_eq!(cache.badge("k"), None, "reference changes drop badges too");
     }
 
     #[test]

@@ -93,6 +93,11 @@ impl Db {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings a pooled connection on every checkout by default: one more round trip
+            // to SQLite's worker thread (or the server) for each statement, which was the
+            // largest single cost of a list page's nine statements. Only a connection idle for
+            // a while can have been dropped by a server or a proxy, so only those are pinged.
+            .test_before_acquire_if_idle_for(Duration::from_secs(30))
             .sqlx_logging(std::env::var_os("ANZE_SQL_TRACE").is_some())
             .sqlx_logging_level(tracing::log::LevelFilter::Warn);
         if !recycle {
@@ -104,6 +109,11 @@ impl Db {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
+                // A connection's worker thread hands rows over through a channel of this many;
+                // at the default 50, a statement of thousands of rows (an export batch's plans
+                // and names) woke the worker once per row after the first fifty. The rows end
+                // up in one Vec either way, so a larger channel holds nothing more.
+                .row_buffer_size(8192)
         });
         let writer = if backend == DbBackend::Sqlite {
             let mut one = opts.clone();
@@ -211,6 +221,7 @@ impl Db {
     /// one writer connection, so writers queue for that connection instead of one failing when
     /// it upgrades a read lock; writes outside a transaction still meet the busy timeout.
     pub(crate) async fn write(&self) -> CoreResult<DatabaseTransaction> {
+        self.reference.writes_begin();
         let options = TransactionOptions {
             isolation_level: None,
             access_mode: None,
