@@ -34,9 +34,7 @@ pub async fn list(
     // Regulators read 重大 and 逾期 first; so does an enterprise, whose own overdue hazards are
     // what it must act on.
     query.serious_first = matches!(actor.org_kind, OrgKind::Regulator | OrgKind::Enterprise);
-    let counts = store.count_hazards(&scope, &query).await?;
-    let page = store.list_hazards(&scope, &query, page).await?;
-    Ok((page, counts))
+    store.hazard_ledger(&scope, &query, page).await
 }
 
 /// The inspection with the hazards it found.

@@ -18,6 +18,18 @@ pub trait HazardStore: Send + Sync {
     ) -> CoreResult<Page<Hazard>>;
     /// Counts by state (and overdue, major) under every filter but the state.
     async fn count_hazards(&self, scope: &Scope, query: &HazardQuery) -> CoreResult<HazardCounts>;
+    /// The ledger's page and its counts together: a store that derives both from one read
+    /// (the per-party tallies) reads it once.
+    async fn hazard_ledger(
+        &self,
+        scope: &Scope,
+        query: &HazardQuery,
+        page: PageRequest,
+    ) -> CoreResult<(Page<Hazard>, HazardCounts)> {
+        let counts = self.count_hazards(scope, query).await?;
+        let page = self.list_hazards(scope, query, page).await?;
+        Ok((page, counts))
+    }
     /// With every round's steps.
     async fn get_hazard(&self, id: HazardId) -> CoreResult<Option<Hazard>>;
     /// Inserts the hazard of an inspection (and its 即查即改 rectification) while the order is

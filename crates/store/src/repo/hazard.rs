@@ -379,30 +379,31 @@ impl Db {
     }
 }
 
-#[async_trait]
-impl HazardStore for Db {
-    async fn list_hazards(
+impl Db {
+    /// A page of the ledger; its total from `tallies` when the caller has read them (the
+    /// tiles need them too), else a capped count.
+    async fn hazard_page(
         &self,
         scope: &Scope,
         q: &HazardQuery,
         page: PageRequest,
+        tallies: Option<&[tally::TallyRow]>,
     ) -> CoreResult<Page<Hazard>> {
         use hazard::Column as C;
-        let scope = self.simplify_scope(scope).await?;
         let with_state = |mut cond: Condition| {
             if let Some(s) = q.state {
                 cond = cond.add(C::State.eq(s.code()));
             }
             cond
         };
-        let cond = with_state(filter_condition(self.backend(), &scope, q, Use::Rows));
-        let (total, capped) = if let Some(rows) = self.tallied(&scope, q).await? {
-            (tally::total(&rows, q), false)
+        let cond = with_state(filter_condition(self.backend(), scope, q, Use::Rows));
+        let (total, capped) = if let Some(rows) = tallies {
+            (tally::total(rows, q), false)
         } else {
             let cap = Ord::max(super::COUNT_CAP, page.offset() + page.size * 10);
             let counted = hazard::Entity::find().filter(with_state(filter_condition(
                 self.backend(),
-                &scope,
+                scope,
                 q,
                 count_use(q),
             )));
@@ -428,6 +429,39 @@ impl HazardStore for Db {
             capped,
             page,
         ))
+    }
+}
+
+#[async_trait]
+impl HazardStore for Db {
+    async fn list_hazards(
+        &self,
+        scope: &Scope,
+        q: &HazardQuery,
+        page: PageRequest,
+    ) -> CoreResult<Page<Hazard>> {
+        let scope = self.simplify_scope(scope).await?;
+        let tallies = self.tallied(&scope, q).await?;
+        self.hazard_page(&scope, q, page, tallies.as_deref()).await
+    }
+
+    async fn hazard_ledger(
+        &self,
+        scope: &Scope,
+        q: &HazardQuery,
+        page: PageRequest,
+    ) -> CoreResult<(Page<Hazard>, HazardCounts)> {
+        let simple = self.simplify_scope(scope).await?;
+        match self.tallied(&simple, q).await? {
+            Some(rows) => Ok((
+                self.hazard_page(&simple, q, page, Some(&rows)).await?,
+                tally::counts(&rows, q),
+            )),
+            None => Ok((
+                self.hazard_page(&simple, q, page, None).await?,
+                self.count_hazards(scope, q).await?,
+            )),
+        }
     }
 
     async fn count_hazards(&self, scope: &Scope, q: &HazardQuery) -> CoreResult<HazardCounts> {
