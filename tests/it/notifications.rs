@@ -108,14 +108,17 @@ async fn designate(
     )
 }
 
-/// The bell's number on the home page (0 without a badge).
-async fn bell(app: &TestApp, client: &Client) -> u64 {
+/// The number after `marker` inside the home page's link that starts at `link` (0 where the
+/// link shows none).
+async fn home_number(app: &TestApp, client: &Client, link: &str, marker: &str) -> u64 {
     let (status, html) = app.get(client, "/").await;
     assert_eq!(status, StatusCode::OK);
-    let bell = &html[html.find("id=\"bell\"").expect("every page has the bell")..];
-    let bell = &bell[..bell.find("</a>").unwrap()];
-    match bell.find("data-unread=\"") {
-        Some(i) => bell[i + 13..]
+    let a = &html[html
+        .find(link)
+        .unwrap_or_else(|| panic!("no {link} on the home page"))..];
+    let a = &a[..a.find("</a>").unwrap()];
+    match a.find(marker) {
+        Some(i) => a[i + marker.len()..]
             .chars()
             .take_while(char::is_ascii_digit)
             .collect::<String>()
@@ -125,23 +128,14 @@ async fn bell(app: &TestApp, client: &Client) -> u64 {
     }
 }
 
-/// The 待受理 badge of the 服务订单 menu entry on the home page (0 without one).
+/// The bell's number (every page has the bell).
+async fn bell(app: &TestApp, client: &Client) -> u64 {
+    home_number(app, client, "id=\"bell\"", "data-unread=\"").await
+}
+
+/// The 待受理 badge of the 服务订单 menu entry.
 async fn pending_badge(app: &TestApp, client: &Client) -> u64 {
-    let (status, html) = app.get(client, "/").await;
-    assert_eq!(status, StatusCode::OK);
-    let entry = &html[html
-        .find("href=\"/orders\">")
-        .expect("the orders menu entry")..];
-    let entry = &entry[..entry.find("</a>").unwrap()];
-    match entry.find("title=\"待受理订单\">") {
-        Some(i) => entry[i + "title=\"待受理订单\">".len()..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-            .parse()
-            .unwrap(),
-        None => 0,
-    }
+    home_number(app, client, "href=\"/orders\">", "title=\"待受理订单\">").await
 }
 
 /// The menu badges are kept for a few seconds between pages, and every write on the instance

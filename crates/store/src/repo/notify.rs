@@ -210,20 +210,14 @@ impl NoticeStore for Db {
     }
 
     async fn count_unread_notices(&self, viewer: &Viewer, cap: u64) -> CoreResult<u64> {
-        // The bell's badge, on every page: a copy of a few seconds (`crate::cache`).
-        let badge = (cap == anze_core::page::BADGE_CAP).then(|| format!("unread:{viewer:?}"));
-        if let Some(n) = badge.as_deref().and_then(|k| self.reference.badge(k)) {
-            return Ok(n);
-        }
-        let at = self.reference.badges_read_at();
-        let select = notification::Entity::find()
-            .filter(viewer_condition(viewer))
-            .filter(notification::Column::ReadAt.is_null());
-        let n = count_upto(&self.conn, select, cap).await?;
-        if let Some(key) = badge {
-            self.reference.keep_badge(key, n, at);
-        }
-        Ok(n)
+        // As the bell's badge (on every page), a copy of a few seconds (`crate::cache`).
+        self.badge_count(cap, format!("unread:{viewer:?}"), async {
+            let select = notification::Entity::find()
+                .filter(viewer_condition(viewer))
+                .filter(notification::Column::ReadAt.is_null());
+            count_upto(&self.conn, select, cap).await
+        })
+        .await
     }
 
     async fn mark_notices_read(

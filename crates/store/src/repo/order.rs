@@ -203,22 +203,16 @@ impl OrderStore for Db {
     }
 
     async fn count_orders(&self, scope: &Scope, state: OrderState, cap: u64) -> CoreResult<u64> {
-        // The menu's 待受理 badge, on every page: a copy of a few seconds (`crate::cache`).
-        let badge = (cap == anze_core::page::BADGE_CAP)
-            .then(|| format!("orders:{scope:?}:{}", state.code()));
-        if let Some(n) = badge.as_deref().and_then(|k| self.reference.badge(k)) {
-            return Ok(n);
-        }
-        let at = self.reference.badges_read_at();
-        let scope = self.simplify_scope(scope).await?;
-        let select = service_order::Entity::find()
-            .filter(scope_condition(&scope))
-            .filter(service_order::Column::State.eq(state.code()));
-        let n = super::count_upto(&self.conn, select, cap).await?;
-        if let Some(key) = badge {
-            self.reference.keep_badge(key, n, at);
-        }
-        Ok(n)
+        // As the menu's 待受理 badge (on every page), a copy of a few seconds (`crate::cache`).
+        let key = format!("orders:{scope:?}:{}", state.code());
+        self.badge_count(cap, key, async {
+            let scope = self.simplify_scope(scope).await?;
+            let select = service_order::Entity::find()
+                .filter(scope_condition(&scope))
+                .filter(service_order::Column::State.eq(state.code()));
+            super::count_upto(&self.conn, select, cap).await
+        })
+        .await
     }
 
     async fn get_order(&self, id: OrderId) -> CoreResult<Option<ServiceOrder>> {
