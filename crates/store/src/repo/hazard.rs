@@ -459,7 +459,7 @@ impl HazardStore for Db {
             )),
             None => Ok((
                 self.hazard_page(&simple, q, page, None).await?,
-                self.count_hazards(scope, q).await?,
+                self.count_hazards(&simple, q).await?,
             )),
         }
     }

@@ -38,26 +38,6 @@ impl Db {
         Ok(rows)
     }
 
-    /// A menu badge's count (`cap` = `BADGE_CAP`) from its short-lived copy, else `count`
-    /// read and kept; other counts are always read.
-    pub(crate) async fn badge_count(
-        &self,
-        cap: u64,
-        key: String,
-        count: impl Future<Output = CoreResult<u64>>,
-    ) -> CoreResult<u64> {
-        if cap != anze_core::page::BADGE_CAP {
-            return count.await;
-        }
-        if let Some(n) = self.reference.badge(&key) {
-            return Ok(n);
-        }
-        let at = self.reference.badges_read_at();
-        let n = count.await?;
-        self.reference.keep_badge(key, n, at);
-        Ok(n)
-    }
-
     /// After a write to accounts, roles or organizations has committed: the copies every
     /// page reads are dropped (`crate::cache`).
     pub(crate) fn references_changed(&self) {
