@@ -646,6 +646,19 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The CSRF token a page gives its forms (in a hidden field, or in a multipart form's
+    /// action).
+    pub async fn csrf(&self, client: &Client, page: &str) -> String {
+        let (_, html) = self.get(client, page).await;
+        csrf_token(&html)
+            .or_else(|| {
+                let marker = "_csrf=";
+                let start = html.find(marker)? + marker.len();
+                Some(html[start..start + 64].to_string())
+            })
+            .unwrap_or_else(|| panic!("no CSRF token on {page}"))
+    }
+
     /// Posts a multipart form (text parts only) the way the record pages submit it: the CSRF
     /// token from `form_page` travels in the query string.
     pub async fn post_multipart(
@@ -655,14 +668,7 @@ impl TestApp {
         action: &str,
         fields: &[(&str, &str)],
     ) -> reqwest::Response {
-        let (_, html) = self.get(client, form_page).await;
-        let token = csrf_token(&html)
-            .or_else(|| {
-                let marker = "_csrf=";
-                let start = html.find(marker)? + marker.len();
-                Some(html[start..start + 64].to_string())
-            })
-            .unwrap_or_else(|| panic!("no CSRF token on {form_page}"));
+        let token = self.csrf(client, form_page).await;
         let mut form = reqwest::multipart::Form::new();
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
@@ -708,14 +714,7 @@ impl TestApp {
         fields: &[(&str, &str)],
         files: &[(&str, &str, Vec<u8>)],
     ) -> reqwest::Response {
-        let (_, html) = self.get(client, form_page).await;
-        let token = csrf_token(&html)
-            .or_else(|| {
-                let marker = "_csrf=";
-                let start = html.find(marker)? + marker.len();
-                Some(html[start..start + 64].to_string())
-            })
-            .unwrap_or_else(|| panic!("no CSRF token on {form_page}"));
+        let token = self.csrf(client, form_page).await;
         let mut form = reqwest::multipart::Form::new();
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());

@@ -21,6 +21,7 @@ crate::backend_tests!(
     records_written_before_the_search_index_are_found_after_its_migration,
     evidence_is_checked_stored_and_shown,
     large_files_up_to_the_configured_limit_are_accepted,
+    a_refused_upload_is_answered_not_reset,
 );
 
 /// An accepted order of agency `ag` for insurer `ins`, with staff member `ag_staff` assigned.
@@ -869,4 +870,72 @@ async fn large_files_up_to_the_configured_limit_are_accepted(app: TestApp) {
     // Refused for its type (a PDF is no photo), not for its size.
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("现场照片只接受"));
+}
+
+/// A refusal comes before the body is read (no byte of a refused caller is stored), so the
+/// answer leaves while the client is still sending. The rest of the body must still be read:
+/// otherwise the server closes the connection with bytes unread, the kernel resets it, and the
+/// browser shows a reset connection instead of the 403 (seen as a flaky BrokenPipe here).
+/// Written on a raw connection so the body's second half surely arrives after the answer.
+async fn a_refused_upload_is_answered_not_reset(app: TestApp) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (order, _) = accepted_order(&app).await;
+    let staff = app.login("ag_staff", PASSWORD).await;
+    let list = format!("/orders/{order}/training");
+    let (_, before) = app.get(&staff, &list).await;
+    let body = vec![b'x'; 512 * 1024];
+    let mut conn = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST /orders/{order}/training?_csrf={} HTTP/1.1\r\nHost: {}\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {}\r\n\r\n",
+        "0".repeat(64),
+        app.addr,
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&body[..4096]).await.unwrap();
+    // The answer, read to its end while the body is still incomplete.
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        let n = conn.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the connection closed before an answer");
+        answer.extend_from_slice(&buf[..n]);
+        if let Some(i) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&answer[..head_end]).to_lowercase();
+    assert!(head.starts_with("http/1.1 403"), "{head}");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .expect("a sized answer")
+        .trim()
+        .parse()
+        .unwrap();
+    while answer.len() < head_end + length {
+        let n = conn.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the answer was cut off");
+        answer.extend_from_slice(&buf[..n]);
+    }
+    // The rest of the body after a pause, then a second request on the same connection.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    conn.write_all(&body[4096..])
+        .await
+        .expect("the server still reads the body");
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: anze\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("the connection is still open");
+    let mut rest = Vec::new();
+    let _ = conn.read_to_end(&mut rest).await;
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(
+        rest.starts_with("HTTP/1.1 200"),
+        "no second answer: {rest:?}"
+    );
+    // Nothing was recorded.
+    let (status, after) = app.get(&staff, &list).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(after, before, "the list is unchanged");
 }

@@ -361,6 +361,8 @@ pub fn router(state: AppState) -> Router {
         ))
         // Outermost: the time includes the session lookup, and refused requests are counted.
         .layer(axum::middleware::from_fn(metrics::track))
+        // Around everything, so a body refused by any layer still lets its answer arrive.
+        .layer(axum::middleware::from_fn(upload::drain::layer))
         .with_state(state)
 }
 

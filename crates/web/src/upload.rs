@@ -27,6 +27,7 @@
 //! A failure inside `receive` removes everything it wrote. A crash between writing and saving
 //! leaves blobs without rows, which `anze storage gc` collects after an hour.
 
+pub(crate) mod drain;
 pub(crate) mod photo;
 
 use anze_core::FieldErrors;
