@@ -237,14 +237,30 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
+    paginate_capped_at(conn, select, page, COUNT_CAP).await
+}
+
+/// `paginate_capped` with a count that stops at `count_cap` instead of `COUNT_CAP`: for
+/// queries whose every counted row costs a row read, not an index step (`search::count_cap`).
+pub(crate) async fn paginate_capped_at<E, C>(
+    conn: &C,
+    select: Select<E>,
+    page: PageRequest,
+    count_cap: u64,
+) -> CoreResult<(Vec<E::Model>, u64, bool)>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
     if page.after.is_some() {
         // The caller put the keyset into the query (`keyset_condition`).
         let items = select.limit(page.size).all(conn).await.map_err(db_err)?;
         return Ok((items, 0, false));
     }
     let ahead = page.size * 10;
-    let cap = Ord::max(COUNT_CAP, page.offset() + ahead);
-    if page.offset() > 0 && page.offset() + ahead >= COUNT_CAP {
+    let cap = Ord::max(count_cap, page.offset() + ahead);
+    if page.offset() > 0 && page.offset() + ahead >= count_cap {
         let ids = window_ids(conn, select.clone(), page.offset(), ahead + 1).await?;
         // Past the end: the count below tells how far the list goes.
         if !ids.is_empty() {

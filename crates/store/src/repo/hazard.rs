@@ -400,7 +400,10 @@ impl Db {
         let (total, capped) = if let Some(rows) = tallies {
             (tally::total(rows, q), false)
         } else {
-            let cap = Ord::max(super::COUNT_CAP, page.offset() + page.size * 10);
+            let cap = Ord::max(
+                super::search::count_cap(q.q.as_deref()),
+                page.offset() + page.size * 10,
+            );
             let counted = hazard::Entity::find().filter(with_state(filter_condition(
                 self.backend(),
                 scope,

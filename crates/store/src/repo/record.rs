@@ -20,7 +20,7 @@ use sea_orm::{
 use std::collections::HashMap;
 
 use super::policy::enterprises_named;
-use super::{NameQuery, capped_page_of, insert_audit, paginate_capped};
+use super::{NameQuery, capped_page_of, insert_audit, paginate_capped_at};
 use crate::entity::{record_staff, service_order, service_record};
 use crate::{Db, db_err};
 
@@ -310,7 +310,8 @@ impl RecordStore for Db {
             ));
         }
         let select = select.order_by_desc(C::ServiceDate).order_by_desc(C::Id);
-        let (rows, total, capped) = paginate_capped(&self.conn, select, page).await?;
+        let cap = super::search::count_cap(query.q.as_deref());
+        let (rows, total, capped) = paginate_capped_at(&self.conn, select, page, cap).await?;
         Ok(capped_page_of(
             self.hydrate_records(rows).await?,
             total,

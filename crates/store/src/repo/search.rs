@@ -10,6 +10,20 @@ use super::{contains, like_pattern};
 /// the list's own index, which stops at the page and the count's cap.
 const TRIGRAM: usize = 3;
 
+/// A list filtered by a term shorter than `TRIGRAM` counts its rows up to this ("200+"):
+/// each counted row is a row read and a substring test, not an index step, and a common
+/// two-character word (锅炉) is in one record of twenty, so counting to `COUNT_CAP` read
+/// 200,000 rows of a province.
+pub(crate) const SHORT_TERM_COUNT_CAP: u64 = 200;
+
+/// How far a list filtered by `term` (if any) counts its rows.
+pub(crate) fn count_cap(term: Option<&str>) -> u64 {
+    match term {
+        Some(t) if t.chars().count() < TRIGRAM => SHORT_TERM_COUNT_CAP,
+        _ => super::COUNT_CAP,
+    }
+}
+
 /// Rows of `E` whose `cols` contain `term` anywhere, Latin letters in either case.
 ///
 /// SQLite: the FTS5 table's rowids for a phrase of the term restricted to these columns.
@@ -55,4 +69,17 @@ pub(crate) fn text_matches<E: EntityTrait>(
             contains((E::default(), *col), term)
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_terms_count_less_far() {
+        assert_eq!(count_cap(None), crate::repo::COUNT_CAP);
+        assert_eq!(count_cap(Some("锅炉")), SHORT_TERM_COUNT_CAP);
+        assert_eq!(count_cap(Some("ab")), SHORT_TERM_COUNT_CAP);
+        assert_eq!(count_cap(Some("反应釜")), crate::repo::COUNT_CAP);
+    }
 }
