@@ -30,6 +30,7 @@ crate::backend_tests!(
     exports_keep_formula_like_text_inert,
     import_needs_the_import_permission,
     exports_never_show_another_insurers_policies,
+    values_typed_as_in_wps_are_read_as_meant,
 );
 
 const HEADERS: [&str; 16] = [
@@ -729,4 +730,66 @@ async fn exports_never_show_another_insurers_policies(app: TestApp) {
     assert_eq!(numbers(rows).len(), 3);
     let rows = first_sheet(download(&app, &picc, "/orders/export.xlsx").await.1);
     assert_eq!(rows.len(), 1, "only the header: no orders yet");
+}
+
+/// `s` as a Chinese input method in full-width mode types it: `１２３`, `ＰＩＣＣ－１`.
+fn full_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '!'..='~' => char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap(),
+            c => c,
+        })
+        .collect()
+}
+
+async fn values_typed_as_in_wps_are_read_as_meant(app: TestApp) {
+    let client = insurer(&app, "泉州人保", "picc").await;
+    let code = credit_code("全角企业");
+    let start = today() - Duration::days(30);
+    let mut typed = row(
+        &full_width("PICC-007"),
+        "全角输入有限公司",
+        &full_width(&code),
+    );
+    set(&mut typed, "从业人数", s("1,200"));
+    set(&mut typed, "联系电话", s("+86 139-0595-1234"));
+    set(&mut typed, "保险起期", s(full_width(&start.to_string())));
+    set(&mut typed, "保费(元)", s("2万元"));
+    set(&mut typed, "累计责任限额(元)", s("5,000,000元"));
+    set(&mut typed, "每人责任限额(元)", s(full_width("50.5万")));
+    set(&mut typed, "参保人数", s(full_width("120")));
+    set(&mut typed, "事故预防费用比例(%)", s(full_width("15%")));
+    // What still means nothing is refused as before, with its row.
+    let mut words = row("PICC-008", "全角输入有限公司", &code);
+    set(&mut words, "保费(元)", s("两万元"));
+    set(&mut words, "事故预防费用比例(%)", s("15元"));
+    let res = upload(&app, &client, file(vec![typed.clone(), words])).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("保费应为金额"), "{html}");
+    assert!(html.contains("事故预防费用比例应为 0 到 21 之间的百分比"));
+    assert!(!html.contains("<td data-label=\"行号\">2</td>"), "{html}");
+    assert!(policies_of(&app, "picc").await.is_empty());
+
+    let res = upload(&app, &client, file(vec![typed])).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let policies = policies_of(&app, "picc").await;
+    let [p] = policies.as_slice() else {
+        panic!("one policy: {}", policies.len())
+    };
+    assert_eq!(p.policy_no, "PICC-007");
+    assert_eq!(p.start_date, start);
+    assert_eq!(p.premium.to_string(), "¥20,000.00");
+    assert_eq!(p.total_limit.to_string(), "¥5,000,000.00");
+    assert_eq!(p.per_person_limit.to_string(), "¥505,000.00");
+    assert_eq!(p.insured_count, 120);
+    assert_eq!(p.prevention_ratio.to_string(), "15.00%");
+    let created = app
+        .db
+        .find_enterprise_by_credit_code(&code)
+        .await
+        .unwrap()
+        .expect("the enterprise under its plain credit code");
+    assert_eq!(created.contact_phone, "13905951234");
+    assert_eq!(created.employee_count, 1200);
 }

@@ -4,6 +4,8 @@
 use serde::Serialize;
 use std::fmt;
 
+pub mod typed;
+
 /// Trimmed text with a length limit counted in characters (not bytes: Chinese is 3 bytes a char).
 pub fn text(raw: &str, label: &str, max_chars: usize, required: bool) -> Result<String, String> {
     let value = raw.trim();
@@ -39,7 +41,7 @@ const CREDIT_CHARSET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 impl CreditCode {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let code: String = raw.trim().to_ascii_uppercase();
+        let code: String = typed::half_width(raw).to_ascii_uppercase();
         if code.is_empty() {
             return Err("请填写统一社会信用代码".into());
         }
@@ -115,7 +117,7 @@ pub struct Phone(String);
 
 impl Phone {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let p = raw.trim();
+        let p = &typed::mobile(raw);
         if p.is_empty() {
             return Err("请填写联系电话".into());
         }
@@ -127,7 +129,7 @@ impl Phone {
     }
 
     pub fn parse_mobile(raw: &str) -> Result<Self, String> {
-        let p = raw.trim();
+        let p = &typed::mobile(raw);
         if is_mobile(p) {
             Ok(Self(p.to_string()))
         } else {
@@ -265,15 +267,10 @@ impl Money {
         self.0
     }
 
-    /// Accepts `12345`, `12,345.6`, `¥12,345.67`; refuses negatives, more than two decimals and
-    /// amounts above `max_yuan`.
+    /// Accepts `12345`, `12,345.6`, `¥12,345.67`, `12345元`, `1.5万元` (`typed::amount`);
+    /// refuses negatives, more than two decimals and amounts above `max_yuan`.
     pub fn parse(raw: &str, label: &str, max_yuan: i64) -> Result<Self, String> {
-        let s: String = raw
-            .trim()
-            .trim_start_matches(['¥', '\u{ffe5}'])
-            .chars()
-            .filter(|c| *c != ',' && *c != '\u{ff0c}')
-            .collect();
+        let s = typed::amount(raw.trim().trim_start_matches(['¥', '\u{ffe5}']));
         if s.is_empty() {
             return Err(format!("请填写{label}"));
         }
@@ -336,9 +333,16 @@ impl Ratio {
 
     /// `10`, `10.5`, `10.25%` → basis points, within `(0, max_percent]`.
     pub fn parse_percent(raw: &str, label: &str, max_percent: i32) -> Result<Self, String> {
-        let s = raw.trim().trim_end_matches(['%', '\u{ff05}']).trim();
+        let v = typed::half_width(raw);
+        let s = v.trim_end_matches('%').trim();
         if s.is_empty() {
             return Err(format!("请填写{label}"));
+        }
+        // Read through the amount parser, which would also take a unit a ratio has not.
+        if !s.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            return Err(format!(
+                "{label}应为 0 到 {max_percent} 之间的百分比,最多两位小数"
+            ));
         }
         let as_money = Money::parse(s, label, i64::from(max_percent))
             .map_err(|_| format!("{label}应为 0 到 {max_percent} 之间的百分比,最多两位小数"))?;
@@ -368,7 +372,7 @@ impl fmt::Display for Ratio {
 
 /// A whole number within `[min, max]`.
 pub fn count(raw: &str, label: &str, min: i64, max: i64) -> Result<i64, String> {
-    let s = raw.trim();
+    let s = &typed::whole(raw);
     if s.is_empty() {
         return Err(format!("请填写{label}"));
     }

@@ -434,7 +434,7 @@ impl Lookup {
 /// `2026-1-1`, `2026/01/01`, `2026.1.1` and `2026年1月1日` → `2026-01-01`; anything else is
 /// passed on for the date parser to refuse with its usual message.
 fn normalize_date(raw: &str) -> String {
-    let v = raw.trim();
+    let v = &crate::field::typed::half_width(raw);
     let unified: String = v
         .trim_end_matches('日')
         .chars()

@@ -162,7 +162,7 @@ pub struct PolicyTerms {
 
 /// 保单号: letters, digits and `-_/`, as insurers print them.
 pub fn parse_policy_no(raw: &str) -> Result<String, String> {
-    let v = field::text(raw, "保单号", 40, true)?;
+    let v = field::text(&field::typed::half_width(raw), "保单号", 40, true)?;
     if !v
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/'))
