@@ -8,6 +8,7 @@ crate::tests!(
     dashboard_rebuild_recounts_every_month_of_the_demo_data,
     demo_is_idempotent_and_reset_password_unlocks_an_account,
     first_start_prints_a_generated_admin_password_once,
+    api_token_create_prints_a_secret_for_an_account,
 );
 
 struct DataDir(PathBuf);
@@ -137,4 +138,65 @@ fn dashboard_rebuild_recounts_every_month_of_the_demo_data() {
     let bad = anze(&dir, &["dashboard", "rebuild", "--from", "2026-13"], &[]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--from 应为年月"));
+}
+
+fn api_token_create_prints_a_secret_for_an_account() {
+    let dir = data_dir();
+    assert!(
+        anze(&dir, &["demo"], &[("ANZE_ADMIN_PASSWORD", "Admin12345")])
+            .status
+            .success()
+    );
+    let out = anze(
+        &dir,
+        &[
+            "api-token",
+            "create",
+            "anxin_staff1",
+            "--name",
+            "巡检终端",
+            "--days",
+            "7",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let secret = stdout(&out).trim().to_string();
+    assert!(anze_core::api_token::looks_like_secret(&secret), "{secret}");
+    // Only what the account holds, and a known permission.
+    let out = anze(
+        &dir,
+        &[
+            "api-token",
+            "create",
+            "anxin_staff1",
+            "--name",
+            "越权",
+            "--permissions",
+            "policy:import",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("不能授予本账号没有的权限"));
+    let out = anze(&dir, &["api-token", "create", "nobody", "--name", "x"], &[]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such account"));
+    let out = anze(
+        &dir,
+        &[
+            "api-token",
+            "create",
+            "anxin_staff1",
+            "--name",
+            "x",
+            "--days",
+            "400",
+        ],
+        &[],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("有效期"));
 }

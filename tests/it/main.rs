@@ -8,6 +8,7 @@ mod harness;
 mod helpers;
 
 mod accounts;
+mod api;
 mod archive;
 mod attachments;
 mod audit_chain;

@@ -75,6 +75,8 @@ struct Side {
     calendar_day: i64,
     /// The agency's 新订单待受理 notification about the accepted order.
     notice: i64,
+    /// An API token of the insurer, already revoked, so revoking it again is refused.
+    api_token: i64,
     /// Staff accounts and preset roles, by organization.
     agency_staff: AccountId,
     agency_role: RoleId,
@@ -284,6 +286,20 @@ fn matrix() -> Vec<Row> {
         // enterprise callers are staff); the platform has none.
         get("/webhook", "403 200 403 200 403 403 403 303"),
         post("/webhook", NO_FIELDS, "403 422 403 422 403 403 403 303"),
+        // Each organization's admin makes its own API tokens; the matrix's token is revoked.
+        get("/api-tokens", "200 200 403 200 403 403 403 303"),
+        post("/api-tokens", NO_FIELDS, "422 422 403 422 403 403 403 303"),
+        post(
+            "/api-tokens/{id}/revoke",
+            NO_FIELDS,
+            "404/404 409/404 403/403 404/404 403/403 403/403 403/403 303/303",
+        ),
+        // The API reads no session cookie: every logged-in caller is a stranger there.
+        get("/api/v1/orders", "401 401 401 401 401 401 401 401"),
+        get(
+            "/api/v1/orders/{id}",
+            "401/401 401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+        ),
         get("/me/password", "200 200 200 200 200 200 200 303"),
         get("/orders", "200 200 200 200 200 200 200 303"),
         get("/orders/export.xlsx", "200 200 200 200 200 200 200 303"),
@@ -551,7 +567,7 @@ fn fill(path: &str, who: Who, case: Case, own: &Side, foreign: &Side) -> (String
         has_id = true;
         let id = if out.starts_with("/orders/{id}/complete") {
             side.pending_order.0
-        } else if out.starts_with("/orders/") {
+        } else if out.starts_with("/orders/") || out.starts_with("/api/v1/orders/") {
             side.order.0
         } else if out.starts_with("/records/{id}/hazards")
             || out.starts_with("/records/{id}/notice")
@@ -575,6 +591,8 @@ fn fill(path: &str, who: Who, case: Case, own: &Side, foreign: &Side) -> (String
             side.calendar_day
         } else if out.starts_with("/notifications/") {
             side.notice
+        } else if out.starts_with("/api-tokens/") {
+            side.api_token
         } else if out.starts_with("/orgs/") {
             match who {
                 Who::InsurerAdmin | Who::InsurerStaff => side.org_insurer.0,
@@ -817,7 +835,24 @@ async fn side(app: &TestApp, tag: &str, region: &str) -> Side {
         .unwrap()
         .enterprise_id
         .0;
+    let api_token = {
+        let admin = app.actor(&ins).await;
+        let form = anze_core::api_token::ApiTokenForm {
+            name: format!("{tag}核心系统"),
+            permissions: vec!["order:view".into()],
+            days: "30".into(),
+        };
+        let now = app.clock_now();
+        let (id, _) = anze_core::api_token::service::create(&app.db, &admin, &form, now)
+            .await
+            .unwrap();
+        anze_core::api_token::service::revoke(&app.db, &admin, id, now)
+            .await
+            .unwrap();
+        id.0
+    };
     Side {
+        api_token,
         org_insurer,
         org_agency,
         enterprise,

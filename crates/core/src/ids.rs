@@ -58,4 +58,6 @@ typed_id!(
     NoticeId,
     /// 定时任务的一次执行
     JobRunId,
+    /// API 令牌
+    ApiTokenId,
 );

@@ -5,6 +5,7 @@
 //! with a permission check, so HTML, API and CLI callers share one authorization policy.
 
 pub mod account;
+pub mod api_token;
 pub mod attachment;
 pub mod audit;
 pub mod auth;

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use crate::account::AccountStore;
+use crate::api_token::ApiTokenStore;
 use crate::attachment::AttachmentStore;
 use crate::audit::AuditStore;
 use crate::auth::login::LoginStore;
@@ -52,6 +53,7 @@ pub trait Store:
     + WebhookStore
     + DashboardStore
     + SubmissionStore
+    + ApiTokenStore
     + Send
     + Sync
 {

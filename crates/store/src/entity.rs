@@ -716,6 +716,28 @@ pub mod notification {
     entity_boilerplate!();
 }
 
+pub mod api_token {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "api_tokens")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub org_id: i64,
+        pub name: String,
+        pub permissions: String,
+        pub prefix: String,
+        pub secret_hash: String,
+        pub created_by: i64,
+        pub created_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub last_used_at: Option<DateTimeUtc>,
+    }
+    entity_boilerplate!();
+}
+
 pub mod webhook {
     use sea_orm::entity::prelude::*;
 

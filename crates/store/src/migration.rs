@@ -33,6 +33,7 @@ mod m20261205_000010_record_item_confirmation;
 mod m20261205_000020_text_search;
 pub(crate) mod m20261205_000030_hazard_tallies;
 mod m20261205_000040_hazards_enterprise;
+mod m20261206_000010_api_tokens;
 
 pub struct Migrator;
 
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_text_search::Migration),
             Box::new(m20261205_000030_hazard_tallies::Migration),
             Box::new(m20261205_000040_hazards_enterprise::Migration),
+            Box::new(m20261206_000010_api_tokens::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Implementations of the core store traits, one file per aggregate.
 
 mod account;
+mod api_token;
 pub(crate) mod attachment;
 mod audit;
 mod calendar;

@@ -3,6 +3,7 @@
 //! Handlers are thin: they extract the caller and the input, call one core service and render.
 //! Authorization lives in core; this crate never touches the database directly.
 
+pub mod api;
 mod archive;
 mod assets;
 mod chart;
@@ -142,6 +143,8 @@ struct Route {
     handler: MethodRouter<AppState>,
     /// A create route: a repeated submit of one form answers with the first result.
     once: bool,
+    /// An `/api/v1` route: bearer tokens, no session, no CSRF (`api`).
+    api: bool,
 }
 
 impl Route {
@@ -155,6 +158,7 @@ impl Route {
             path,
             handler: routing::get(handler),
             once: false,
+            api: false,
         }
     }
 
@@ -168,6 +172,7 @@ impl Route {
             path,
             handler: routing::post(handler),
             once: false,
+            api: false,
         }
     }
 
@@ -183,6 +188,12 @@ impl Route {
     /// answered with the first one's redirect instead of creating again.
     fn once(mut self) -> Self {
         self.once = true;
+        self
+    }
+
+    /// An API route: outside the session and CSRF layer, which are for pages.
+    fn api(mut self) -> Self {
+        self.api = true;
         self
     }
 }
@@ -330,6 +341,11 @@ fn routes() -> Vec<Route> {
         Route::get("/jobs", jobs::list),
         Route::get("/webhook", webhooks::page),
         Route::post("/webhook", webhooks::save),
+        Route::get("/api-tokens", api_tokens::page),
+        Route::post("/api-tokens", api_tokens::create),
+        Route::post("/api-tokens/{id}/revoke", api_tokens::revoke),
+        Route::get("/api/v1/orders", crate::api::orders).api(),
+        Route::get("/api/v1/orders/{id}", crate::api::order).api(),
     ]
 }
 
@@ -341,7 +357,12 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
 pub fn router(state: AppState) -> Router {
     // Installed before the first request, so the first requests are counted.
     metrics::handle();
-    routes()
+    let (api, pages): (Vec<Route>, Vec<Route>) = routes().into_iter().partition(|r| r.api);
+    let api = api
+        .into_iter()
+        .fold(Router::new(), |router, r| router.route(r.path, r.handler))
+        .route("/api/{*rest}", routing::any(api::not_found));
+    pages
         .into_iter()
         .fold(Router::new(), |router, r| {
             let handler = if r.once {
@@ -359,6 +380,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             extract::context::middleware,
         ))
+        .merge(api)
         // Outermost: the time includes the session lookup, and refused requests are counted.
         .layer(axum::middleware::from_fn(metrics::track))
         // Around everything, so a body refused by any layer still lets its answer arrive.

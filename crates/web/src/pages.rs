@@ -1,6 +1,7 @@
 //! HTML handlers, one file per aggregate.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod attachments;
 pub mod auth;
 pub mod calendar;

@@ -149,6 +149,8 @@ pub struct Shell {
     /// Unread notifications: the bell's number.
     pub unread: u64,
     pub bell_active: bool,
+    /// The admin's link to API 令牌.
+    pub api_tokens: bool,
 }
 
 impl Shell {
@@ -180,6 +182,7 @@ impl Shell {
             home_active: active == "/",
             unread: ctx.unread_notices,
             bell_active: active == "/notifications",
+            api_tokens: anze_core::api_token::service::may_manage(&ctx.actor),
         }
     }
 }

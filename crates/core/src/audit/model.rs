@@ -152,6 +152,8 @@ pub enum ObjectKind {
     Complaint,
     /// 工作日历
     CalendarDay,
+    /// API 令牌
+    ApiToken,
 }
 
 impl ObjectKind {
@@ -173,6 +175,7 @@ impl ObjectKind {
             ObjectKind::Hazard => "hazard",
             ObjectKind::Complaint => "complaint",
             ObjectKind::CalendarDay => "calendar_day",
+            ObjectKind::ApiToken => "api_token",
         }
     }
 
@@ -192,6 +195,7 @@ impl ObjectKind {
             ObjectKind::Hazard => "隐患",
             ObjectKind::Complaint => "投诉",
             ObjectKind::CalendarDay => "工作日历",
+            ObjectKind::ApiToken => "API 令牌",
         }
     }
 }

@@ -212,6 +212,7 @@ pub(crate) fn tables() -> Vec<Box<dyn Table>> {
         table::<dashboard_staff::Entity>(),
         table::<dashboard_refresh::Entity>(),
         table::<submission::Entity>(),
+        table::<api_token::Entity>(),
     ]
 }
 

@@ -50,8 +50,16 @@ pub struct RequestContext {
 pub use anze_core::auth::session::{new_token as random_token, token_hash as hash_token};
 
 fn request_ip(req: &Request, config: &WebConfig) -> String {
-    let Some(peer) = req
-        .extensions()
+    client_ip_of(req.headers(), req.extensions(), config)
+}
+
+/// The client's address from the connection, or from `X-Forwarded-For` behind a trusted proxy.
+pub(crate) fn client_ip_of(
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+    config: &WebConfig,
+) -> String {
+    let Some(peer) = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ci| ci.0.ip())
     else {
@@ -61,8 +69,7 @@ fn request_ip(req: &Request, config: &WebConfig) -> String {
         .trust_proxy
         .then(|| {
             // Several headers are one list, in order.
-            let all: Vec<&str> = req
-                .headers()
+            let all: Vec<&str> = headers
                 .get_all("x-forwarded-for")
                 .iter()
                 .filter_map(|v| v.to_str().ok())

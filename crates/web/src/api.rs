@@ -1,0 +1,423 @@
+//! `/api/v1`: JSON for insurers' and regulators' own systems, on the same core services as the
+//! pages (same permissions, scope and validation). Calls carry `Authorization: Bearer anze_…`
+//! (an API 令牌, `anze_core::api_token`); session cookies are never read here, so there is no
+//! CSRF to check. Errors are RFC 9457 problem details with the pages' Chinese messages. Lists
+//! page by an opaque cursor over the list's keyset, never by offset, so a client can walk any
+//! number of rows.
+
+use anze_core::auth::Actor;
+use anze_core::ids::OrderId;
+use anze_core::order::{self, OrderFilter, ServiceOrder};
+use anze_core::page::{Keyset, PageRequest};
+use anze_core::{CoreError, FieldErrors};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+
+/// Rows per list call unless the client asks for fewer or more (up to `MAX_LIMIT`).
+const DEFAULT_LIMIT: u64 = 50;
+const MAX_LIMIT: u64 = 200;
+
+/// An RFC 9457 problem: `application/problem+json`.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: String,
+    /// Field by field, as the pages show them under their inputs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<ProblemField>,
+}
+
+#[derive(Debug, Serialize)]
+struct ProblemField {
+    field: &'static str,
+    message: String,
+}
+
+impl Problem {
+    fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: "about:blank",
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "未认证",
+            "请在请求头 Authorization 中携带有效的 API 令牌(Bearer),令牌可能已过期或已吊销",
+        )
+    }
+
+    fn invalid(errors: FieldErrors) -> Self {
+        let mut p = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "参数有误",
+            errors
+                .0
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
+        p.errors = errors
+            .0
+            .into_iter()
+            .map(|e| ProblemField {
+                field: e.field,
+                message: e.message,
+            })
+            .collect();
+        p
+    }
+}
+
+impl From<CoreError> for Problem {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::NotFound => Problem::new(
+                StatusCode::NOT_FOUND,
+                "不存在",
+                "对象不存在,或不在本令牌的数据范围内",
+            ),
+            CoreError::Forbidden => Problem::new(
+                StatusCode::FORBIDDEN,
+                "无权限",
+                "本令牌没有执行此操作的权限",
+            ),
+            CoreError::Refused(m) => Problem::new(StatusCode::FORBIDDEN, "无权限", m),
+            CoreError::Conflict(m) => Problem::new(StatusCode::CONFLICT, "状态不允许", m),
+            CoreError::Duplicate => Problem::new(StatusCode::CONFLICT, "重复", "与已有数据重复"),
+            CoreError::Validation(errors) => Problem::invalid(errors),
+            CoreError::Internal(m) => {
+                tracing::error!(error = %m, "api call failed");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "系统错误",
+                    "系统内部错误,请稍后重试",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let unauthorized = status == StatusCode::UNAUTHORIZED;
+        let mut res = json_response(status, &self, "application/problem+json");
+        if unauthorized {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+fn json_response<T: Serialize>(
+    status: StatusCode,
+    body: &T,
+    content_type: &'static str,
+) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            status,
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "api response not serializable");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn json<T: Serialize>(body: &T) -> Response {
+    json_response(StatusCode::OK, body, "application/json")
+}
+
+/// The caller of an API route: the token's actor (`api_token::service::authenticate`).
+pub struct ApiCaller {
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let secret = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(Problem::unauthorized)?;
+        let ip =
+            crate::extract::context::client_ip_of(&parts.headers, &parts.extensions, &state.config);
+        match anze_core::api_token::service::authenticate(
+            state.store(),
+            secret,
+            &ip,
+            state.clock.now(),
+        )
+        .await?
+        {
+            Some((actor, _)) => Ok(ApiCaller { actor }),
+            None => Err(Problem::unauthorized()),
+        }
+    }
+}
+
+/// A list's query string: the filters of the page it mirrors, and the cursor.
+fn query<T: for<'de> Deserialize<'de> + Default>(raw: Option<&str>) -> Result<T, Problem> {
+    match raw {
+        None | Some("") => Ok(T::default()),
+        Some(q) => serde_html_form::from_str(q).map_err(|_| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "参数有误",
+                "查询参数格式不正确,请检查参数名与取值",
+            )
+        }),
+    }
+}
+
+/// `limit` and `cursor` of a list call.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Paging {
+    limit: String,
+    cursor: String,
+}
+
+impl Paging {
+    fn request(&self) -> Result<PageRequest, Problem> {
+        let mut errors = FieldErrors::new();
+        let limit = if self.limit.trim().is_empty() {
+            Some(DEFAULT_LIMIT)
+        } else {
+            errors
+                .take(
+                    "limit",
+                    anze_core::field::count(&self.limit, "limit", 1, MAX_LIMIT as i64),
+                )
+                .map(|n| n as u64)
+        };
+        let after = if self.cursor.is_empty() {
+            None
+        } else {
+            match decode_cursor(&self.cursor) {
+                Some(k) => Some(k),
+                None => {
+                    errors.add("cursor", "cursor 无效:请使用上一页返回的 next_cursor");
+                    None
+                }
+            }
+        };
+        let limit = errors.into_result(limit).map_err(Problem::from)?;
+        Ok(PageRequest {
+            page: 1,
+            size: limit.unwrap_or(DEFAULT_LIMIT),
+            after,
+        })
+    }
+}
+
+/// Opaque to clients: the keyset of the last row, in hex, so nobody is tempted to do sums on it.
+fn encode_cursor(last: Keyset) -> String {
+    let plain = match last {
+        Keyset::Id(i) => format!("i:{i}"),
+        Keyset::DateId(d, i) => format!("d:{d}:{i}"),
+    };
+    plain.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_cursor(raw: &str) -> Option<Keyset> {
+    if !raw.len().is_multiple_of(2) || raw.len() > 120 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..raw.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(raw.get(i..i + 2)?, 16).ok())
+        .collect();
+    let plain = String::from_utf8(bytes?).ok()?;
+    match plain.split(':').collect::<Vec<_>>().as_slice() {
+        ["i", id] => id.parse().ok().map(Keyset::Id),
+        ["d", date, id] => Some(Keyset::DateId(date.parse().ok()?, id.parse().ok()?)),
+        _ => None,
+    }
+}
+
+/// One page of a list.
+#[derive(Serialize)]
+struct ListBody<T> {
+    items: Vec<T>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    next_cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+struct OrgRef {
+    id: i64,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct ProgressItem {
+    item: &'static str,
+    item_label: &'static str,
+    planned: i64,
+    done: i64,
+    confirmed: i64,
+}
+
+/// 服务订单 as the API shows it.
+#[derive(Serialize)]
+struct OrderBody {
+    id: i64,
+    order_no: String,
+    state: &'static str,
+    state_label: &'static str,
+    policy_id: i64,
+    policy_no: String,
+    insurer: OrgRef,
+    agency: OrgRef,
+    enterprise: OrgRef,
+    region_code: String,
+    service_start: String,
+    service_end: String,
+    designated_at: DateTime<Utc>,
+    accepted_at: Option<DateTime<Utc>>,
+    completed_at: Option<DateTime<Utc>>,
+    decline_reason: Option<String>,
+    progress: Vec<ProgressItem>,
+}
+
+impl From<ServiceOrder> for OrderBody {
+    fn from(o: ServiceOrder) -> Self {
+        Self {
+            id: o.id.0,
+            order_no: o.order_no,
+            state: o.state.code(),
+            state_label: o.state.label(),
+            policy_id: o.policy_id.0,
+            policy_no: o.policy_no,
+            insurer: OrgRef {
+                id: o.insurer_id.0,
+                name: o.insurer_name,
+            },
+            agency: OrgRef {
+                id: o.agency_id.0,
+                name: o.agency_name,
+            },
+            enterprise: OrgRef {
+                id: o.enterprise_id.0,
+                name: o.enterprise_name,
+            },
+            region_code: o.region_code,
+            service_start: o.service_start.to_string(),
+            service_end: o.service_end.to_string(),
+            designated_at: o.designated_at,
+            accepted_at: o.accepted_at,
+            completed_at: o.completed_at,
+            decline_reason: o.decline_reason,
+            progress: o
+                .plan
+                .iter()
+                .map(|p| ProgressItem {
+                    item: p.item.code(),
+                    item_label: p.item.label(),
+                    planned: p.planned,
+                    done: p.done,
+                    confirmed: p.confirmed,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct OrderParams {
+    #[serde(flatten)]
+    filter: OrderFilter,
+    limit: String,
+    cursor: String,
+}
+
+/// `GET /api/v1/orders`: the orders the token's organization sees, newest first; filters as on
+/// the 服务订单 page (`state`, `from`, `to`, `insurer`, `agency`, `enterprise`, `order_no`,
+/// `policy_no`).
+pub async fn orders(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
+    let params: OrderParams = query(raw.as_deref())?;
+    let page = Paging {
+        limit: params.limit,
+        cursor: params.cursor,
+    }
+    .request()?;
+    let listed = order::service::list(state.store(), &caller.actor, &params.filter, page).await?;
+    let full = listed.items.len() as u64 == page.size;
+    let next_cursor = listed
+        .items
+        .last()
+        .filter(|_| full)
+        .map(|o| encode_cursor(Keyset::Id(o.id.0)));
+    Ok(json(&ListBody {
+        items: listed.items.into_iter().map(OrderBody::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// `GET /api/v1/orders/{id}`
+pub async fn order(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id: i64 = id.parse().map_err(|_| Problem::from(CoreError::NotFound))?;
+    let o = order::service::get(state.store(), &caller.actor, OrderId(id)).await?;
+    Ok(json(&OrderBody::from(o)))
+}
+
+/// Any other path under `/api/`.
+pub async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "不存在", "没有这个接口")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        for k in [
+            Keyset::Id(42),
+            Keyset::DateId(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(), 7),
+        ] {
+            assert_eq!(decode_cursor(&encode_cursor(k)), Some(k));
+        }
+        for bad in ["", "zz", "abc", "69", "693a78", &"0".repeat(200)] {
+            assert_eq!(decode_cursor(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! API 令牌 and `/api/v1`: tokens made on the page (secret shown once, only its hash kept),
+//! calls with `Authorization: Bearer`, and everything a token may not do.
+
+use anze_core::api_token::{ApiTokenStore, secret_hash};
+use anze_core::audit::{AuditStore, LogQuery};
+use anze_core::page::PageRequest;
+use chrono::Duration;
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::{PASSWORD, TestApp, csrf_token};
+
+crate::backend_tests!(
+    admins_make_tokens_that_systems_call_with,
+    a_token_reaches_only_its_scope_and_permissions,
+    lists_page_by_cursor_over_inserts,
+);
+
+/// Makes a token on the page as `client` (an admin); returns the secret the page shows.
+async fn make_token(app: &TestApp, client: &Client, name: &str, permissions: &[&str]) -> String {
+    let (status, html) = app.get(client, "/api-tokens").await;
+    assert_eq!(status, StatusCode::OK);
+    let token = csrf_token(&html).unwrap();
+    let mut form = vec![("_csrf", token.as_str()), ("name", name), ("days", "30")];
+    form.extend(permissions.iter().map(|p| ("permissions", *p)));
+    let res = client
+        .post(app.url("/api-tokens"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("离开本页后将无法再次查看"), "{html}");
+    let start = html.find("data-secret>").expect("the secret is shown") + "data-secret>".len();
+    html[start..start + 69].to_string()
+}
+
+/// `GET path` with a bearer token: (status, content type, JSON body).
+async fn call(app: &TestApp, secret: Option<&str>, path: &str) -> (StatusCode, String, Value) {
+    let mut req = reqwest::Client::new().get(app.url(path));
+    if let Some(s) = secret {
+        req = req.bearer_auth(s);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = res.text().await.unwrap();
+    let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    (status, ct, json)
+}
+
+async fn admins_make_tokens_that_systems_call_with(app: TestApp) {
+    let (order, _) = crate::records::accepted_order(&app).await;
+    let ins = app.login("ins", PASSWORD).await;
+    let secret = make_token(&app, &ins, "核心系统对接", &["order:view"]).await;
+    assert!(
+        secret.starts_with("anze_") && secret.len() == 69,
+        "{secret}"
+    );
+    // Shown once: the list has its first characters only, the database only its hash.
+    let (_, list) = app.get(&ins, "/api-tokens").await;
+    assert!(!list.contains(&secret));
+    assert!(list.contains(&format!("{}…", &secret[..12])));
+    assert!(list.contains("从未使用"));
+    assert!(
+        app.db
+            .find_api_token_by_hash(&secret)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let stored = app
+        .db
+        .find_api_token_by_hash(&secret_hash(&secret))
+        .await
+        .unwrap()
+        .expect("kept by its hash");
+
+    let (status, ct, body) = call(&app, Some(&secret), "/api/v1/orders").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(ct, "application/json");
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], order.0);
+    assert_eq!(items[0]["state"], "accepted");
+    assert_eq!(items[0]["insurer"]["name"], "人保泉州");
+    assert!(body["next_cursor"].is_null());
+    let (status, _, one) = call(&app, Some(&secret), &format!("/api/v1/orders/{order}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one["enterprise"]["name"], "泉州恒安石化有限公司");
+    assert!(one["progress"].as_array().is_some_and(|p| !p.is_empty()));
+    let (_, list) = app.get(&ins, "/api-tokens").await;
+    assert!(!list.contains("从未使用"), "the last use is shown");
+
+    // No token, a wrong one, or a session cookie: 401 with a problem document.
+    for secret in [
+        None,
+        Some("anze_nope"),
+        Some(&*format!("anze_{}", "0".repeat(64))),
+    ] {
+        let (status, ct, p) = call(&app, secret, "/api/v1/orders").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(ct, "application/problem+json");
+        assert_eq!(p["status"], 401);
+        assert!(p["detail"].as_str().unwrap().contains("API 令牌"));
+    }
+    let res = ins.get(app.url("/api/v1/orders")).send().await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::UNAUTHORIZED,
+        "cookies are not read"
+    );
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    let (status, _, _) = call(&app, Some(&secret), "/api/v1/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Revoked: refused at once. Expired: refused too.
+    let (_, html) = app.get(&ins, "/api-tokens").await;
+    let csrf = csrf_token(&html).unwrap();
+    let res = ins
+        .post(app.url(&format!("/api-tokens/{}/revoke", stored.id)))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        call(&app, Some(&secret), "/api/v1/orders").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (_, list) = app.get(&ins, "/api-tokens").await;
+    assert!(list.contains("已吊销"));
+    let second = make_token(&app, &ins, "监测平台", &["order:view"]).await;
+    assert_eq!(
+        call(&app, Some(&second), "/api/v1/orders").await.0,
+        StatusCode::OK
+    );
+    app.clock.advance(Duration::days(31));
+    assert_eq!(
+        call(&app, Some(&second), "/api/v1/orders").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let log = app
+        .db
+        .list_audit(&LogQuery::default(), PageRequest::first(50))
+        .await
+        .unwrap();
+    assert!(
+        log.items
+            .iter()
+            .any(|e| e.summary.contains("新建 API 令牌“核心系统对接”"))
+    );
+    assert!(
+        log.items
+            .iter()
+            .any(|e| e.summary.contains("吊销 API 令牌“核心系统对接”"))
+    );
+}
+
+async fn a_token_reaches_only_its_scope_and_permissions(app: TestApp) {
+    let (order, _) = crate::records::accepted_order(&app).await;
+    // Another insurer's token sees none of it.
+    app.seed_org("insurer", "平安泉州", "ins2").await;
+    let other = app.login("ins2", PASSWORD).await;
+    let theirs = make_token(&app, &other, "平安核心", &["order:view"]).await;
+    let (status, _, body) = call(&app, Some(&theirs), "/api/v1/orders").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body["items"].as_array().unwrap().is_empty());
+    let (status, ct, p) = call(&app, Some(&theirs), &format!("/api/v1/orders/{order}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(ct, "application/problem+json");
+    assert!(p["detail"].as_str().unwrap().contains("不存在"));
+    for bad in ["abc", "-1", "99999999999999999999"] {
+        assert_eq!(
+            call(&app, Some(&theirs), &format!("/api/v1/orders/{bad}"))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+    }
+    // A token without 服务订单·查看 is refused the orders.
+    let ins = app.login("ins", PASSWORD).await;
+    let policies_only = make_token(&app, &ins, "保单同步", &["policy:view"]).await;
+    let (status, _, p) = call(&app, Some(&policies_only), "/api/v1/orders").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(p["title"], "无权限");
+    // Bad query values: a problem naming the field, never a 500.
+    let all = make_token(&app, &ins, "全部", &["order:view"]).await;
+    let (status, _, p) = call(&app, Some(&all), "/api/v1/orders?limit=100000").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "limit");
+    let (status, _, p) = call(&app, Some(&all), "/api/v1/orders?cursor=zz%27%20OR%201=1").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "cursor");
+    let (status, _, p) = call(&app, Some(&all), "/api/v1/orders?from=2026-13-45").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+
+    // The page: staff may not make tokens (nor see the link), an admin may not grant what it
+    // lacks.
+    let staff = app.login("ag_staff", PASSWORD).await;
+    assert_eq!(
+        app.get(&staff, "/api-tokens").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        !app.get(&staff, "/")
+            .await
+            .1
+            .contains("href=\"/api-tokens\"")
+    );
+    assert!(app.get(&ins, "/").await.1.contains("href=\"/api-tokens\""));
+    let (_, html) = app.get(&ins, "/api-tokens").await;
+    let csrf = csrf_token(&html).unwrap();
+    let res = ins
+        .post(app.url("/api-tokens"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("name", "越权"),
+            ("days", "30"),
+            ("permissions", "hazard:review"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("不能授予本账号没有的权限")
+    );
+}
+
+async fn lists_page_by_cursor_over_inserts(app: TestApp) {
+    app.seed_org("insurer", "人保泉州", "ins").await;
+    let agency = app.seed_org("agency", "安信技术", "ag_admin").await;
+    let code = app
+        .seed_enterprise("ins", "泉州恒安石化有限公司", "350503")
+        .await;
+    let mut orders = Vec::new();
+    for i in 0..5 {
+        let policy = app.seed_policy("ins", &code, &format!("PICC-C-{i}")).await;
+        orders.push(app.seed_order("ins", policy, agency).await.0);
+    }
+    let ins = app.login("ins", PASSWORD).await;
+    let secret = make_token(&app, &ins, "核心系统", &["order:view"]).await;
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/orders?limit=2".to_string();
+    let mut pages = 0;
+    loop {
+        let (status, _, body) = call(&app, Some(&secret), &path).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        seen.extend(
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["id"].as_i64().unwrap()),
+        );
+        pages += 1;
+        if pages == 1 {
+            // An order designated while the client walks: it is newer than the cursor, so the
+            // walk neither repeats nor skips the older ones.
+            let policy = app.seed_policy("ins", &code, "PICC-C-new").await;
+            app.seed_order("ins", policy, agency).await;
+        }
+        match body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/orders?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    orders.reverse();
+    assert_eq!(seen, orders, "every order once, newest first");
+}
