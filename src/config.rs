@@ -59,6 +59,8 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// Largest uploaded file, in MB.
     pub max_upload_mb: u64,
+    /// Calls one API token may make per minute (on each instance); beyond it, 429.
+    pub api_requests_per_minute: u32,
     /// Where attachment files live.
     pub storage: StorageConfig,
     /// A photo taken farther than this from its enterprise's site is flagged 拍摄地点异常, in km.
@@ -127,6 +129,7 @@ impl Default for Config {
             session_idle_minutes: 120,
             session_absolute_hours: 12,
             max_upload_mb: 50,
+            api_requests_per_minute: 600,
             storage: StorageConfig::default(),
             capture_place_max_km: anze_core::integrity::DEFAULT_PLACE_MAX_M / 1_000.0,
             pdf_font: None,
@@ -261,6 +264,9 @@ impl Config {
         if let Some(v) = env("ANZE_MAX_UPLOAD_MB") {
             self.max_upload_mb = parse("ANZE_MAX_UPLOAD_MB", v)?;
         }
+        if let Some(v) = env("ANZE_API_REQUESTS_PER_MINUTE") {
+            self.api_requests_per_minute = parse("ANZE_API_REQUESTS_PER_MINUTE", v)?;
+        }
         if let Some(v) = env("ANZE_CAPTURE_PLACE_MAX_KM") {
             self.capture_place_max_km = parse("ANZE_CAPTURE_PLACE_MAX_KM", v)?;
         }
@@ -344,6 +350,7 @@ impl Config {
              public_url = {:?}\ntrust_proxy = {}\ntrusted_proxies = {:?}\nlog_format = {:?}\n\
              db_max_connections = {}\n\
              session_idle_minutes = {}\nsession_absolute_hours = {}\nmax_upload_mb = {}\n\
+             api_requests_per_minute = {}\n\
              pdf_font = {:?}\njobs_interval_seconds = {}\nshutdown_timeout_seconds = {}\n\n\
              [storage]\n{}\n[metrics]\nallow = {:?}\ntoken = {:?}\n",
             self.listen,
@@ -368,6 +375,7 @@ impl Config {
             self.session_idle_minutes,
             self.session_absolute_hours,
             self.max_upload_mb,
+            self.api_requests_per_minute,
             self.pdf_font
                 .as_ref()
                 .map(|p| p.display().to_string())

@@ -142,6 +142,7 @@ pub fn web_config(config: &Config) -> WebConfig {
             absolute: chrono::Duration::hours(config.session_absolute_hours),
         },
         max_upload_bytes: config.max_upload_bytes(),
+        api_requests_per_minute: config.api_requests_per_minute,
         pdf_font: anze_web::pdf::FontSource::locate(config.pdf_font.as_deref()).ok(),
         metrics: anze_web::MetricsAccess::new(
             config.metrics.allow.clone(),

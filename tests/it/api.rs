@@ -15,6 +15,7 @@ crate::backend_tests!(
     a_token_reaches_only_its_scope_and_permissions,
     lists_page_by_cursor_over_inserts,
 );
+crate::async_tests!(a_busy_token_is_told_when_to_come_back);
 
 /// Makes a token on the page as `client` (an admin); returns the secret the page shows.
 async fn make_token(app: &TestApp, client: &Client, name: &str, permissions: &[&str]) -> String {
@@ -277,4 +278,46 @@ async fn lists_page_by_cursor_over_inserts(app: TestApp) {
     }
     orders.reverse();
     assert_eq!(seen, orders, "every order once, newest first");
+}
+
+async fn a_busy_token_is_told_when_to_come_back() {
+    let app = TestApp::spawn_configured(crate::helpers::Backend::Sqlite, |c| {
+        c.api_requests_per_minute = 3;
+    })
+    .await;
+    app.seed_org("insurer", "人保泉州", "ins").await;
+    let ins = app.login("ins", PASSWORD).await;
+    let secret = make_token(&app, &ins, "核心系统", &["order:view"]).await;
+    let other = make_token(&app, &ins, "监测平台", &["order:view"]).await;
+    for _ in 0..3 {
+        assert_eq!(
+            call(&app, Some(&secret), "/api/v1/orders").await.0,
+            StatusCode::OK
+        );
+    }
+    let res = reqwest::Client::new()
+        .get(app.url("/api/v1/orders"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+    let p: Value = res.json().await.unwrap();
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("每分钟最多调用 3 次")
+    );
+    // Another token of the same organization has its own allowance.
+    assert_eq!(
+        call(&app, Some(&other), "/api/v1/orders").await.0,
+        StatusCode::OK
+    );
 }

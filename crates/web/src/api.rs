@@ -34,6 +34,9 @@ pub struct Problem {
     /// Field by field, as the pages show them under their inputs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<ProblemField>,
+    /// Seconds, for a 429's `Retry-After`.
+    #[serde(skip)]
+    retry_after: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -50,6 +53,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -116,11 +120,14 @@ impl From<CoreError> for Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let unauthorized = status == StatusCode::UNAUTHORIZED;
         let mut res = json_response(status, &self, "application/problem+json");
-        if unauthorized {
+        if status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(wait) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
         }
         res
     }
@@ -178,8 +185,54 @@ impl FromRequestParts<AppState> for ApiCaller {
         )
         .await?
         {
-            Some((actor, _)) => Ok(ApiCaller { actor }),
+            Some((actor, token)) => {
+                match state
+                    .api_limits
+                    .take(token.id.0, state.config.api_requests_per_minute)
+                {
+                    Ok(()) => Ok(ApiCaller { actor }),
+                    Err(wait) => {
+                        let mut p = Problem::new(
+                            StatusCode::TOO_MANY_REQUESTS,
+                            "调用过于频繁",
+                            format!(
+                                "本令牌每分钟最多调用 {} 次,请 {wait} 秒后重试",
+                                state.config.api_requests_per_minute
+                            ),
+                        );
+                        p.retry_after = Some(wait);
+                        Err(p)
+                    }
+                }
+            }
             None => Err(Problem::unauthorized()),
+        }
+    }
+}
+
+/// Each token's bucket of calls: `per_minute` at most, refilled evenly. Kept per instance (a
+/// deployment of N instances lets a token make up to N times as many calls), and only for
+/// tokens that authenticated, so made-up secrets cannot fill it.
+#[derive(Default)]
+pub struct RateLimits {
+    buckets: std::sync::Mutex<std::collections::HashMap<i64, (f64, std::time::Instant)>>,
+}
+
+impl RateLimits {
+    /// Takes one call from the token's bucket, or says how many seconds until one is there.
+    fn take(&self, token: i64, per_minute: u32) -> Result<(), u64> {
+        let capacity = f64::from(per_minute.max(1));
+        let per_second = capacity / 60.0;
+        let now = std::time::Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let (left, at) = buckets.entry(token).or_insert((capacity, now));
+        *left = (*left + now.duration_since(*at).as_secs_f64() * per_second).min(capacity);
+        *at = now;
+        if *left >= 1.0 {
+            *left -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *left) / per_second).ceil().max(1.0) as u64)
         }
     }
 }
@@ -407,6 +460,17 @@ pub async fn not_found() -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_gets_its_calls_per_minute_then_waits() {
+        let limits = RateLimits::default();
+        for _ in 0..3 {
+            assert_eq!(limits.take(1, 3), Ok(()));
+        }
+        // One call comes back every 20 s at 3 a minute.
+        assert!(matches!(limits.take(1, 3), Err(s) if (19..=20).contains(&s)));
+        assert_eq!(limits.take(2, 3), Ok(()), "each token has its own bucket");
+    }
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {

@@ -56,6 +56,8 @@ pub struct WebConfig {
     pub pdf_font: Option<pdf::FontSource>,
     /// Who may read `/metrics`.
     pub metrics: MetricsAccess,
+    /// Calls one API token may make per minute on this instance.
+    pub api_requests_per_minute: u32,
 }
 
 impl Default for WebConfig {
@@ -72,6 +74,7 @@ impl Default for WebConfig {
             export_batch_rows: 1_000,
             pdf_font: None,
             metrics: MetricsAccess::default(),
+            api_requests_per_minute: 600,
         }
     }
 }
@@ -88,6 +91,8 @@ pub struct AppState {
     /// Samples the database's connection pools for `/metrics`; the binary supplies it, since
     /// this crate does not see the database.
     pub pools: Option<Arc<dyn Fn() -> Vec<PoolSample> + Send + Sync>>,
+    /// Each API token's allowance of calls on this instance.
+    pub api_limits: Arc<api::RateLimits>,
 }
 
 impl AppState {
@@ -104,6 +109,7 @@ impl AppState {
             clock,
             blobs,
             pools: None,
+            api_limits: Arc::new(api::RateLimits::default()),
         }
     }
 
