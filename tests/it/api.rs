@@ -14,6 +14,7 @@ crate::backend_tests!(
     admins_make_tokens_that_systems_call_with,
     a_token_reaches_only_its_scope_and_permissions,
     lists_page_by_cursor_over_inserts,
+    systems_designate_answer_and_read_records,
 );
 crate::async_tests!(a_busy_token_is_told_when_to_come_back);
 
@@ -319,5 +320,203 @@ async fn a_busy_token_is_told_when_to_come_back() {
     assert_eq!(
         call(&app, Some(&other), "/api/v1/orders").await.0,
         StatusCode::OK
+    );
+}
+
+/// `POST path` with a bearer token and a raw body: (status, JSON body).
+async fn post(app: &TestApp, secret: &str, path: &str, body: &str) -> (StatusCode, Value) {
+    let res = reqwest::Client::new()
+        .post(app.url(path))
+        .bearer_auth(secret)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")),
+    )
+}
+
+async fn systems_designate_answer_and_read_records(app: TestApp) {
+    app.seed_org("insurer", "人保泉州", "ins").await;
+    let agency = app.seed_org("agency", "安信技术", "ag_admin").await;
+    app.seed_org("agency", "别家技术", "ag2_admin").await;
+    let staff = app.seed_account("ag_admin", "ag_staff", "服务人员").await;
+    let code = app
+        .seed_enterprise("ins", "泉州恒安石化有限公司", "350503")
+        .await;
+    let policy = app.seed_policy("ins", &code, "PICC-API-1").await;
+    let p = anze_core::policy::PolicyStore::get_policy(&app.db, policy)
+        .await
+        .unwrap()
+        .unwrap();
+    let ins = app.login("ins", PASSWORD).await;
+    let insurer = make_token(
+        &app,
+        &ins,
+        "核心系统",
+        &["order:view", "order:designate", "policy:view"],
+    )
+    .await;
+    let path = format!("/api/v1/policies/{policy}/orders");
+    let designation = |agency: i64, start: &str, end: &str, plan: &str| {
+        format!(
+            r#"{{"agency_id":{agency},"service_start":"{start}","service_end":"{end}","plan":{plan}}}"#
+        )
+    };
+    let (start, end) = (p.start_date.to_string(), p.end_date.to_string());
+    // What cannot be read, or means nothing, changes nothing.
+    assert_eq!(
+        post(&app, &insurer, &path, "not json").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        post(&app, &insurer, &path, r#"{"agency_id":"x"}"#).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let (status, problem) = post(
+        &app,
+        &insurer,
+        &path,
+        &designation(agency.0, &start, &end, r#"{"nonsense":1}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "plan");
+    let (status, problem) = post(
+        &app,
+        &insurer,
+        &path,
+        &designation(agency.0, &end, &start, r#"{"training":1}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        post(
+            &app,
+            &insurer,
+            "/api/v1/policies/999999/orders",
+            &designation(agency.0, &start, &end, r#"{"training":1}"#)
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, created) = post(
+        &app,
+        &insurer,
+        &path,
+        &designation(agency.0, &start, &end, r#"{"training":2,"hazard":4}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["state"], "pending");
+    let order = created["id"].as_i64().unwrap();
+    let training = created["progress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["item"] == "training")
+        .unwrap()
+        .clone();
+    assert_eq!(training["planned"], 2);
+
+    // The agency answers through its own token; another agency's token finds nothing.
+    let ag = app.login("ag_admin", PASSWORD).await;
+    let agency_token = make_token(
+        &app,
+        &ag,
+        "业务系统",
+        &["order:view", "order:accept", "record:view"],
+    )
+    .await;
+    let other = make_token(
+        &app,
+        &app.login("ag2_admin", PASSWORD).await,
+        "别家",
+        &["order:view", "order:accept"],
+    )
+    .await;
+    let accept = format!("/api/v1/orders/{order}/accept");
+    assert_eq!(
+        post(&app, &other, &accept, "").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, problem) = post(
+        &app,
+        &agency_token,
+        &format!("/api/v1/orders/{order}/decline"),
+        r#"{"reason":" "}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "reason");
+    assert_eq!(
+        post(&app, &insurer, &accept, "").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, accepted) = post(&app, &agency_token, &accept, "").await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    assert_eq!(accepted["state"], "accepted");
+    assert!(accepted["accepted_at"].is_string());
+    let (status, again) = post(&app, &agency_token, &accept, "").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    let (status, _) = post(
+        &app,
+        &insurer,
+        &format!("/api/v1/orders/{order}/cancel"),
+        "",
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "an accepted order is not cancelled"
+    );
+
+    // Records: the agency's staff records a training on the page; the agency's system reads it.
+    let admin = app.actor("ag_admin").await;
+    anze_core::order::service::assign(
+        &app.db,
+        &admin,
+        anze_core::ids::OrderId(order),
+        &[staff.to_string()],
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    let staff_client = app.login("ag_staff", PASSWORD).await;
+    let date = crate::records::today(&app);
+    let res = app
+        .post_multipart(
+            &staff_client,
+            &format!("/orders/{order}/training/new"),
+            &format!("/orders/{order}/training"),
+            &crate::records::training(&date, &staff.to_string()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, _, list) = call(&app, Some(&agency_token), "/api/v1/records?item=training").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        items[0]["summary"],
+        "讲解了危化品储存与应急处置要求,现场答疑。"
+    );
+    assert_eq!(items[0]["confirmation"], "pending");
+    let (status, _, problem) = call(&app, Some(&agency_token), "/api/v1/records").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "item");
+    assert_eq!(
+        call(&app, Some(&insurer), "/api/v1/records?item=training")
+            .await
+            .0,
+        StatusCode::FORBIDDEN,
+        "the insurer's token has no 服务记录·查看"
     );
 }

@@ -300,6 +300,27 @@ fn matrix() -> Vec<Row> {
             "/api/v1/orders/{id}",
             "401/401 401/401 401/401 401/401 401/401 401/401 401/401 401/401",
         ),
+        post(
+            "/api/v1/orders/{id}/accept",
+            NO_FIELDS,
+            "401/401 401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+        ),
+        post(
+            "/api/v1/orders/{id}/decline",
+            NO_FIELDS,
+            "401/401 401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+        ),
+        post(
+            "/api/v1/orders/{id}/cancel",
+            NO_FIELDS,
+            "401/401 401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+        ),
+        post(
+            "/api/v1/policies/{id}/orders",
+            NO_FIELDS,
+            "401/401 401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+        ),
+        get("/api/v1/records", "401 401 401 401 401 401 401 401"),
         get("/me/password", "200 200 200 200 200 200 200 303"),
         get("/orders", "200 200 200 200 200 200 200 303"),
         get("/orders/export.xlsx", "200 200 200 200 200 200 200 303"),
@@ -577,7 +598,7 @@ fn fill(path: &str, who: Who, case: Case, own: &Side, foreign: &Side) -> (String
             side.record
         } else if out.starts_with("/hazards/") {
             side.hazard
-        } else if out.starts_with("/policies/") {
+        } else if out.starts_with("/policies/") || out.starts_with("/api/v1/policies/") {
             side.policy
         } else if out.starts_with("/enterprises/") {
             side.enterprise

@@ -452,6 +452,245 @@ pub async fn order(
     Ok(json(&OrderBody::from(o)))
 }
 
+/// A JSON request body as `T`; a body that is not JSON, or not of that shape, is a 400 that
+/// says why.
+fn body<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, Problem> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "请求体有误",
+            format!("请求体应为 JSON 对象,且字段名与类型符合接口说明:{e}"),
+        )
+    })
+}
+
+fn order_id(raw: &str) -> Result<OrderId, Problem> {
+    raw.parse()
+        .map(OrderId)
+        .map_err(|_| Problem::from(CoreError::NotFound))
+}
+
+/// `POST /api/v1/orders/{id}/accept`: 受理 (agency).
+pub async fn accept(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let o = order::service::accept(
+        state.store(),
+        &caller.actor,
+        order_id(&id)?,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(json(&OrderBody::from(o)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeclineBody {
+    reason: String,
+}
+
+/// `POST /api/v1/orders/{id}/decline` with `{"reason": "…"}`: 拒绝 (agency).
+pub async fn decline(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let id = order_id(&id)?;
+    let b: DeclineBody = body(&bytes)?;
+    let o = order::service::decline(
+        state.store(),
+        &caller.actor,
+        id,
+        &b.reason,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(json(&OrderBody::from(o)))
+}
+
+/// `POST /api/v1/orders/{id}/cancel`: 撤销 while the agency has not answered (insurer).
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let o = order::service::cancel(
+        state.store(),
+        &caller.actor,
+        order_id(&id)?,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(json(&OrderBody::from(o)))
+}
+
+/// 指定服务机构: the agency, the service period and the plan (service item code → count).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DesignateBody {
+    agency_id: i64,
+    service_start: String,
+    service_end: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    plan: std::collections::BTreeMap<String, i64>,
+}
+
+/// `POST /api/v1/policies/{id}/orders`: designates an agency for the policy, which creates
+/// the order (insurer); 201 with the order.
+pub async fn designate(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    use anze_core::service_item::ServiceItem;
+    let policy = id
+        .parse()
+        .map(anze_core::ids::PolicyId)
+        .map_err(|_| Problem::from(CoreError::NotFound))?;
+    let b: DesignateBody = body(&bytes)?;
+    let mut errors = FieldErrors::new();
+    for code in b.plan.keys() {
+        if ServiceItem::from_code(code).is_none() {
+            errors.add("plan", format!("服务项目“{code}”不存在"));
+        }
+    }
+    errors.into_result(()).map_err(Problem::from)?;
+    let count = |item: ServiceItem| b.plan.get(item.code()).copied().unwrap_or(0).to_string();
+    let form = order::DesignateForm {
+        agency_id: b.agency_id.to_string(),
+        service_start: b.service_start,
+        service_end: b.service_end,
+        note: b.note,
+        plan_training: count(ServiceItem::Training),
+        plan_risk: count(ServiceItem::RiskIdentification),
+        plan_hazard: count(ServiceItem::HazardInvestigation),
+        plan_standardization: count(ServiceItem::Standardization),
+        plan_emergency: count(ServiceItem::Emergency),
+        plan_promotion: count(ServiceItem::Promotion),
+        plan_other: count(ServiceItem::OtherWork),
+    };
+    let now = state.clock.now();
+    let id = order::service::designate(state.store(), &caller.actor, policy, &form, now).await?;
+    let o = order::service::get(state.store(), &caller.actor, id).await?;
+    let mut res = json_response(StatusCode::CREATED, &OrderBody::from(o), "application/json");
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/orders/{id}")) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+/// 服务记录 as the API shows it.
+#[derive(Serialize)]
+struct RecordBody {
+    id: i64,
+    item: &'static str,
+    item_label: &'static str,
+    order_id: i64,
+    order_no: String,
+    insurer: OrgRef,
+    agency: OrgRef,
+    enterprise: OrgRef,
+    region_code: String,
+    service_date: String,
+    location: String,
+    staff: Vec<String>,
+    enterprise_contact: String,
+    summary: String,
+    confirmation: &'static str,
+    confirmation_label: &'static str,
+    confirmed_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<anze_core::record::ServiceRecord> for RecordBody {
+    fn from(r: anze_core::record::ServiceRecord) -> Self {
+        Self {
+            id: r.id.0,
+            item: r.item.code(),
+            item_label: r.item.label(),
+            order_id: r.order_id.0,
+            order_no: r.order_no,
+            insurer: OrgRef {
+                id: r.insurer_id.0,
+                name: r.insurer_name,
+            },
+            agency: OrgRef {
+                id: r.agency_id.0,
+                name: r.agency_name,
+            },
+            enterprise: OrgRef {
+                id: r.enterprise_id.0,
+                name: r.enterprise_name,
+            },
+            region_code: r.region_code,
+            service_date: r.service_date.to_string(),
+            location: r.location,
+            staff: r.staff.into_iter().map(|s| s.name).collect(),
+            enterprise_contact: r.enterprise_contact,
+            summary: r.summary,
+            confirmation: r.confirmation.state.code(),
+            confirmation_label: r.confirmation.state.label(),
+            confirmed_at: r.confirmation.at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RecordParams {
+    #[serde(flatten)]
+    filter: anze_core::record::RecordFilter,
+    limit: String,
+    cursor: String,
+}
+
+/// `GET /api/v1/records?item=training`: one service item's records the token sees, newest
+/// service date first; filters as on the item's list page (`from`, `to`, `enterprise`,
+/// `insurer`, `agency`, `staff`, `q`, `confirmation`).
+pub async fn records(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
+    let params: RecordParams = query(raw.as_deref())?;
+    let page = Paging {
+        limit: params.limit,
+        cursor: params.cursor,
+    }
+    .request()?;
+    let Some(item) = anze_core::service_item::ServiceItem::from_code(&params.filter.item) else {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "item",
+            "请用 item 指定服务项目:training、risk、hazard、standardization、emergency、promotion、other",
+        );
+        return Err(Problem::invalid(errors));
+    };
+    let listed =
+        anze_core::record::service::list(state.store(), &caller.actor, item, &params.filter, page)
+            .await?;
+    let full = listed.items.len() as u64 == page.size;
+    let next_cursor = listed
+        .items
+        .last()
+        .filter(|_| full)
+        .map(|r| encode_cursor(Keyset::DateId(r.service_date, r.id.0)));
+    Ok(json(&ListBody {
+        items: listed.items.into_iter().map(RecordBody::from).collect(),
+        next_cursor,
+    }))
+}
+
 /// Any other path under `/api/`.
 pub async fn not_found() -> Problem {
     Problem::new(StatusCode::NOT_FOUND, "不存在", "没有这个接口")

@@ -352,6 +352,11 @@ fn routes() -> Vec<Route> {
         Route::post("/api-tokens/{id}/revoke", api_tokens::revoke),
         Route::get("/api/v1/orders", crate::api::orders).api(),
         Route::get("/api/v1/orders/{id}", crate::api::order).api(),
+        Route::post("/api/v1/orders/{id}/accept", crate::api::accept).api(),
+        Route::post("/api/v1/orders/{id}/decline", crate::api::decline).api(),
+        Route::post("/api/v1/orders/{id}/cancel", crate::api::cancel).api(),
+        Route::post("/api/v1/policies/{id}/orders", crate::api::designate).api(),
+        Route::get("/api/v1/records", crate::api::records).api(),
     ]
 }
 
