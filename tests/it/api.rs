@@ -15,6 +15,7 @@ crate::backend_tests!(
     a_token_reaches_only_its_scope_and_permissions,
     lists_page_by_cursor_over_inserts,
     systems_designate_answer_and_read_records,
+    hazards_are_walked_by_cursor_within_scope,
 );
 crate::async_tests!(a_busy_token_is_told_when_to_come_back);
 
@@ -519,4 +520,74 @@ async fn systems_designate_answer_and_read_records(app: TestApp) {
         StatusCode::FORBIDDEN,
         "the insurer's token has no 服务记录·查看"
     );
+}
+
+async fn hazards_are_walked_by_cursor_within_scope(app: TestApp) {
+    use crate::hazards::{day, hazard_form, inspect, new_hazard};
+    let (order, _) = crate::records::accepted_order(&app).await;
+    let staff = app.login("ag_staff", PASSWORD).await;
+    let staff_id = app.actor("ag_staff").await.account_id.to_string();
+    let record = inspect(&app, &staff, order, &day(&app, -10), &staff_id).await;
+    let mut made = Vec::new();
+    for (i, level) in ["general", "major", "general"].into_iter().enumerate() {
+        let description = format!("消防通道堆放杂物 {i}");
+        let deadline = day(&app, if i == 0 { -1 } else { 20 });
+        let path = new_hazard(
+            &app,
+            &staff,
+            &record,
+            &hazard_form(&description, level, &deadline),
+        )
+        .await;
+        made.push(path.trim_start_matches("/hazards/").parse::<i64>().unwrap());
+    }
+    // A city regulator's token walks them newest first, two at a time.
+    app.seed_org("regulator", "丰泽区应急管理局", "reg").await;
+    let reg = app.login("reg", PASSWORD).await;
+    let regulator = make_token(&app, &reg, "监管平台", &["hazard:view"]).await;
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/hazards?limit=2".to_string();
+    loop {
+        let (status, _, body) = call(&app, Some(&regulator), &path).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        for h in body["items"].as_array().unwrap() {
+            seen.push(h["id"].as_i64().unwrap());
+            assert_eq!(h["state"], "rectify");
+            assert_eq!(h["state_label"], "待整改");
+        }
+        match body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/hazards?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    made.reverse();
+    assert_eq!(seen, made);
+    // Filters of the ledger: 重大, and 逾期 as of the call.
+    let (_, _, major) = call(&app, Some(&regulator), "/api/v1/hazards?level=major").await;
+    assert_eq!(major["items"].as_array().unwrap().len(), 1);
+    let (_, _, late) = call(&app, Some(&regulator), "/api/v1/hazards?overdue=1").await;
+    let late = late["items"].as_array().unwrap();
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0]["overdue"], true);
+    assert_eq!(late[0]["description"], "消防通道堆放杂物 0");
+    // A records cursor means nothing here; a regulator elsewhere sees none of it.
+    let records_cursor: String = "d:2026-01-01:5"
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let (status, _, p) = call(
+        &app,
+        Some(&regulator),
+        &format!("/api/v1/hazards?cursor={records_cursor}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "cursor");
+    let elsewhere =
+        crate::hazards::seed_org_in(&app, "regulator", "晋江市应急管理局", "reg2", "350582").await;
+    let _ = elsewhere;
+    let reg2 = app.login("reg2", PASSWORD).await;
+    let theirs = make_token(&app, &reg2, "晋江平台", &["hazard:view"]).await;
+    let (_, _, none) = call(&app, Some(&theirs), "/api/v1/hazards").await;
+    assert!(none["items"].as_array().unwrap().is_empty());
 }

@@ -97,7 +97,7 @@ pub(crate) async fn accept_and_assign(
 }
 
 /// Like `TestApp::seed_org`, in the region `region_code` instead of 丰泽区.
-async fn seed_org_in(
+pub(crate) async fn seed_org_in(
     app: &TestApp,
     kind: &str,
     name: &str,

@@ -259,8 +259,18 @@ struct Paging {
     cursor: String,
 }
 
+/// How a list's rows are ordered, and so which cursors it takes.
+#[derive(Clone, Copy)]
+enum Order {
+    /// Newest first by id (orders, hazards).
+    ById,
+    /// Newest service date first, then id (records).
+    ByDate,
+}
+use Order::{ByDate, ById};
+
 impl Paging {
-    fn request(&self) -> Result<PageRequest, Problem> {
+    fn request(&self, order: Order) -> Result<PageRequest, Problem> {
         let mut errors = FieldErrors::new();
         let limit = if self.limit.trim().is_empty() {
             Some(DEFAULT_LIMIT)
@@ -275,9 +285,9 @@ impl Paging {
         let after = if self.cursor.is_empty() {
             None
         } else {
-            match decode_cursor(&self.cursor) {
-                Some(k) => Some(k),
-                None => {
+            match (decode_cursor(&self.cursor), order) {
+                (Some(k @ Keyset::Id(_)), ById) | (Some(k @ Keyset::DateId(..)), ByDate) => Some(k),
+                _ => {
                     errors.add("cursor", "cursor 无效:请使用上一页返回的 next_cursor");
                     None
                 }
@@ -427,7 +437,7 @@ pub async fn orders(
         limit: params.limit,
         cursor: params.cursor,
     }
-    .request()?;
+    .request(ById)?;
     let listed = order::service::list(state.store(), &caller.actor, &params.filter, page).await?;
     let full = listed.items.len() as u64 == page.size;
     let next_cursor = listed
@@ -667,7 +677,7 @@ pub async fn records(
         limit: params.limit,
         cursor: params.cursor,
     }
-    .request()?;
+    .request(ByDate)?;
     let Some(item) = anze_core::service_item::ServiceItem::from_code(&params.filter.item) else {
         let mut errors = FieldErrors::new();
         errors.add(
@@ -687,6 +697,124 @@ pub async fn records(
         .map(|r| encode_cursor(Keyset::DateId(r.service_date, r.id.0)));
     Ok(json(&ListBody {
         items: listed.items.into_iter().map(RecordBody::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// 隐患 as the API shows it.
+#[derive(Serialize)]
+struct HazardBody {
+    id: i64,
+    hazard_no: String,
+    inspection_id: i64,
+    order_id: i64,
+    order_no: String,
+    insurer: OrgRef,
+    agency: OrgRef,
+    enterprise: OrgRef,
+    region_code: String,
+    found_on: String,
+    description: String,
+    location: String,
+    category: String,
+    category_label: String,
+    level: &'static str,
+    level_label: &'static str,
+    basis: String,
+    suggestion: String,
+    deadline: String,
+    responsible: String,
+    state: &'static str,
+    state_label: &'static str,
+    /// 逾期: past the deadline and not closed, as of the call.
+    overdue: bool,
+    round: i32,
+    closed_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl HazardBody {
+    fn of(h: anze_core::hazard::Hazard, today: chrono::NaiveDate) -> Self {
+        Self {
+            overdue: h.overdue(today),
+            category_label: h.category_label().to_string(),
+            id: h.id.0,
+            hazard_no: h.hazard_no,
+            inspection_id: h.inspection_id.0,
+            order_id: h.order_id.0,
+            order_no: h.order_no,
+            insurer: OrgRef {
+                id: h.insurer_id.0,
+                name: h.insurer_name,
+            },
+            agency: OrgRef {
+                id: h.agency_id.0,
+                name: h.agency_name,
+            },
+            enterprise: OrgRef {
+                id: h.enterprise_id.0,
+                name: h.enterprise_name,
+            },
+            region_code: h.region_code,
+            found_on: h.found_on.to_string(),
+            description: h.description,
+            location: h.location,
+            category: h.category,
+            level: h.level.code(),
+            level_label: h.level.label(),
+            basis: h.basis,
+            suggestion: h.suggestion,
+            deadline: h.deadline.to_string(),
+            responsible: h.responsible,
+            state: h.state.code(),
+            state_label: h.state.label(),
+            round: h.round,
+            closed_at: h.closed_at,
+            created_at: h.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct HazardParams {
+    #[serde(flatten)]
+    filter: anze_core::hazard::HazardFilter,
+    limit: String,
+    cursor: String,
+}
+
+/// `GET /api/v1/hazards`: the hazards the token sees, newest first; filters as on the 隐患台账
+/// (`state`, `level`, `overdue=1`, `enterprise`, `insurer`, `agency`, `region`, `found_from`,
+/// `found_to`, `deadline_from`, `deadline_to`, `q`).
+pub async fn hazards(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
+    let params: HazardParams = query(raw.as_deref())?;
+    let page = Paging {
+        limit: params.limit,
+        cursor: params.cursor,
+    }
+    .request(ById)?;
+    let now = state.clock.now();
+    let listed =
+        anze_core::hazard::service::walk(state.store(), &caller.actor, &params.filter, page, now)
+            .await?;
+    let full = listed.items.len() as u64 == page.size;
+    let next_cursor = listed
+        .items
+        .last()
+        .filter(|_| full)
+        .map(|h| encode_cursor(Keyset::Id(h.id.0)));
+    let today = anze_core::time::today(now);
+    Ok(json(&ListBody {
+        items: listed
+            .items
+            .into_iter()
+            .map(|h| HazardBody::of(h, today))
+            .collect(),
         next_cursor,
     }))
 }

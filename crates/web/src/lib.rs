@@ -357,6 +357,7 @@ fn routes() -> Vec<Route> {
         Route::post("/api/v1/orders/{id}/cancel", crate::api::cancel).api(),
         Route::post("/api/v1/policies/{id}/orders", crate::api::designate).api(),
         Route::get("/api/v1/records", crate::api::records).api(),
+        Route::get("/api/v1/hazards", crate::api::hazards).api(),
     ]
 }
 

@@ -37,6 +37,22 @@ pub async fn list(
     store.hazard_ledger(&scope, &query, page).await
 }
 
+/// The ledger newest first, for a client that walks it by cursor (`page.after`): the same
+/// rows and filters as `list`, without reading 重大 and 逾期 first, which has no key to continue
+/// from.
+pub async fn walk(
+    store: &dyn Store,
+    actor: &Actor,
+    filter: &HazardFilter,
+    page: PageRequest,
+    now: DateTime<Utc>,
+) -> CoreResult<Page<Hazard>> {
+    require(actor, Permission::HazardView)?;
+    let scope = scope::of(store, actor).await?;
+    let query = filter.query(today(now))?;
+    store.list_hazards(&scope, &query, page).await
+}
+
 /// The inspection with the hazards it found.
 pub async fn of_inspection(
     store: &dyn Store,

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    NotSet, QueryFilter, QueryOrder, Set,
+    NotSet, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
 
@@ -397,6 +397,29 @@ impl Db {
             cond
         };
         let cond = with_state(filter_condition(self.backend(), scope, q, Use::Rows));
+        if page.after.is_some() {
+            // The regulators' order (重大 and 逾期 first) has no single key to continue from.
+            if q.serious_first {
+                return Err(CoreError::Internal(
+                    "the ledger read 重大 and 逾期 first pages by number, not by keyset".into(),
+                ));
+            }
+            // A walk by cursor: the rows after the last one, newest first; not counted.
+            let rows = hazard::Entity::find()
+                .filter(cond)
+                .filter(super::keyset_condition(page.after, C::Id, None))
+                .order_by_desc(C::Id)
+                .limit(page.size)
+                .all(&self.conn)
+                .await
+                .map_err(db_err)?;
+            return Ok(capped_page_of(
+                self.hydrate_hazards(rows, q.with_steps).await?,
+                0,
+                false,
+                page,
+            ));
+        }
         let (total, capped) = if let Some(rows) = tallies {
             (tally::total(rows, q), false)
         } else {
@@ -413,12 +436,6 @@ impl Db {
             let n = count_upto(&self.conn, counted, cap + 1).await?;
             (Ord::min(n, cap), n > cap)
         };
-        if page.after.is_some() {
-            // The regulators' order (重大 and 逾期 first) has no single key to continue from.
-            return Err(CoreError::Internal(
-                "the hazard ledger pages by number, not by keyset".into(),
-            ));
-        }
         let rows = match (q.serious_first, q.today) {
             (true, Some(today)) => self.serious_first_page(cond, q, today, page).await?,
             _ => {
