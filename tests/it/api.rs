@@ -16,6 +16,7 @@ crate::backend_tests!(
     lists_page_by_cursor_over_inserts,
     systems_designate_answer_and_read_records,
     hazards_are_walked_by_cursor_within_scope,
+    insurers_register_policies_in_batches,
 );
 crate::async_tests!(a_busy_token_is_told_when_to_come_back);
 
@@ -590,4 +591,119 @@ async fn hazards_are_walked_by_cursor_within_scope(app: TestApp) {
     let theirs = make_token(&app, &reg2, "晋江平台", &["hazard:view"]).await;
     let (_, _, none) = call(&app, Some(&theirs), "/api/v1/hazards").await;
     assert!(none["items"].as_array().unwrap().is_empty());
+}
+
+async fn insurers_register_policies_in_batches(app: TestApp) {
+    app.seed_org("insurer", "人保泉州", "ins").await;
+    let ins = app.login("ins", PASSWORD).await;
+    let importer = make_token(&app, &ins, "核心系统", &["policy:view", "policy:import"]).await;
+    let reader = make_token(&app, &ins, "报表", &["policy:view"]).await;
+    let today = anze_core::time::today(app.clock_now());
+    let item = |no: &str, name: &str, code: &str| {
+        serde_json::json!({
+            "policy_no": no,
+            "enterprise_name": name,
+            "credit_code": code,
+            "region": "丰泽区",
+            "industry": "危险化学品 / 经营",
+            "address": "泉州市丰泽区东海街道 8 号",
+            "employee_count": 120,
+            "contact_name": "王经理",
+            "contact_phone": "139 0595 1234",
+            "start_date": (today - chrono::Duration::days(30)).to_string(),
+            "end_date": (today + chrono::Duration::days(334)).to_string(),
+            "premium": "2万元",
+            "total_limit": 5000000,
+            "per_person_limit": "500,000.00",
+            "insured_count": 120,
+            "prevention_ratio": "15%",
+        })
+    };
+    let code = crate::helpers::credit_code("批量化工");
+    let mut bad = item("API-2", "批量化工有限公司", &code);
+    bad["premium"] = serde_json::json!("两万");
+    bad["region"] = serde_json::json!("不存在区");
+    let batch = serde_json::json!({ "policies": [item("API-1", "批量化工有限公司", &code), bad] });
+    let (status, problem) = post(
+        &app,
+        &importer,
+        "/api/v1/policies/batch",
+        &batch.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let errors = problem["errors"].as_array().unwrap();
+    assert!(errors.iter().all(|e| e["item"] == 1), "{problem}");
+    let fields: Vec<&str> = errors
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"premium") && fields.contains(&"region"),
+        "{fields:?}"
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("本次未登记任何保单")
+    );
+    let (_, _, none) = call(&app, Some(&reader), "/api/v1/policies").await;
+    assert!(
+        none["items"].as_array().unwrap().is_empty(),
+        "all or nothing"
+    );
+    // An unknown field is named; a token without 导入 is refused.
+    let mut typo = item("API-3", "批量化工有限公司", &code);
+    typo["premum"] = serde_json::json!(1);
+    let (status, problem) = post(
+        &app,
+        &importer,
+        "/api/v1/policies/batch",
+        &serde_json::json!({ "policies": [typo] }).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("premum")
+    );
+    let good = serde_json::json!({ "policies": [item("API-1", "批量化工有限公司", &code), item("API-2", "批量化工有限公司", &code)] });
+    assert_eq!(
+        post(&app, &reader, "/api/v1/policies/batch", &good.to_string())
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, done) = post(&app, &importer, "/api/v1/policies/batch", &good.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+    assert_eq!(done["policies"], 2);
+    assert_eq!(done["new_enterprises"], 1);
+    // Read back, newest first, one per page; amounts as strings with two decimals.
+    let (_, _, first) = call(&app, Some(&reader), "/api/v1/policies?limit=1").await;
+    let p = &first["items"][0];
+    assert_eq!(p["policy_no"], "API-2");
+    assert_eq!(p["premium"], "20000.00");
+    assert_eq!(p["per_person_limit"], "500000.00");
+    assert_eq!(p["prevention_ratio"], "15.00");
+    assert_eq!(p["prevention_amount"], "3000.00");
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, _, second) = call(
+        &app,
+        Some(&reader),
+        &format!("/api/v1/policies?limit=1&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(second["items"][0]["policy_no"], "API-1");
+    let id = second["items"][0]["id"].as_i64().unwrap();
+    let (status, _, one) = call(&app, Some(&reader), &format!("/api/v1/policies/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one["enterprise"]["name"], "批量化工有限公司");
+    // The same batch again: every number is taken now.
+    let (status, problem) =
+        post(&app, &importer, "/api/v1/policies/batch", &good.to_string()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "policy_no");
 }

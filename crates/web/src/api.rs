@@ -819,6 +819,211 @@ pub async fn hazards(
     }))
 }
 
+/// 保单 as the API shows it; amounts as strings with two decimals.
+#[derive(Serialize)]
+struct PolicyBody {
+    id: i64,
+    policy_no: String,
+    insurer: OrgRef,
+    enterprise: OrgRef,
+    enterprise_credit_code: String,
+    region_code: String,
+    start_date: String,
+    end_date: String,
+    premium: String,
+    total_limit: String,
+    per_person_limit: String,
+    insured_count: i64,
+    /// Percent, two decimals: `"15.00"`.
+    prevention_ratio: String,
+    /// 事故预防费用
+    prevention_amount: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<anze_core::policy::Policy> for PolicyBody {
+    fn from(p: anze_core::policy::Policy) -> Self {
+        Self {
+            prevention_amount: p.prevention_amount().plain(),
+            id: p.id.0,
+            policy_no: p.policy_no,
+            insurer: OrgRef {
+                id: p.insurer_id.0,
+                name: p.insurer_name,
+            },
+            enterprise: OrgRef {
+                id: p.enterprise_id.0,
+                name: p.enterprise_name,
+            },
+            enterprise_credit_code: p.enterprise_credit_code,
+            region_code: p.region_code,
+            start_date: p.start_date.to_string(),
+            end_date: p.end_date.to_string(),
+            premium: p.premium.plain(),
+            total_limit: p.total_limit.plain(),
+            per_person_limit: p.per_person_limit.plain(),
+            insured_count: p.insured_count,
+            prevention_ratio: p.prevention_ratio.plain(),
+            created_at: p.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PolicyParams {
+    #[serde(flatten)]
+    filter: anze_core::policy::PolicyFilter,
+    limit: String,
+    cursor: String,
+}
+
+/// `GET /api/v1/policies`: the policies the token sees, newest first; filters as on the 保单列表
+/// (`q`, `status`, `from`, `to`, `insurer`).
+pub async fn policies(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
+    let params: PolicyParams = query(raw.as_deref())?;
+    let page = Paging {
+        limit: params.limit,
+        cursor: params.cursor,
+    }
+    .request(ById)?;
+    let listed = anze_core::policy::service::list(
+        state.store(),
+        &caller.actor,
+        &params.filter,
+        page,
+        state.clock.now(),
+    )
+    .await?;
+    let full = listed.items.len() as u64 == page.size;
+    let next_cursor = listed
+        .items
+        .last()
+        .filter(|_| full)
+        .map(|p| encode_cursor(Keyset::Id(p.id.0)));
+    Ok(json(&ListBody {
+        items: listed.items.into_iter().map(PolicyBody::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// `GET /api/v1/policies/{id}`
+pub async fn policy(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = id
+        .parse()
+        .map(anze_core::ids::PolicyId)
+        .map_err(|_| Problem::from(CoreError::NotFound))?;
+    let p = anze_core::policy::service::get(state.store(), &caller.actor, id).await?;
+    Ok(json(&PolicyBody::from(p)))
+}
+
+/// A batch of policies: each item has the import template's columns by their API names
+/// (`policy_no`, `credit_code`, `premium`, …), as strings or numbers.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyBatch {
+    policies: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Serialize)]
+struct BatchItemError {
+    /// Index in `policies`, from 0; `null` when the batch as a whole is wrong.
+    item: Option<usize>,
+    field: &'static str,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct BatchProblem {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: String,
+    errors: Vec<BatchItemError>,
+}
+
+/// `POST /api/v1/policies/batch`: registers policies (and the enterprises not yet registered)
+/// by the Excel import's rules: every item or none, errors by item and field.
+pub async fn policy_batch(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    bytes: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    use anze_core::policy::import::{self, Column};
+    let batch: PolicyBatch = body(&bytes)?;
+    let mut errors = Vec::new();
+    let mut rows = vec![
+        Column::ALL
+            .iter()
+            .map(|c| c.header().to_string())
+            .collect::<Vec<_>>(),
+    ];
+    for (i, item) in batch.policies.iter().enumerate() {
+        for key in item.keys() {
+            if !Column::ALL.iter().any(|c| c.field() == key) {
+                errors.push(BatchItemError {
+                    item: Some(i),
+                    field: "policies",
+                    message: format!("字段“{key}”不存在"),
+                });
+            }
+        }
+        rows.push(
+            Column::ALL
+                .iter()
+                .map(|c| match item.get(c.field()) {
+                    None | Some(serde_json::Value::Null) => String::new(),
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                })
+                .collect(),
+        );
+    }
+    let outcome = if errors.is_empty() {
+        import::import(state.store(), &caller.actor, rows, state.clock.now()).await?
+    } else {
+        Err(Vec::new())
+    };
+    match outcome {
+        Ok(summary) => Ok(json_response(
+            StatusCode::CREATED,
+            &serde_json::json!({
+                "policies": summary.policies,
+                "new_enterprises": summary.new_enterprises,
+            }),
+            "application/json",
+        )),
+        Err(row_errors) => {
+            errors.extend(row_errors.into_iter().map(|e| BatchItemError {
+                // Row 1 is the header the batch was turned into.
+                item: e.row.map(|r| r.saturating_sub(2)),
+                field: Column::of_header(&e.column).map_or("policies", Column::field),
+                message: e.message,
+            }));
+            Ok(json_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &BatchProblem {
+                    kind: "about:blank",
+                    title: "保单有误",
+                    status: 422,
+                    detail: format!("{} 处错误,本次未登记任何保单", errors.len()),
+                    errors,
+                },
+                "application/problem+json",
+            ))
+        }
+    }
+}
+
 /// Any other path under `/api/`.
 pub async fn not_found() -> Problem {
     Problem::new(StatusCode::NOT_FOUND, "不存在", "没有这个接口")

@@ -197,6 +197,14 @@ impl Route {
         self
     }
 
+    /// A body limit other than axum's default 2 MB.
+    fn body_limit(mut self, bytes: usize) -> Self {
+        self.handler = self
+            .handler
+            .layer(axum::extract::DefaultBodyLimit::max(bytes));
+        self
+    }
+
     /// An API route: outside the session and CSRF layer, which are for pages.
     fn api(mut self) -> Self {
         self.api = true;
@@ -358,6 +366,12 @@ fn routes() -> Vec<Route> {
         Route::post("/api/v1/policies/{id}/orders", crate::api::designate).api(),
         Route::get("/api/v1/records", crate::api::records).api(),
         Route::get("/api/v1/hazards", crate::api::hazards).api(),
+        Route::get("/api/v1/policies", crate::api::policies).api(),
+        Route::get("/api/v1/policies/{id}", crate::api::policy).api(),
+        // A full batch (10,000 policies) is several megabytes of JSON.
+        Route::post("/api/v1/policies/batch", crate::api::policy_batch)
+            .api()
+            .body_limit(32 * 1024 * 1024),
     ]
 }
 

@@ -66,6 +66,33 @@ impl Column {
         Column::PreventionRatio,
     ];
 
+    /// The field an API batch names the column's value with.
+    pub fn field(self) -> &'static str {
+        match self {
+            Column::PolicyNo => "policy_no",
+            Column::EnterpriseName => "enterprise_name",
+            Column::CreditCode => "credit_code",
+            Column::Region => "region",
+            Column::Industry => "industry",
+            Column::Address => "address",
+            Column::EmployeeCount => "employee_count",
+            Column::ContactName => "contact_name",
+            Column::ContactPhone => "contact_phone",
+            Column::StartDate => "start_date",
+            Column::EndDate => "end_date",
+            Column::Premium => "premium",
+            Column::TotalLimit => "total_limit",
+            Column::PerPersonLimit => "per_person_limit",
+            Column::InsuredCount => "insured_count",
+            Column::PreventionRatio => "prevention_ratio",
+        }
+    }
+
+    /// The column a template header names.
+    pub fn of_header(header: &str) -> Option<Column> {
+        Column::ALL.into_iter().find(|c| c.header() == header)
+    }
+
     /// The header as the template prints it.
     pub fn header(self) -> &'static str {
         match self {
