@@ -146,6 +146,21 @@ enum AdminCommand {
     },
 }
 
+/// A console command's refusal about `account`, in the words the pages would use.
+fn console_error(e: anze_core::CoreError, account: &str) -> anyhow::Error {
+    match e {
+        anze_core::CoreError::NotFound => anyhow::anyhow!("no such account: {account}"),
+        anze_core::CoreError::Validation(v) => anyhow::anyhow!(
+            "{}",
+            v.0.iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::anyhow!(other),
+    }
+}
+
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
@@ -412,17 +427,7 @@ async fn main() -> anyhow::Result<()> {
                 chrono::Utc::now(),
             )
             .await
-            .map_err(|e| match e {
-                anze_core::CoreError::NotFound => anyhow::anyhow!("no such account: {account}"),
-                anze_core::CoreError::Validation(v) => anyhow::anyhow!(
-                    "{}",
-                    v.0.iter()
-                        .map(|e| e.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-                other => anyhow::anyhow!(other),
-            })?;
+            .map_err(|e| console_error(e, &account))?;
             println!("{secret}");
         }
         Command::Admin {
@@ -440,17 +445,7 @@ async fn main() -> anyhow::Result<()> {
                 chrono::Utc::now(),
             )
             .await
-            .map_err(|e| match e {
-                anze_core::CoreError::NotFound => anyhow::anyhow!("no such account: {account}"),
-                anze_core::CoreError::Validation(v) => anyhow::anyhow!(
-                    "{}",
-                    v.0.iter()
-                        .map(|e| e.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-                other => anyhow::anyhow!(other),
-            })?;
+            .map_err(|e| console_error(e, &account))?;
             println!("账号 {} 的密码已重置,所有会话已失效。", account.display());
             if generated {
                 println!("新密码(仅显示一次):{password}");

@@ -251,6 +251,34 @@ fn query<T: for<'de> Deserialize<'de> + Default>(raw: Option<&str>) -> Result<T,
     }
 }
 
+/// A list call's query: the filters of the page it mirrors, with `limit` and `cursor`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, bound = "F: Deserialize<'de> + Default")]
+struct ListParams<F> {
+    #[serde(flatten)]
+    filter: F,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+/// The answer to a list call: the page's rows as `body` shows them, and the cursor after the
+/// last one when the page is full.
+fn list_response<T, B: Serialize>(
+    items: Vec<T>,
+    page: PageRequest,
+    key: impl Fn(&T) -> Keyset,
+    body: impl FnMut(T) -> B,
+) -> Response {
+    let next_cursor = items
+        .last()
+        .filter(|_| items.len() as u64 == page.size)
+        .map(|last| encode_cursor(key(last)));
+    json(&ListBody {
+        items: items.into_iter().map(body).collect(),
+        next_cursor,
+    })
+}
+
 /// `limit` and `cursor` of a list call.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -415,15 +443,6 @@ impl From<ServiceOrder> for OrderBody {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct OrderParams {
-    #[serde(flatten)]
-    filter: OrderFilter,
-    limit: String,
-    cursor: String,
-}
-
 /// `GET /api/v1/orders`: the orders the token's organization sees, newest first; filters as on
 /// the 服务订单 page (`state`, `from`, `to`, `insurer`, `agency`, `enterprise`, `order_no`,
 /// `policy_no`).
@@ -432,23 +451,15 @@ pub async fn orders(
     caller: ApiCaller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
-    let params: OrderParams = query(raw.as_deref())?;
-    let page = Paging {
-        limit: params.limit,
-        cursor: params.cursor,
-    }
-    .request(ById)?;
+    let params: ListParams<OrderFilter> = query(raw.as_deref())?;
+    let page = params.paging.request(ById)?;
     let listed = order::service::list(state.store(), &caller.actor, &params.filter, page).await?;
-    let full = listed.items.len() as u64 == page.size;
-    let next_cursor = listed
-        .items
-        .last()
-        .filter(|_| full)
-        .map(|o| encode_cursor(Keyset::Id(o.id.0)));
-    Ok(json(&ListBody {
-        items: listed.items.into_iter().map(OrderBody::from).collect(),
-        next_cursor,
-    }))
+    Ok(list_response(
+        listed.items,
+        page,
+        |o| Keyset::Id(o.id.0),
+        OrderBody::from,
+    ))
 }
 
 /// `GET /api/v1/orders/{id}`
@@ -655,15 +666,6 @@ impl From<anze_core::record::ServiceRecord> for RecordBody {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct RecordParams {
-    #[serde(flatten)]
-    filter: anze_core::record::RecordFilter,
-    limit: String,
-    cursor: String,
-}
-
 /// `GET /api/v1/records?item=training`: one service item's records the token sees, newest
 /// service date first; filters as on the item's list page (`from`, `to`, `enterprise`,
 /// `insurer`, `agency`, `staff`, `q`, `confirmation`).
@@ -672,12 +674,8 @@ pub async fn records(
     caller: ApiCaller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
-    let params: RecordParams = query(raw.as_deref())?;
-    let page = Paging {
-        limit: params.limit,
-        cursor: params.cursor,
-    }
-    .request(ByDate)?;
+    let params: ListParams<anze_core::record::RecordFilter> = query(raw.as_deref())?;
+    let page = params.paging.request(ByDate)?;
     let Some(item) = anze_core::service_item::ServiceItem::from_code(&params.filter.item) else {
         let mut errors = FieldErrors::new();
         errors.add(
@@ -689,16 +687,12 @@ pub async fn records(
     let listed =
         anze_core::record::service::list(state.store(), &caller.actor, item, &params.filter, page)
             .await?;
-    let full = listed.items.len() as u64 == page.size;
-    let next_cursor = listed
-        .items
-        .last()
-        .filter(|_| full)
-        .map(|r| encode_cursor(Keyset::DateId(r.service_date, r.id.0)));
-    Ok(json(&ListBody {
-        items: listed.items.into_iter().map(RecordBody::from).collect(),
-        next_cursor,
-    }))
+    Ok(list_response(
+        listed.items,
+        page,
+        |r| Keyset::DateId(r.service_date, r.id.0),
+        RecordBody::from,
+    ))
 }
 
 /// 隐患 as the API shows it.
@@ -775,15 +769,6 @@ impl HazardBody {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct HazardParams {
-    #[serde(flatten)]
-    filter: anze_core::hazard::HazardFilter,
-    limit: String,
-    cursor: String,
-}
-
 /// `GET /api/v1/hazards`: the hazards the token sees, newest first; filters as on the 隐患台账
 /// (`state`, `level`, `overdue=1`, `enterprise`, `insurer`, `agency`, `region`, `found_from`,
 /// `found_to`, `deadline_from`, `deadline_to`, `q`).
@@ -792,31 +777,19 @@ pub async fn hazards(
     caller: ApiCaller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
-    let params: HazardParams = query(raw.as_deref())?;
-    let page = Paging {
-        limit: params.limit,
-        cursor: params.cursor,
-    }
-    .request(ById)?;
+    let params: ListParams<anze_core::hazard::HazardFilter> = query(raw.as_deref())?;
+    let page = params.paging.request(ById)?;
     let now = state.clock.now();
     let listed =
         anze_core::hazard::service::walk(state.store(), &caller.actor, &params.filter, page, now)
             .await?;
-    let full = listed.items.len() as u64 == page.size;
-    let next_cursor = listed
-        .items
-        .last()
-        .filter(|_| full)
-        .map(|h| encode_cursor(Keyset::Id(h.id.0)));
     let today = anze_core::time::today(now);
-    Ok(json(&ListBody {
-        items: listed
-            .items
-            .into_iter()
-            .map(|h| HazardBody::of(h, today))
-            .collect(),
-        next_cursor,
-    }))
+    Ok(list_response(
+        listed.items,
+        page,
+        |h| Keyset::Id(h.id.0),
+        |h| HazardBody::of(h, today),
+    ))
 }
 
 /// 保单 as the API shows it; amounts as strings with two decimals.
@@ -869,15 +842,6 @@ impl From<anze_core::policy::Policy> for PolicyBody {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct PolicyParams {
-    #[serde(flatten)]
-    filter: anze_core::policy::PolicyFilter,
-    limit: String,
-    cursor: String,
-}
-
 /// `GET /api/v1/policies`: the policies the token sees, newest first; filters as on the 保单列表
 /// (`q`, `status`, `from`, `to`, `insurer`).
 pub async fn policies(
@@ -885,12 +849,8 @@ pub async fn policies(
     caller: ApiCaller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Problem> {
-    let params: PolicyParams = query(raw.as_deref())?;
-    let page = Paging {
-        limit: params.limit,
-        cursor: params.cursor,
-    }
-    .request(ById)?;
+    let params: ListParams<anze_core::policy::PolicyFilter> = query(raw.as_deref())?;
+    let page = params.paging.request(ById)?;
     let listed = anze_core::policy::service::list(
         state.store(),
         &caller.actor,
@@ -899,16 +859,12 @@ pub async fn policies(
         state.clock.now(),
     )
     .await?;
-    let full = listed.items.len() as u64 == page.size;
-    let next_cursor = listed
-        .items
-        .last()
-        .filter(|_| full)
-        .map(|p| encode_cursor(Keyset::Id(p.id.0)));
-    Ok(json(&ListBody {
-        items: listed.items.into_iter().map(PolicyBody::from).collect(),
-        next_cursor,
-    }))
+    Ok(list_response(
+        listed.items,
+        page,
+        |p| Keyset::Id(p.id.0),
+        PolicyBody::from,
+    ))
 }
 
 /// `GET /api/v1/policies/{id}`
