@@ -18,7 +18,10 @@ crate::backend_tests!(
     hazards_are_walked_by_cursor_within_scope,
     insurers_register_policies_in_batches,
 );
-crate::async_tests!(a_busy_token_is_told_when_to_come_back);
+crate::async_tests!(
+    a_busy_token_is_told_when_to_come_back,
+    the_api_describes_every_route_it_has,
+);
 
 /// Makes a token on the page as `client` (an admin); returns the secret the page shows.
 async fn make_token(app: &TestApp, client: &Client, name: &str, permissions: &[&str]) -> String {
@@ -706,4 +709,39 @@ async fn insurers_register_policies_in_batches(app: TestApp) {
         post(&app, &importer, "/api/v1/policies/batch", &good.to_string()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"][0]["field"], "policy_no");
+}
+
+/// The OpenAPI document is generated from the handlers: every `/api/v1` route of the router is
+/// in it with its method, and the documentation page shows it without any outside request.
+async fn the_api_describes_every_route_it_has() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let (status, ct, doc) = call(&app, None, "/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ct, "application/json");
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["token"]["scheme"],
+        "bearer"
+    );
+    let mut described = 0;
+    for (method, path) in anze_web::route_table() {
+        if !path.starts_with("/api/v1/") || path == "/api/v1/openapi.json" {
+            continue;
+        }
+        let op = &doc["paths"][path][method.as_str().to_lowercase()];
+        assert!(op.is_object(), "{method} {path} is not in the document");
+        assert!(op["responses"]["401"].is_object(), "{method} {path}: 401");
+        described += 1;
+    }
+    assert!(described >= 11);
+    let res = reqwest::get(app.url("/api/docs")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("/api/v1/policies/batch"));
+    assert!(html.contains("id=\"schema-OrderBody\""));
+    assert!(html.contains("Authorization: Bearer"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing fetched from elsewhere"
+    );
 }

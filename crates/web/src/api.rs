@@ -24,7 +24,7 @@ const DEFAULT_LIMIT: u64 = 50;
 const MAX_LIMIT: u64 = 200;
 
 /// An RFC 9457 problem: `application/problem+json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     kind: &'static str,
@@ -39,7 +39,7 @@ pub struct Problem {
     retry_after: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ProblemField {
     field: &'static str,
     message: String,
@@ -356,20 +356,20 @@ fn decode_cursor(raw: &str) -> Option<Keyset> {
 }
 
 /// One page of a list.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ListBody<T> {
     items: Vec<T>,
     /// Pass as `cursor` for the next page; `null` on the last one.
     next_cursor: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct OrgRef {
     id: i64,
     name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ProgressItem {
     item: &'static str,
     item_label: &'static str,
@@ -379,7 +379,7 @@ struct ProgressItem {
 }
 
 /// 服务订单 as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct OrderBody {
     id: i64,
     order_no: String,
@@ -446,6 +446,7 @@ impl From<ServiceOrder> for OrderBody {
 /// `GET /api/v1/orders`: the orders the token's organization sees, newest first; filters as on
 /// the 服务订单 page (`state`, `from`, `to`, `insurer`, `agency`, `enterprise`, `order_no`,
 /// `policy_no`).
+#[utoipa::path(get, path = "/api/v1/orders", tag = "订单", params(PageQuery, ("state" = Option<String>, Query, description = "pending, accepted, declined, cancelled, completed"), ("from" = Option<String>, Query, description = "指派日期起,YYYY-MM-DD"), ("to" = Option<String>, Query, description = "指派日期止"), ("insurer" = Option<String>, Query, description = "保险机构 id"), ("agency" = Option<String>, Query, description = "服务机构 id"), ("enterprise" = Option<String>, Query, description = "企业名称,部分"), ("order_no" = Option<String>, Query), ("policy_no" = Option<String>, Query)), responses((status = 200, body = ListBody<OrderBody>), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn orders(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -463,6 +464,7 @@ pub async fn orders(
 }
 
 /// `GET /api/v1/orders/{id}`
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "订单", params(("id" = String, Path)), responses((status = 200, body = OrderBody), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn order(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -492,6 +494,7 @@ fn order_id(raw: &str) -> Result<OrderId, Problem> {
 }
 
 /// `POST /api/v1/orders/{id}/accept`: 受理 (agency).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/accept", tag = "订单", params(("id" = String, Path)), responses((status = 200, body = OrderBody), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 409, description = "状态不允许", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn accept(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -507,13 +510,14 @@ pub async fn accept(
     Ok(json(&OrderBody::from(o)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DeclineBody {
     reason: String,
 }
 
 /// `POST /api/v1/orders/{id}/decline` with `{"reason": "…"}`: 拒绝 (agency).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/decline", tag = "订单", params(("id" = String, Path)), request_body = DeclineBody, responses((status = 200, body = OrderBody), (status = 400, description = "请求体不是约定的 JSON", body = Problem, content_type = "application/problem+json"), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 409, description = "状态不允许", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn decline(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -534,6 +538,7 @@ pub async fn decline(
 }
 
 /// `POST /api/v1/orders/{id}/cancel`: 撤销 while the agency has not answered (insurer).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "订单", params(("id" = String, Path)), responses((status = 200, body = OrderBody), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 409, description = "状态不允许", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -550,7 +555,7 @@ pub async fn cancel(
 }
 
 /// 指定服务机构: the agency, the service period and the plan (service item code → count).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DesignateBody {
     agency_id: i64,
@@ -564,6 +569,7 @@ struct DesignateBody {
 
 /// `POST /api/v1/policies/{id}/orders`: designates an agency for the policy, which creates
 /// the order (insurer); 201 with the order.
+#[utoipa::path(post, path = "/api/v1/policies/{id}/orders", tag = "保单", params(("id" = String, Path)), request_body = DesignateBody, responses((status = 201, body = OrderBody), (status = 400, description = "请求体不是约定的 JSON", body = Problem, content_type = "application/problem+json"), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 409, description = "状态不允许", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn designate(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -608,7 +614,7 @@ pub async fn designate(
 }
 
 /// 服务记录 as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RecordBody {
     id: i64,
     item: &'static str,
@@ -669,6 +675,7 @@ impl From<anze_core::record::ServiceRecord> for RecordBody {
 /// `GET /api/v1/records?item=training`: one service item's records the token sees, newest
 /// service date first; filters as on the item's list page (`from`, `to`, `enterprise`,
 /// `insurer`, `agency`, `staff`, `q`, `confirmation`).
+#[utoipa::path(get, path = "/api/v1/records", tag = "服务记录", params(PageQuery, ("item" = String, Query, description = "training, risk, hazard, standardization, emergency, promotion, other"), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("enterprise" = Option<String>, Query), ("insurer" = Option<String>, Query), ("agency" = Option<String>, Query), ("staff" = Option<String>, Query), ("q" = Option<String>, Query), ("confirmation" = Option<String>, Query)), responses((status = 200, body = ListBody<RecordBody>), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn records(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -696,7 +703,7 @@ pub async fn records(
 }
 
 /// 隐患 as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct HazardBody {
     id: i64,
     hazard_no: String,
@@ -772,6 +779,7 @@ impl HazardBody {
 /// `GET /api/v1/hazards`: the hazards the token sees, newest first; filters as on the 隐患台账
 /// (`state`, `level`, `overdue=1`, `enterprise`, `insurer`, `agency`, `region`, `found_from`,
 /// `found_to`, `deadline_from`, `deadline_to`, `q`).
+#[utoipa::path(get, path = "/api/v1/hazards", tag = "隐患", params(PageQuery, ("state" = Option<String>, Query, description = "rectify, review, closed"), ("level" = Option<String>, Query, description = "general, major"), ("overdue" = Option<String>, Query, description = "1: 只看逾期"), ("enterprise" = Option<String>, Query), ("insurer" = Option<String>, Query), ("agency" = Option<String>, Query), ("region" = Option<String>, Query), ("found_from" = Option<String>, Query), ("found_to" = Option<String>, Query), ("deadline_from" = Option<String>, Query), ("deadline_to" = Option<String>, Query), ("q" = Option<String>, Query)), responses((status = 200, body = ListBody<HazardBody>), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn hazards(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -793,7 +801,7 @@ pub async fn hazards(
 }
 
 /// 保单 as the API shows it; amounts as strings with two decimals.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PolicyBody {
     id: i64,
     policy_no: String,
@@ -844,6 +852,7 @@ impl From<anze_core::policy::Policy> for PolicyBody {
 
 /// `GET /api/v1/policies`: the policies the token sees, newest first; filters as on the 保单列表
 /// (`q`, `status`, `from`, `to`, `insurer`).
+#[utoipa::path(get, path = "/api/v1/policies", tag = "保单", params(PageQuery, ("q" = Option<String>, Query, description = "保单号或企业名称"), ("status" = Option<String>, Query), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("insurer" = Option<String>, Query)), responses((status = 200, body = ListBody<PolicyBody>), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn policies(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -868,6 +877,7 @@ pub async fn policies(
 }
 
 /// `GET /api/v1/policies/{id}`
+#[utoipa::path(get, path = "/api/v1/policies/{id}", tag = "保单", params(("id" = String, Path)), responses((status = 200, body = PolicyBody), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn policy(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -883,13 +893,15 @@ pub async fn policy(
 
 /// A batch of policies: each item has the import template's columns by their API names
 /// (`policy_no`, `credit_code`, `premium`, …), as strings or numbers.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PolicyBatch {
+    /// Each item: the import template's columns by their API names, strings or numbers.
+    #[schema(value_type = Vec<Object>)]
     policies: Vec<serde_json::Map<String, serde_json::Value>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct BatchItemError {
     /// Index in `policies`, from 0; `null` when the batch as a whole is wrong.
     item: Option<usize>,
@@ -897,7 +909,7 @@ struct BatchItemError {
     message: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct BatchProblem {
     #[serde(rename = "type")]
     kind: &'static str,
@@ -909,6 +921,7 @@ struct BatchProblem {
 
 /// `POST /api/v1/policies/batch`: registers policies (and the enterprises not yet registered)
 /// by the Excel import's rules: every item or none, errors by item and field.
+#[utoipa::path(post, path = "/api/v1/policies/batch", tag = "保单", request_body = PolicyBatch, responses((status = 201, description = "{\"policies\": n, \"new_enterprises\": m}"), (status = 400, description = "请求体不是约定的 JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "逐项错误,未登记任何保单", body = BatchProblem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn policy_batch(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -976,6 +989,243 @@ pub async fn policy_batch(
                 },
                 "application/problem+json",
             ))
+        }
+    }
+}
+
+/// `limit` and `cursor` as the document describes them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct PageQuery {
+    /// 1–200, default 50.
+    limit: Option<u32>,
+    /// The previous page's `next_cursor`.
+    cursor: Option<String>,
+}
+
+/// The document of `/api/v1`, generated from the handlers and types above.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "anze 安责险事故预防服务平台 API", version = "1"),
+    paths(orders, order, accept, decline, cancel, designate, records, hazards, policies, policy, policy_batch),
+    modifiers(&BearerToken)
+)]
+pub struct ApiDoc;
+
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "API 令牌(页面“API 令牌”或 anze api-token create 创建)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// `GET /api/v1/openapi.json`: public, like any API's description; it holds no data.
+pub async fn openapi() -> Response {
+    use utoipa::OpenApi;
+    json(&ApiDoc::openapi())
+}
+
+/// One operation of the documentation page.
+struct DocOperation {
+    anchor: String,
+    method: String,
+    path: String,
+    tag: String,
+    summary: String,
+    params: Vec<DocParam>,
+    body: Option<String>,
+    responses: Vec<DocResponse>,
+}
+
+struct DocParam {
+    name: String,
+    location: String,
+    required: bool,
+    description: String,
+}
+
+struct DocResponse {
+    status: String,
+    description: String,
+    schema: Option<String>,
+}
+
+struct DocSchema {
+    name: String,
+    description: String,
+    fields: Vec<DocField>,
+}
+
+struct DocField {
+    name: String,
+    kind: String,
+    description: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "api/docs.html")]
+struct DocsPage {
+    title: String,
+    version: String,
+    operations: Vec<DocOperation>,
+    schemas: Vec<DocSchema>,
+}
+
+/// The name a `$ref` (or an array of them) points to.
+fn schema_name(schema: &serde_json::Value) -> Option<String> {
+    let r = schema
+        .get("$ref")
+        .or_else(|| schema.get("items").and_then(|i| i.get("$ref")))?;
+    r.as_str()?.rsplit('/').next().map(str::to_string)
+}
+
+fn text(v: &serde_json::Value, key: &str) -> String {
+    v.get(key)
+        .and_then(|s| s.as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A field's type as the page shows it: `string`, `integer`, `OrgRef`, `array of RecordBody`.
+fn kind_of(schema: &serde_json::Value) -> String {
+    if let Some(name) = schema.get("$ref").and_then(|_| schema_name(schema)) {
+        return name;
+    }
+    let kind = match schema.get("type") {
+        Some(serde_json::Value::String(t)) => t.clone(),
+        Some(serde_json::Value::Array(ts)) => ts
+            .iter()
+            .filter_map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" | "),
+        _ => schema
+            .get("oneOf")
+            .and_then(|o| o.as_array())
+            .map(|o| o.iter().map(kind_of).collect::<Vec<_>>().join(" | "))
+            .unwrap_or_else(|| "any".into()),
+    };
+    match schema.get("items") {
+        Some(items) => format!("{kind} of {}", kind_of(items)),
+        None => kind,
+    }
+}
+
+/// `GET /api/docs`: the document as a page, served from the binary with no outside request.
+pub async fn docs() -> Response {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let mut operations = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(|p| p.as_object()) {
+        for (path, item) in paths {
+            let Some(methods) = item.as_object() else {
+                continue;
+            };
+            for (method, op) in methods {
+                let params = op
+                    .get("parameters")
+                    .and_then(|p| p.as_array())
+                    .into_iter()
+                    .flatten()
+                    .map(|p| DocParam {
+                        name: text(p, "name"),
+                        location: text(p, "in"),
+                        required: p.get("required").and_then(|r| r.as_bool()).unwrap_or(false),
+                        description: text(p, "description"),
+                    })
+                    .collect();
+                let body = op
+                    .pointer("/requestBody/content/application~1json/schema")
+                    .and_then(schema_name);
+                let responses = op
+                    .get("responses")
+                    .and_then(|r| r.as_object())
+                    .into_iter()
+                    .flatten()
+                    .map(|(status, r)| DocResponse {
+                        status: status.clone(),
+                        description: text(r, "description"),
+                        schema: r
+                            .get("content")
+                            .and_then(|c| c.as_object())
+                            .and_then(|c| c.values().next())
+                            .and_then(|c| c.get("schema"))
+                            .and_then(schema_name),
+                    })
+                    .collect();
+                operations.push(DocOperation {
+                    anchor: format!("{method}-{path}").replace(['/', '{', '}'], "-"),
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    tag: op
+                        .get("tags")
+                        .and_then(|t| t.get(0))
+                        .and_then(|t| t.as_str())
+                        .unwrap_or("")
+                        .to_string(),
+                    summary: text(op, "summary"),
+                    params,
+                    body,
+                    responses,
+                });
+            }
+        }
+    }
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(|s| s.as_object())
+        .into_iter()
+        .flatten()
+        .map(|(name, schema)| DocSchema {
+            name: name.clone(),
+            description: text(schema, "description"),
+            fields: schema
+                .get("properties")
+                .and_then(|p| p.as_object())
+                .into_iter()
+                .flatten()
+                .map(|(field, f)| DocField {
+                    name: field.clone(),
+                    kind: kind_of(f),
+                    description: text(f, "description"),
+                })
+                .collect(),
+        })
+        .collect();
+    let page = DocsPage {
+        title: text(doc.get("info").unwrap_or(&serde_json::Value::Null), "title"),
+        version: text(
+            doc.get("info").unwrap_or(&serde_json::Value::Null),
+            "version",
+        ),
+        operations,
+        schemas,
+    };
+    match askama::Template::render(&page) {
+        Ok(html) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            )],
+            html,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "api docs page failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
 }

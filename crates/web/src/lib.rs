@@ -358,6 +358,8 @@ fn routes() -> Vec<Route> {
         Route::get("/api-tokens", api_tokens::page),
         Route::post("/api-tokens", api_tokens::create),
         Route::post("/api-tokens/{id}/revoke", api_tokens::revoke),
+        Route::get("/api/v1/openapi.json", crate::api::openapi).api(),
+        Route::get("/api/docs", crate::api::docs).api(),
         Route::get("/api/v1/orders", crate::api::orders).api(),
         Route::get("/api/v1/orders/{id}", crate::api::order).api(),
         Route::post("/api/v1/orders/{id}/accept", crate::api::accept).api(),
