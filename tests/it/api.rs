@@ -199,9 +199,11 @@ async fn a_token_reaches_only_its_scope_and_permissions(app: TestApp) {
     assert_eq!(p["title"], "无权限");
     // Bad query values: a problem naming the field, never a 500.
     let all = make_token(&app, &ins, "全部", &["order:view"]).await;
-    let (status, _, p) = call(&app, Some(&all), "/api/v1/orders?limit=100000").await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(p["errors"][0]["field"], "limit");
+    for limit in ["100000", "0", ""] {
+        let (status, _, p) = call(&app, Some(&all), &format!("/api/v1/orders?limit={limit}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "limit={limit}");
+        assert_eq!(p["errors"][0]["field"], "limit");
+    }
     let (status, _, p) = call(&app, Some(&all), "/api/v1/orders?cursor=zz%27%20OR%201=1").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["field"], "cursor");
@@ -411,11 +413,18 @@ async fn systems_designate_answer_and_read_records(app: TestApp) {
         .0,
         StatusCode::NOT_FOUND
     );
+    // JSON Schema's integer takes 7.0; 7.5 is not a whole number.
+    let fractional = designation(agency.0, &start, &end, r#"{"training":1}"#)
+        .replace(&format!(":{},", agency.0), &format!(":{}.5,", agency.0));
+    let (status, problem) = post(&app, &insurer, &path, &fractional).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "agency_id");
     let (status, created) = post(
         &app,
         &insurer,
         &path,
-        &designation(agency.0, &start, &end, r#"{"training":2,"hazard":4}"#),
+        &designation(agency.0, &start, &end, r#"{"training":2.0,"hazard":4}"#)
+            .replace(&format!(":{},", agency.0), &format!(":{}.0,", agency.0)),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");

@@ -283,7 +283,8 @@ fn list_response<T, B: Serialize>(
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Paging {
-    limit: String,
+    /// Absent: the default; present, even empty, it must be a number in range.
+    limit: Option<String>,
     cursor: String,
 }
 
@@ -300,15 +301,14 @@ use Order::{ByDate, ById};
 impl Paging {
     fn request(&self, order: Order) -> Result<PageRequest, Problem> {
         let mut errors = FieldErrors::new();
-        let limit = if self.limit.trim().is_empty() {
-            Some(DEFAULT_LIMIT)
-        } else {
-            errors
+        let limit = match &self.limit {
+            None => Some(DEFAULT_LIMIT),
+            Some(raw) => errors
                 .take(
                     "limit",
-                    anze_core::field::count(&self.limit, "limit", 1, MAX_LIMIT as i64),
+                    anze_core::field::count(raw, "limit", 1, MAX_LIMIT as i64),
                 )
-                .map(|n| n as u64)
+                .map(|n| n as u64),
         };
         let after = if self.cursor.is_empty() {
             None
@@ -446,7 +446,7 @@ impl From<ServiceOrder> for OrderBody {
 /// `GET /api/v1/orders`: the orders the token's organization sees, newest first; filters as on
 /// the 服务订单 page (`state`, `from`, `to`, `insurer`, `agency`, `enterprise`, `order_no`,
 /// `policy_no`).
-#[utoipa::path(get, path = "/api/v1/orders", tag = "订单", params(PageQuery, ("state" = Option<String>, Query, description = "pending, accepted, declined, cancelled, completed"), ("from" = Option<String>, Query, description = "指派日期起,YYYY-MM-DD"), ("to" = Option<String>, Query, description = "指派日期止"), ("insurer" = Option<String>, Query, description = "保险机构 id"), ("agency" = Option<String>, Query, description = "服务机构 id"), ("enterprise" = Option<String>, Query, description = "企业名称,部分"), ("order_no" = Option<String>, Query), ("policy_no" = Option<String>, Query)), responses((status = 200, body = ListBody<OrderBody>), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+#[utoipa::path(get, path = "/api/v1/orders", tag = "订单", params(PageQuery, ("state" = Option<String>, Query, description = "pending, accepted, declined, cancelled, completed"), ("from" = Option<String>, Query, description = "指派日期起,YYYY-MM-DD"), ("to" = Option<String>, Query, description = "指派日期止"), ("insurer" = Option<String>, Query, description = "保险机构 id"), ("agency" = Option<String>, Query, description = "服务机构 id"), ("enterprise" = Option<String>, Query, description = "企业名称,部分"), ("order_no" = Option<String>, Query), ("policy_no" = Option<String>, Query)), responses((status = 200, body = ListBody<OrderBody>),(status = 400, description = "查询参数格式不正确", body = Problem, content_type = "application/problem+json"),  (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn orders(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -558,13 +558,28 @@ pub async fn cancel(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DesignateBody {
-    agency_id: i64,
+    /// 服务机构 id.
+    #[schema(value_type = i64)]
+    agency_id: serde_json::Number,
+    /// YYYY-MM-DD
     service_start: String,
+    /// YYYY-MM-DD
     service_end: String,
     #[serde(default)]
     note: String,
+    /// Service item code → count.
     #[serde(default)]
-    plan: std::collections::BTreeMap<String, i64>,
+    #[schema(value_type = std::collections::BTreeMap<String, i64>)]
+    plan: std::collections::BTreeMap<String, serde_json::Number>,
+}
+
+/// A JSON number that is a whole number, as JSON Schema's `integer` allows it (`7` or `7.0`).
+fn whole(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
 }
 
 /// `POST /api/v1/policies/{id}/orders`: designates an agency for the policy, which creates
@@ -583,15 +598,27 @@ pub async fn designate(
         .map_err(|_| Problem::from(CoreError::NotFound))?;
     let b: DesignateBody = body(&bytes)?;
     let mut errors = FieldErrors::new();
-    for code in b.plan.keys() {
+    for (code, n) in &b.plan {
         if ServiceItem::from_code(code).is_none() {
             errors.add("plan", format!("服务项目“{code}”不存在"));
+        } else if whole(n).is_none() {
+            errors.add("plan", format!("服务项目“{code}”的次数应为整数"));
         }
     }
+    let Some(agency_id) = whole(&b.agency_id) else {
+        errors.add("agency_id", "服务机构 id 应为整数");
+        return Err(Problem::invalid(errors));
+    };
     errors.into_result(()).map_err(Problem::from)?;
-    let count = |item: ServiceItem| b.plan.get(item.code()).copied().unwrap_or(0).to_string();
+    let count = |item: ServiceItem| {
+        b.plan
+            .get(item.code())
+            .and_then(whole)
+            .unwrap_or(0)
+            .to_string()
+    };
     let form = order::DesignateForm {
-        agency_id: b.agency_id.to_string(),
+        agency_id: agency_id.to_string(),
         service_start: b.service_start,
         service_end: b.service_end,
         note: b.note,
@@ -675,7 +702,7 @@ impl From<anze_core::record::ServiceRecord> for RecordBody {
 /// `GET /api/v1/records?item=training`: one service item's records the token sees, newest
 /// service date first; filters as on the item's list page (`from`, `to`, `enterprise`,
 /// `insurer`, `agency`, `staff`, `q`, `confirmation`).
-#[utoipa::path(get, path = "/api/v1/records", tag = "服务记录", params(PageQuery, ("item" = String, Query, description = "training, risk, hazard, standardization, emergency, promotion, other"), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("enterprise" = Option<String>, Query), ("insurer" = Option<String>, Query), ("agency" = Option<String>, Query), ("staff" = Option<String>, Query), ("q" = Option<String>, Query), ("confirmation" = Option<String>, Query)), responses((status = 200, body = ListBody<RecordBody>), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+#[utoipa::path(get, path = "/api/v1/records", tag = "服务记录", params(PageQuery, ("item" = String, Query, description = "training, risk, hazard, standardization, emergency, promotion, other"), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("enterprise" = Option<String>, Query), ("insurer" = Option<String>, Query), ("agency" = Option<String>, Query), ("staff" = Option<String>, Query), ("q" = Option<String>, Query), ("confirmation" = Option<String>, Query)), responses((status = 200, body = ListBody<RecordBody>),(status = 400, description = "查询参数格式不正确", body = Problem, content_type = "application/problem+json"),  (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn records(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -779,7 +806,7 @@ impl HazardBody {
 /// `GET /api/v1/hazards`: the hazards the token sees, newest first; filters as on the 隐患台账
 /// (`state`, `level`, `overdue=1`, `enterprise`, `insurer`, `agency`, `region`, `found_from`,
 /// `found_to`, `deadline_from`, `deadline_to`, `q`).
-#[utoipa::path(get, path = "/api/v1/hazards", tag = "隐患", params(PageQuery, ("state" = Option<String>, Query, description = "rectify, review, closed"), ("level" = Option<String>, Query, description = "general, major"), ("overdue" = Option<String>, Query, description = "1: 只看逾期"), ("enterprise" = Option<String>, Query), ("insurer" = Option<String>, Query), ("agency" = Option<String>, Query), ("region" = Option<String>, Query), ("found_from" = Option<String>, Query), ("found_to" = Option<String>, Query), ("deadline_from" = Option<String>, Query), ("deadline_to" = Option<String>, Query), ("q" = Option<String>, Query)), responses((status = 200, body = ListBody<HazardBody>), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+#[utoipa::path(get, path = "/api/v1/hazards", tag = "隐患", params(PageQuery, ("state" = Option<String>, Query, description = "rectify, review, closed"), ("level" = Option<String>, Query, description = "general, major"), ("overdue" = Option<String>, Query, description = "1: 只看逾期"), ("enterprise" = Option<String>, Query), ("insurer" = Option<String>, Query), ("agency" = Option<String>, Query), ("region" = Option<String>, Query), ("found_from" = Option<String>, Query), ("found_to" = Option<String>, Query), ("deadline_from" = Option<String>, Query), ("deadline_to" = Option<String>, Query), ("q" = Option<String>, Query)), responses((status = 200, body = ListBody<HazardBody>),(status = 400, description = "查询参数格式不正确", body = Problem, content_type = "application/problem+json"),  (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn hazards(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -852,7 +879,7 @@ impl From<anze_core::policy::Policy> for PolicyBody {
 
 /// `GET /api/v1/policies`: the policies the token sees, newest first; filters as on the 保单列表
 /// (`q`, `status`, `from`, `to`, `insurer`).
-#[utoipa::path(get, path = "/api/v1/policies", tag = "保单", params(PageQuery, ("q" = Option<String>, Query, description = "保单号或企业名称"), ("status" = Option<String>, Query), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("insurer" = Option<String>, Query)), responses((status = 200, body = ListBody<PolicyBody>), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+#[utoipa::path(get, path = "/api/v1/policies", tag = "保单", params(PageQuery, ("q" = Option<String>, Query, description = "保单号或企业名称"), ("status" = Option<String>, Query), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("insurer" = Option<String>, Query)), responses((status = 200, body = ListBody<PolicyBody>),(status = 400, description = "查询参数格式不正确", body = Problem, content_type = "application/problem+json"),  (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn policies(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -999,6 +1026,7 @@ pub async fn policy_batch(
 #[allow(dead_code)]
 struct PageQuery {
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// The previous page's `next_cursor`.
     cursor: Option<String>,
