@@ -505,12 +505,14 @@ async fn systems_designate_answer_and_read_records(app: TestApp) {
     .unwrap();
     let staff_client = app.login("ag_staff", PASSWORD).await;
     let date = crate::records::today(&app);
+    let photo = crate::helpers::png();
     let res = app
-        .post_multipart(
+        .post_multipart_files(
             &staff_client,
             &format!("/orders/{order}/training/new"),
             &format!("/orders/{order}/training"),
             &crate::records::training(&date, &staff.to_string()),
+            &[("photos", "现场.png", photo.clone())],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -523,6 +525,44 @@ async fn systems_designate_answer_and_read_records(app: TestApp) {
         "讲解了危化品储存与应急处置要求,现场答疑。"
     );
     assert_eq!(items[0]["confirmation"], "pending");
+    // The record with its files, and the file as uploaded, byte for byte.
+    let record = items[0]["id"].as_i64().unwrap();
+    let (status, _, detail) = call(
+        &app,
+        Some(&agency_token),
+        &format!("/api/v1/records/{record}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["summary"], items[0]["summary"]);
+    let files = detail["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["name"], "现场.png");
+    let url = files[0]["url"].as_str().unwrap();
+    let res = reqwest::Client::new()
+        .get(app.url(url))
+        .bearer_auth(&agency_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), photo);
+    // Another agency's token: no 服务记录·查看 for the record, and the file is out of its scope.
+    assert_eq!(
+        call(&app, Some(&other), &format!("/api/v1/records/{record}"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let res = reqwest::Client::new()
+        .get(app.url(url))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
     let (status, _, problem) = call(&app, Some(&agency_token), "/api/v1/records").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"][0]["field"], "item");

@@ -324,6 +324,14 @@ fn matrix() -> Vec<Row> {
             "401/401 401/401 401/401 401/401 401/401 401/401 401/401 401/401",
         ),
         get("/api/v1/records", "401 401 401 401 401 401 401 401"),
+        get(
+            "/api/v1/records/{id}",
+            "401/401 401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+        ),
+        get(
+            "/api/v1/attachments/{id}",
+            "401/401 401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+        ),
         get("/api/v1/hazards", "401 401 401 401 401 401 401 401"),
         get("/api/v1/policies", "401 401 401 401 401 401 401 401"),
         get(
@@ -608,7 +616,7 @@ fn fill(path: &str, who: Who, case: Case, own: &Side, foreign: &Side) -> (String
             || out.starts_with("/records/{id}/notice")
         {
             side.inspection
-        } else if out.starts_with("/records/") {
+        } else if out.starts_with("/records/") || out.starts_with("/api/v1/records/") {
             side.record
         } else if out.starts_with("/hazards/") {
             side.hazard
@@ -616,7 +624,7 @@ fn fill(path: &str, who: Who, case: Case, own: &Side, foreign: &Side) -> (String
             side.policy
         } else if out.starts_with("/enterprises/") {
             side.enterprise
-        } else if out.starts_with("/attachments/") {
+        } else if out.starts_with("/attachments/") || out.starts_with("/api/v1/attachments/") {
             side.attachment
         } else if out.starts_with("/integrity/") {
             side.flag

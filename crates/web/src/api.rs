@@ -1020,6 +1020,86 @@ pub async fn policy_batch(
     }
 }
 
+/// 附件 as the API lists it; `url` downloads it with the same token.
+#[derive(Serialize, utoipa::ToSchema)]
+struct AttachmentBody {
+    id: i64,
+    /// The form field it was uploaded through (`photos`, `sign_sheet`, …).
+    field: String,
+    name: String,
+    content_type: &'static str,
+    size: u64,
+    /// Hex SHA-256 of the content as uploaded.
+    sha256: String,
+    captured_at: Option<DateTime<Utc>>,
+    uploaded_at: DateTime<Utc>,
+    url: String,
+}
+
+impl From<anze_core::attachment::Attachment> for AttachmentBody {
+    fn from(a: anze_core::attachment::Attachment) -> Self {
+        Self {
+            url: format!("/api/v1/attachments/{}", a.id),
+            id: a.id.0,
+            field: a.field,
+            name: a.original_name,
+            content_type: a.kind.mime(),
+            size: a.size,
+            sha256: a.sha256,
+            captured_at: a.captured_at,
+            uploaded_at: a.uploaded_at,
+        }
+    }
+}
+
+/// One record with its files.
+#[derive(Serialize, utoipa::ToSchema)]
+struct RecordDetail {
+    #[serde(flatten)]
+    record: RecordBody,
+    attachments: Vec<AttachmentBody>,
+}
+
+/// `GET /api/v1/records/{id}`: a record with the list of its files.
+#[utoipa::path(get, path = "/api/v1/records/{id}", summary = "服务记录详情(含附件)", tag = "服务记录", params(("id" = String, Path)), responses((status = 200, body = RecordDetail), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+pub async fn record(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = id
+        .parse()
+        .map(anze_core::ids::RecordId)
+        .map_err(|_| Problem::from(CoreError::NotFound))?;
+    let (record, _) = anze_core::record::service::get(state.store(), &caller.actor, id).await?;
+    let files = anze_core::record::service::attachments(state.store(), &record).await?;
+    Ok(json(&RecordDetail {
+        record: RecordBody::from(record),
+        attachments: files.into_iter().map(AttachmentBody::from).collect(),
+    }))
+}
+
+/// `GET /api/v1/attachments/{id}`: the file as uploaded (the original, EXIF intact).
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", summary = "下载附件原件", tag = "服务记录", params(("id" = String, Path)), responses((status = 200, description = "文件内容,Content-Type 为其类型"), (status = 304, description = "未变化(If-None-Match)"), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+pub async fn attachment(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, Problem> {
+    let id = id
+        .parse()
+        .map(anze_core::ids::AttachmentId)
+        .map_err(|_| Problem::from(CoreError::NotFound))?;
+    let a = anze_core::attachment::service::download(state.store(), &caller.actor, id).await?;
+    crate::pages::attachments::serve(&state, &a, &headers)
+        .await
+        .map_err(|e| match e {
+            crate::error::PageError::NotFound => Problem::from(CoreError::NotFound),
+            other => Problem::from(CoreError::Internal(format!("{other:?}"))),
+        })
+}
+
 /// `limit` and `cursor` as the document describes them.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -1036,7 +1116,21 @@ struct PageQuery {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "anze 安责险事故预防服务平台 API", version = "1"),
-    paths(orders, order, accept, decline, cancel, designate, records, hazards, policies, policy, policy_batch),
+    paths(
+        orders,
+        order,
+        accept,
+        decline,
+        cancel,
+        designate,
+        records,
+        record,
+        attachment,
+        hazards,
+        policies,
+        policy,
+        policy_batch
+    ),
     modifiers(&BearerToken)
 )]
 pub struct ApiDoc;

@@ -367,6 +367,8 @@ fn routes() -> Vec<Route> {
         Route::post("/api/v1/orders/{id}/cancel", crate::api::cancel).api(),
         Route::post("/api/v1/policies/{id}/orders", crate::api::designate).api(),
         Route::get("/api/v1/records", crate::api::records).api(),
+        Route::get("/api/v1/records/{id}", crate::api::record).api(),
+        Route::get("/api/v1/attachments/{id}", crate::api::attachment).api(),
         Route::get("/api/v1/hazards", crate::api::hazards).api(),
         Route::get("/api/v1/policies", crate::api::policies).api(),
         Route::get("/api/v1/policies/{id}", crate::api::policy).api(),

@@ -135,8 +135,18 @@ pub async fn file(
 ) -> PageResult<Response> {
     let id: AttachmentId = parse_id(&id)?;
     let a = attachment::service::download(state.store(), &caller.actor, id).await?;
+    serve(&state, &a, &request).await
+}
+
+/// An attachment the caller may read, streamed with its safe headers (or 304 by ETag); the
+/// pages and the API serve files through this alone.
+pub(crate) async fn serve(
+    state: &AppState,
+    a: &attachment::Attachment,
+    request: &HeaderMap,
+) -> PageResult<Response> {
     let etag = format!("\"{}\"", a.sha256);
-    if cached(&request, &etag) {
+    if cached(request, &etag) {
         return not_modified(&etag);
     }
     let reader = state.blobs().read(&a.storage_key).await.map_err(|e| {
