@@ -470,8 +470,8 @@ pub async fn order(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let id: i64 = id.parse().map_err(|_| Problem::from(CoreError::NotFound))?;
-    let o = order::service::get(state.store(), &caller.actor, OrderId(id)).await?;
+    let id = path_id::<OrderId>(&id)?;
+    let o = order::service::get(state.store(), &caller.actor, id).await?;
     Ok(json(&OrderBody::from(o)))
 }
 
@@ -487,10 +487,9 @@ fn body<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, Problem> {
     })
 }
 
-fn order_id(raw: &str) -> Result<OrderId, Problem> {
-    raw.parse()
-        .map(OrderId)
-        .map_err(|_| Problem::from(CoreError::NotFound))
+/// A typed id from the path; one that is not a number names nothing: 404.
+fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, Problem> {
+    raw.parse().map_err(|_| Problem::from(CoreError::NotFound))
 }
 
 /// `POST /api/v1/orders/{id}/accept`: 受理 (agency).
@@ -503,7 +502,7 @@ pub async fn accept(
     let o = order::service::accept(
         state.store(),
         &caller.actor,
-        order_id(&id)?,
+        path_id::<OrderId>(&id)?,
         state.clock.now(),
     )
     .await?;
@@ -524,7 +523,7 @@ pub async fn decline(
     Path(id): Path<String>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    let id = order_id(&id)?;
+    let id = path_id::<OrderId>(&id)?;
     let b: DeclineBody = body(&bytes)?;
     let o = order::service::decline(
         state.store(),
@@ -547,7 +546,7 @@ pub async fn cancel(
     let o = order::service::cancel(
         state.store(),
         &caller.actor,
-        order_id(&id)?,
+        path_id::<OrderId>(&id)?,
         state.clock.now(),
     )
     .await?;
@@ -592,10 +591,7 @@ pub async fn designate(
     bytes: axum::body::Bytes,
 ) -> Result<Response, Problem> {
     use anze_core::service_item::ServiceItem;
-    let policy = id
-        .parse()
-        .map(anze_core::ids::PolicyId)
-        .map_err(|_| Problem::from(CoreError::NotFound))?;
+    let policy = path_id::<anze_core::ids::PolicyId>(&id)?;
     let b: DesignateBody = body(&bytes)?;
     let mut errors = FieldErrors::new();
     for (code, n) in &b.plan {
@@ -910,10 +906,7 @@ pub async fn policy(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let id = id
-        .parse()
-        .map(anze_core::ids::PolicyId)
-        .map_err(|_| Problem::from(CoreError::NotFound))?;
+    let id = path_id::<anze_core::ids::PolicyId>(&id)?;
     let p = anze_core::policy::service::get(state.store(), &caller.actor, id).await?;
     Ok(json(&PolicyBody::from(p)))
 }
@@ -1067,10 +1060,7 @@ pub async fn record(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let id = id
-        .parse()
-        .map(anze_core::ids::RecordId)
-        .map_err(|_| Problem::from(CoreError::NotFound))?;
+    let id = path_id::<anze_core::ids::RecordId>(&id)?;
     let (record, _) = anze_core::record::service::get(state.store(), &caller.actor, id).await?;
     let files = anze_core::record::service::attachments(state.store(), &record).await?;
     Ok(json(&RecordDetail {
@@ -1087,10 +1077,7 @@ pub async fn attachment(
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, Problem> {
-    let id = id
-        .parse()
-        .map(anze_core::ids::AttachmentId)
-        .map_err(|_| Problem::from(CoreError::NotFound))?;
+    let id = path_id::<anze_core::ids::AttachmentId>(&id)?;
     let a = anze_core::attachment::service::download(state.store(), &caller.actor, id).await?;
     crate::pages::attachments::serve(&state, &a, &headers)
         .await
