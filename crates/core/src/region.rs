@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use serde::Serialize;
 
-use crate::error::CoreResult;
+use crate::error::{CoreResult, field_error};
+use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Region {
@@ -32,6 +33,21 @@ pub fn covered(all: &[Region], code: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// A list's 区划 filter (`raw`, a region code): that region and every region below it, so a
+/// province regulator choosing a city finds the rows of its districts. `None` when no region
+/// is chosen; an unknown code is the filter's error, not an empty list.
+pub async fn filter(store: &dyn Store, raw: &str) -> CoreResult<Option<Vec<String>>> {
+    let code = raw.trim();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    let all = store.list_regions().await?;
+    if !all.iter().any(|r| r.code == code) {
+        return Err(field_error("region", "所选区划不存在,请从列表中选择"));
+    }
+    Ok(Some(covered(&all, code)))
 }
 
 #[cfg(test)]

@@ -709,7 +709,8 @@ pub struct HazardQuery {
     pub enterprise: Option<String>,
     pub insurer: Option<OrgId>,
     pub agency: Option<OrgId>,
-    pub region: Option<String>,
+    /// The enterprise's region among these (set by the service from `HazardFilter::region`).
+    pub regions: Option<Vec<String>>,
     pub found_from: Option<NaiveDate>,
     pub found_to: Option<NaiveDate>,
     pub deadline_from: Option<NaiveDate>,
@@ -750,7 +751,7 @@ impl HazardFilter {
             enterprise: text(&self.enterprise),
             insurer: self.insurer.trim().parse::<i64>().ok().map(OrgId),
             agency: self.agency.trim().parse::<i64>().ok().map(OrgId),
-            region: text(&self.region),
+            regions: None,
             found_from,
             found_to,
             deadline_from,

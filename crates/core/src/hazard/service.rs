@@ -31,6 +31,7 @@ pub async fn list(
     require(actor, Permission::HazardView)?;
     let scope = scope::of(store, actor).await?;
     let mut query = filter.query(today(now))?;
+    query.regions = crate::region::filter(store, &filter.region).await?;
     // Regulators read 重大 and 逾期 first; so does an enterprise, whose own overdue hazards are
     // what it must act on.
     query.serious_first = matches!(actor.org_kind, OrgKind::Regulator | OrgKind::Enterprise);
@@ -49,7 +50,10 @@ pub async fn walk(
 ) -> CoreResult<Page<Hazard>> {
     require(actor, Permission::HazardView)?;
     let scope = scope::of(store, actor).await?;
-    let query = filter.query(today(now))?;
+    let query = HazardQuery {
+        regions: crate::region::filter(store, &filter.region).await?,
+        ..filter.query(today(now))?
+    };
     store.list_hazards(&scope, &query, page).await
 }
 

@@ -377,6 +377,8 @@ pub struct OrderFilter {
     /// 指派日期 range, inclusive
     pub from: String,
     pub to: String,
+    /// 区划 code: that region and the regions below it (`region::filter`)
+    pub region: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -389,6 +391,8 @@ pub struct OrderQuery {
     pub state: Option<OrderState>,
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    /// The enterprise's region among these (set by the service from `OrderFilter::region`).
+    pub regions: Option<Vec<String>>,
 }
 
 impl OrderFilter {
@@ -416,6 +420,7 @@ impl OrderFilter {
             state: OrderState::from_code(self.state.trim()),
             from: from.map(crate::time::start_of_day),
             until: to.map(|d| crate::time::start_of_day(d) + Duration::days(1)),
+            regions: None,
         })
     }
 }

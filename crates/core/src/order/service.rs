@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    DesignateForm, NewOrder, OrderAction, OrderFilter, OrderState, ServiceOrder, Transition,
-    order_number, parse_designation,
+    DesignateForm, NewOrder, OrderAction, OrderFilter, OrderQuery, OrderState, ServiceOrder,
+    Transition, order_number, parse_designation,
 };
 use crate::account::AccountRef;
 use crate::audit::{AuditAction, AuditEvent, AuditRecord, ObjectKind};
@@ -66,7 +66,11 @@ pub async fn list(
 ) -> CoreResult<Page<ServiceOrder>> {
     require(actor, Permission::OrderView)?;
     let scope = scope::of(store, actor).await?;
-    store.list_orders(&scope, &filter.query()?, page).await
+    let query = OrderQuery {
+        regions: crate::region::filter(store, &filter.region).await?,
+        ..filter.query()?
+    };
+    store.list_orders(&scope, &query, page).await
 }
 
 /// The number on the 服务订单 menu badge: orders waiting for this agency's 受理.

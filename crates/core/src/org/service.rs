@@ -179,7 +179,32 @@ pub async fn filter_choices(store: &dyn Store, actor: &Actor) -> CoreResult<Filt
         } else {
             vec![]
         },
+        regions: region_choices(store, actor).await?,
     })
+}
+
+/// The 区划 a list's filter offers: a regulator its own region and those below it, an
+/// enterprise none (its rows are all in its own), everyone else every region.
+async fn region_choices(
+    store: &dyn Store,
+    actor: &Actor,
+) -> CoreResult<Vec<crate::region::Region>> {
+    match actor.org_kind {
+        OrgKind::Enterprise => Ok(vec![]),
+        OrgKind::Regulator => {
+            let own = store
+                .get_org(actor.org_id)
+                .await?
+                .ok_or(crate::CoreError::NotFound)?;
+            let all = store.list_regions().await?;
+            let covered = crate::region::covered(&all, &own.region_code);
+            Ok(all
+                .into_iter()
+                .filter(|r| covered.contains(&r.code))
+                .collect())
+        }
+        _ => store.list_regions().await,
+    }
 }
 
 /// See `filter_choices`.
@@ -187,6 +212,7 @@ pub async fn filter_choices(store: &dyn Store, actor: &Actor) -> CoreResult<Filt
 pub struct FilterChoices {
     pub insurers: Vec<Organization>,
     pub agencies: Vec<Organization>,
+    pub regions: Vec<crate::region::Region>,
 }
 
 /// 区划 for pickers and filters: a dictionary every logged-in actor may read.

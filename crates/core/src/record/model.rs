@@ -252,6 +252,8 @@ pub struct RecordFilter {
     pub item: String,
     /// 可疑标记: `any` or a flag kind's code
     pub flag: String,
+    /// 区划 code: that region and the regions below it (`region::filter`)
+    pub region: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -263,6 +265,8 @@ pub struct RecordQuery {
     pub to: Option<NaiveDate>,
     pub staff: Option<AccountId>,
     pub q: Option<String>,
+    /// The enterprise's region among these (set by the service from `RecordFilter::region`).
+    pub regions: Option<Vec<String>>,
     /// Set for the per-order list.
     pub order: Option<OrderId>,
     pub confirmation: Option<Confirmation>,
@@ -302,6 +306,7 @@ impl RecordFilter {
             item: ServiceItem::from_code(self.item.trim()),
             waiting_first: false,
             flagged: crate::integrity::FlaggedFilter::parse(&self.flag),
+            regions: None,
         })
     }
 }

@@ -35,6 +35,7 @@ pub async fn list(
     let scope = scope::of(store, actor).await?;
     let query = RecordQuery {
         item: Some(item),
+        regions: crate::region::filter(store, &filter.region).await?,
         ..filter.query()?
     };
     store.list_records(&scope, &query, page).await
@@ -51,6 +52,7 @@ pub async fn confirmations(
     let scope = scope::of(store, actor).await?;
     let query = RecordQuery {
         waiting_first: true,
+        regions: crate::region::filter(store, &filter.region).await?,
         ..filter.query()?
     };
     store.list_records(&scope, &query, page).await

@@ -128,8 +128,8 @@ fn filter_condition(backend: DbBackend, scope: &Scope, q: &HazardQuery, u: Use) 
     if let Some(a) = q.agency {
         cond = cond.add(C::AgencyId.eq(a.0));
     }
-    if let Some(r) = &q.region {
-        cond = cond.add(C::RegionCode.eq(r.clone()));
+    if let Some(r) = &q.regions {
+        cond = cond.add(C::RegionCode.is_in(r.iter().cloned()));
     }
     if let Some(d) = q.found_from {
         cond = cond.add(C::FoundOn.gte(d));

@@ -180,6 +180,9 @@ impl OrderStore for Db {
         if let Some(a) = query.agency {
             cond = cond.add(C::AgencyId.eq(a.0));
         }
+        if let Some(r) = &query.regions {
+            cond = cond.add(C::RegionCode.is_in(r.iter().cloned()));
+        }
         if let Some(s) = query.state {
             cond = cond.add(C::State.eq(s.code()));
         }

@@ -274,6 +274,9 @@ impl RecordStore for Db {
         if let Some(a) = query.agency {
             cond = cond.add(C::AgencyId.eq(a.0));
         }
+        if let Some(r) = &query.regions {
+            cond = cond.add(C::RegionCode.is_in(r.iter().cloned()));
+        }
         if let Some(from) = query.from {
             cond = cond.add(C::ServiceDate.gte(from));
         }

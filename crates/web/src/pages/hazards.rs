@@ -63,7 +63,7 @@ pub async fn ledger(
     let (page, counts) =
         hazard::service::list(state.store(), &ctx.actor, &filter, pp.request(), ctx.now).await?;
     let choices = anze_core::org::service::filter_choices(state.store(), &ctx.actor).await?;
-    let (insurers, agencies) = (choices.insurers, choices.agencies);
+    let (insurers, agencies, regions) = (choices.insurers, choices.agencies, choices.regions);
     let ids: Vec<i64> = page.items.iter().map(|h| h.id.0).collect();
     let tags = super::integrity::FlagTags::load(state.store(), true, &ids).await?;
     render(&LedgerPage {
@@ -72,7 +72,7 @@ pub async fn ledger(
         today: today(ctx.now),
         states: HazardState::ALL.to_vec(),
         levels: HazardLevel::ALL.to_vec(),
-        regions: anze_core::org::service::regions(state.store(), &ctx.actor).await?,
+        regions,
         export_query: ctx.uri.query().unwrap_or("").to_string(),
         steps: page
             .items

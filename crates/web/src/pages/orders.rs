@@ -53,6 +53,7 @@ struct ListPage {
     states: Vec<OrderState>,
     insurers: Vec<Organization>,
     agencies: Vec<Organization>,
+    regions: Vec<anze_core::region::Region>,
     is_agency: bool,
     export_query: String,
 }
@@ -77,6 +78,7 @@ pub async fn list(
         states: OrderState::ALL.to_vec(),
         insurers: choices.insurers,
         agencies: choices.agencies,
+        regions: choices.regions,
         is_agency: kind == OrgKind::Agency,
         export_query: ctx.uri.query().unwrap_or("").to_string(),
         shell: ctx.shell(ACTIVE),

@@ -547,6 +547,7 @@ struct ListPage {
     pager: Pager,
     insurers: Vec<Organization>,
     agencies: Vec<Organization>,
+    regions: Vec<anze_core::region::Region>,
     staff: Vec<AccountRef>,
     export_query: String,
     states: [record::Confirmation; 3],
@@ -587,6 +588,7 @@ pub async fn list(
         page,
         insurers: choices.insurers,
         agencies: choices.agencies,
+        regions: choices.regions,
         staff,
     })
 }

@@ -37,7 +37,7 @@ fn answerable(q: &HazardQuery) -> bool {
     q.enterprise.is_none()
         && q.insurer.is_none()
         && q.agency.is_none()
-        && q.region.is_none()
+        && q.regions.is_none()
         && q.found_from.is_none()
         && q.found_to.is_none()
         && q.deadline_from.is_none()
