@@ -180,7 +180,17 @@ impl Runner {
                     anze_core::submission::service::prune(self.store.as_ref(), self.clock.now())
                         .await
                         .map_err(|e| e.to_string())?;
-                tracing::info!(keys, "expired one-time form keys removed");
+                let calls = anze_core::api_token::service::prune_calls(
+                    self.store.as_ref(),
+                    self.clock.now(),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                tracing::info!(
+                    keys,
+                    calls,
+                    "expired one-time form keys and API calls removed"
+                );
                 Ok(())
             }
         }

@@ -17,6 +17,8 @@ crate::backend_tests!(
     systems_designate_answer_and_read_records,
     hazards_are_walked_by_cursor_within_scope,
     insurers_register_policies_in_batches,
+    lists_narrow_by_region_and_the_regions_below_it,
+    every_call_is_logged_with_its_token,
 );
 crate::async_tests!(
     a_busy_token_is_told_when_to_come_back,
@@ -643,6 +645,51 @@ async fn hazards_are_walked_by_cursor_within_scope(app: TestApp) {
     let theirs = make_token(&app, &reg2, "晋江平台", &["hazard:view"]).await;
     let (_, _, none) = call(&app, Some(&theirs), "/api/v1/hazards").await;
     assert!(none["items"].as_array().unwrap().is_empty());
+
+    // One hazard in full: its 整改 step and its photos before and after, each downloadable.
+    let rectified = format!("/hazards/{}", made[2]);
+    let res = crate::hazards::rectify(&app, &staff, &rectified, "杂物已清理", &day(&app, 0)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // A hazard is read in its order, as on the pages: 服务订单·查看 as well.
+    let (status, _, p) = call(
+        &app,
+        Some(&regulator),
+        &format!("/api/v1/hazards/{}", made[2]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{p}");
+    let regulator = make_token(&app, &reg, "监管平台详情", &["hazard:view", "order:view"]).await;
+    let theirs = make_token(&app, &reg2, "晋江平台详情", &["hazard:view", "order:view"]).await;
+    let path = format!("/api/v1/hazards/{}", made[2]);
+    let (status, _, detail) = call(&app, Some(&regulator), &path).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["id"], made[2]);
+    assert_eq!(detail["state"], "review");
+    let steps = detail["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1, "{detail}");
+    assert_eq!(steps[0]["kind"], "rectify");
+    assert_eq!(steps[0]["note"], "杂物已清理");
+    assert_eq!(steps[0]["party"], "agency");
+    let files = detail["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{detail}");
+    let url = files[0]["url"].as_str().unwrap();
+    let res = reqwest::Client::new()
+        .get(app.url(url))
+        .bearer_auth(&regulator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), crate::helpers::png());
+    assert_eq!(
+        call(&app, Some(&theirs), &path).await.0,
+        StatusCode::NOT_FOUND,
+        "another region's hazard"
+    );
+    assert_eq!(
+        call(&app, Some(&regulator), "/api/v1/hazards/0").await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn insurers_register_policies_in_batches(app: TestApp) {
@@ -793,4 +840,206 @@ async fn the_api_describes_every_route_it_has() {
         !html.contains("http://") && !html.contains("https://"),
         "nothing fetched from elsewhere"
     );
+}
+
+async fn lists_narrow_by_region_and_the_regions_below_it(app: TestApp) {
+    // One order in 丰泽区, one in 晋江市, each with a training record.
+    let (fengze, agency) = crate::records::accepted_order(&app).await;
+    let code = app
+        .seed_enterprise("ins", "晋江安盛鞋业有限公司", "350582")
+        .await;
+    let policy = app.seed_policy("ins", &code, "PICC-R-2").await;
+    let jinjiang = app.seed_order("ins", policy, agency).await;
+    let staff_account = app.actor("ag_staff").await.account_id;
+    crate::hazards::accept_and_assign(&app, "ag_admin", jinjiang, &[staff_account]).await;
+    let staff = app.login("ag_staff", PASSWORD).await;
+    let staff_id = staff_account.to_string();
+    let date = crate::records::today(&app);
+    for order in [fengze, jinjiang] {
+        let new = format!("/orders/{order}/training/new");
+        let res = app
+            .post_multipart(
+                &staff,
+                &new,
+                &format!("/orders/{order}/training"),
+                &crate::records::training(&date, &staff_id),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+
+    // The city's regulator sees both; a district narrows, the city covers its districts.
+    crate::hazards::seed_org_in(&app, "regulator", "泉州市应急管理局", "creg", "350500").await;
+    let creg = app.login("creg", PASSWORD).await;
+    let secret = make_token(
+        &app,
+        &creg,
+        "监管平台",
+        &["order:view", "record:view", "hazard:view"],
+    )
+    .await;
+    let ids = |body: &Value| -> Vec<i64> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["order_id"].as_i64().or(o["id"].as_i64()).unwrap())
+            .collect()
+    };
+    let (status, _, all) = call(&app, Some(&secret), "/api/v1/orders").await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(ids(&all), vec![jinjiang.0, fengze.0]);
+    for (region, expected) in [
+        ("350503", vec![fengze.0]),
+        ("350582", vec![jinjiang.0]),
+        ("350500", vec![jinjiang.0, fengze.0]),
+        ("350502", vec![]),
+    ] {
+        let (status, _, body) = call(
+            &app,
+            Some(&secret),
+            &format!("/api/v1/orders?region={region}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(ids(&body), expected, "orders in {region}");
+        let (status, _, body) = call(
+            &app,
+            Some(&secret),
+            &format!("/api/v1/records?item=training&region={region}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(ids(&body), expected, "records in {region}");
+    }
+    for path in [
+        "/api/v1/orders?region=110000",
+        "/api/v1/records?item=training&region=x%27--",
+        "/api/v1/hazards?region=110000",
+    ] {
+        let (status, _, p) = call(&app, Some(&secret), path).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {p}");
+        assert_eq!(p["errors"][0]["field"], "region");
+        assert!(
+            p["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("区划不存在")
+        );
+    }
+
+    // The pages take the same filter; a district's regulator is offered only its own region.
+    let (status, html) = app.get(&creg, "/orders?region=350582").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("晋江安盛鞋业有限公司") && !html.contains("泉州恒安石化有限公司"));
+    assert!(
+        html.contains("<option value=\"350503\">丰泽区</option>"),
+        "{html}"
+    );
+    let (_, html) = app.get(&creg, "/services/training?region=350503").await;
+    assert!(
+        html.contains("泉州恒安石化有限公司") && !html.contains("晋江安盛鞋业有限公司"),
+        "{html}"
+    );
+    app.seed_org("regulator", "丰泽区应急管理局", "reg").await;
+    let reg = app.login("reg", PASSWORD).await;
+    let (_, html) = app.get(&reg, "/orders").await;
+    assert!(html.contains(">丰泽区</option>") && !html.contains(">晋江市</option>"));
+    assert!(!html.contains("晋江安盛鞋业有限公司"), "outside its region");
+    // Choosing a region outside its own finds nothing outside its scope.
+    let (_, html) = app.get(&reg, "/orders?region=350582").await;
+    assert!(!html.contains("晋江安盛鞋业有限公司"));
+    let (_, html) = app.get(&app.admin().await, "/orders").await;
+    assert!(
+        html.contains("name=\"region\""),
+        "the platform filters by region"
+    );
+}
+
+async fn every_call_is_logged_with_its_token(app: TestApp) {
+    crate::records::accepted_order(&app).await;
+    let ins = app.login("ins", PASSWORD).await;
+    let secret = make_token(&app, &ins, "核心系统", &["order:view"]).await;
+    assert_eq!(
+        call(&app, Some(&secret), "/api/v1/orders?state=accepted")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&app, Some(&secret), "/api/v1/orders/987654").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(&app, Some(&secret), "/api/v1/hazards").await.0,
+        StatusCode::FORBIDDEN
+    );
+    // Without a valid token nothing can be attributed: not kept.
+    assert_eq!(
+        call(&app, Some("anze_nope"), "/api/v1/orders?nobody")
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let (status, html) = app.get(&ins, "/api-tokens/calls").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(html.matches("data-call=").count(), 3, "{html}");
+    for text in [
+        "/api/v1/orders?state=accepted",
+        "/api/v1/orders/987654",
+        "/api/v1/hazards",
+        "核心系统",
+        ">404<",
+        ">403<",
+        ">200<",
+    ] {
+        assert!(html.contains(text), "{text}");
+    }
+    assert!(!html.contains("nobody"));
+    let (_, failed) = app.get(&ins, "/api-tokens/calls?result=failure").await;
+    assert_eq!(failed.matches("data-call=").count(), 2);
+    let (_, found) = app.get(&ins, "/api-tokens/calls?q=987654").await;
+    assert_eq!(found.matches("data-call=").count(), 1);
+    let (status, bad) = app.get(&ins, "/api-tokens/calls?from=2026-02-30").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    let (_, tokens) = app.get(&ins, "/api-tokens").await;
+    assert!(tokens.contains("/api-tokens/calls?token="));
+
+    // Another organization's admin sees none of them, and cannot ask for them.
+    app.seed_org("insurer", "平安泉州", "ins2").await;
+    let other = app.login("ins2", PASSWORD).await;
+    let own_org = app.actor("ins").await.org_id;
+    let (status, theirs) = app
+        .get(&other, &format!("/api-tokens/calls?org={own_org}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(theirs.matches("data-call=").count(), 0);
+    // Staff do not read the log; the platform's admin reads every organization's.
+    let staff = app.login("ag_staff", PASSWORD).await;
+    assert_eq!(
+        app.get(&staff, "/api-tokens/calls").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let admin = app.admin().await;
+    let (_, all) = app
+        .get(&admin, &format!("/api-tokens/calls?org={own_org}"))
+        .await;
+    assert_eq!(all.matches("data-call=").count(), 3);
+    assert!(all.contains("人保泉州"));
+
+    // 清理过期数据 forgets calls older than the log keeps.
+    let kept = anze_core::api_token::service::prune_calls(&app.db, app.clock_now())
+        .await
+        .unwrap();
+    assert_eq!(kept, 0, "nothing is old yet");
+    let removed = anze_core::api_token::service::prune_calls(
+        &app.db,
+        app.clock_now() + Duration::days(anze_core::api_token::service::CALL_LOG_DAYS + 1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(removed, 3);
+    let (_, html) = app.get(&ins, "/api-tokens/calls").await;
+    assert!(html.contains("没有符合条件的调用记录"));
 }

@@ -288,6 +288,7 @@ fn matrix() -> Vec<Row> {
         post("/webhook", NO_FIELDS, "403 422 403 422 403 403 403 303"),
         // Each organization's admin makes its own API tokens; the matrix's token is revoked.
         get("/api-tokens", "200 200 403 200 403 403 403 303"),
+        get("/api-tokens/calls", "200 200 403 200 403 403 403 303"),
         post("/api-tokens", NO_FIELDS, "422 422 403 422 403 403 403 303"),
         post(
             "/api-tokens/{id}/revoke",
@@ -333,6 +334,10 @@ fn matrix() -> Vec<Row> {
             "401/401 401/401 401/401 401/401 401/401 401/401 401/401 401/401",
         ),
         get("/api/v1/hazards", "401 401 401 401 401 401 401 401"),
+        get(
+            "/api/v1/hazards/{id}",
+            "401/401 401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+        ),
         get("/api/v1/policies", "401 401 401 401 401 401 401 401"),
         get(
             "/api/v1/policies/{id}",
@@ -618,7 +623,7 @@ fn fill(path: &str, who: Who, case: Case, own: &Side, foreign: &Side) -> (String
             side.inspection
         } else if out.starts_with("/records/") || out.starts_with("/api/v1/records/") {
             side.record
-        } else if out.starts_with("/hazards/") {
+        } else if out.starts_with("/hazards/") || out.starts_with("/api/v1/hazards/") {
             side.hazard
         } else if out.starts_with("/policies/") || out.starts_with("/api/v1/policies/") {
             side.policy

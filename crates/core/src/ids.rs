@@ -60,4 +60,6 @@ typed_id!(
     JobRunId,
     /// API 令牌
     ApiTokenId,
+    /// API 调用日志
+    ApiCallId,
 );

@@ -738,6 +738,26 @@ pub mod api_token {
     entity_boilerplate!();
 }
 
+pub mod api_call {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "api_calls")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub at: DateTimeUtc,
+        pub token_id: i64,
+        pub org_id: i64,
+        pub method: String,
+        pub route: String,
+        pub path: String,
+        pub status: i32,
+        pub ip: String,
+    }
+    entity_boilerplate!();
+}
+
 pub mod webhook {
     use sea_orm::entity::prelude::*;
 

@@ -34,6 +34,7 @@ mod m20261205_000020_text_search;
 pub(crate) mod m20261205_000030_hazard_tallies;
 mod m20261205_000040_hazards_enterprise;
 mod m20261206_000010_api_tokens;
+mod m20261207_000010_api_calls;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000030_hazard_tallies::Migration),
             Box::new(m20261205_000040_hazards_enterprise::Migration),
             Box::new(m20261206_000010_api_tokens::Migration),
+            Box::new(m20261207_000010_api_calls::Migration),
         ]
     }
 }

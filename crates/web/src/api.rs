@@ -6,7 +6,7 @@
 //! number of rows.
 
 use anze_core::auth::Actor;
-use anze_core::ids::OrderId;
+use anze_core::ids::{ApiTokenId, OrderId, OrgId};
 use anze_core::order::{self, OrderFilter, ServiceOrder};
 use anze_core::page::{Keyset, PageRequest};
 use anze_core::{CoreError, FieldErrors};
@@ -186,6 +186,9 @@ impl FromRequestParts<AppState> for ApiCaller {
         .await?
         {
             Some((actor, token)) => {
+                if let Some(slot) = parts.extensions.get::<CallSlot>() {
+                    slot.fill(token.id, token.org_id);
+                }
                 match state
                     .api_limits
                     .take(token.id.0, state.config.api_requests_per_minute)
@@ -208,6 +211,61 @@ impl FromRequestParts<AppState> for ApiCaller {
             None => Err(Problem::unauthorized()),
         }
     }
+}
+
+/// Where `ApiCaller` leaves the token it authenticated, so `log_calls` can record the call
+/// once its answer is known.
+#[derive(Clone, Default)]
+struct CallSlot(std::sync::Arc<std::sync::Mutex<Option<(ApiTokenId, OrgId)>>>);
+
+impl CallSlot {
+    fn fill(&self, token: ApiTokenId, org: OrgId) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((token, org));
+    }
+
+    fn take(&self) -> Option<(ApiTokenId, OrgId)> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// API 调用日志: every call a token made, with the status it was answered (refusals and
+/// `429` included). Calls without a valid token are not attributable and are not kept.
+pub async fn log_calls(
+    State(state): State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let slot = CallSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
+    let ip = crate::extract::context::client_ip_of(req.headers(), req.extensions(), &state.config);
+    let response = next.run(req).await;
+    if let Some((token_id, org_id)) = slot.take() {
+        let call = anze_core::api_token::ApiCall {
+            at: state.clock.now(),
+            token_id,
+            org_id,
+            method,
+            route,
+            path,
+            status: response.status().as_u16(),
+            ip,
+        };
+        // The answer stands even when the log cannot be written; the failure is logged.
+        if let Err(e) = anze_core::api_token::service::record_call(state.store(), call).await {
+            tracing::error!(error = %e, "API call not recorded");
+        }
+    }
+    response
 }
 
 /// Each token's bucket of calls: `per_minute` at most, refilled evenly. Kept per instance (a
@@ -445,8 +503,8 @@ impl From<ServiceOrder> for OrderBody {
 
 /// `GET /api/v1/orders`: the orders the token's organization sees, newest first; filters as on
 /// the 服务订单 page (`state`, `from`, `to`, `insurer`, `agency`, `enterprise`, `order_no`,
-/// `policy_no`).
-#[utoipa::path(get, path = "/api/v1/orders", summary = "服务订单列表", tag = "订单", params(PageQuery, ("state" = Option<String>, Query, description = "pending, accepted, declined, cancelled, completed"), ("from" = Option<String>, Query, description = "指派日期起,YYYY-MM-DD"), ("to" = Option<String>, Query, description = "指派日期止"), ("insurer" = Option<String>, Query, description = "保险机构 id"), ("agency" = Option<String>, Query, description = "服务机构 id"), ("enterprise" = Option<String>, Query, description = "企业名称,部分"), ("order_no" = Option<String>, Query), ("policy_no" = Option<String>, Query)), responses((status = 200, body = ListBody<OrderBody>),(status = 400, description = "查询参数格式不正确", body = Problem, content_type = "application/problem+json"),  (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+/// `policy_no`, `region`).
+#[utoipa::path(get, path = "/api/v1/orders", summary = "服务订单列表", tag = "订单", params(PageQuery, ("state" = Option<String>, Query, description = "pending, accepted, declined, cancelled, completed"), ("from" = Option<String>, Query, description = "指派日期起,YYYY-MM-DD"), ("to" = Option<String>, Query, description = "指派日期止"), ("insurer" = Option<String>, Query, description = "保险机构 id"), ("agency" = Option<String>, Query, description = "服务机构 id"), ("enterprise" = Option<String>, Query, description = "企业名称,部分"), ("order_no" = Option<String>, Query), ("policy_no" = Option<String>, Query), ("region" = Option<String>, Query, description = "区划代码,含其下级区划")), responses((status = 200, body = ListBody<OrderBody>),(status = 400, description = "查询参数格式不正确", body = Problem, content_type = "application/problem+json"),  (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn orders(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -697,8 +755,8 @@ impl From<anze_core::record::ServiceRecord> for RecordBody {
 
 /// `GET /api/v1/records?item=training`: one service item's records the token sees, newest
 /// service date first; filters as on the item's list page (`from`, `to`, `enterprise`,
-/// `insurer`, `agency`, `staff`, `q`, `confirmation`).
-#[utoipa::path(get, path = "/api/v1/records", summary = "服务记录列表", tag = "服务记录", params(PageQuery, ("item" = String, Query, description = "training, risk, hazard, standardization, emergency, promotion, other"), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("enterprise" = Option<String>, Query), ("insurer" = Option<String>, Query), ("agency" = Option<String>, Query), ("staff" = Option<String>, Query), ("q" = Option<String>, Query), ("confirmation" = Option<String>, Query)), responses((status = 200, body = ListBody<RecordBody>),(status = 400, description = "查询参数格式不正确", body = Problem, content_type = "application/problem+json"),  (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+/// `insurer`, `agency`, `staff`, `q`, `confirmation`, `region`).
+#[utoipa::path(get, path = "/api/v1/records", summary = "服务记录列表", tag = "服务记录", params(PageQuery, ("item" = String, Query, description = "training, risk, hazard, standardization, emergency, promotion, other"), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("enterprise" = Option<String>, Query), ("insurer" = Option<String>, Query), ("agency" = Option<String>, Query), ("staff" = Option<String>, Query), ("q" = Option<String>, Query), ("confirmation" = Option<String>, Query), ("region" = Option<String>, Query, description = "区划代码,含其下级区划")), responses((status = 200, body = ListBody<RecordBody>),(status = 400, description = "查询参数格式不正确", body = Problem, content_type = "application/problem+json"),  (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn records(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -802,7 +860,7 @@ impl HazardBody {
 /// `GET /api/v1/hazards`: the hazards the token sees, newest first; filters as on the 隐患台账
 /// (`state`, `level`, `overdue=1`, `enterprise`, `insurer`, `agency`, `region`, `found_from`,
 /// `found_to`, `deadline_from`, `deadline_to`, `q`).
-#[utoipa::path(get, path = "/api/v1/hazards", summary = "隐患列表", tag = "隐患", params(PageQuery, ("state" = Option<String>, Query, description = "rectify, review, closed"), ("level" = Option<String>, Query, description = "general, major"), ("overdue" = Option<String>, Query, description = "1: 只看逾期"), ("enterprise" = Option<String>, Query), ("insurer" = Option<String>, Query), ("agency" = Option<String>, Query), ("region" = Option<String>, Query), ("found_from" = Option<String>, Query), ("found_to" = Option<String>, Query), ("deadline_from" = Option<String>, Query), ("deadline_to" = Option<String>, Query), ("q" = Option<String>, Query)), responses((status = 200, body = ListBody<HazardBody>),(status = 400, description = "查询参数格式不正确", body = Problem, content_type = "application/problem+json"),  (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+#[utoipa::path(get, path = "/api/v1/hazards", summary = "隐患列表", tag = "隐患", params(PageQuery, ("state" = Option<String>, Query, description = "rectify, review, closed"), ("level" = Option<String>, Query, description = "general, major"), ("overdue" = Option<String>, Query, description = "1: 只看逾期"), ("enterprise" = Option<String>, Query), ("insurer" = Option<String>, Query), ("agency" = Option<String>, Query), ("region" = Option<String>, Query, description = "区划代码,含其下级区划"), ("found_from" = Option<String>, Query), ("found_to" = Option<String>, Query), ("deadline_from" = Option<String>, Query), ("deadline_to" = Option<String>, Query), ("q" = Option<String>, Query)), responses((status = 200, body = ListBody<HazardBody>),(status = 400, description = "查询参数格式不正确", body = Problem, content_type = "application/problem+json"),  (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn hazards(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -1069,6 +1127,68 @@ pub async fn record(
     }))
 }
 
+/// One 整改 or 复查 step of a hazard.
+#[derive(Serialize, utoipa::ToSchema)]
+struct HazardStepBody {
+    round: i32,
+    /// `rectify` or `review`
+    kind: &'static str,
+    kind_label: &'static str,
+    on: String,
+    note: String,
+    /// 复查结论 (reviews only)
+    passed: Option<bool>,
+    /// 复查人 (reviews only)
+    reviewer: Option<String>,
+    /// 整改 steps: `enterprise` or `agency` (recorded on the enterprise's behalf)
+    party: Option<&'static str>,
+    by_name: String,
+    at: DateTime<Utc>,
+}
+
+/// One hazard with its 整改 and 复查 steps and its photos and files.
+#[derive(Serialize, utoipa::ToSchema)]
+struct HazardDetail {
+    #[serde(flatten)]
+    hazard: HazardBody,
+    steps: Vec<HazardStepBody>,
+    attachments: Vec<AttachmentBody>,
+}
+
+/// `GET /api/v1/hazards/{id}`: a hazard, the steps it went through, and its files (整改前、整改后
+/// photos, plans), each fetched through `GET /api/v1/attachments/{id}`.
+#[utoipa::path(get, path = "/api/v1/hazards/{id}", summary = "隐患详情(含整改复查与附件)", description = "需要 隐患排查·查看 与 服务订单·查看 权限(隐患在其订单中读取)", tag = "隐患", params(("id" = String, Path)), responses((status = 200, body = HazardDetail), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+pub async fn hazard(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = path_id::<anze_core::ids::HazardId>(&id)?;
+    let (hazard, _) = anze_core::hazard::service::get(state.store(), &caller.actor, id).await?;
+    let files = anze_core::hazard::service::attachments(state.store(), &hazard).await?;
+    let steps = hazard
+        .steps
+        .iter()
+        .map(|s| HazardStepBody {
+            round: s.round,
+            kind: s.kind.code(),
+            kind_label: s.kind.label(),
+            on: s.on.to_string(),
+            note: s.note.clone(),
+            passed: s.passed,
+            reviewer: s.reviewer.clone(),
+            party: s.party.map(|p| p.code()),
+            by_name: s.by_name.clone(),
+            at: s.at,
+        })
+        .collect();
+    Ok(json(&HazardDetail {
+        hazard: HazardBody::of(hazard, anze_core::time::today(state.clock.now())),
+        steps,
+        attachments: files.into_iter().map(AttachmentBody::from).collect(),
+    }))
+}
+
 /// `GET /api/v1/attachments/{id}`: the file as uploaded (the original, EXIF intact).
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", summary = "下载附件原件", tag = "服务记录", params(("id" = String, Path)), responses((status = 200, description = "文件内容,Content-Type 为其类型"), (status = 304, description = "未变化(If-None-Match)"), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn attachment(
@@ -1114,6 +1234,7 @@ struct PageQuery {
         record,
         attachment,
         hazards,
+        hazard,
         policies,
         policy,
         policy_batch

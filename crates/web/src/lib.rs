@@ -358,6 +358,7 @@ fn routes() -> Vec<Route> {
         Route::get("/api-tokens", api_tokens::page),
         Route::post("/api-tokens", api_tokens::create),
         Route::post("/api-tokens/{id}/revoke", api_tokens::revoke),
+        Route::get("/api-tokens/calls", api_tokens::calls),
         Route::get("/api/v1/openapi.json", crate::api::openapi).api(),
         Route::get("/api/docs", crate::api::docs).api(),
         Route::get("/api/v1/orders", crate::api::orders).api(),
@@ -370,6 +371,7 @@ fn routes() -> Vec<Route> {
         Route::get("/api/v1/records/{id}", crate::api::record).api(),
         Route::get("/api/v1/attachments/{id}", crate::api::attachment).api(),
         Route::get("/api/v1/hazards", crate::api::hazards).api(),
+        Route::get("/api/v1/hazards/{id}", crate::api::hazard).api(),
         Route::get("/api/v1/policies", crate::api::policies).api(),
         Route::get("/api/v1/policies/{id}", crate::api::policy).api(),
         // A full batch (10,000 policies) is several megabytes of JSON.
@@ -391,7 +393,12 @@ pub fn router(state: AppState) -> Router {
     let api = api
         .into_iter()
         .fold(Router::new(), |router, r| router.route(r.path, r.handler))
-        .route("/api/{*rest}", routing::any(api::not_found));
+        .route("/api/{*rest}", routing::any(api::not_found))
+        // After routing, so each call is recorded under its route's template.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::log_calls,
+        ));
     pages
         .into_iter()
         .fold(Router::new(), |router, r| {

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use crate::auth::{Actor, Permission};
 use crate::error::{CoreError, CoreResult, FieldErrors};
 use crate::field;
-use crate::ids::{AccountId, ApiTokenId, OrgId};
+use crate::ids::{AccountId, ApiCallId, ApiTokenId, OrgId};
+use crate::time::{parse_date, start_of_day};
 
 /// What every secret starts with, so a leaked one is recognised in a log or a repository.
 pub const SECRET_PREFIX: &str = "anze_";
@@ -163,4 +164,105 @@ pub fn parse_form(
         created_at: now,
         expires_at: now + Duration::days(days),
     })
+}
+
+/// API 调用日志: one call of `/api/v1` by a token, whatever it answered. Reads are recorded
+/// here rather than in 操作日志, which holds changes and is hash-chained; the writes a call
+/// makes are in 操作日志 as well, under the token's name.
+#[derive(Debug, Clone)]
+pub struct ApiCall {
+    pub at: DateTime<Utc>,
+    pub token_id: ApiTokenId,
+    pub org_id: OrgId,
+    pub method: String,
+    /// The route as declared, `/api/v1/orders/{id}`.
+    pub route: String,
+    /// The path and query as called.
+    pub path: String,
+    pub status: u16,
+    pub ip: String,
+}
+
+/// Characters of a called path (with its query) the log keeps.
+pub const CALL_PATH_MAX: usize = 500;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiCallRecord {
+    pub id: ApiCallId,
+    pub at: DateTime<Utc>,
+    pub token_id: ApiTokenId,
+    /// 令牌名称
+    pub token_name: String,
+    /// 机构
+    pub org_name: Option<String>,
+    pub method: String,
+    pub route: String,
+    pub path: String,
+    /// 响应状态
+    pub status: u16,
+    pub ip: String,
+}
+
+impl ApiCallRecord {
+    /// 结果: 成功 below 400.
+    pub fn succeeded(&self) -> bool {
+        self.status < 400
+    }
+}
+
+/// The call log's filter form; dates are local `YYYY-MM-DD`, inclusive.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApiCallFilter {
+    /// 令牌 (id)
+    pub token: String,
+    /// 机构 (id), the platform's only
+    pub org: String,
+    /// 接口路径, partial
+    pub q: String,
+    /// "success" | "failure" | ""
+    pub result: String,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApiCallQuery {
+    pub org: Option<OrgId>,
+    pub token: Option<ApiTokenId>,
+    pub q: Option<String>,
+    pub success: Option<bool>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl ApiCallFilter {
+    /// The query within what `actor` sees: its own organization's calls, all for the platform.
+    pub fn query(&self, actor: &Actor) -> CoreResult<ApiCallQuery> {
+        let mut errors = FieldErrors::new();
+        let date = |errors: &mut FieldErrors, field: &'static str, raw: &str| {
+            if raw.trim().is_empty() {
+                None
+            } else {
+                errors.take(field, parse_date(raw))
+            }
+        };
+        let from = date(&mut errors, "from", &self.from);
+        let to = date(&mut errors, "to", &self.to);
+        let q = self.q.trim();
+        errors.into_result(ApiCallQuery {
+            org: actor
+                .org_filter()
+                .or_else(|| self.org.trim().parse().ok().map(OrgId)),
+            token: self.token.trim().parse().ok().map(ApiTokenId),
+            q: (!q.is_empty()).then(|| q.chars().take(50).collect()),
+            success: match self.result.trim() {
+                "success" => Some(true),
+                "failure" => Some(false),
+                _ => None,
+            },
+            from: from.map(start_of_day),
+            until: to.map(|d| start_of_day(d) + Duration::days(1)),
+        })
+    }
 }

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{ApiToken, NewApiToken};
+use super::{ApiCall, ApiCallQuery, ApiCallRecord, ApiToken, NewApiToken};
 use crate::audit::AuditEvent;
 use crate::error::CoreResult;
 use crate::ids::{ApiTokenId, OrgId};
@@ -27,4 +27,14 @@ pub trait ApiTokenStore: Send + Sync {
     ) -> CoreResult<bool>;
     /// Records a use (the page shows 最近使用).
     async fn touch_api_token(&self, id: ApiTokenId, at: DateTime<Utc>) -> CoreResult<()>;
+    /// API 调用日志
+    async fn insert_api_call(&self, call: &ApiCall) -> CoreResult<()>;
+    /// Newest first.
+    async fn list_api_calls(
+        &self,
+        query: &ApiCallQuery,
+        page: PageRequest,
+    ) -> CoreResult<Page<ApiCallRecord>>;
+    /// Removes the calls before `before`; returns how many.
+    async fn prune_api_calls(&self, before: DateTime<Utc>) -> CoreResult<u64>;
 }

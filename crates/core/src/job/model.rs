@@ -20,7 +20,8 @@ pub enum JobKind {
     DashboardRecent,
     /// 看板统计(夜间): the last thirteen months' dashboard facts.
     DashboardNightly,
-    /// 清理过期数据: one-time form keys older than a week.
+    /// 清理过期数据: one-time form keys older than a week, API calls older than
+    /// `api_token::service::CALL_LOG_DAYS`.
     Housekeeping,
 }
 

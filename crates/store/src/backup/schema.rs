@@ -213,6 +213,7 @@ pub(crate) fn tables() -> Vec<Box<dyn Table>> {
         table::<dashboard_refresh::Entity>(),
         table::<submission::Entity>(),
         table::<api_token::Entity>(),
+        table::<api_call::Entity>(),
     ]
 }
 

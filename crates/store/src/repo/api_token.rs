@@ -1,16 +1,21 @@
 use anze_core::CoreResult;
-use anze_core::api_token::{ApiToken, ApiTokenStore, NewApiToken};
+use anze_core::api_token::{
+    ApiCall, ApiCallQuery, ApiCallRecord, ApiToken, ApiTokenStore, NewApiToken,
+};
 use anze_core::audit::AuditEvent;
 use anze_core::auth::Permission;
-use anze_core::ids::{AccountId, ApiTokenId, OrgId};
+use anze_core::ids::{AccountId, ApiCallId, ApiTokenId, OrgId};
 use anze_core::page::{Page, PageRequest};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, Set};
+use std::collections::HashMap;
 
-use super::{NameQuery, insert_audit, page_of, paginate};
-use crate::entity::api_token;
+use super::{
+    NameQuery, capped_page_of, contains, insert_audit, page_of, paginate, paginate_capped,
+};
+use crate::entity::{api_call, api_token};
 use crate::{Db, db_err};
 
 #[async_trait]
@@ -106,6 +111,93 @@ impl ApiTokenStore for Db {
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn insert_api_call(&self, call: &ApiCall) -> CoreResult<()> {
+        api_call::ActiveModel {
+            id: NotSet,
+            at: Set(call.at),
+            token_id: Set(call.token_id.0),
+            org_id: Set(call.org_id.0),
+            method: Set(call.method.chars().take(8).collect()),
+            route: Set(call.route.chars().take(100).collect()),
+            path: Set(call.path.clone()),
+            status: Set(i32::from(call.status)),
+            ip: Set(call.ip.clone()),
+        }
+        .insert(self.write_conn())
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn list_api_calls(
+        &self,
+        query: &ApiCallQuery,
+        page: PageRequest,
+    ) -> CoreResult<Page<ApiCallRecord>> {
+        use api_call::Column as C;
+        let mut cond = Condition::all();
+        if let Some(org) = query.org {
+            cond = cond.add(C::OrgId.eq(org.0));
+        }
+        if let Some(token) = query.token {
+            cond = cond.add(C::TokenId.eq(token.0));
+        }
+        if let Some(q) = &query.q {
+            cond = cond.add(contains((api_call::Entity, C::Path), q));
+        }
+        match query.success {
+            Some(true) => cond = cond.add(C::Status.lt(400)),
+            Some(false) => cond = cond.add(C::Status.gte(400)),
+            None => {}
+        }
+        if let Some(from) = query.from {
+            cond = cond.add(C::At.gte(from));
+        }
+        if let Some(until) = query.until {
+            cond = cond.add(C::At.lt(until));
+        }
+        let select = api_call::Entity::find().filter(cond).order_by_desc(C::Id);
+        // A busy integration calls thousands of times a day: the count stops at the cap.
+        let (rows, total, capped) = paginate_capped(&self.conn, select, page).await?;
+        let orgs = self.org_map(rows.iter().map(|r| r.org_id)).await?;
+        let mut token_ids: Vec<i64> = rows.iter().map(|r| r.token_id).collect();
+        token_ids.sort_unstable();
+        token_ids.dedup();
+        let tokens: HashMap<i64, String> = api_token::Entity::find()
+            .filter(api_token::Column::Id.is_in(token_ids))
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        let items = rows
+            .into_iter()
+            .map(|r| ApiCallRecord {
+                id: ApiCallId(r.id),
+                at: r.at,
+                token_id: ApiTokenId(r.token_id),
+                token_name: tokens.get(&r.token_id).cloned().unwrap_or_default(),
+                org_name: orgs.get(&r.org_id).map(|o| o.name.clone()),
+                method: r.method,
+                route: r.route,
+                path: r.path,
+                status: u16::try_from(r.status).unwrap_or(0),
+                ip: r.ip,
+            })
+            .collect();
+        Ok(capped_page_of(items, total, capped, page))
+    }
+
+    async fn prune_api_calls(&self, before: DateTime<Utc>) -> CoreResult<u64> {
+        let done = api_call::Entity::delete_many()
+            .filter(api_call::Column::At.lt(before))
+            .exec(self.write_conn())
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected)
     }
 }
 

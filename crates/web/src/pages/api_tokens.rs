@@ -2,10 +2,13 @@
 //! `/api/v1` with (`anze_core::api_token`). A new token's secret is shown on the answer to the
 //! create form and nowhere else.
 
-use anze_core::api_token::{self, ApiToken, ApiTokenForm, DEFAULT_DAYS};
+use anze_core::api_token::{
+    self, ApiCallFilter, ApiCallRecord, ApiToken, ApiTokenForm, DEFAULT_DAYS,
+};
 use anze_core::auth::Permission;
 use anze_core::ids::ApiTokenId;
-use anze_core::page::Page;
+use anze_core::org::Organization;
+use anze_core::page::{Page, PageRequest};
 use anze_core::{CoreError, FieldErrors};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -16,7 +19,7 @@ use chrono::{DateTime, Utc};
 use crate::AppState;
 use crate::error::PageResult;
 use crate::extract::{Ctx, FormData, PageParams, QueryData};
-use crate::view::{Flash, Pager, Shell, redirect_with, render_status};
+use crate::view::{Flash, Pager, Shell, redirect_with, render, render_status};
 
 const ACTIVE: &str = "/api-tokens";
 
@@ -129,4 +132,43 @@ pub async fn revoke(
     let id: ApiTokenId = super::orgs::parse_id(&id)?;
     api_token::service::revoke(state.store(), &ctx.actor, id, ctx.now).await?;
     Ok(redirect_with(ACTIVE, Flash::Disabled))
+}
+
+#[derive(Template)]
+#[template(path = "api_token/calls.html")]
+struct CallsPage {
+    shell: Shell,
+    filter: ApiCallFilter,
+    page: Page<ApiCallRecord>,
+    pager: Pager,
+    /// The organization's tokens, for the 令牌 filter.
+    tokens: Vec<ApiToken>,
+    /// The platform's 机构 filter; empty for everyone else.
+    orgs: Vec<Organization>,
+}
+
+/// API 调用日志
+pub async fn calls(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    QueryData(filter): QueryData<ApiCallFilter>,
+    QueryData(pp): QueryData<PageParams>,
+) -> PageResult<Response> {
+    let page = api_token::service::calls(state.store(), &ctx.actor, &filter, pp.request()).await?;
+    let tokens = api_token::service::list(state.store(), &ctx.actor, PageRequest::first(100))
+        .await?
+        .items;
+    let orgs = if ctx.actor.is_platform() {
+        anze_core::org::service::options(state.store(), &ctx.actor).await?
+    } else {
+        vec![]
+    };
+    render(&CallsPage {
+        pager: Pager::new(&page, ctx.uri.query()),
+        shell: ctx.shell(ACTIVE),
+        filter,
+        page,
+        tokens,
+        orgs,
+    })
 }
