@@ -562,6 +562,48 @@ async fn measure(
         "/hazards?overdue=1".into(),
         Target::List,
     );
+    // /api/v1: the same lists for the parties' own systems, by token, walked by cursor.
+    let api_insurer = load::api_client(&base, &insurer, "bench", c).await?;
+    let api_agency = load::api_client(&base, &agency, "bench", c).await?;
+    let api_regulator = load::api_client(&base, &regulator, "bench", c).await?;
+    list(
+        "api orders p1".into(),
+        "insurer",
+        &api_insurer,
+        "/api/v1/orders?state=completed".into(),
+        Target::List,
+    );
+    let deep = load::api_cursor(
+        &api_regulator,
+        &format!("{base}/api/v1/orders?state=completed"),
+        200,
+        50,
+    )
+    .await?;
+    // Up to 10,000 rows in (the last full page's cursor on a smaller data set).
+    if !deep.is_empty() {
+        list(
+            "api orders cursor ≤10,000 deep".into(),
+            "regulator",
+            &api_regulator,
+            format!("/api/v1/orders?state=completed&cursor={deep}"),
+            Target::List,
+        );
+    }
+    list(
+        "api records training p1".into(),
+        "agency",
+        &api_agency,
+        "/api/v1/records?item=training".into(),
+        Target::List,
+    );
+    list(
+        "api hazards overdue p1".into(),
+        "regulator",
+        &api_regulator,
+        "/api/v1/hazards?overdue=1".into(),
+        Target::List,
+    );
     let n = pages(d.overdue_all);
     list(
         format!("hazards overdue p{n}"),

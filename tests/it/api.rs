@@ -19,6 +19,7 @@ crate::backend_tests!(
     insurers_register_policies_in_batches,
     lists_narrow_by_region_and_the_regions_below_it,
     every_call_is_logged_with_its_token,
+    a_call_sent_again_with_its_key_acts_once,
 );
 crate::async_tests!(
     a_busy_token_is_told_when_to_come_back,
@@ -1042,4 +1043,129 @@ async fn every_call_is_logged_with_its_token(app: TestApp) {
     assert_eq!(removed, 3);
     let (_, html) = app.get(&ins, "/api-tokens/calls").await;
     assert!(html.contains("没有符合条件的调用记录"));
+}
+
+/// A POST with `Idempotency-Key`: (status, `Idempotency-Replayed`, `Location`, JSON body).
+async fn post_once(
+    app: &TestApp,
+    secret: &str,
+    path: &str,
+    key: &str,
+    body: &str,
+) -> (StatusCode, bool, Option<String>, Value) {
+    let res = reqwest::Client::new()
+        .post(app.url(path))
+        .bearer_auth(secret)
+        .header("idempotency-key", key)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let replayed = res.headers().get("idempotency-replayed").is_some();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = res.text().await.unwrap();
+    let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    (status, replayed, location, json)
+}
+
+async fn a_call_sent_again_with_its_key_acts_once(app: TestApp) {
+    app.seed_org("insurer", "人保泉州", "ins").await;
+    let agency = app.seed_org("agency", "安信技术", "ag_admin").await;
+    let code = app
+        .seed_enterprise("ins", "泉州恒安石化有限公司", "350503")
+        .await;
+    let policy = app.seed_policy("ins", &code, "PICC-ONCE-1").await;
+    let p = anze_core::policy::PolicyStore::get_policy(&app.db, policy)
+        .await
+        .unwrap()
+        .unwrap();
+    let ins = app.login("ins", PASSWORD).await;
+    let insurer = make_token(
+        &app,
+        &ins,
+        "核心系统",
+        &[
+            "order:view",
+            "order:designate",
+            "policy:view",
+            "policy:import",
+        ],
+    )
+    .await;
+    let path = format!("/api/v1/policies/{policy}/orders");
+    let designation = |start: &str| {
+        format!(
+            r#"{{"agency_id":{},"service_start":"{start}","service_end":"{}","plan":{{"training":1}}}}"#,
+            agency.0, p.end_date
+        )
+    };
+    let key = "retry-0123456789abcdef";
+    // A refused call frees its key: the corrected retry with the same key runs.
+    let (status, _, _, _) = post_once(&app, &insurer, &path, key, &designation("2001-01-01")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = designation(&p.start_date.to_string());
+    let (status, replayed, location, first) = post_once(&app, &insurer, &path, key, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert!(!replayed);
+    // The connection dropped before the client read that: it sends the same call again.
+    for _ in 0..2 {
+        let (status, replayed, again_location, again) =
+            post_once(&app, &insurer, &path, key, &body).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert!(replayed, "answered from the first call");
+        assert_eq!(again, first);
+        assert_eq!(again_location, location);
+    }
+    let (_, _, orders) = call(&app, Some(&insurer), "/api/v1/orders").await;
+    assert_eq!(
+        orders["items"].as_array().unwrap().len(),
+        1,
+        "one order, not three"
+    );
+    // Without a key a second designation is a second call (refused: the policy has its order).
+    let (status, _) = post(&app, &insurer, &path, &body).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // A malformed key is a field error, and nothing happens.
+    let (status, _, _, problem) = post_once(&app, &insurer, &path, "short", &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+    // Another path with the same key is another call; so is another account's.
+    let batch = |no: &str| {
+        format!(
+            r#"{{"policies":[{{"policy_no":"{no}","enterprise_name":"泉州恒安石化有限公司","credit_code":"{code}","region":"丰泽区","industry":"危险化学品 / 经营","address":"泉州市丰泽区测试路 1 号","employee_count":120,"contact_name":"陈主任","contact_phone":"13905950000","start_date":"{}","end_date":"{}","premium":"20000","total_limit":"5000000","per_person_limit":"500000","insured_count":120,"prevention_ratio":"15"}}]}}"#,
+            p.start_date, p.end_date
+        )
+    };
+    let (status, replayed, _, counts) = post_once(
+        &app,
+        &insurer,
+        "/api/v1/policies/batch",
+        key,
+        &batch("PICC-ONCE-2"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{counts}");
+    assert!(!replayed);
+    let (status, replayed, _, again) = post_once(
+        &app,
+        &insurer,
+        "/api/v1/policies/batch",
+        key,
+        &batch("PICC-ONCE-2"),
+    )
+    .await;
+    assert_eq!((status, replayed), (StatusCode::CREATED, true));
+    assert_eq!(again, counts);
+    let (_, _, policies) = call(&app, Some(&insurer), "/api/v1/policies?q=PICC-ONCE-2").await;
+    assert_eq!(policies["items"].as_array().unwrap().len(), 1);
+    // The key's call is logged each time it is sent.
+    let (_, log) = app
+        .get(&ins, "/api-tokens/calls?q=/api/v1/policies/batch")
+        .await;
+    assert_eq!(log.matches("data-call=").count(), 2);
 }

@@ -880,6 +880,9 @@ pub mod submission {
         pub location: Option<String>,
         pub created_at: DateTimeUtc,
         pub completed_at: Option<DateTimeUtc>,
+        /// An API call's answer, replayed as it was (`/api/v1`); NULL for forms.
+        pub response_status: Option<i32>,
+        pub response_body: Option<String>,
     }
     entity_boilerplate!();
 }

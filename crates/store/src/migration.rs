@@ -35,6 +35,7 @@ pub(crate) mod m20261205_000030_hazard_tallies;
 mod m20261205_000040_hazards_enterprise;
 mod m20261206_000010_api_tokens;
 mod m20261207_000010_api_calls;
+mod m20261207_000020_submission_responses;
 
 pub struct Migrator;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000040_hazards_enterprise::Migration),
             Box::new(m20261206_000010_api_tokens::Migration),
             Box::new(m20261207_000010_api_calls::Migration),
+            Box::new(m20261207_000020_submission_responses::Migration),
         ]
     }
 }

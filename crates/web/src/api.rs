@@ -160,6 +160,7 @@ fn json<T: Serialize>(body: &T) -> Response {
 }
 
 /// The caller of an API route: the token's actor (`api_token::service::authenticate`).
+#[derive(Clone)]
 pub struct ApiCaller {
     pub actor: Actor,
 }
@@ -168,6 +169,10 @@ impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        // Authenticated already by `idempotent`: the call is counted once.
+        if let Some(caller) = parts.extensions.get::<ApiCaller>() {
+            return Ok(caller.clone());
+        }
         let secret = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -210,6 +215,122 @@ impl FromRequestParts<AppState> for ApiCaller {
             }
             None => Err(Problem::unauthorized()),
         }
+    }
+}
+
+/// `Idempotency-Key` on a POST (防重复提交, as the pages' forms have it): the first call with a
+/// key runs, and when it succeeds its answer is kept for a week; the same key to the same path
+/// again, on any instance, is answered with that answer and `Idempotency-Replayed: true`
+/// instead of acting twice. A call that failed frees its key for the corrected retry. A key
+/// counts for the account behind the token and the path only.
+pub async fn idempotent(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use anze_core::submission::{self, Claim, Replay, SubmissionKey};
+    if req.method() != axum::http::Method::POST {
+        return next.run(req).await;
+    }
+    let Some(raw) = req.headers().get(submission::HEADER).cloned() else {
+        return next.run(req).await;
+    };
+    let Some(key) = raw.to_str().ok().and_then(SubmissionKey::parse) else {
+        let mut errors = FieldErrors::new();
+        errors.add(
+            "Idempotency-Key",
+            "Idempotency-Key 应为 16–64 位字母、数字、“-”或“_”",
+        );
+        return Problem::invalid(errors).into_response();
+    };
+    let (mut parts, body) = req.into_parts();
+    let caller = match ApiCaller::from_request_parts(&mut parts, &state).await {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
+    parts.extensions.insert(caller.clone());
+    let path = parts.uri.path().to_string();
+    let now = state.clock.now();
+    let claim =
+        match submission::service::claim(state.store(), &caller.actor, &path, &key, now).await {
+            Ok(c) => c,
+            Err(e) => return Problem::from(e).into_response(),
+        };
+    match claim {
+        Claim::New(ticket) => {
+            let res = next.run(axum::extract::Request::from_parts(parts, body)).await;
+            if !res.status().is_success() {
+                if let Err(e) = submission::service::release(state.store(), &ticket).await {
+                    tracing::warn!(error = %e, path, "idempotency key not released");
+                }
+                return res;
+            }
+            let (head, body) = res.into_parts();
+            let bytes = match axum::body::to_bytes(body, 4 * submission::REPLAY_MAX_BYTES).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::error!(error = %e, path, "API answer not readable");
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
+            };
+            let location = head
+                .headers
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(&path)
+                .to_string();
+            let replay = Replay {
+                status: head.status.as_u16(),
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            };
+            if let Err(e) =
+                submission::service::complete_call(state.store(), &ticket, &location, &replay, now)
+                    .await
+            {
+                // Done and answered; a repeat is told the result is unknown, not run again.
+                tracing::warn!(error = %e, path, "idempotency key not settled");
+            }
+            Response::from_parts(head, axum::body::Body::from(bytes))
+        }
+        Claim::Done {
+            location,
+            response: Some(replay),
+        } => {
+            tracing::info!(path, "repeated API call answered with the first answer");
+            let status = StatusCode::from_u16(replay.status).unwrap_or(StatusCode::OK);
+            let mut res = (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                replay.body,
+            )
+                .into_response();
+            res.headers_mut().insert(
+                "idempotency-replayed",
+                HeaderValue::from_static("true"),
+            );
+            if status == StatusCode::CREATED
+                && let Ok(v) = HeaderValue::from_str(&location)
+            {
+                res.headers_mut().insert(header::LOCATION, v);
+            }
+            res
+        }
+        Claim::Done { response: None, .. } => Problem::new(
+            StatusCode::CONFLICT,
+            "重复提交",
+            "该 Idempotency-Key 已用于一次提交,其结果无法重放;请先查询结果,确认未生效后换用新的 Key 重试",
+        )
+        .into_response(),
+        Claim::Pending { since } => Problem::new(
+            StatusCode::CONFLICT,
+            "重复提交",
+            if now - since < submission::PENDING_GRACE {
+                "使用该 Idempotency-Key 的请求正在处理中,请稍后重试同一请求以取得结果"
+            } else {
+                "使用该 Idempotency-Key 的请求结果未知(可能已生效);请先查询结果,确认未生效后换用新的 Key 重试"
+            },
+        )
+        .into_response(),
     }
 }
 
@@ -551,7 +672,7 @@ fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, Problem> {
 }
 
 /// `POST /api/v1/orders/{id}/accept`: 受理 (agency).
-#[utoipa::path(post, path = "/api/v1/orders/{id}/accept", summary = "受理订单(服务机构)", tag = "订单", params(("id" = String, Path)), responses((status = 200, body = OrderBody), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 409, description = "状态不允许", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+#[utoipa::path(post, path = "/api/v1/orders/{id}/accept", summary = "受理订单(服务机构)", tag = "订单", params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "16–64 位字母、数字、-、_;同一 Key 重发时返回首次成功的结果(响应头 Idempotency-Replayed: true),不会重复执行")), responses((status = 200, body = OrderBody), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 409, description = "状态不允许", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn accept(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -574,7 +695,7 @@ struct DeclineBody {
 }
 
 /// `POST /api/v1/orders/{id}/decline` with `{"reason": "…"}`: 拒绝 (agency).
-#[utoipa::path(post, path = "/api/v1/orders/{id}/decline", summary = "拒绝订单(服务机构)", tag = "订单", params(("id" = String, Path)), request_body = DeclineBody, responses((status = 200, body = OrderBody), (status = 400, description = "请求体不是约定的 JSON", body = Problem, content_type = "application/problem+json"), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 409, description = "状态不允许", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+#[utoipa::path(post, path = "/api/v1/orders/{id}/decline", summary = "拒绝订单(服务机构)", tag = "订单", params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "16–64 位字母、数字、-、_;同一 Key 重发时返回首次成功的结果(响应头 Idempotency-Replayed: true),不会重复执行")), request_body = DeclineBody, responses((status = 200, body = OrderBody), (status = 400, description = "请求体不是约定的 JSON", body = Problem, content_type = "application/problem+json"), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 409, description = "状态不允许", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn decline(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -595,7 +716,7 @@ pub async fn decline(
 }
 
 /// `POST /api/v1/orders/{id}/cancel`: 撤销 while the agency has not answered (insurer).
-#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", summary = "撤销订单(保险机构)", tag = "订单", params(("id" = String, Path)), responses((status = 200, body = OrderBody), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 409, description = "状态不允许", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", summary = "撤销订单(保险机构)", tag = "订单", params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "16–64 位字母、数字、-、_;同一 Key 重发时返回首次成功的结果(响应头 Idempotency-Replayed: true),不会重复执行")), responses((status = 200, body = OrderBody), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 409, description = "状态不允许", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -641,7 +762,7 @@ fn whole(n: &serde_json::Number) -> Option<i64> {
 
 /// `POST /api/v1/policies/{id}/orders`: designates an agency for the policy, which creates
 /// the order (insurer); 201 with the order.
-#[utoipa::path(post, path = "/api/v1/policies/{id}/orders", summary = "指定服务机构,生成订单(保险机构)", tag = "保单", params(("id" = String, Path)), request_body = DesignateBody, responses((status = 201, body = OrderBody), (status = 400, description = "请求体不是约定的 JSON", body = Problem, content_type = "application/problem+json"), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 409, description = "状态不允许", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+#[utoipa::path(post, path = "/api/v1/policies/{id}/orders", summary = "指定服务机构,生成订单(保险机构)", tag = "保单", params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "16–64 位字母、数字、-、_;同一 Key 重发时返回首次成功的结果(响应头 Idempotency-Replayed: true),不会重复执行")), request_body = DesignateBody, responses((status = 201, body = OrderBody), (status = 400, description = "请求体不是约定的 JSON", body = Problem, content_type = "application/problem+json"), (status = 404, description = "不存在或不在数据范围内", body = Problem, content_type = "application/problem+json"), (status = 409, description = "状态不允许", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn designate(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -999,7 +1120,7 @@ struct BatchProblem {
 
 /// `POST /api/v1/policies/batch`: registers policies (and the enterprises not yet registered)
 /// by the Excel import's rules: every item or none, errors by item and field.
-#[utoipa::path(post, path = "/api/v1/policies/batch", summary = "批量登记保单(保险机构)", tag = "保单", request_body = PolicyBatch, responses((status = 201, description = "{\"policies\": n, \"new_enterprises\": m}"), (status = 400, description = "请求体不是约定的 JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "逐项错误,未登记任何保单", body = BatchProblem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
+#[utoipa::path(post, path = "/api/v1/policies/batch", summary = "批量登记保单(保险机构)", tag = "保单", params(("Idempotency-Key" = Option<String>, Header, description = "16–64 位字母、数字、-、_;同一 Key 重发时返回首次成功的结果(响应头 Idempotency-Replayed: true),不会重复执行")), request_body = PolicyBatch, responses((status = 201, description = "{\"policies\": n, \"new_enterprises\": m}"), (status = 400, description = "请求体不是约定的 JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "逐项错误,未登记任何保单", body = BatchProblem, content_type = "application/problem+json"), (status = 409, description = "同一 Idempotency-Key 的请求正在处理或结果未知", body = Problem, content_type = "application/problem+json"), (status = 401, description = "未认证", body = Problem, content_type = "application/problem+json"), (status = 403, description = "无权限", body = Problem, content_type = "application/problem+json"), (status = 422, description = "参数有误", body = Problem, content_type = "application/problem+json"), (status = 429, description = "调用过于频繁", body = Problem, content_type = "application/problem+json")), security(("token" = [])))]
 pub async fn policy_batch(
     State(state): State<AppState>,
     caller: ApiCaller,

@@ -394,6 +394,10 @@ pub fn router(state: AppState) -> Router {
         .into_iter()
         .fold(Router::new(), |router, r| router.route(r.path, r.handler))
         .route("/api/{*rest}", routing::any(api::not_found))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::idempotent,
+        ))
         // After routing, so each call is recorded under its route's template.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -64,11 +64,27 @@ pub struct Ticket {
 pub enum Claim {
     /// First time: run it, then `complete` or `release` the ticket.
     New(Ticket),
-    /// Done before: send the caller where the first submit led.
-    Done { location: String },
+    /// Done before: send the caller where the first submit led, or (an API call) answer
+    /// what it was answered.
+    Done {
+        location: String,
+        response: Option<Replay>,
+    },
     /// Claimed and not finished.
     Pending { since: DateTime<Utc> },
 }
+
+/// The first answer to an API call, kept to answer its repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replay {
+    pub status: u16,
+    /// JSON, as sent.
+    pub body: String,
+}
+
+/// The largest answer kept for a replay; a larger one leaves its key unsettled, so a repeat
+/// is told the result is unknown rather than run twice.
+pub const REPLAY_MAX_BYTES: usize = 60 * 1024;
 
 /// The message for a submit whose first attempt has not finished.
 pub fn pending_message(since: DateTime<Utc>, now: DateTime<Utc>) -> String {

@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
 
-use super::{Claim, KEEP, SubmissionKey, Ticket, fingerprint, is_local_location};
+use super::{
+    Claim, KEEP, REPLAY_MAX_BYTES, Replay, SubmissionKey, Ticket, fingerprint, is_local_location,
+};
 use crate::auth::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::store::Store;
@@ -33,7 +35,26 @@ pub async fn complete(
         )));
     }
     store
-        .complete_submission(&ticket.fingerprint, location, now)
+        .complete_submission(&ticket.fingerprint, location, None, now)
+        .await
+}
+
+/// The API call succeeded with `response`, about the resource at `location`.
+pub async fn complete_call(
+    store: &dyn Store,
+    ticket: &Ticket,
+    location: &str,
+    response: &Replay,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    if !is_local_location(location) || response.body.len() > REPLAY_MAX_BYTES {
+        return Err(CoreError::Internal(format!(
+            "API answer not kept for replay: {location}, {} bytes",
+            response.body.len()
+        )));
+    }
+    store
+        .complete_submission(&ticket.fingerprint, location, Some(response), now)
         .await
 }
 

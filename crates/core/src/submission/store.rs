@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::Claim;
+use super::{Claim, Replay};
 use crate::error::CoreResult;
 use crate::ids::AccountId;
 
@@ -16,11 +16,12 @@ pub trait SubmissionStore: Send + Sync {
         path: &str,
         at: DateTime<Utc>,
     ) -> CoreResult<Claim>;
-    /// Records where the submit led.
+    /// Records where the submit led and, for an API call, its answer.
     async fn complete_submission(
         &self,
         fingerprint: &str,
         location: &str,
+        response: Option<&Replay>,
         at: DateTime<Utc>,
     ) -> CoreResult<()>;
     /// Forgets a pending claim whose submit saved nothing, so the corrected form may be sent

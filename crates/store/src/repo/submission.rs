@@ -2,7 +2,7 @@
 //! it must be visible to every instance before the work starts.
 
 use anze_core::ids::AccountId;
-use anze_core::submission::{Claim, SubmissionStore, Ticket};
+use anze_core::submission::{Claim, Replay, SubmissionStore, Ticket};
 use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -27,6 +27,8 @@ impl SubmissionStore for Db {
             location: Set(None),
             created_at: Set(at),
             completed_at: Set(None),
+            response_status: Set(None),
+            response_body: Set(None),
         }
         .insert(self.write_conn())
         .await
@@ -46,7 +48,15 @@ impl SubmissionStore for Db {
                         CoreError::Conflict("表单正在重新提交,请稍后刷新页面再试。".into())
                     })?;
                 Ok(match row.location {
-                    Some(location) => Claim::Done { location },
+                    Some(location) => Claim::Done {
+                        location,
+                        response: row.response_status.zip(row.response_body).map(
+                            |(status, body)| Replay {
+                                status: u16::try_from(status).unwrap_or(200),
+                                body,
+                            },
+                        ),
+                    },
                     None => Claim::Pending {
                         since: row.created_at,
                     },
@@ -60,12 +70,18 @@ impl SubmissionStore for Db {
         &self,
         fingerprint: &str,
         location: &str,
+        response: Option<&Replay>,
         at: DateTime<Utc>,
     ) -> CoreResult<()> {
         use submission::Column as S;
         submission::Entity::update_many()
             .col_expr(S::Location, location.into())
             .col_expr(S::CompletedAt, at.into())
+            .col_expr(
+                S::ResponseStatus,
+                response.map(|r| i32::from(r.status)).into(),
+            )
+            .col_expr(S::ResponseBody, response.map(|r| r.body.clone()).into())
             .filter(S::Fingerprint.eq(fingerprint))
             .exec(self.write_conn())
             .await

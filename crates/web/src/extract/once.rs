@@ -67,7 +67,7 @@ async fn run(state: AppState, req: Request, next: Next) -> Result<Response, Page
             }
             Ok(res)
         }
-        Claim::Done { location } => {
+        Claim::Done { location, .. } => {
             tracing::info!(path, "repeated submit answered with the first result");
             Ok(redirect_with(&location, Flash::Resubmitted))
         }
