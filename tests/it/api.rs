@@ -212,6 +212,22 @@ async fn a_token_reaches_only_its_scope_and_permissions(app: TestApp) {
     assert_eq!(p["errors"][0]["field"], "cursor");
     let (status, _, p) = call(&app, Some(&all), "/api/v1/orders?from=2026-13-45").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    // A NUL or a byte that is not UTF-8 in a search term is refused with a message that says
+    // so, on the API and on the pages (SQLite's full-text query and PostgreSQL both fail on a
+    // NUL; to the API's schema it is a string, so a value error there).
+    for (q, api) in [
+        ("enterprise=a%00b", StatusCode::UNPROCESSABLE_ENTITY),
+        ("order_no=%FF%FE", StatusCode::BAD_REQUEST),
+    ] {
+        let (status, _, p) = call(&app, Some(&all), &format!("/api/v1/orders?{q}")).await;
+        assert_eq!(status, api, "{q}: {p}");
+        let (status, html) = app.get(&ins, &format!("/orders?{q}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}");
+        assert!(
+            html.contains("控制字符") || html.contains("UTF-8"),
+            "{html}"
+        );
+    }
 
     // The page: staff may not make tokens (nor see the link), an admin may not grant what it
     // lacks.

@@ -235,6 +235,13 @@ pub async fn idempotent(
     let Some(raw) = req.headers().get(submission::HEADER).cloned() else {
         return next.run(req).await;
     };
+    // Who calls comes first: without a valid token the answer is 401 whatever the key.
+    let (mut parts, body) = req.into_parts();
+    let caller = match ApiCaller::from_request_parts(&mut parts, &state).await {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
+    parts.extensions.insert(caller.clone());
     let Some(key) = raw.to_str().ok().and_then(SubmissionKey::parse) else {
         let mut errors = FieldErrors::new();
         errors.add(
@@ -243,12 +250,6 @@ pub async fn idempotent(
         );
         return Problem::invalid(errors).into_response();
     };
-    let (mut parts, body) = req.into_parts();
-    let caller = match ApiCaller::from_request_parts(&mut parts, &state).await {
-        Ok(c) => c,
-        Err(p) => return p.into_response(),
-    };
-    parts.extensions.insert(caller.clone());
     let path = parts.uri.path().to_string();
     let now = state.clock.now();
     let claim =
@@ -420,6 +421,27 @@ impl RateLimits {
 fn query<T: for<'de> Deserialize<'de> + Default>(raw: Option<&str>) -> Result<T, Problem> {
     match raw {
         None | Some("") => Ok(T::default()),
+        Some(q) if !crate::extract::form::urlencoded_is_utf8(q.as_bytes()) => Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "参数有误",
+            crate::extract::form::NOT_UTF8,
+        )),
+        // A string with a NUL is still a string to the schema: refused as a value (422).
+        Some(q) if crate::extract::form::urlencoded_has_nul(q.as_bytes()) => {
+            let name = serde_html_form::from_str::<Vec<(String, String)>>(q)
+                .ok()
+                .and_then(|pairs| pairs.into_iter().find(|(_, v)| v.contains('\0')))
+                .map(|(k, _)| k)
+                .unwrap_or_default();
+            Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "参数有误",
+                format!(
+                    "参数 {} 含有不可见的控制字符(NUL),请重新输入",
+                    name.chars().take(40).collect::<String>()
+                ),
+            ))
+        }
         Some(q) => serde_html_form::from_str(q).map_err(|_| {
             Problem::new(
                 StatusCode::BAD_REQUEST,

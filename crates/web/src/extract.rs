@@ -2,7 +2,7 @@
 
 pub mod context;
 mod ctx;
-mod form;
+pub(crate) mod form;
 pub mod once;
 pub mod origin;
 

@@ -11,6 +11,14 @@ use crate::error::PageError;
 pub const NOT_UTF8: &str = "提交的内容不是有效的 UTF-8 文本,请检查后重新提交。";
 const BAD_FORM: &str = "提交的表单内容无法识别,请返回上一页刷新后重新填写。";
 const BAD_QUERY: &str = "查询条件无法识别,请重新设置查询条件。";
+/// A NUL in a search term ends the text early for SQLite's full-text query and is refused by
+/// PostgreSQL: no one types it, so it is refused here rather than failing in the database.
+pub const HAS_NUL: &str = "查询条件含有不可见的控制字符(NUL),请重新输入。";
+
+/// Whether percent-decoded urlencoded input holds a NUL byte.
+pub fn urlencoded_has_nul(input: &[u8]) -> bool {
+    input.contains(&0) || percent_encoding::percent_decode(input).any(|b| b == 0)
+}
 
 /// Whether every percent-decoded key and value of an urlencoded string is UTF-8. Decoding the
 /// whole string at once is the same test: `&` and `=` are ASCII, never inside a UTF-8
@@ -26,6 +34,10 @@ fn parse_urlencoded<T: DeserializeOwned>(input: &[u8], what: &'static str) -> Re
     if !urlencoded_is_utf8(input) {
         tracing::info!("{what} is not UTF-8");
         return Err(PageError::BadRequest(NOT_UTF8.into()));
+    }
+    if what == "query" && urlencoded_has_nul(input) {
+        tracing::info!("query holds a NUL");
+        return Err(PageError::BadRequest(HAS_NUL.into()));
     }
     serde_html_form::from_bytes(input).map_err(|e| {
         tracing::info!(error = %e, "{what} not understood");
@@ -107,5 +119,12 @@ mod tests {
         assert!(!urlencoded_is_utf8(b"name=%FF%FEabc"));
         assert!(!urlencoded_is_utf8(b"name=%E5%BC&x=%A0"));
         assert!(!urlencoded_is_utf8(b"name=\xC0\x80"));
+    }
+
+    #[test]
+    fn a_nul_in_a_query_is_found_encoded_or_not() {
+        assert!(urlencoded_has_nul(b"enterprise=a%00b"));
+        assert!(urlencoded_has_nul(b"q=a\0b"));
+        assert!(!urlencoded_has_nul(b"q=%E9%94%85%E7%82%89&x=100%25"));
     }
 }
