@@ -44,6 +44,16 @@ impl FieldErrors {
         }
     }
 
+    /// A list filter's date (`YYYY-MM-DD`): none when left empty, the parse error on the field
+    /// otherwise.
+    pub fn optional_date(&mut self, field: &'static str, raw: &str) -> Option<chrono::NaiveDate> {
+        if raw.trim().is_empty() {
+            None
+        } else {
+            self.take(field, crate::time::parse_date(raw))
+        }
+    }
+
     /// Records the error of one parse and returns its value when it succeeded.
     pub fn take<T>(&mut self, field: &'static str, result: Result<T, String>) -> Option<T> {
         match result {

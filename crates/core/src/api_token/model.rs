@@ -6,7 +6,7 @@ use crate::auth::{Actor, Permission};
 use crate::error::{CoreError, CoreResult, FieldErrors};
 use crate::field;
 use crate::ids::{AccountId, ApiCallId, ApiTokenId, OrgId};
-use crate::time::{parse_date, start_of_day};
+use crate::time::start_of_day;
 
 /// What every secret starts with, so a leaked one is recognised in a log or a repository.
 pub const SECRET_PREFIX: &str = "anze_";
@@ -240,15 +240,8 @@ impl ApiCallFilter {
     /// The query within what `actor` sees: its own organization's calls, all for the platform.
     pub fn query(&self, actor: &Actor) -> CoreResult<ApiCallQuery> {
         let mut errors = FieldErrors::new();
-        let date = |errors: &mut FieldErrors, field: &'static str, raw: &str| {
-            if raw.trim().is_empty() {
-                None
-            } else {
-                errors.take(field, parse_date(raw))
-            }
-        };
-        let from = date(&mut errors, "from", &self.from);
-        let to = date(&mut errors, "to", &self.to);
+        let from = errors.optional_date("from", &self.from);
+        let to = errors.optional_date("to", &self.to);
         let q = self.q.trim();
         errors.into_result(ApiCallQuery {
             org: actor

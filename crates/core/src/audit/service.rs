@@ -7,20 +7,13 @@ use crate::error::{CoreError, CoreResult, FieldErrors};
 use crate::ids::OrgId;
 use crate::page::{Page, PageRequest};
 use crate::store::Store;
-use crate::time::{parse_date, start_of_day};
+use crate::time::start_of_day;
 
 /// Turns the filter form into a query scoped to what the actor may see.
 pub fn query(actor: &Actor, filter: &LogFilter) -> CoreResult<LogQuery> {
     let mut errors = FieldErrors::new();
-    let date = |errors: &mut FieldErrors, field: &'static str, raw: &str| {
-        if raw.trim().is_empty() {
-            None
-        } else {
-            errors.take(field, parse_date(raw))
-        }
-    };
-    let from = date(&mut errors, "from", &filter.from);
-    let to = date(&mut errors, "to", &filter.to);
+    let from = errors.optional_date("from", &filter.from);
+    let to = errors.optional_date("to", &filter.to);
     let org = match actor.org_filter() {
         Some(own) => Some(own),
         None => filter.org.trim().parse::<i64>().ok().map(OrgId),

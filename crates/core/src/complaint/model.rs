@@ -6,7 +6,7 @@ use crate::calendar::{Calendar, add_working_days, working_days_between};
 use crate::error::{CoreError, CoreResult, FieldErrors};
 use crate::field::{self, Phone};
 use crate::ids::{AccountId, ComplaintId, OrderId, OrgId, RecordId};
-use crate::time::{parse_date, today};
+use crate::time::today;
 
 /// 受理 (the insurer's first response) is due within this many working days of the filing.
 pub const REPLY_WORKING_DAYS: u32 = 10;
@@ -547,15 +547,8 @@ pub struct ComplaintQuery {
 impl ComplaintFilter {
     pub fn query(&self) -> CoreResult<ComplaintQuery> {
         let mut e = FieldErrors::new();
-        let date = |e: &mut FieldErrors, field: &'static str, raw: &str| {
-            if raw.trim().is_empty() {
-                None
-            } else {
-                e.take(field, parse_date(raw))
-            }
-        };
-        let filed_from = date(&mut e, "from", &self.from);
-        let filed_to = date(&mut e, "to", &self.to);
+        let filed_from = e.optional_date("from", &self.from);
+        let filed_to = e.optional_date("to", &self.to);
         let q = self.q.trim();
         e.into_result(ComplaintQuery {
             state: ComplaintState::from_code(self.state.trim()),
@@ -608,7 +601,7 @@ mod tests {
     use ComplaintState::*;
 
     fn d(s: &str) -> NaiveDate {
-        parse_date(s).unwrap()
+        crate::time::parse_date(s).unwrap()
     }
 
     #[test]

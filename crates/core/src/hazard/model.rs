@@ -728,17 +728,10 @@ pub struct HazardQuery {
 impl HazardFilter {
     pub fn query(&self, today: NaiveDate) -> CoreResult<HazardQuery> {
         let mut e = FieldErrors::new();
-        let date = |e: &mut FieldErrors, field: &'static str, raw: &str| {
-            if raw.trim().is_empty() {
-                None
-            } else {
-                e.take(field, parse_date(raw))
-            }
-        };
-        let found_from = date(&mut e, "found_from", &self.found_from);
-        let found_to = date(&mut e, "found_to", &self.found_to);
-        let deadline_from = date(&mut e, "deadline_from", &self.deadline_from);
-        let deadline_to = date(&mut e, "deadline_to", &self.deadline_to);
+        let found_from = e.optional_date("found_from", &self.found_from);
+        let found_to = e.optional_date("found_to", &self.found_to);
+        let deadline_from = e.optional_date("deadline_from", &self.deadline_from);
+        let deadline_to = e.optional_date("deadline_to", &self.deadline_to);
         let text = |s: &str| {
             let t = s.trim();
             (!t.is_empty()).then(|| t.chars().take(50).collect::<String>())

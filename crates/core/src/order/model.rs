@@ -398,15 +398,8 @@ pub struct OrderQuery {
 impl OrderFilter {
     pub fn query(&self) -> CoreResult<OrderQuery> {
         let mut errors = FieldErrors::new();
-        let date = |errors: &mut FieldErrors, field: &'static str, raw: &str| {
-            if raw.trim().is_empty() {
-                None
-            } else {
-                errors.take(field, parse_date(raw))
-            }
-        };
-        let from = date(&mut errors, "from", &self.from);
-        let to = date(&mut errors, "to", &self.to);
+        let from = errors.optional_date("from", &self.from);
+        let to = errors.optional_date("to", &self.to);
         let text = |s: &str| {
             let t = s.trim();
             (!t.is_empty()).then(|| t.chars().take(50).collect::<String>())

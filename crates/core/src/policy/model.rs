@@ -330,15 +330,8 @@ pub struct PolicyQuery {
 impl PolicyFilter {
     pub fn query(&self, today: NaiveDate) -> CoreResult<PolicyQuery> {
         let mut errors = FieldErrors::new();
-        let date = |errors: &mut FieldErrors, field: &'static str, raw: &str| {
-            if raw.trim().is_empty() {
-                None
-            } else {
-                errors.take(field, parse_date(raw))
-            }
-        };
-        let from = date(&mut errors, "from", &self.from);
-        let to = date(&mut errors, "to", &self.to);
+        let from = errors.optional_date("from", &self.from);
+        let to = errors.optional_date("to", &self.to);
         let q = self.q.trim();
         errors.into_result(PolicyQuery {
             q: (!q.is_empty()).then(|| q.chars().take(50).collect()),
