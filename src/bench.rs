@@ -604,6 +604,14 @@ async fn measure(
         "/api/v1/hazards?overdue=1".into(),
         Target::List,
     );
+    // API 调用日志, after the calls above have filled it.
+    list(
+        "api call log p1".into(),
+        "regulator",
+        &regulator,
+        "/api-tokens/calls".into(),
+        Target::List,
+    );
     let n = pages(d.overdue_all);
     list(
         format!("hazards overdue p{n}"),

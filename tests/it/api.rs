@@ -351,20 +351,8 @@ async fn a_busy_token_is_told_when_to_come_back() {
 
 /// `POST path` with a bearer token and a raw body: (status, JSON body).
 async fn post(app: &TestApp, secret: &str, path: &str, body: &str) -> (StatusCode, Value) {
-    let res = reqwest::Client::new()
-        .post(app.url(path))
-        .bearer_auth(secret)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")),
-    )
+    let (status, _, _, json) = send_post(app, secret, path, None, body).await;
+    (status, json)
 }
 
 async fn systems_designate_answer_and_read_records(app: TestApp) {
@@ -1061,23 +1049,23 @@ async fn every_call_is_logged_with_its_token(app: TestApp) {
     assert!(html.contains("没有符合条件的调用记录"));
 }
 
-/// A POST with `Idempotency-Key`: (status, `Idempotency-Replayed`, `Location`, JSON body).
-async fn post_once(
+/// A POST, with `Idempotency-Key` when `key` is given: (status, `Idempotency-Replayed`,
+/// `Location`, JSON body).
+async fn send_post(
     app: &TestApp,
     secret: &str,
     path: &str,
-    key: &str,
+    key: Option<&str>,
     body: &str,
 ) -> (StatusCode, bool, Option<String>, Value) {
-    let res = reqwest::Client::new()
+    let mut req = reqwest::Client::new()
         .post(app.url(path))
         .bearer_auth(secret)
-        .header("idempotency-key", key)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
+        .header("content-type", "application/json");
+    if let Some(key) = key {
+        req = req.header("idempotency-key", key);
+    }
+    let res = req.body(body.to_string()).send().await.unwrap();
     let status = res.status();
     let replayed = res.headers().get("idempotency-replayed").is_some();
     let location = res
@@ -1087,6 +1075,16 @@ async fn post_once(
     let text = res.text().await.unwrap();
     let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
     (status, replayed, location, json)
+}
+
+async fn post_once(
+    app: &TestApp,
+    secret: &str,
+    path: &str,
+    key: &str,
+    body: &str,
+) -> (StatusCode, bool, Option<String>, Value) {
+    send_post(app, secret, path, Some(key), body).await
 }
 
 async fn a_call_sent_again_with_its_key_acts_once(app: TestApp) {

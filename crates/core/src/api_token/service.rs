@@ -64,6 +64,9 @@ pub async fn calls(
 /// Records one call of `/api/v1`, as it ended.
 pub async fn record_call(store: &dyn Store, call: ApiCall) -> CoreResult<()> {
     let call = ApiCall {
+        // The columns' widths (migration `api_calls`), cut here in one place.
+        method: call.method.chars().take(8).collect(),
+        route: call.route.chars().take(100).collect(),
         path: call.path.chars().take(CALL_PATH_MAX).collect(),
         ip: call.ip.chars().take(64).collect(),
         ..call
