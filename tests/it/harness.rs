@@ -167,10 +167,30 @@ fn trial(test: &'static Test) -> Trial {
         if !needs.configured() {
             return Ok(Completion::ignored_with(format!("set {}", needs.switch())));
         }
+        let started = std::time::Instant::now();
         run();
+        record_time(module, test.name, started.elapsed());
         Ok(Completion::Completed)
     })
     .with_ignored_flag(test.ignored)
+}
+
+/// With `ANZE_TEST_TIMES=FILE`, each passed test appends `seconds<TAB>name` to FILE, so the
+/// tests that make the suite slow can be found (`sort -rn FILE | head`).
+fn record_time(module: &str, name: &str, took: std::time::Duration) {
+    use std::io::Write;
+    let Some(path) = std::env::var_os("ANZE_TEST_TIMES") else {
+        return;
+    };
+    let line = format!("{:.3}\t{module}::{name}\n", took.as_secs_f64());
+    // One write per line on an append-mode file: lines of parallel tests do not interleave.
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = file.write_all(line.as_bytes());
+    }
 }
 
 fn describe(suites: &[Needs]) -> String {
