@@ -204,7 +204,7 @@ async fn submit(
     send(app, client, &token, action, fields).await
 }
 
-async fn add_hazard(
+pub(crate) async fn add_hazard(
     app: &TestApp,
     client: &Client,
     record: &str,

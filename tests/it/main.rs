@@ -20,6 +20,7 @@ mod browser_confirmations;
 mod browser_dashboard;
 mod browser_orders;
 mod browser_records;
+mod checklists;
 mod cli;
 mod cluster;
 mod complaints;

@@ -77,6 +77,8 @@ struct Side {
     notice: i64,
     /// An API token of the insurer, already revoked, so revoking it again is refused.
     api_token: i64,
+    /// The agency's own checklist (检查表), used by no inspection.
+    checklist: i64,
     /// Staff accounts and preset roles, by organization.
     agency_staff: AccountId,
     agency_role: RoleId,
@@ -180,6 +182,77 @@ fn matrix() -> Vec<Row> {
         ),
         get("/hazards", "200 200 200 200 200 200 200 303"),
         get("/complaints", "200 200 200 200 200 200 200 303"),
+        // 检查表: the platform keeps the shared library and reads every agency's; an agency
+        // its own (its staff read them); insurers, regulators and enterprises have none.
+        get("/checklists", "200 403 403 200 200 403 403 303"),
+        get("/checklists/new", "200 403 403 200 403 403 403 303"),
+        post("/checklists", NO_FIELDS, "422 403 403 422 403 403 403 303"),
+        get(
+            "/checklists/template.xlsx",
+            "200 403 403 200 403 403 403 303",
+        ),
+        get("/checklists/stats", "200 403 403 200 200 403 403 303"),
+        get(
+            "/checklists/stats/export.xlsx",
+            "200 403 403 200 200 403 403 303",
+        ),
+        get(
+            "/checklists/{id}",
+            "200/200 403/403 403/403 200/404 200/404 403/403 403/403 303/303",
+        ),
+        get(
+            "/checklists/{id}/export.xlsx",
+            "200/200 403/403 403/403 200/404 200/404 403/403 403/403 303/303",
+        ),
+        // Only its owner changes a checklist, not even the platform.
+        get(
+            "/checklists/{id}/edit",
+            "403/403 403/403 403/403 200/404 403/403 403/403 403/403 303/303",
+        ),
+        post(
+            "/checklists/{id}",
+            NO_FIELDS,
+            "403/403 403/403 403/403 422/404 403/403 403/403 403/403 303/303",
+        ),
+        post(
+            "/checklists/{id}/items",
+            Multipart,
+            "403/403 403/403 403/403 400/404 403/403 403/403 403/403 303/303",
+        ),
+        // Switching on a checklist that is on changes nothing.
+        post(
+            "/checklists/{id}/toggle",
+            Form(&[("active", "1")]),
+            "403/403 403/403 403/403 303/404 403/403 403/403 403/403 303/303",
+        ),
+        // Without `confirmed` a deletion asks first (200).
+        post(
+            "/checklists/{id}/delete",
+            NO_FIELDS,
+            "403/403 403/403 403/403 200/404 403/403 403/403 403/403 303/303",
+        ),
+        // An inspection's checks: whoever reads the record reads them; its agency marks them.
+        get(
+            "/records/{id}/checks",
+            "200/200 200/404 200/404 200/404 200/404 200/404 200/404 303/303",
+        ),
+        // No marks submitted: nothing to save (303).
+        post(
+            "/records/{id}/checks",
+            NO_FIELDS,
+            "403/403 403/403 403/403 303/404 303/404 403/403 403/403 303/303",
+        ),
+        post(
+            "/records/{id}/checklists",
+            NO_FIELDS,
+            "403/403 403/403 403/403 422/404 422/404 403/403 403/403 303/303",
+        ),
+        // The side's checklist is not one the inspection uses (404 to those who may mark).
+        post(
+            "/records/{id}/checklists/{checklist}/remove",
+            NO_FIELDS,
+            "403/403 403/404 403/404 404/404 404/404 403/404 403/404 303/303",
+        ),
         get("/complaints/export.xlsx", "200 200 200 200 200 200 200 303"),
         get(
             "/complaints/{id}",
@@ -610,7 +683,8 @@ fn fill(path: &str, who: Who, case: Case, own: &Side, foreign: &Side) -> (String
     let mut has_id = false;
     let mut out = path
         .replace("{*path}", "app.css")
-        .replace("{item}", "training");
+        .replace("{item}", "training")
+        .replace("{checklist}", &side.checklist.to_string());
     if out.contains("{id}") {
         has_id = true;
         let id = if out.starts_with("/orders/{id}/complete") {
@@ -619,6 +693,7 @@ fn fill(path: &str, who: Who, case: Case, own: &Side, foreign: &Side) -> (String
             side.order.0
         } else if out.starts_with("/records/{id}/hazards")
             || out.starts_with("/records/{id}/notice")
+            || out.starts_with("/records/{id}/check")
         {
             side.inspection
         } else if out.starts_with("/records/") || out.starts_with("/api/v1/records/") {
@@ -639,6 +714,8 @@ fn fill(path: &str, who: Who, case: Case, own: &Side, foreign: &Side) -> (String
             side.calendar_day
         } else if out.starts_with("/notifications/") {
             side.notice
+        } else if out.starts_with("/checklists/") {
+            side.checklist
         } else if out.starts_with("/api-tokens/") {
             side.api_token
         } else if out.starts_with("/orgs/") {
@@ -899,7 +976,20 @@ async fn side(app: &TestApp, tag: &str, region: &str) -> Side {
             .unwrap();
         id.0
     };
+    let checklist = anze_core::checklist::service::create(
+        &app.db,
+        &app.actor(&ag).await,
+        &anze_core::checklist::ChecklistForm {
+            name: format!("{tag}检查表"),
+            ..Default::default()
+        },
+        app.clock_now(),
+    )
+    .await
+    .unwrap()
+    .0;
     Side {
+        checklist,
         api_token,
         org_insurer,
         org_agency,

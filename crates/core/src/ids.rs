@@ -62,4 +62,10 @@ typed_id!(
     ApiTokenId,
     /// API 调用日志
     ApiCallId,
+    /// 检查表
+    ChecklistId,
+    /// 检查表的一个检查项
+    ChecklistItemId,
+    /// 一次排查中一个检查项的检查结果
+    CheckId,
 );

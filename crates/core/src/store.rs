@@ -9,6 +9,7 @@ use crate::audit::AuditStore;
 use crate::auth::login::LoginStore;
 use crate::auth::session::SessionStore;
 use crate::calendar::CalendarStore;
+use crate::checklist::ChecklistStore;
 use crate::complaint::ComplaintStore;
 use crate::dashboard::DashboardStore;
 use crate::enterprise::EnterpriseStore;
@@ -43,6 +44,7 @@ pub trait Store:
     + OrderStore
     + RecordStore
     + HazardStore
+    + ChecklistStore
     + AttachmentStore
     + IntegrityStore
     + SatisfactionStore

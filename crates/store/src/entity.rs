@@ -758,6 +758,71 @@ pub mod api_call {
     entity_boilerplate!();
 }
 
+pub mod checklist {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "checklists")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub org_id: Option<i64>,
+        pub name: String,
+        pub industry: String,
+        pub description: String,
+        pub active: bool,
+        pub item_count: i32,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}
+
+pub mod checklist_item {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "checklist_items")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub checklist_id: i64,
+        pub position: i32,
+        pub section: String,
+        pub content: String,
+        pub basis: String,
+        pub level: String,
+        pub category: String,
+    }
+    entity_boilerplate!();
+}
+
+pub mod inspection_check {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inspection_checks")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub record_id: i64,
+        pub checklist_id: i64,
+        pub checklist_name: String,
+        pub sector: String,
+        pub position: i32,
+        pub section: String,
+        pub content: String,
+        pub basis: String,
+        pub level: String,
+        pub category: String,
+        pub outcome: Option<String>,
+        pub note: String,
+        pub hazard_id: Option<i64>,
+        pub updated_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}
+
 pub mod webhook {
     use sea_orm::entity::prelude::*;
 

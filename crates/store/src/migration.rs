@@ -36,6 +36,7 @@ mod m20261205_000040_hazards_enterprise;
 mod m20261206_000010_api_tokens;
 mod m20261207_000010_api_calls;
 mod m20261207_000020_submission_responses;
+pub(crate) mod m20261208_000010_checklists;
 
 pub struct Migrator;
 
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_api_tokens::Migration),
             Box::new(m20261207_000010_api_calls::Migration),
             Box::new(m20261207_000020_submission_responses::Migration),
+            Box::new(m20261208_000010_checklists::Migration),
         ]
     }
 }

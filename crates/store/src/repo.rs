@@ -5,6 +5,7 @@ mod api_token;
 pub(crate) mod attachment;
 mod audit;
 mod calendar;
+mod checklist;
 mod complaint;
 mod dashboard;
 pub(crate) use dashboard::DashboardCache;

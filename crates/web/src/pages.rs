@@ -5,6 +5,7 @@ pub mod api_tokens;
 pub mod attachments;
 pub mod auth;
 pub mod calendar;
+pub mod checklists;
 pub mod complaints;
 pub mod dashboard;
 pub mod documents;

@@ -8,7 +8,8 @@
 
 use anze_core::field::{Money, Ratio};
 use axum::body::Body;
-use axum::http::{HeaderValue, header};
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use calamine::{DataRef, Reader, Xlsx};
 use chrono::{Datelike, NaiveDate};
@@ -348,22 +349,36 @@ impl SheetWriter {
     }
 }
 
-/// The import template: the columns with a sample row, and a 填写说明 sheet listing each
-/// column's rules and the values 所属区划 and 行业 accept (also offered as drop-downs).
-pub fn import_template(
-    columns: &[(&str, &str, &str)],
-    regions: &[String],
-    industries: &[String],
-) -> Result<Vec<u8>, XlsxError> {
+/// What an import template holds besides its columns.
+pub struct TemplateSpec<'a> {
+    /// The first sheet's name (导入保单, 检查项).
+    pub sheet: &'a str,
+    /// Each column: its header, a sample value and its rule.
+    pub columns: &'a [(&'a str, &'a str, &'a str)],
+    /// General rules listed under the columns' on the 填写说明 sheet.
+    pub notes: &'a [&'a str],
+    /// Columns whose values come from a list: the column's header and the values, listed on
+    /// the 填写说明 sheet and offered as a drop-down.
+    pub lists: &'a [(&'a str, &'a [String])],
+    /// Rows the drop-downs reach down to.
+    pub rows: u32,
+}
+
+/// An import template: the columns with a sample row, and a 填写说明 sheet listing each
+/// column's rules and the values of the listed columns (also offered as drop-downs).
+pub fn import_template(spec: &TemplateSpec<'_>) -> Result<Vec<u8>, XlsxError> {
     use rust_xlsxwriter::{DataValidation, Formula};
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let text = Format::new().set_num_format("@");
     let guide = "填写说明";
+    // The lists sit on the guide sheet in columns D, F, H, …
+    let list_column = |i: usize| (3 + 2 * i) as u16;
+    let letter = |col: u16| char::from(b'A' + col as u8);
 
     let ws = workbook.add_worksheet();
-    ws.set_name("保单导入")?;
-    for (i, (title, sample, _)) in columns.iter().enumerate() {
+    ws.set_name(spec.sheet)?;
+    for (i, (title, sample, _)) in spec.columns.iter().enumerate() {
         let col = i as u16;
         ws.set_column_width(col, (title.chars().count() as f64 * 2.2).max(14.0))?;
         // Text columns keep leading zeros and long digit strings (credit codes, phones) intact.
@@ -372,57 +387,139 @@ pub fn import_template(
         ws.write_string(1, col, *sample)?;
     }
     ws.set_freeze_panes(1, 0)?;
-    let list = |col: char, len: usize| {
-        DataValidation::new()
+    for (i, (title, ..)) in spec.columns.iter().enumerate() {
+        let Some((n, (_, values))) = spec
+            .lists
+            .iter()
+            .enumerate()
+            .find(|(_, (t, values))| t == title && !values.is_empty())
+        else {
+            continue;
+        };
+        let col = letter(list_column(n));
+        let validation = DataValidation::new()
             .allow_list_formula(Formula::new(format!(
                 "='{guide}'!${col}$2:${col}${}",
-                len + 1
+                values.len() + 1
             )))
             .ignore_blank(true)
-    };
-    for (i, (title, ..)) in columns.iter().enumerate() {
-        let validation = match *title {
-            "所属区划" if !regions.is_empty() => list('D', regions.len()),
-            "行业" if !industries.is_empty() => list('F', industries.len()),
-            _ => continue,
-        };
-        // Warn but accept other text: a leaf name alone is valid too.
-        let validation =
-            validation.set_error_style(rust_xlsxwriter::DataValidationErrorStyle::Information);
-        ws.add_data_validation(1, i as u16, 10_001, i as u16, &validation)?;
+            // Warn but accept other text: a leaf name alone is valid too.
+            .set_error_style(rust_xlsxwriter::DataValidationErrorStyle::Information);
+        ws.add_data_validation(1, i as u16, spec.rows + 1, i as u16, &validation)?;
     }
 
     let ws = workbook.add_worksheet();
     ws.set_name(guide)?;
     ws.set_column_width(0, 24)?;
     ws.set_column_width(1, 70)?;
-    ws.set_column_width(3, 22)?;
-    ws.set_column_width(5, 30)?;
     ws.write_string_with_format(0, 0, "列名", &bold)?;
     ws.write_string_with_format(0, 1, "填写要求", &bold)?;
-    for (i, (title, _, hint)) in columns.iter().enumerate() {
+    for (i, (title, _, hint)) in spec.columns.iter().enumerate() {
         let row = i as u32 + 1;
         ws.write_string(row, 0, *title)?;
         ws.write_string(row, 1, *hint)?;
     }
-    let notes = [
-        "第一个工作表的第一行为列名,从第二行起每行一份保单;请删除示例行后再填写。",
-        "单个文件最多 10,000 行、10 MB;任何一行有误时整个文件都不会导入,请按提示修改后重新上传。",
-        "统一社会信用代码已登记的企业直接使用已登记的信息;新企业按该行的企业信息登记,同一企业多行时只登记一次。",
-    ];
-    for (row, note) in (columns.len() as u32 + 2..).zip(notes) {
+    for (row, note) in (spec.columns.len() as u32 + 2..).zip(spec.notes) {
         ws.write_string(row, 0, "说明")?;
-        ws.write_string(row, 1, note)?;
+        ws.write_string(row, 1, *note)?;
     }
-    ws.write_string_with_format(0, 3, "所属区划", &bold)?;
-    for (i, name) in regions.iter().enumerate() {
-        ws.write_string(i as u32 + 1, 3, name)?;
-    }
-    ws.write_string_with_format(0, 5, "行业", &bold)?;
-    for (i, label) in industries.iter().enumerate() {
-        ws.write_string(i as u32 + 1, 5, label)?;
+    for (n, (title, values)) in spec.lists.iter().enumerate() {
+        let col = list_column(n);
+        ws.set_column_width(col, 26)?;
+        ws.write_string_with_format(0, col, *title, &bold)?;
+        for (i, value) in values.iter().enumerate() {
+            ws.write_string(i as u32 + 1, col, value)?;
+        }
     }
     workbook.save_to_buffer()
+}
+
+/// Why an uploaded workbook was refused before its content was looked at.
+pub enum UploadError {
+    NoFile,
+    TooLarge,
+    Broken,
+}
+
+impl UploadError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            UploadError::NoFile | UploadError::Broken => StatusCode::BAD_REQUEST,
+            UploadError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+
+    pub fn message(&self) -> &'static str {
+        match self {
+            UploadError::NoFile => "请选择要导入的 Excel 文件(.xlsx)",
+            UploadError::TooLarge => {
+                "文件超过 10 MB,未导入任何数据。请删除无关的工作表、图片和空白格式,或拆分为多个文件后分批导入"
+            }
+            UploadError::Broken => "文件上传未完成,请重新选择文件上传",
+        }
+    }
+}
+
+/// Reads the `file` field of an import form, counting every byte of every field against the
+/// limit as it arrives, so an oversized upload is refused after 10 MB rather than buffered
+/// whole.
+pub async fn read_upload(
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Vec<u8>, UploadError> {
+    let Ok(mut multipart) = multipart else {
+        return Err(UploadError::NoFile);
+    };
+    let mut file: Option<Vec<u8>> = None;
+    let mut total = 0usize;
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| UploadError::Broken)?
+    {
+        let wanted = file.is_none() && field.name() == Some("file");
+        let mut buf = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|_| UploadError::Broken)? {
+            total += chunk.len();
+            if total > MAX_UPLOAD_BYTES {
+                return Err(UploadError::TooLarge);
+            }
+            if wanted {
+                buf.extend_from_slice(&chunk);
+            }
+        }
+        if wanted {
+            file = Some(buf);
+        }
+    }
+    file.filter(|f| !f.is_empty()).ok_or(UploadError::NoFile)
+}
+
+/// An uploaded import's first sheet as rows (at most `max_rows`), or the status and message
+/// for a file that is no readable workbook.
+pub async fn read_import(
+    multipart: Result<Multipart, MultipartRejection>,
+    max_rows: usize,
+) -> Result<Vec<Vec<String>>, (StatusCode, &'static str)> {
+    let bytes = read_upload(multipart)
+        .await
+        .map_err(|e| (e.status(), e.message()))?;
+    let rows = tokio::task::spawn_blocking(move || read_first_sheet(&bytes, max_rows))
+        .await
+        .map_err(|e| {
+            tracing::error!(cause = %e, "reading a workbook stopped");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "读取文件时出错,请稍后重试",
+            )
+        })?;
+    rows.map_err(|e| {
+        tracing::info!(cause = %e, "import upload is not a readable workbook");
+        let status = match e {
+            ReadError::NotXlsx | ReadError::LegacyOrEncrypted => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        (status, e.message())
+    })
 }
 
 /// A file download of a finished workbook held in memory (the small template).

@@ -154,6 +154,8 @@ pub enum ObjectKind {
     CalendarDay,
     /// API 令牌
     ApiToken,
+    /// 检查表
+    Checklist,
 }
 
 impl ObjectKind {
@@ -176,6 +178,7 @@ impl ObjectKind {
             ObjectKind::Complaint => "complaint",
             ObjectKind::CalendarDay => "calendar_day",
             ObjectKind::ApiToken => "api_token",
+            ObjectKind::Checklist => "checklist",
         }
     }
 
@@ -196,6 +199,7 @@ impl ObjectKind {
             ObjectKind::Complaint => "投诉",
             ObjectKind::CalendarDay => "工作日历",
             ObjectKind::ApiToken => "API 令牌",
+            ObjectKind::Checklist => "检查表",
         }
     }
 }

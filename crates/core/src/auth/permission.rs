@@ -44,6 +44,8 @@ pub enum Menu {
     Hazards,
     /// 服务投诉
     Complaints,
+    /// 检查表 (the checklist library inspections are marked against)
+    Checklists,
     /// 服务记录: one node of the permission tree; the left menu shows it as the six item menus
     /// (安全培训, 风险识别, 标准化建设, …) in the seed's order.
     Records,
@@ -70,10 +72,11 @@ pub enum Menu {
 }
 
 impl Menu {
-    pub const ALL: [Menu; 14] = [
+    pub const ALL: [Menu; 15] = [
         Menu::Orders,
         Menu::Records,
         Menu::Hazards,
+        Menu::Checklists,
         Menu::Complaints,
         Menu::Policies,
         Menu::Enterprises,
@@ -93,6 +96,7 @@ impl Menu {
             Menu::Records => "服务记录",
             Menu::Hazards => "隐患排查",
             Menu::Complaints => "服务投诉",
+            Menu::Checklists => "检查表",
             Menu::Policies => "保单列表",
             Menu::Enterprises => "投保企业",
             Menu::Accounts => "账号管理",
@@ -108,7 +112,9 @@ impl Menu {
 
     pub fn group(self) -> MenuGroup {
         match self {
-            Menu::Orders | Menu::Records | Menu::Hazards | Menu::Complaints => MenuGroup::Service,
+            Menu::Orders | Menu::Records | Menu::Hazards | Menu::Checklists | Menu::Complaints => {
+                MenuGroup::Service
+            }
             Menu::Policies | Menu::Enterprises => MenuGroup::Policies,
             Menu::Accounts | Menu::Roles => MenuGroup::Accounts,
             Menu::Organizations
@@ -126,6 +132,7 @@ impl Menu {
             Menu::Records => "/services/training",
             Menu::Hazards => "/hazards",
             Menu::Complaints => "/complaints",
+            Menu::Checklists => "/checklists",
             Menu::Policies => "/policies",
             Menu::Enterprises => "/enterprises",
             Menu::Accounts => "/accounts",
@@ -155,6 +162,7 @@ impl Menu {
                 ComplaintHandle,
                 ComplaintReply,
             ],
+            Menu::Checklists => &[ChecklistView, ChecklistManage],
             Menu::Calendar => &[CalendarView, CalendarEdit],
             Menu::Orders => &[
                 OrderView,
@@ -217,6 +225,10 @@ pub enum Permission {
     ComplaintHandle,
     /// 服务投诉 · 答复 (the agency complained about)
     ComplaintReply,
+    /// 检查表 · 查看 (and the 不符合项统计)
+    ChecklistView,
+    /// 检查表 · 维护本机构检查表 (the platform: the shared library)
+    ChecklistManage,
     /// 工作日历 · 查看
     CalendarView,
     /// 工作日历 · 维护
@@ -270,7 +282,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 42] = [
+    pub const ALL: [Permission; 44] = [
         Permission::HazardView,
         Permission::HazardWrite,
         Permission::HazardReview,
@@ -283,6 +295,8 @@ impl Permission {
         Permission::ComplaintFile,
         Permission::ComplaintHandle,
         Permission::ComplaintReply,
+        Permission::ChecklistView,
+        Permission::ChecklistManage,
         Permission::OrderView,
         Permission::OrderDesignate,
         Permission::OrderAccept,
@@ -336,6 +350,8 @@ impl Permission {
             ComplaintFile => "complaint:file",
             ComplaintHandle => "complaint:handle",
             ComplaintReply => "complaint:reply",
+            ChecklistView => "checklist:view",
+            ChecklistManage => "checklist:manage",
             CalendarView => "calendar:view",
             CalendarEdit => "calendar:edit",
             PolicyView => "policy:view",
@@ -374,7 +390,8 @@ impl Permission {
         match self {
             OrderView | RecordView | HazardView | ComplaintView | CalendarView | PolicyView
             | EnterpriseView | AccountView | RoleView | OrgView | AuditView | LoginLogView
-            | JobView => "查看",
+            | JobView | ChecklistView => "查看",
+            ChecklistManage => "维护检查表",
             ComplaintFile => "登记投诉",
             ComplaintHandle => "受理与办结",
             ComplaintReply => "答复投诉",
@@ -418,6 +435,7 @@ impl Permission {
             ComplaintHandle => kind == Insurer,
             ComplaintReply => kind == Agency,
             CalendarView | CalendarEdit | JobView => kind == Platform,
+            ChecklistView | ChecklistManage => matches!(kind, Platform | Agency),
             WebhookManage => kind != Platform,
             RecordWrite | RecordManage | HazardWrite | HazardReview => kind == Agency,
             RecordConfirm | HazardRectify => kind == Enterprise,

@@ -330,6 +330,8 @@ pub struct HazardForm {
     pub immediate: String,
     pub rectify_note: String,
     pub rectified_on: String,
+    /// The 不符合 checklist item the hazard is registered from (empty: none).
+    pub check: String,
 }
 
 impl HazardForm {
@@ -350,6 +352,8 @@ pub struct HazardInput {
     pub responsible: String,
     /// 即查即改: the rectification recorded with the hazard.
     pub rectification: Option<Rectification>,
+    /// The 不符合 checklist item it is registered from.
+    pub check: Option<crate::ids::CheckId>,
 }
 
 /// How a 整改通知书 was signed for (签收).
@@ -566,6 +570,7 @@ pub fn parse_hazard(
             deadline,
             responsible,
             rectification,
+            check: None,
         }),
         _ => Err(CoreError::Validation(e)),
     }

@@ -97,7 +97,7 @@ pub async fn counts_of_order(
     store.count_hazards(&scope, &query).await.map(Some)
 }
 
-async fn inspection_of(
+pub(crate) async fn inspection_of(
     store: &dyn Store,
     actor: &Actor,
     id: RecordId,
@@ -273,7 +273,10 @@ pub async fn create(
         }
         (false, Err(e)) => return Err(e),
     };
-    let input = parsed?;
+    let mut input = parsed?;
+    // Registered from a 不符合 item of the inspection's checklist: linked to it.
+    let check = crate::checklist::service::failed_check(store, &record, &form.check).await?;
+    input.check = check.as_ref().map(|c| c.id);
     let audit = AuditEvent::new(
         actor,
         now,

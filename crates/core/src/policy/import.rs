@@ -19,7 +19,13 @@ use crate::ids::OrgId;
 use crate::industry::{Industry, IndustryChoice};
 use crate::org::{OrgKind, Organization};
 use crate::region::Region;
+pub use crate::sheet::RowError;
 use crate::store::Store;
+
+/// A mistake in one cell of `column`.
+fn at(row: usize, column: Column, message: impl Into<String>) -> RowError {
+    RowError::cell(row, column.header(), message)
+}
 
 /// One import is one transaction; larger files are split by the user, so a mistake in row
 /// 90,000 never holds the database for minutes.
@@ -186,35 +192,6 @@ impl Column {
             "contact_phone" => Column::ContactPhone,
             _ => return None,
         })
-    }
-}
-
-/// One mistake in the file, as the user finds it in the spreadsheet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RowError {
-    /// Spreadsheet row number (the header is usually row 1); `None` when the file as a whole is
-    /// wrong.
-    pub row: Option<usize>,
-    /// The column header; empty when no single column is to blame.
-    pub column: String,
-    pub message: String,
-}
-
-impl RowError {
-    fn file(message: impl Into<String>) -> Self {
-        Self {
-            row: None,
-            column: String::new(),
-            message: message.into(),
-        }
-    }
-
-    fn at(row: usize, column: Column, message: impl Into<String>) -> Self {
-        Self {
-            row: Some(row),
-            column: column.header().to_string(),
-            message: message.into(),
-        }
     }
 }
 
@@ -494,7 +471,7 @@ fn reword(message: &str) -> String {
 fn push_field_errors(errors: &mut Vec<RowError>, row: usize, fields: &FieldErrors) {
     for e in &fields.0 {
         let column = Column::of_field(e.field).unwrap_or(Column::PolicyNo);
-        errors.push(RowError::at(row, column, reword(&e.message)));
+        errors.push(at(row, column, reword(&e.message)));
     }
 }
 
@@ -532,14 +509,14 @@ pub fn validate(table: &Table, lookup: &Lookup) -> Result<ImportPlan, Vec<RowErr
         push_field_errors(&mut row_errors, row, &field_errors);
         if let Ok(no) = super::parse_policy_no(&form.policy_no) {
             if let Some(first) = seen_nos.get(&no) {
-                row_errors.push(RowError::at(
+                row_errors.push(at(
                     row,
                     Column::PolicyNo,
                     format!("保单号“{no}”与第 {first} 行重复"),
                 ));
             } else {
                 if lookup.taken.contains(&no) {
-                    row_errors.push(RowError::at(
+                    row_errors.push(at(
                         row,
                         Column::PolicyNo,
                         format!("本机构已登记保单号“{no}”"),
@@ -598,13 +575,13 @@ fn enterprise_of_row(
     let code = match CreditCode::parse(cell(Column::CreditCode)) {
         Ok(c) => c.to_string(),
         Err(m) => {
-            errors.push(RowError::at(row, Column::CreditCode, m));
+            errors.push(at(row, Column::CreditCode, m));
             return None;
         }
     };
     if let Some(org) = lookup.orgs.get(&code) {
         if org.kind != OrgKind::Enterprise {
-            errors.push(RowError::at(
+            errors.push(at(
                 row,
                 Column::CreditCode,
                 format!(
@@ -625,7 +602,7 @@ fn enterprise_of_row(
     let mut resolve = |col: Column, r: Result<String, String>| match r {
         Ok(code) => code,
         Err(m) => {
-            lookup_errors.push(RowError::at(row, col, m));
+            lookup_errors.push(at(row, col, m));
             // Non-empty, so the form parser does not report the same cell again.
             "?".into()
         }
@@ -657,7 +634,7 @@ fn enterprise_of_row(
     };
     match seen_new.get(&code) {
         Some(first) if first.name != fields.org.name => {
-            errors.push(RowError::at(
+            errors.push(at(
                 row,
                 Column::EnterpriseName,
                 format!(

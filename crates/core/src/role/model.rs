@@ -192,6 +192,7 @@ pub fn builtin_roles(kind: OrgKind) -> Vec<NewRole> {
         Permission::RecordView,
         Permission::HazardView,
         Permission::ComplaintView,
+        Permission::ChecklistView,
         Permission::PolicyView,
         Permission::EnterpriseView,
         Permission::AccountView,

@@ -197,6 +197,9 @@ pub(crate) fn tables() -> Vec<Box<dyn Table>> {
         table::<record_staff::Entity>(),
         table::<hazard::Entity>(),
         table::<hazard_step::Entity>(),
+        table::<checklist::Entity>(),
+        table::<checklist_item::Entity>(),
+        table::<inspection_check::Entity>(),
         table::<notice_receipt::Entity>(),
         table::<integrity_flag::Entity>(),
         table::<satisfaction_rating::Entity>(),
@@ -219,7 +222,14 @@ pub(crate) fn tables() -> Vec<Box<dyn Table>> {
 
 /// Tables the migrations fill (regions, industries, the shipped holidays, the chain's head
 /// row): a database holding only these rows is still empty, and a restore replaces them.
-pub(crate) const SEEDED: &[&str] = &["regions", "industries", "calendar_days", "audit_chain_head"];
+pub(crate) const SEEDED: &[&str] = &[
+    "regions",
+    "industries",
+    "calendar_days",
+    "audit_chain_head",
+    "checklists",
+    "checklist_items",
+];
 
 /// One row as a JSON array. Fails on a value JSON cannot hold exactly (a non-finite float).
 pub(crate) fn encode_row(row: &[Value], out: &mut Vec<u8>) -> Result<(), String> {

@@ -5,7 +5,7 @@ use anze_core::hazard::{
     HazardStore, NoticeReceipt, ReceiptVia, Rectification, Rectifier, Review, StepKind,
     hazard_number,
 };
-use anze_core::ids::{AccountId, HazardId, OrderId, OrgId, RecordId};
+use anze_core::ids::{AccountId, CheckId, HazardId, OrderId, OrgId, RecordId};
 use anze_core::page::{Page, PageRequest};
 use anze_core::scope::Scope;
 use anze_core::{CoreError, CoreResult};
@@ -617,6 +617,9 @@ impl HazardStore for Db {
         .await
         .map_err(db_err)?;
         let id = HazardId(created.id);
+        if let Some(check) = input.check {
+            link_check(&txn, check, inspection, id).await?;
+        }
         let number = hazard_number(record.service_date, id);
         hazard::Entity::update_many()
             .col_expr(hazard::Column::HazardNo, Expr::value(Some(number.clone())))
@@ -855,4 +858,28 @@ impl HazardStore for Db {
         txn.commit().await.map_err(db_err)?;
         Ok(true)
     }
+}
+
+/// Links the hazard to the 不符合 check it was registered from, if no other hazard took that
+/// check first (two inspectors on one failed item register one hazard).
+async fn link_check(
+    txn: &DatabaseTransaction,
+    check: CheckId,
+    inspection: RecordId,
+    hazard: HazardId,
+) -> CoreResult<()> {
+    use crate::entity::inspection_check::{Column as C, Entity};
+    let linked = Entity::update_many()
+        .col_expr(C::HazardId, Expr::value(Some(hazard.0)))
+        .filter(C::Id.eq(check.0))
+        .filter(C::RecordId.eq(inspection.0))
+        .filter(C::Outcome.eq(anze_core::checklist::Outcome::Fail.code()))
+        .filter(C::HazardId.is_null())
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    if linked.rows_affected == 0 {
+        return Err(CoreError::Conflict("该不符合项已登记隐患".into()));
+    }
+    Ok(())
 }

@@ -490,6 +490,13 @@ impl RecordStore for Db {
         )
         .await?;
         set_staff(&txn, id.0, &[]).await?;
+        // An inspection's checklist results (one with a hazard never gets here: an inspection
+        // with hazards is not deleted).
+        crate::entity::inspection_check::Entity::delete_many()
+            .filter(crate::entity::inspection_check::Column::RecordId.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
         // Its notifications (an objection) would only lead to a missing page.
         super::notify::delete_notices_of(&txn, anze_core::audit::ObjectKind::Record, id.0).await?;
         service_record::Entity::delete_by_id(id.0)

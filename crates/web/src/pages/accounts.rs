@@ -274,7 +274,7 @@ pub struct ConfirmPage {
     pub title: String,
     pub message: String,
     pub action: String,
-    pub back: &'static str,
+    pub back: String,
 }
 
 /// 删除 asks first: the dialog sets `confirmed=1`; without JavaScript a confirmation page asks.
@@ -295,7 +295,7 @@ pub async fn delete(
                 account.display()
             ),
             action: format!("/accounts/{id}/delete"),
-            back: ACTIVE,
+            back: ACTIVE.into(),
         });
     }
     account::service::delete(state.store(), &ctx.actor, id, ctx.now).await?;

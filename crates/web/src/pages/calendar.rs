@@ -128,7 +128,7 @@ pub async fn delete(
                 day.kind.long_label()
             ),
             action: format!("{ACTIVE}/{id}/delete"),
-            back: ACTIVE,
+            back: ACTIVE.into(),
         });
     }
     let day = calendar::service::delete(state.store(), &ctx.actor, id, ctx.now).await?;

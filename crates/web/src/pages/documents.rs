@@ -140,7 +140,11 @@ pub async fn notice(
             photo_cell(
                 &mut set,
                 blobs,
-                format!("{}\n位置:{}", h.description, h.location),
+                if h.basis.is_empty() {
+                    format!("{}\n位置:{}", h.description, h.location)
+                } else {
+                    format!("{}\n位置:{}\n依据:{}", h.description, h.location, h.basis)
+                },
                 &before,
             )
             .await,
@@ -167,7 +171,7 @@ pub async fn notice(
             columns: vec![
                 ("序号".into(), 0.6),
                 ("隐患编号".into(), 1.9),
-                ("隐患描述及位置".into(), 3.6),
+                ("隐患描述、位置及依据".into(), 3.6),
                 ("等级".into(), 1.0),
                 ("整改建议".into(), 2.6),
                 ("整改期限".into(), 1.3),

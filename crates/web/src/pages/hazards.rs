@@ -129,10 +129,18 @@ fn new_page(
 }
 
 /// 新增隐患 (seed 图4.3.3)
+/// `?check=` on 新增隐患: the 不符合 checklist item the hazard is registered from.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct FromCheck {
+    pub check: String,
+}
+
 pub async fn new(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
+    QueryData(from): QueryData<FromCheck>,
 ) -> PageResult<Response> {
     let id: RecordId = parse_id(&id)?;
     anze_core::auth::require(&ctx.actor, Permission::HazardWrite)?;
@@ -144,10 +152,24 @@ pub async fn new(
             order.state.label()
         )));
     }
-    let form = HazardForm {
+    let mut form = HazardForm {
         deadline: (inspection.service_date + chrono::Duration::days(30)).to_string(),
         ..HazardForm::default()
     };
+    // Pre-filled from the failed item; the inspector edits what he saw on site.
+    if let Some(c) =
+        anze_core::checklist::service::failed_check(state.store(), &inspection, &from.check).await?
+    {
+        form.description = if c.note.is_empty() {
+            c.content.clone()
+        } else {
+            format!("{}\n现场情况:{}", c.content, c.note)
+        };
+        form.basis = c.basis.clone();
+        form.level = c.level.code().into();
+        form.category = c.category.clone();
+        form.check = c.id.to_string();
+    }
     new_page(&ctx, inspection, order, form, FieldErrors::new())
 }
 
@@ -163,11 +185,19 @@ pub async fn create(
     let rules = [BEFORE_PHOTOS, AFTER_PHOTOS, PLAN];
     let submitted = upload::submit(multipart, &rules, &state, async |r: &upload::Received| {
         let form: HazardForm = upload::form_of(&r.fields)?;
-        hazard::service::create(state.store(), &ctx.actor, id, &form, &r.files, ctx.now).await
+        let h = hazard::service::create(state.store(), &ctx.actor, id, &form, &r.files, ctx.now)
+            .await?;
+        // Parsed as a check id by `create`, so only digits once trimmed.
+        Ok((h, form.check.trim().to_string()))
     })
     .await?;
     match submitted {
-        Submitted::Saved(h) => Ok(redirect_with(&format!("/hazards/{h}"), Flash::Created)),
+        // From a checklist item: back to the checklist, where the next failed item waits.
+        Submitted::Saved((_, check)) if !check.is_empty() => Ok(redirect_with(
+            &format!("/records/{id}/checks#check-{check}"),
+            Flash::Created,
+        )),
+        Submitted::Saved((h, _)) => Ok(redirect_with(&format!("/hazards/{h}"), Flash::Created)),
         Submitted::Invalid { errors, fields } => {
             let form = upload::form_of(&fields).unwrap_or_default();
             let (inspection, order, _) =

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::Ctx;
 use crate::view::{Flash, Shell, redirect_with, render_status};
-use crate::xlsx::{self, MAX_UPLOAD_BYTES};
+use crate::xlsx;
 
 const ACTIVE: &str = "/policies";
 /// A table of more rows than this helps nobody; the count says how many there are.
@@ -60,67 +60,23 @@ pub async fn template(State(state): State<AppState>, ctx: Ctx) -> PageResult<Res
         .collect();
     let regions: Vec<String> = reference.regions.into_iter().map(|r| r.name).collect();
     let industries: Vec<String> = reference.industries.into_iter().map(|i| i.label).collect();
-    let bytes = xlsx::import_template(&columns, &regions, &industries)
-        .map_err(|e| PageError::Internal(format!("import template: {e}")))?;
+    let bytes = xlsx::import_template(&xlsx::TemplateSpec {
+        sheet: "保单导入",
+        columns: &columns,
+        notes: &[
+            "第一个工作表的第一行为列名,从第二行起每行一份保单;请删除示例行后再填写。",
+            "单个文件最多 10,000 行、10 MB;任何一行有误时整个文件都不会导入,请按提示修改后重新上传。",
+            "统一社会信用代码已登记的企业直接使用已登记的信息;新企业按该行的企业信息登记,同一企业多行时只登记一次。",
+        ],
+        lists: &[("所属区划", &regions), ("行业", &industries)],
+        rows: MAX_IMPORT_ROWS as u32,
+    })
+    .map_err(|e| PageError::Internal(format!("import template: {e}")))?;
     Ok(xlsx::download_bytes(
         bytes,
         "policy-import-template.xlsx",
         "保单导入模板.xlsx",
     ))
-}
-
-/// Why an upload was refused before its content was looked at.
-enum UploadError {
-    NoFile,
-    TooLarge,
-    Broken,
-}
-
-impl UploadError {
-    fn status(&self) -> StatusCode {
-        match self {
-            UploadError::NoFile | UploadError::Broken => StatusCode::BAD_REQUEST,
-            UploadError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        }
-    }
-
-    fn message(&self) -> &'static str {
-        match self {
-            UploadError::NoFile => "请选择要导入的 Excel 文件(.xlsx)",
-            UploadError::TooLarge => {
-                "文件超过 10 MB,未导入任何数据。请删除无关的工作表、图片和空白格式,或拆分为多个文件后分批导入"
-            }
-            UploadError::Broken => "文件上传未完成,请重新选择文件上传",
-        }
-    }
-}
-
-/// Reads the `file` field, counting every byte of every field against the limit as it arrives,
-/// so an oversized upload is refused after 10 MB rather than buffered whole.
-async fn read_file_field(multipart: &mut Multipart) -> Result<Vec<u8>, UploadError> {
-    let mut file: Option<Vec<u8>> = None;
-    let mut total = 0usize;
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| UploadError::Broken)?
-    {
-        let wanted = file.is_none() && field.name() == Some("file");
-        let mut buf = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|_| UploadError::Broken)? {
-            total += chunk.len();
-            if total > MAX_UPLOAD_BYTES {
-                return Err(UploadError::TooLarge);
-            }
-            if wanted {
-                buf.extend_from_slice(&chunk);
-            }
-        }
-        if wanted {
-            file = Some(buf);
-        }
-    }
-    file.filter(|f| !f.is_empty()).ok_or(UploadError::NoFile)
 }
 
 pub async fn upload(
@@ -130,31 +86,10 @@ pub async fn upload(
 ) -> PageResult<Response> {
     // Checked before the body is read, so a caller without the permission uploads nothing.
     require(&ctx.actor, Permission::PolicyImport)?;
-    let read = match multipart {
-        Ok(mut m) => read_file_field(&mut m).await,
-        Err(_) => Err(UploadError::NoFile),
-    };
-    let bytes = match read {
-        Ok(b) => b,
-        Err(e) => return import_page(&ctx, e.status(), Some(e.message()), Vec::new()),
-    };
     // Header plus one row past the limit, so the core can tell the user the file is too long.
-    let max_rows = MAX_IMPORT_ROWS + 2;
-    let rows = tokio::task::spawn_blocking(move || xlsx::read_first_sheet(&bytes, max_rows))
-        .await
-        .map_err(|e| PageError::Internal(format!("reading workbook: {e}")))?;
-    let rows = match rows {
+    let rows = match xlsx::read_import(multipart, MAX_IMPORT_ROWS + 2).await {
         Ok(rows) => rows,
-        Err(e) => {
-            tracing::info!(cause = %e, "import upload is not a readable workbook");
-            let status = match e {
-                xlsx::ReadError::NotXlsx | xlsx::ReadError::LegacyOrEncrypted => {
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE
-                }
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            return import_page(&ctx, status, Some(e.message()), Vec::new());
-        }
+        Err((status, message)) => return import_page(&ctx, status, Some(message), Vec::new()),
     };
     match import::import(state.store(), &ctx.actor, rows, ctx.now).await? {
         Ok(_) => Ok(redirect_with("/policies", Flash::Imported)),

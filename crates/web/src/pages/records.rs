@@ -258,6 +258,8 @@ struct ShowPage {
     /// Inspections: the hazards found (隐患明细, seed 图4.3.2).
     hazards: Vec<anze_core::hazard::Hazard>,
     is_inspection: bool,
+    /// An inspection's checklist results, and whether the caller may mark them.
+    checks: Option<(anze_core::checklist::CheckCounts, bool)>,
     can_add_hazard: bool,
     /// Per hazard: the loop step the caller may take (整改 / 复查), if any.
     hazard_steps: Vec<Option<anze_core::hazard::HazardAction>>,
@@ -305,6 +307,14 @@ async fn show_page(
     } else {
         vec![]
     };
+    let checks = if is_inspection {
+        let counts =
+            anze_core::checklist::service::counts_of(state.store(), &ctx.actor, &record).await?;
+        let can_mark = anze_core::checklist::service::can_mark(&ctx.actor, &record, &order);
+        Some((counts, can_mark))
+    } else {
+        None
+    };
     let flags = super::integrity::rows_of(
         state.store(),
         &ctx.actor,
@@ -341,6 +351,7 @@ async fn show_page(
                 .collect(),
             today: anze_core::time::today(ctx.now),
             is_inspection,
+            checks,
             hazards,
             shell: ctx.shell(menu_path(record.item)),
             record,
@@ -525,7 +536,7 @@ pub async fn delete(
                 record.order_no
             ),
             action: format!("/records/{id}/delete"),
-            back: "/orders",
+            back: "/orders".into(),
         });
     }
     let (record, keys) = record::service::delete(state.store(), &ctx.actor, id, ctx.now).await?;

@@ -239,7 +239,7 @@ pub async fn delete(
             title: "删除角色".into(),
             message: format!("确定删除角色“{}”吗?", role.name),
             action: format!("/roles/{id}/delete"),
-            back: ACTIVE,
+            back: ACTIVE.into(),
         });
     }
     role::service::delete(state.store(), &ctx.actor, id, ctx.now).await?;
