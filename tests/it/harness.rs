@@ -150,6 +150,7 @@ pub fn main() -> ExitCode {
         .collect();
 
     let conclusion = libtest_mimic::run(&args, trials);
+    crate::helpers::template::drop_all();
     if !not_run.is_empty() && !args.list {
         eprintln!(
             "note: these suites did not run (their tests are counted as ignored): {}",

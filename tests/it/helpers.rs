@@ -158,17 +158,25 @@ fn split_url(url: &str) -> (String, String) {
     (host_part, query)
 }
 
-/// A database of `backend` of the test's own, created empty (SQLite: a file not yet made),
-/// with a fresh data directory; the cleanup drops both.
-async fn fresh_database(backend: Backend) -> (String, PathBuf, Cleanup) {
+/// A database of `backend` of the test's own, with a fresh data directory; the cleanup drops
+/// both. `migrated`: a copy of a database migrated once per run (`Template`), which is what
+/// every test's application starts from; otherwise created empty (SQLite: a file not yet made),
+/// for `anze restore` to load.
+async fn fresh_database(backend: Backend, migrated: bool) -> (String, PathBuf, Cleanup) {
     let dir = std::env::temp_dir().join(format!("anze-test-{}", random_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
     match backend {
-        Backend::Sqlite => (
-            format!("sqlite://{}", dir.join("anze.db").display()),
-            dir.clone(),
-            Cleanup::Dir(dir),
-        ),
+        Backend::Sqlite => {
+            let file = dir.join("anze.db");
+            if migrated {
+                std::fs::copy(template::sqlite().await, &file).unwrap();
+            }
+            (
+                format!("sqlite://{}", file.display()),
+                dir.clone(),
+                Cleanup::Dir(dir),
+            )
+        }
         Backend::Postgres | Backend::Mysql => {
             let var = if backend == Backend::Postgres {
                 "ANZE_TEST_POSTGRES_URL"
@@ -177,14 +185,20 @@ async fn fresh_database(backend: Backend) -> (String, PathBuf, Cleanup) {
             };
             let admin_url = configured(var);
             let name = format!("anze_t_{}", random_suffix());
-            let admin = Db::connect(&admin_url, 1)
-                .await
-                .unwrap_or_else(|e| panic!("{var} does not answer: {e}"));
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-            admin.close().await;
+            let create = match backend {
+                Backend::Postgres if migrated => {
+                    template::postgres_create(&admin_url, &name).await;
+                    None
+                }
+                _ => Some(format!("CREATE DATABASE {name}")),
+            };
+            if let Some(create) = create {
+                let admin = Db::connect(&admin_url, 1)
+                    .await
+                    .unwrap_or_else(|e| panic!("{var} does not answer: {e}"));
+                admin.execute_unprepared(&create).await.unwrap();
+                admin.close().await;
+            }
             let (base, query) = split_url(&admin_url);
             (
                 format!("{base}/{name}{query}"),
@@ -196,6 +210,95 @@ async fn fresh_database(backend: Backend) -> (String, PathBuf, Cleanup) {
                     dir,
                 },
             )
+        }
+    }
+}
+
+/// Databases migrated once per run of the test binary, which each test's database copies: a
+/// file copy for SQLite, `CREATE DATABASE … TEMPLATE` for PostgreSQL (a file-level clone). The
+/// migrations' DDL, dozens of statements each with its own sync, was most of a PostgreSQL
+/// test's set-up. MySQL has no such copy and migrates each test's database itself.
+pub mod template {
+    use super::{Db, configured, random_suffix, split_url};
+    use std::path::PathBuf;
+    use tokio::sync::{Mutex, OnceCell};
+
+    static SQLITE: OnceCell<PathBuf> = OnceCell::const_new();
+    static POSTGRES: OnceCell<String> = OnceCell::const_new();
+    /// PostgreSQL refuses to clone a template that another clone is reading at that moment.
+    static CLONING: Mutex<()> = Mutex::const_new(());
+
+    /// The migrated SQLite file (in the temporary directory, removed by `drop_all`).
+    pub async fn sqlite() -> &'static PathBuf {
+        SQLITE
+            .get_or_init(|| async {
+                let path = std::env::temp_dir().join(format!(
+                    "anze-template-{}-{}.db",
+                    std::process::id(),
+                    random_suffix()
+                ));
+                let db = Db::connect(&format!("sqlite://{}", path.display()), 1)
+                    .await
+                    .unwrap();
+                db.migrate().await.unwrap();
+                // Everything into the main file, so a copy of it alone is the whole database.
+                db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .await
+                    .unwrap();
+                db.close().await;
+                path
+            })
+            .await
+    }
+
+    /// Creates database `name` as a copy of the migrated template.
+    pub async fn postgres_create(admin_url: &str, name: &str) {
+        let template = POSTGRES
+            .get_or_init(|| async {
+                let template = format!("anze_tpl_{}", random_suffix());
+                let admin = Db::connect(admin_url, 1).await.unwrap();
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {template}"))
+                    .await
+                    .unwrap();
+                admin.close().await;
+                let (base, query) = split_url(admin_url);
+                let db = Db::connect(&format!("{base}/{template}{query}"), 1)
+                    .await
+                    .unwrap();
+                db.migrate().await.unwrap();
+                db.close().await;
+                template
+            })
+            .await;
+        let _one_at_a_time = CLONING.lock().await;
+        let admin = Db::connect(admin_url, 1).await.unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .await
+            .unwrap();
+        admin.close().await;
+    }
+
+    /// Removes the templates this run made; the harness calls it when every test has run.
+    pub fn drop_all() {
+        if let Some(path) = SQLITE.get() {
+            let _ = std::fs::remove_file(path);
+        }
+        if let Some(template) = POSTGRES.get() {
+            let url = configured("ANZE_TEST_POSTGRES_URL");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(admin) = Db::connect(&url, 1).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {template}"))
+                        .await;
+                    admin.close().await;
+                }
+            });
         }
     }
 }
@@ -218,7 +321,7 @@ impl EmptyTarget {
             Storage::Fs => None,
             Storage::S3 => Some(test_bucket().await),
         };
-        let (database_url, data_dir, cleanup) = fresh_database(backend).await;
+        let (database_url, data_dir, cleanup) = fresh_database(backend, false).await;
         EmptyTarget {
             database_url,
             data_dir,
@@ -299,7 +402,7 @@ impl TestApp {
             Storage::Fs => None,
             Storage::S3 => Some(test_bucket().await),
         };
-        let (url, dir, cleanup) = fresh_database(backend).await;
+        let (url, dir, cleanup) = fresh_database(backend, true).await;
         Self::start(url, dir, bucket, Some(cleanup), configure).await
     }
 
