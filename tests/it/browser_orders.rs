@@ -106,7 +106,7 @@ impl Browser {
     }
 
     /// Picks the option of the select `#select_id` whose text contains `text`.
-    async fn choose(&self, select_id: &str, text: &str) {
+    pub(crate) async fn choose(&self, select_id: &str, text: &str) {
         let xpath = format!(
             "//select[@id={}]/option[contains(normalize-space(.), {})]",
             lit(select_id),
@@ -502,7 +502,7 @@ async fn the_enterprise_rectifies_and_signs_and_the_agency_passes_the_review(
 }
 
 /// A PNG on disk for the file inputs; the directory lives as long as the test process.
-fn photo_file(name: &str) -> std::path::PathBuf {
+pub(crate) fn photo_file(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("anze-browser-photos-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);

@@ -497,7 +497,20 @@ async fn blank_or_foreign_signatures_are_refused_and_nothing_is_saved(app: TestA
     let ag = app.login("ag_admin", PASSWORD).await;
     let (_, list) = app.get(&ag, &format!("/orders/{}/training", w.order)).await;
     assert!(list.contains("还没有安全培训记录"), "nothing was saved");
-    // No blob of a refused request stays behind.
+    // The files of a refused request are only kept for the form's next submit (pending
+    // uploads); once those expire, gc leaves no blob behind.
+    let kept: std::collections::HashSet<String> =
+        anze_core::attachment::AttachmentStore::attachment_keys(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    let left = app.blobs.list("").await.unwrap();
+    assert!(left.iter().all(|(k, _)| kept.contains(k)), "{left:?}");
+    let later = app.clock_now() + chrono::Duration::hours(25);
+    anze_core::attachment::service::collect_orphans(&app.db, &*app.blobs, later)
+        .await
+        .unwrap();
     let left = app.blobs.list("").await.unwrap();
     assert!(left.is_empty(), "{left:?}");
 }

@@ -758,6 +758,33 @@ pub mod api_call {
     entity_boilerplate!();
 }
 
+pub mod pending_upload {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "pending_uploads")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token: String,
+        pub account_id: i64,
+        pub field: String,
+        pub storage_key: String,
+        pub thumb_key: Option<String>,
+        pub original_name: String,
+        pub size: i64,
+        pub sha256: String,
+        pub kind: String,
+        pub captured_at: Option<DateTimeUtc>,
+        pub gps_lat: Option<f64>,
+        pub gps_lng: Option<f64>,
+        pub uniform: Option<bool>,
+        pub phash: Option<i64>,
+        pub phash_alg: Option<String>,
+        pub created_at: DateTimeUtc,
+    }
+    entity_boilerplate!();
+}
+
 pub mod checklist {
     use sea_orm::entity::prelude::*;
 

@@ -37,6 +37,7 @@ mod m20261206_000010_api_tokens;
 mod m20261207_000010_api_calls;
 mod m20261207_000020_submission_responses;
 pub(crate) mod m20261208_000010_checklists;
+mod m20261208_000020_pending_uploads;
 
 pub struct Migrator;
 
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_api_calls::Migration),
             Box::new(m20261207_000020_submission_responses::Migration),
             Box::new(m20261208_000010_checklists::Migration),
+            Box::new(m20261208_000020_pending_uploads::Migration),
         ]
     }
 }

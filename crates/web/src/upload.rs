@@ -13,11 +13,12 @@
 //!
 //! // handler: authorize first (no byte of a refused caller is stored), then one call
 //! record::service::authorize_create(store, &actor, order, item).await?;
-//! match upload::submit(multipart, &rules, &state, async |received| {
+//! match upload::submit(multipart, &rules, &state, &ctx, async |received| {
 //!     record::service::create(store, &actor, order, item, &form_of(received), &received.files, now).await
 //! }).await? {
 //!     Submitted::Saved(id) => redirect,
-//!     Submitted::Invalid { errors, fields } => re-render the form from `fields` with `errors`,
+//!     Submitted::Invalid { errors, fields, pending } => re-render the form from `fields` with
+//!         `errors`, and `ctx.with_pending(pending)` so the file rows list the kept files,
 //! }
 //! ```
 //!
@@ -25,7 +26,10 @@
 //! `viewer_group` in the template (photos open in the `data-viewer` dialog of app.js).
 //!
 //! A failure inside `receive` removes everything it wrote. A crash between writing and saving
-//! leaves blobs without rows, which `anze storage gc` collects after an hour.
+//! leaves blobs without rows, which `anze storage gc` collects after an hour. The files of a
+//! form the service refuses are kept as pending uploads (`anze_core::attachment::PendingUpload`)
+//! for its next submit, which sends their tokens back in `_pending` fields instead of the
+//! files; unclaimed, they expire after a day and `anze storage gc` removes them.
 
 pub(crate) mod drain;
 pub(crate) mod photo;
@@ -246,12 +250,38 @@ pub fn form_of<T: DeserializeOwned>(fields: &[(String, String)]) -> anze_core::C
 pub enum Submitted<T> {
     /// The service saved it.
     Saved(T),
-    /// The service refused the input: nothing was saved and the uploaded files are gone. Show
-    /// the form again from `fields` (the text parts as submitted) with `errors`.
+    /// The service refused the input: nothing was saved. Show the form again from `fields`
+    /// (the text parts as submitted) with `errors`, and the files it carried as `pending`
+    /// (`Ctx::with_pending`), so the user does not pick them again.
     Invalid {
         errors: FieldErrors,
         fields: Vec<(String, String)>,
+        pending: Vec<PendingFile>,
     },
+}
+
+/// The form field that carries a pending upload's token back (one per file, a checkbox the
+/// user can clear to drop the file).
+pub const PENDING_FIELD: &str = "_pending";
+
+/// A file kept from a refused submit, as the re-shown form lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingFile {
+    pub token: String,
+    pub field: String,
+    pub name: String,
+    pub size: String,
+}
+
+impl From<&anze_core::attachment::PendingUpload> for PendingFile {
+    fn from(p: &anze_core::attachment::PendingUpload) -> Self {
+        Self {
+            token: p.token.clone(),
+            field: p.field.clone(),
+            name: p.file.original_name.clone(),
+            size: p.file.size_label(),
+        }
+    }
 }
 
 /// The one flow of a form with uploads: receive the body (files streamed into storage), hand it
@@ -264,20 +294,75 @@ pub async fn submit<T>(
     multipart: Multipart,
     rules: &[FileRule],
     state: &crate::AppState,
+    ctx: &crate::extract::Ctx,
     save: impl AsyncFnOnce(&Received) -> anze_core::CoreResult<T>,
 ) -> Result<Submitted<T>, PageError> {
+    use anze_core::attachment::service as files;
     let mut received = receive(multipart, rules, state.blobs(), &state.upload_limits()).await?;
-    match save(&received).await {
-        Ok(saved) => Ok(Submitted::Saved(saved)),
+    // Files kept from an earlier refused submit of this form come first, as picked first.
+    let tokens: Vec<String> = received
+        .fields
+        .iter()
+        .filter(|(k, _)| k == PENDING_FIELD)
+        .map(|(_, v)| v.clone())
+        .collect();
+    received.fields.retain(|(k, _)| k != PENDING_FIELD);
+    let fields: Vec<&str> = rules.iter().map(|r| r.field).collect();
+    let account = ctx.actor.account_id;
+    let kept = match files::pending(state.store(), account, &tokens, &fields, ctx.now).await {
+        Ok(kept) => kept,
         Err(e) => {
-            let fields = std::mem::take(&mut received.fields);
             received.discard(state.blobs()).await;
-            match e {
-                anze_core::CoreError::Validation(errors) => {
-                    Ok(Submitted::Invalid { errors, fields })
-                }
-                e => Err(e.into()),
+            return Err(e.into());
+        }
+    };
+    let new_files = std::mem::take(&mut received.files);
+    received.files = kept
+        .iter()
+        .map(|p| (p.field.clone(), p.file.clone()))
+        .chain(new_files.iter().cloned())
+        .collect();
+    let kept_tokens: Vec<String> = kept.iter().map(|p| p.token.clone()).collect();
+    match save(&received).await {
+        Ok(saved) => {
+            // The files are the saved form's now; a failure here only leaves rows to expire.
+            if let Err(e) = state.store().delete_pending_uploads(&kept_tokens).await {
+                tracing::warn!(error = %e, "forgetting claimed pending uploads failed");
             }
+            Ok(Submitted::Saved(saved))
+        }
+        Err(anze_core::CoreError::Validation(errors)) => {
+            let fields = std::mem::take(&mut received.fields);
+            let fresh = files::keep_pending(state.store(), account, &new_files, ctx.now).await;
+            let fresh = match fresh {
+                Ok(fresh) => fresh,
+                Err(e) => {
+                    tracing::warn!(error = %e, "keeping a refused form's files failed");
+                    Received {
+                        fields: Vec::new(),
+                        files: new_files,
+                    }
+                    .discard(state.blobs())
+                    .await;
+                    Vec::new()
+                }
+            };
+            let pending = kept.iter().chain(&fresh).map(PendingFile::from).collect();
+            Ok(Submitted::Invalid {
+                errors,
+                fields,
+                pending,
+            })
+        }
+        Err(e) => {
+            // Only this request's files go; kept ones wait for the form to come back.
+            Received {
+                fields: Vec::new(),
+                files: new_files,
+            }
+            .discard(state.blobs())
+            .await;
+            Err(e.into())
         }
     }
 }

@@ -151,6 +151,8 @@ pub struct Shell {
     pub bell_active: bool,
     /// The admin's link to API 令牌.
     pub api_tokens: bool,
+    /// Files kept from a refused submit of the page's form.
+    pub pending: Vec<crate::upload::PendingFile>,
 }
 
 impl Shell {
@@ -183,7 +185,13 @@ impl Shell {
             unread: ctx.unread_notices,
             bell_active: active == "/notifications",
             api_tokens: anze_core::api_token::service::may_manage(&ctx.actor),
+            pending: ctx.pending.clone(),
         }
+    }
+
+    /// The kept files of one file field (`macros.html` `files`).
+    pub fn pending_of(&self, field: &str) -> Vec<&crate::upload::PendingFile> {
+        self.pending.iter().filter(|p| p.field == field).collect()
     }
 }
 

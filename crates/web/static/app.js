@@ -246,3 +246,111 @@ document.querySelectorAll("[data-signature-pad]").forEach(function (pad) {
   var clearButton = pad.querySelector("[data-signature-clear]");
   if (clearButton) clearButton.addEventListener("click", clear);
 });
+
+// File pickers: every multiple-file input keeps what was picked across several picks (the
+// browser would replace the list each time), lists it with a 移除 button and, for photos, a
+// thumbnail; photo inputs get a 拍照 button that opens the camera on a phone (`capture`), while
+// the input itself still opens the gallery. The originals go up as taken. Without script (or
+// without DataTransfer) the plain input works as before.
+document.querySelectorAll("input[type=file][multiple]").forEach(function (input) {
+  if (typeof DataTransfer !== "function") return;
+  try { new DataTransfer(); } catch (e) { return; }
+  var photos = (input.getAttribute("accept") || "").indexOf("image/") >= 0;
+  var picked = new DataTransfer();
+  var list = document.createElement("ul");
+  list.className = "picked";
+  input.insertAdjacentElement("afterend", list);
+  function key(f) { return f.name + "/" + f.size + "/" + f.lastModified; }
+  function add(files) {
+    var have = {};
+    for (var i = 0; i < picked.files.length; i++) have[key(picked.files[i])] = true;
+    for (var j = 0; j < files.length; j++) {
+      if (!have[key(files[j])]) picked.items.add(files[j]);
+    }
+    sync();
+  }
+  function sync() {
+    input.files = picked.files;
+    list.textContent = "";
+    for (var i = 0; i < picked.files.length; i++) {
+      (function (index, file) {
+        var li = document.createElement("li");
+        if (photos && file.type.indexOf("image/") === 0 && window.URL && URL.createObjectURL) {
+          var img = document.createElement("img");
+          img.alt = "";
+          img.src = URL.createObjectURL(file);
+          img.onload = function () { URL.revokeObjectURL(img.src); };
+          li.appendChild(img);
+        }
+        var name = document.createElement("span");
+        name.className = "picked-name";
+        name.textContent = file.name + "(" + Math.max(1, Math.round(file.size / 1024)) + " KB)";
+        li.appendChild(name);
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "link-button danger";
+        remove.textContent = "移除";
+        remove.addEventListener("click", function () {
+          var next = new DataTransfer();
+          for (var k = 0; k < picked.files.length; k++) {
+            if (k !== index) next.items.add(picked.files[k]);
+          }
+          picked = next;
+          sync();
+        });
+        li.appendChild(remove);
+        list.appendChild(li);
+      })(i, picked.files[i]);
+    }
+  }
+  input.addEventListener("change", function () {
+    // The input now holds only this pick: add it to what was picked before.
+    var files = Array.prototype.slice.call(input.files);
+    add(files);
+  });
+  if (photos) {
+    var camera = document.createElement("input");
+    camera.type = "file";
+    camera.accept = "image/*";
+    camera.setAttribute("capture", "environment");
+    camera.hidden = true;
+    camera.setAttribute("aria-hidden", "true");
+    camera.tabIndex = -1;
+    var shoot = document.createElement("button");
+    shoot.type = "button";
+    shoot.className = "btn btn-camera";
+    shoot.textContent = "拍照";
+    shoot.addEventListener("click", function () { camera.click(); });
+    camera.addEventListener("change", function () {
+      add(Array.prototype.slice.call(camera.files));
+      camera.value = "";
+    });
+    input.insertAdjacentElement("beforebegin", shoot);
+    input.insertAdjacentElement("beforebegin", camera);
+  }
+});
+
+// List filters on a phone: the filter bar folds behind a 筛选 button (which counts the filters in
+// use) so the list starts at the top of the screen. Bars that are the page's main control
+// (the dashboard's period, an organization picker) carry `data-open` and stay.
+(function () {
+  if (!window.matchMedia || !window.matchMedia("(max-width: 768px)").matches) return;
+  document.querySelectorAll("form.search:not([data-open])").forEach(function (form) {
+    var active = 0;
+    form.querySelectorAll("input[name], select[name]").forEach(function (field) {
+      if (field.type === "hidden" || field.name === "page" || field.name === "size") return;
+      if ((field.type === "checkbox" || field.type === "radio") ? field.checked : field.value) active++;
+    });
+    var toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "btn filter-toggle";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.textContent = active ? "筛选(" + active + ")" : "筛选";
+    form.classList.add("folded");
+    toggle.addEventListener("click", function () {
+      var folded = form.classList.toggle("folded");
+      toggle.setAttribute("aria-expanded", folded ? "false" : "true");
+    });
+    form.insertAdjacentElement("beforebegin", toggle);
+  });
+})();

@@ -324,6 +324,16 @@ impl FileRule {
         self.allowed.iter().all(|k| k.is_image())
     }
 
+    /// The hint under the field: what it takes, how many, and whether it must have one.
+    pub fn hint(&self) -> String {
+        format!(
+            "支持 {},最多 {} 个{}",
+            self.allowed_labels(),
+            self.max_files,
+            if self.required { ",必须上传" } else { "" }
+        )
+    }
+
     /// "JPG、PNG、WebP、HEIC", for the hint under the field and refusal messages.
     pub fn allowed_labels(&self) -> String {
         self.allowed
@@ -827,5 +837,41 @@ mod tests {
         for k in OwnerKind::ALL {
             assert_eq!(OwnerKind::from_code(k.code()), Some(k));
         }
+    }
+}
+
+/// How long a pending upload waits for its form to come back.
+pub const PENDING_HOURS: i64 = 24;
+
+/// A file that came with a form the service refused (a validation error): kept so the form's
+/// next submit carries it again without the user picking it again (on a phone, taking the
+/// photo again). Bound to the account that uploaded it; forgotten after `PENDING_HOURS`, when
+/// `anze storage gc` removes its blob.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingUpload {
+    /// Random, 32 hex characters: what the form carries back.
+    pub token: String,
+    pub account: AccountId,
+    /// The form's file field it came through.
+    pub field: String,
+    pub file: NewAttachment,
+    pub created_at: DateTime<Utc>,
+}
+
+impl PendingUpload {
+    /// A new token: 128 random bits, as hex.
+    pub fn new_token() -> String {
+        use rand::RngCore;
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Whether `raw` looks like a token at all (anything else is not looked up).
+    pub fn is_token(raw: &str) -> bool {
+        raw.len() == 32
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
     }
 }

@@ -52,6 +52,10 @@ pub async fn collect_orphans(
     blobs: &dyn BlobStore,
     now: DateTime<Utc>,
 ) -> CoreResult<GcReport> {
+    // Pending uploads past their time let go of their files first.
+    store
+        .expire_pending_uploads(now - Duration::hours(super::PENDING_HOURS))
+        .await?;
     // List first, then read the rows: a row committed in between is then seen, so its blob is
     // never taken for an orphan.
     let listed = blobs.list(KEY_PREFIX).await?;
@@ -69,4 +73,55 @@ pub async fn collect_orphans(
         }
     }
     Ok(report)
+}
+
+/// Keeps `files`, received with a form the service refused, for the form's next submit by the
+/// same account. Returns them with their tokens, for the form to carry.
+pub async fn keep_pending(
+    store: &dyn Store,
+    account: crate::ids::AccountId,
+    files: &[(String, super::NewAttachment)],
+    now: DateTime<Utc>,
+) -> CoreResult<Vec<super::PendingUpload>> {
+    let uploads: Vec<super::PendingUpload> = files
+        .iter()
+        .map(|(field, file)| super::PendingUpload {
+            token: super::PendingUpload::new_token(),
+            account,
+            field: field.clone(),
+            file: file.clone(),
+            created_at: now,
+        })
+        .collect();
+    if !uploads.is_empty() {
+        store.insert_pending_uploads(&uploads).await?;
+    }
+    Ok(uploads)
+}
+
+/// The pending uploads a form sent back (`tokens`): the account's own, not expired, of one of
+/// `fields`. Anything else (another account's token, a guess, an expired one) is left out, as
+/// if it had not been sent.
+pub async fn pending(
+    store: &dyn Store,
+    account: crate::ids::AccountId,
+    tokens: &[String],
+    fields: &[&str],
+    now: DateTime<Utc>,
+) -> CoreResult<Vec<super::PendingUpload>> {
+    let tokens: Vec<String> = tokens
+        .iter()
+        .filter(|t| super::PendingUpload::is_token(t))
+        .take(100)
+        .cloned()
+        .collect();
+    if tokens.is_empty() {
+        return Ok(Vec::new());
+    }
+    let since = now - Duration::hours(super::PENDING_HOURS);
+    let mut found = store.pending_uploads(account, &tokens, since).await?;
+    found.retain(|p| fields.contains(&p.field.as_str()));
+    // In the order the form sent them.
+    found.sort_by_key(|p| tokens.iter().position(|t| *t == p.token));
+    Ok(found)
 }

@@ -16,8 +16,22 @@ pub trait AttachmentStore: Send + Sync {
         owner_kind: OwnerKind,
         owner_ids: &[i64],
     ) -> CoreResult<Vec<Attachment>>;
-    /// Every storage key referenced, thumbnails included: what `anze storage gc` must keep.
+    /// Every storage key referenced, thumbnails included, by attachments and by pending uploads:
+    /// what `anze storage gc` must keep.
     async fn attachment_keys(&self) -> CoreResult<Vec<String>>;
+    /// Keeps the files of a refused form for its next submit.
+    async fn insert_pending_uploads(&self, uploads: &[super::PendingUpload]) -> CoreResult<()>;
+    /// The account's pending uploads among `tokens`, made at or after `since`.
+    async fn pending_uploads(
+        &self,
+        account: crate::ids::AccountId,
+        tokens: &[String],
+        since: DateTime<Utc>,
+    ) -> CoreResult<Vec<super::PendingUpload>>;
+    /// Forgets pending uploads a saved form claimed (their files now belong to it).
+    async fn delete_pending_uploads(&self, tokens: &[String]) -> CoreResult<()>;
+    /// Forgets those made before `before`; their blobs become orphans. Returns how many.
+    async fn expire_pending_uploads(&self, before: DateTime<Utc>) -> CoreResult<u64>;
     /// Photos (JPEG, PNG, WebP) never fingerprinted, by id after `after`: stored before
     /// fingerprints existed. What `anze integrity backfill` works through.
     async fn unfingerprinted_photos(

@@ -193,6 +193,7 @@ pub(crate) fn tables() -> Vec<Box<dyn Table>> {
         table::<order_plan::Entity>(),
         table::<order_assignee::Entity>(),
         table::<attachment::Entity>(),
+        table::<pending_upload::Entity>(),
         table::<service_record::Entity>(),
         table::<record_staff::Entity>(),
         table::<hazard::Entity>(),

@@ -3,7 +3,8 @@
 //! its files' rows, nor the rows without the record.
 
 use anze_core::attachment::{
-    Attachment, AttachmentStore, FileKind, NewAttachment, OwnerKind, OwnerRef, PerceptualHash,
+    Attachment, AttachmentStore, FileKind, NewAttachment, OwnerKind, OwnerRef, PendingUpload,
+    PerceptualHash,
 };
 use anze_core::ids::{AccountId, AttachmentId, OrderId};
 use anze_core::integrity::is_evidence;
@@ -17,7 +18,7 @@ use sea_orm::{
 use std::collections::HashMap;
 
 use super::integrity::PhotoCheck;
-use crate::entity::{account, attachment};
+use crate::entity::{account, attachment, pending_upload};
 use crate::{Db, db_err};
 
 /// Inserts the rows of freshly uploaded files for `owner`, in the caller's transaction.
@@ -286,7 +287,7 @@ impl AttachmentStore for Db {
     }
 
     async fn attachment_keys(&self) -> CoreResult<Vec<String>> {
-        let rows: Vec<(String, Option<String>)> = attachment::Entity::find()
+        let mut rows: Vec<(String, Option<String>)> = attachment::Entity::find()
             .select_only()
             .column(attachment::Column::StorageKey)
             .column(attachment::Column::ThumbKey)
@@ -294,9 +295,112 @@ impl AttachmentStore for Db {
             .all(&self.conn)
             .await
             .map_err(db_err)?;
+        let pending: Vec<(String, Option<String>)> = pending_upload::Entity::find()
+            .select_only()
+            .column(pending_upload::Column::StorageKey)
+            .column(pending_upload::Column::ThumbKey)
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?;
+        rows.extend(pending);
         Ok(rows
             .into_iter()
             .flat_map(|(k, t)| std::iter::once(k).chain(t))
             .collect())
+    }
+
+    async fn insert_pending_uploads(&self, uploads: &[PendingUpload]) -> CoreResult<()> {
+        if uploads.is_empty() {
+            return Ok(());
+        }
+        pending_upload::Entity::insert_many(uploads.iter().map(|p| {
+            let a = &p.file;
+            pending_upload::ActiveModel {
+                token: Set(p.token.clone()),
+                account_id: Set(p.account.0),
+                field: Set(p.field.chars().take(40).collect()),
+                storage_key: Set(a.storage_key.clone()),
+                thumb_key: Set(a.thumb_key.clone()),
+                original_name: Set(a.original_name.chars().take(255).collect()),
+                size: Set(i64::try_from(a.size).unwrap_or(i64::MAX)),
+                sha256: Set(a.sha256.clone()),
+                kind: Set(a.kind.code().to_string()),
+                captured_at: Set(a.captured_at),
+                gps_lat: Set(a.gps.map(|g| g.0)),
+                gps_lng: Set(a.gps.map(|g| g.1)),
+                uniform: Set(a.uniform),
+                phash: Set(a.phash.map(PerceptualHash::stored_bits)),
+                phash_alg: Set(a.phash.map(|h| h.alg.to_string())),
+                created_at: Set(p.created_at),
+            }
+        }))
+        .exec(self.write_conn())
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn pending_uploads(
+        &self,
+        account: AccountId,
+        tokens: &[String],
+        since: DateTime<Utc>,
+    ) -> CoreResult<Vec<PendingUpload>> {
+        use pending_upload::Column as C;
+        let rows = pending_upload::Entity::find()
+            .filter(C::Token.is_in(tokens.iter().cloned()))
+            .filter(C::AccountId.eq(account.0))
+            .filter(C::CreatedAt.gte(since))
+            .all(&self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|m| {
+                Some(PendingUpload {
+                    file: NewAttachment {
+                        kind: FileKind::from_code(&m.kind)?,
+                        storage_key: m.storage_key,
+                        thumb_key: m.thumb_key,
+                        original_name: m.original_name,
+                        size: u64::try_from(m.size).unwrap_or(0),
+                        sha256: m.sha256,
+                        captured_at: m.captured_at,
+                        gps: m.gps_lat.zip(m.gps_lng),
+                        uniform: m.uniform,
+                        phash: m
+                            .phash
+                            .zip(m.phash_alg.as_deref())
+                            .and_then(|(bits, alg)| PerceptualHash::from_stored(bits, alg)),
+                    },
+                    token: m.token,
+                    account: AccountId(m.account_id),
+                    field: m.field,
+                    created_at: m.created_at,
+                })
+            })
+            .collect())
+    }
+
+    async fn delete_pending_uploads(&self, tokens: &[String]) -> CoreResult<()> {
+        if tokens.is_empty() {
+            return Ok(());
+        }
+        pending_upload::Entity::delete_many()
+            .filter(pending_upload::Column::Token.is_in(tokens.iter().cloned()))
+            .exec(self.write_conn())
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn expire_pending_uploads(&self, before: DateTime<Utc>) -> CoreResult<u64> {
+        let done = pending_upload::Entity::delete_many()
+            .filter(pending_upload::Column::CreatedAt.lt(before))
+            .exec(self.write_conn())
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected)
     }
 }

@@ -23,11 +23,19 @@ pub struct Ctx {
     pub unread_notices: u64,
     /// The one-time key this page's create forms carry (`anze_core::submission`).
     pub once: String,
+    /// Files kept from a refused submit, for the re-shown form (`upload::submit`).
+    pub pending: Vec<crate::upload::PendingFile>,
 }
 
 impl Ctx {
     pub fn shell(&self, active: &'static str) -> Shell {
         Shell::new(self, active)
+    }
+
+    /// The same caller, with the files its refused form carried (see `upload::Submitted`).
+    pub fn with_pending(mut self, pending: Vec<crate::upload::PendingFile>) -> Self {
+        self.pending = pending;
+        self
     }
 
     /// The action of a multipart create form: the CSRF token and the one-time key ride in the
@@ -68,6 +76,7 @@ impl FromRequestParts<AppState> for Ctx {
             flash: rc.flash,
             now: state.clock.now(),
             uri: parts.uri.clone(),
+            pending: Vec::new(),
         })
     }
 }

@@ -175,14 +175,25 @@ pub async fn create(
     let id: OrderId = parse_id(&id)?;
     // Before a byte of the body is read: a caller who may not file stores nothing.
     complaint::service::authorize_file(state.store(), &ctx.actor, id).await?;
-    let submitted = upload::submit(multipart, &[FILES], &state, async |r: &upload::Received| {
-        let form: ComplaintForm = upload::form_of(&r.fields)?;
-        complaint::service::file(state.store(), &ctx.actor, id, &form, &r.files, ctx.now).await
-    })
+    let submitted = upload::submit(
+        multipart,
+        &[FILES],
+        &state,
+        &ctx,
+        async |r: &upload::Received| {
+            let form: ComplaintForm = upload::form_of(&r.fields)?;
+            complaint::service::file(state.store(), &ctx.actor, id, &form, &r.files, ctx.now).await
+        },
+    )
     .await?;
     match submitted {
         Submitted::Saved(c) => Ok(redirect_with(&format!("/complaints/{c}"), Flash::Created)),
-        Submitted::Invalid { errors, fields } => {
+        Submitted::Invalid {
+            errors,
+            fields,
+            pending,
+        } => {
+            let ctx = ctx.with_pending(pending);
             let form: ComplaintForm = upload::form_of(&fields).unwrap_or_default();
             let (order, record) = form_context(&state, &ctx, id, &form).await?;
             new_page(&ctx, order, record, form, errors)

@@ -183,13 +183,20 @@ pub async fn create(
     // Before a byte of the body is read: a caller who may not add hazards stores nothing.
     hazard::service::authorize_create(state.store(), &ctx.actor, id).await?;
     let rules = [BEFORE_PHOTOS, AFTER_PHOTOS, PLAN];
-    let submitted = upload::submit(multipart, &rules, &state, async |r: &upload::Received| {
-        let form: HazardForm = upload::form_of(&r.fields)?;
-        let h = hazard::service::create(state.store(), &ctx.actor, id, &form, &r.files, ctx.now)
-            .await?;
-        // Parsed as a check id by `create`, so only digits once trimmed.
-        Ok((h, form.check.trim().to_string()))
-    })
+    let submitted = upload::submit(
+        multipart,
+        &rules,
+        &state,
+        &ctx,
+        async |r: &upload::Received| {
+            let form: HazardForm = upload::form_of(&r.fields)?;
+            let h =
+                hazard::service::create(state.store(), &ctx.actor, id, &form, &r.files, ctx.now)
+                    .await?;
+            // Parsed as a check id by `create`, so only digits once trimmed.
+            Ok((h, form.check.trim().to_string()))
+        },
+    )
     .await?;
     match submitted {
         // From a checklist item: back to the checklist, where the next failed item waits.
@@ -198,7 +205,12 @@ pub async fn create(
             Flash::Created,
         )),
         Submitted::Saved((h, _)) => Ok(redirect_with(&format!("/hazards/{h}"), Flash::Created)),
-        Submitted::Invalid { errors, fields } => {
+        Submitted::Invalid {
+            errors,
+            fields,
+            pending,
+        } => {
+            let ctx = ctx.with_pending(pending);
             let form = upload::form_of(&fields).unwrap_or_default();
             let (inspection, order, _) =
                 hazard::service::of_inspection(state.store(), &ctx.actor, id, ctx.now).await?;
@@ -337,14 +349,25 @@ pub async fn rectify(
     let id: HazardId = parse_id(&id)?;
     hazard::service::authorize_rectify(state.store(), &ctx.actor, id).await?;
     let rules = [AFTER_PHOTOS, PLAN];
-    let submitted = upload::submit(multipart, &rules, &state, async |r: &upload::Received| {
-        let form: RectifyForm = upload::form_of(&r.fields)?;
-        hazard::service::rectify(state.store(), &ctx.actor, id, &form, &r.files, ctx.now).await
-    })
+    let submitted = upload::submit(
+        multipart,
+        &rules,
+        &state,
+        &ctx,
+        async |r: &upload::Received| {
+            let form: RectifyForm = upload::form_of(&r.fields)?;
+            hazard::service::rectify(state.store(), &ctx.actor, id, &form, &r.files, ctx.now).await
+        },
+    )
     .await?;
     match submitted {
         Submitted::Saved(()) => Ok(redirect_with(&format!("/hazards/{id}"), Flash::Saved)),
-        Submitted::Invalid { errors, fields } => {
+        Submitted::Invalid {
+            errors,
+            fields,
+            pending,
+        } => {
+            let ctx = ctx.with_pending(pending);
             let form = upload::form_of(&fields).unwrap_or_default();
             show_page(&state, &ctx, id, form, ReviewForm::default(), errors).await
         }
@@ -470,6 +493,7 @@ pub async fn sign_notice_on_site(
         multipart,
         &[NOTICE_SIGNATURE],
         &state,
+        &ctx,
         async |r: &upload::Received| {
             let signer = r.text("signer_name").unwrap_or("");
             hazard::service::sign_notice_on_site(
@@ -489,7 +513,12 @@ pub async fn sign_notice_on_site(
             &format!("/records/{id}/notice"),
             Flash::Signed,
         )),
-        Submitted::Invalid { errors, fields } => {
+        Submitted::Invalid {
+            errors,
+            fields,
+            pending,
+        } => {
+            let ctx = ctx.with_pending(pending);
             let signer = fields
                 .iter()
                 .find(|(k, _)| k == "signer_name")

@@ -146,6 +146,13 @@ struct FormPage {
     existing: Vec<Attachment>,
 }
 
+impl FormPage {
+    /// Whether the record holds files of `field` (the edit page lists them above the picker).
+    fn has_existing(&self, field: &str) -> bool {
+        self.existing.iter().any(|a| a.field == field)
+    }
+}
+
 async fn form_page(
     state: &AppState,
     ctx: &Ctx,
@@ -219,7 +226,7 @@ pub async fn create(
     record::service::authorize_create(state.store(), &ctx.actor, id, item).await?;
     let rules = record::service::form_rules(spec);
     let (store, actor, now) = (state.store(), &ctx.actor, ctx.now);
-    let submitted = upload::submit(multipart, &rules, &state, async |received| {
+    let submitted = upload::submit(multipart, &rules, &state, &ctx, async |received| {
         let form = RecordForm::from_pairs(&received.fields);
         record::service::create(store, actor, id, item, &form, &received.files, now).await
     })
@@ -228,8 +235,13 @@ pub async fn create(
         Submitted::Saved(record) => {
             Ok(redirect_with(&format!("/records/{record}"), Flash::Created))
         }
-        Submitted::Invalid { errors, fields } => {
+        Submitted::Invalid {
+            errors,
+            fields,
+            pending,
+        } => {
             let order = anze_core::order::service::get(store, actor, id).await?;
+            let ctx = ctx.with_pending(pending);
             let form = RecordForm::from_pairs(&fields);
             form_page(&state, &ctx, order, item, None, form, errors).await
         }
@@ -482,7 +494,7 @@ pub async fn update(
     let (before, _) = record::service::authorize_change(state.store(), &ctx.actor, id).await?;
     let rules = record::service::form_rules(record::service::spec(before.item)?);
     let (store, actor, now) = (state.store(), &ctx.actor, ctx.now);
-    let submitted = upload::submit(multipart, &rules, &state, async |received| {
+    let submitted = upload::submit(multipart, &rules, &state, &ctx, async |received| {
         let form = RecordForm::from_pairs(&received.fields);
         let removed: Vec<String> = received
             .fields
@@ -498,8 +510,13 @@ pub async fn update(
             anze_core::attachment::service::remove_blobs(state.blobs(), &keys).await;
             Ok(redirect_with(&format!("/records/{id}"), Flash::Saved))
         }
-        Submitted::Invalid { errors, fields } => {
+        Submitted::Invalid {
+            errors,
+            fields,
+            pending,
+        } => {
             let (record, order) = record::service::get(store, actor, id).await?;
+            let ctx = ctx.with_pending(pending);
             let item = record.item;
             let form = RecordForm::from_pairs(&fields);
             form_page(&state, &ctx, order, item, Some(record), form, errors).await
