@@ -517,6 +517,23 @@ async fn measure(
         "/integrity?state=open".into(),
         Target::List,
     );
+    // 检查表: the library (the platform's starter checklists), and the 不符合项统计, which the
+    // data set does not feed yet (its inspections take no checklist): the page around an empty
+    // grouped walk.
+    list(
+        "checklists p1".into(),
+        "agency",
+        &agency,
+        "/checklists".into(),
+        Target::List,
+    );
+    list(
+        "checklist failures".into(),
+        "agency",
+        &agency,
+        "/checklists/stats".into(),
+        Target::List,
+    );
     // 满意度: this quarter's scores (one grouped walk per party) and the ratings behind them.
     for (role, client) in [("insurer", &insurer), ("regulator", &regulator)] {
         list(

@@ -722,6 +722,7 @@ async fn load_services(
             ..HazardForm::default()
         };
         let actor = &actor;
+        hazards += checklist_demo(store, blobs, actor, inspection, day(-2), now).await?;
         let create = |f: HazardForm| async move {
             let before =
                 [file(blobs, &hazard::BEFORE_PHOTOS, "整改前.png", photo(0xc0392b)).await?];
@@ -905,4 +906,88 @@ async fn file(
         .await
         .map_err(|e| anyhow::anyhow!("demo file {name}: {}", e.message))?;
     Ok((rule.field.to_string(), stored))
+}
+
+/// The inspection marked against the platform's 通用安全检查表: most of the first items 符合,
+/// one 不涉及, two 不符合, one of which is already registered as a hazard from its item.
+/// Returns the hazards made.
+async fn checklist_demo(
+    store: &dyn anze_core::Store,
+    blobs: &dyn BlobStore,
+    actor: &anze_core::auth::Actor,
+    inspection: anze_core::ids::RecordId,
+    deadline: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<usize> {
+    use anze_core::checklist::{self, ChecklistFilter};
+    use anze_core::hazard::{self, HazardForm};
+    use anze_core::page::PageRequest;
+    let err = |what: &'static str| move |e| anyhow::anyhow!("demo checklist, {what}: {e:?}");
+    let filter = ChecklistFilter {
+        q: "通用安全检查表".into(),
+        owner: "platform".into(),
+        ..ChecklistFilter::default()
+    };
+    let general = checklist::service::list(store, actor, &filter, PageRequest::first(1))
+        .await
+        .map_err(err("find"))?;
+    let Some(general) = general.items.first() else {
+        return Ok(0);
+    };
+    checklist::service::take(store, actor, inspection, &general.id.to_string(), now)
+        .await
+        .map_err(err("take"))?;
+    let (_, _, taken) = checklist::service::of_inspection(store, actor, inspection)
+        .await
+        .map_err(err("read"))?;
+    let marks: Vec<(String, String)> = taken
+        .checks
+        .iter()
+        .take(12)
+        .enumerate()
+        .flat_map(|(i, c)| {
+            let (outcome, note) = match i {
+                3 => ("fail", "应急预案未按期修订,最近一次评审为三年前"),
+                7 => ("fail", "二号车间出口通道堆放原料"),
+                10 => ("na", "企业无此类设备"),
+                _ => ("pass", ""),
+            };
+            [
+                (c.outcome_field(), outcome.to_string()),
+                (c.note_field(), note.to_string()),
+            ]
+        })
+        .collect();
+    checklist::service::mark(store, actor, inspection, &marks, now)
+        .await
+        .map_err(err("mark"))?;
+    let (record, _, _) = checklist::service::of_inspection(store, actor, inspection)
+        .await
+        .map_err(err("read"))?;
+    let Some(failed) = taken.checks.get(7) else {
+        return Ok(0);
+    };
+    let form = HazardForm {
+        description: format!("{}\n现场情况:二号车间出口通道堆放原料", failed.content),
+        location: "二号车间出口".into(),
+        category: failed.category.clone(),
+        level: failed.level.code().into(),
+        basis: failed.basis.clone(),
+        suggestion: "清理通道内原料,划定通道标线并设置禁止占用标识".into(),
+        deadline,
+        responsible: "车间主任".into(),
+        check: failed.id.to_string(),
+        ..HazardForm::default()
+    };
+    let before = [file(
+        blobs,
+        &hazard::BEFORE_PHOTOS,
+        "通道堆放.png",
+        photo(0xe67e22),
+    )
+    .await?];
+    hazard::service::create(store, actor, record.id, &form, &before, now)
+        .await
+        .map_err(err("hazard"))?;
+    Ok(1)
 }

@@ -411,26 +411,13 @@ async fn checklists_are_kept_and_loaded_as_excel(app: TestApp) {
     let res = import(&app, &other, &platform, "x.xlsx", items_file(&[])).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
-    // 停用 takes it off new inspections; a used checklist is kept, an unused one deleted.
-    let res = post(
-        &app,
-        &admin,
-        &checklist,
-        &format!("{checklist}/toggle"),
-        &[("active", "0")],
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    // Asked twice, it stays off.
-    let res = post(
-        &app,
-        &admin,
-        &checklist,
-        &format!("{checklist}/toggle"),
-        &[("active", "0")],
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // 停用 takes it off new inspections (asked twice, it stays off); a used checklist is kept,
+    // an unused one deleted.
+    let toggle = format!("{checklist}/toggle");
+    for _ in 0..2 {
+        let res = post(&app, &admin, &checklist, &toggle, &[("active", "0")]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
     let (_, html) = app.get(&admin, "/checklists?status=inactive").await;
     assert!(html.contains("仓储企业专项检查表"));
     let (status, _) = app.get(&admin, "/checklists?status=gone").await;
