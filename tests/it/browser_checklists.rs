@@ -30,6 +30,16 @@ impl Browser {
         );
     }
 
+    /// The current value of the field `css` finds.
+    async fn value(&self, css: &str) -> String {
+        self.find_css(css)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
     /// Taps what `css` finds, scrolled to the middle of the screen first, as a thumb would (the
     /// sticky save bar covers the bottom edge).
     async fn tap(&self, css: &str) {
@@ -168,4 +178,79 @@ async fn an_inspector_marks_a_checklist_on_a_phone_and_registers_the_failed_item
         .unwrap();
     b.wait_xpath("//a[contains(@href, '/attachments/')]").await;
     b.fits("the hazard").await;
+}
+
+crate::browser_tests!(a_form_keeps_its_text_offline_and_across_a_reload,);
+
+/// Weak signal: what is typed into 新增隐患 survives a reload (kept in the browser), a submit
+/// without network is held back with a 重试 button, and the kept text ends with the save.
+async fn a_form_keeps_its_text_offline_and_across_a_reload(app: TestApp, b: Browser) {
+    let agency = accepted_order(&app).await;
+    let staff = app.login("hz_staff", PASSWORD).await;
+    let record = inspect(&app, &staff, agency.order, &day(&app, 0), &agency.staff).await;
+    let form = format!("{record}/hazards/new");
+
+    b.client.set_window_size(390, 844).await.unwrap();
+    b.login("hz_staff", PASSWORD).await;
+    b.visit(&form).await;
+    b.wait_title("新增隐患").await;
+    b.fill("#description", "二号仓库消防通道堆放纸箱").await;
+    b.fill("#location", "二号仓库").await;
+    // The page is gone (a reload, a closed tab): the text comes back, said so.
+    b.visit(&form).await;
+    b.wait_xpath("//div[contains(@class, 'draft-note')]").await;
+
+    assert_eq!(b.value("#description").await, "二号仓库消防通道堆放纸箱");
+    assert_eq!(b.value("#location").await, "二号仓库");
+
+    // No network: the submit is held back, the page stays, nothing is lost.
+    b.client
+        .execute(
+            "Object.defineProperty(Navigator.prototype, 'onLine', {get: function () { return false; }, configurable: true});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.fill("#suggestion", "清理纸箱,保持通道畅通").await;
+    b.fill("#responsible", "仓库主管陈明").await;
+    b.choose("category", "消防安全").await;
+    b.find_css("input[name=level][value=general]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let photo = photo_file("offline-before.png");
+    b.find_css("input#f_before")
+        .await
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    b.press("确定").await;
+    b.wait_xpath("//div[contains(@class, 'offline-note')]")
+        .await;
+    assert_eq!(b.path().await, form, "still on the form");
+    b.fits("the form held back offline").await;
+
+    // The network is back: 重试 sends it, with the photo picked before.
+    b.client
+        .execute(
+            "Object.defineProperty(Navigator.prototype, 'onLine', {get: function () { return true; }, configurable: true});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.press("重试").await;
+    b.wait_flash("操作成功,已新增").await;
+    // Saved: the form starts empty again.
+    b.visit(&form).await;
+    b.wait_title("新增隐患").await;
+    assert!(
+        b.client
+            .find_all(fantoccini::Locator::Css(".draft-note"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the kept text ended with the save"
+    );
+    assert_eq!(b.value("#description").await, "");
 }

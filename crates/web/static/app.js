@@ -354,3 +354,114 @@ document.querySelectorAll("input[type=file][multiple]").forEach(function (input)
     form.insertAdjacentElement("beforebegin", toggle);
   });
 })();
+
+// Weak signal. A form marked `data-draft` keeps what is typed in this browser (local storage)
+// until it is saved: leaving the page, a dead battery or a dropped connection loses nothing, and
+// the form offers the kept text when it is opened again. A submit while the phone has no network
+// is held back with a message and a 重试 button instead of ending on the browser's error page.
+(function () {
+  var store;
+  try { store = window.localStorage; store.setItem("anze-probe", "1"); store.removeItem("anze-probe"); }
+  catch (e) { return; }
+  var PREFIX = "anze-draft:";
+  var DAYS = 7;
+  function kept(field) {
+    if (!field.name || field.disabled) return false;
+    if (field.name.charAt(0) === "_") return false;
+    return !/^(file|password|hidden|submit|button)$/.test(field.type);
+  }
+  function read(form) {
+    var values = [];
+    Array.prototype.forEach.call(form.elements, function (f) {
+      if (!kept(f)) return;
+      if (f.type === "checkbox" || f.type === "radio") {
+        if (f.checked) values.push([f.name, f.value, true]);
+      } else if (f.tagName === "SELECT" && f.multiple) {
+        Array.prototype.forEach.call(f.selectedOptions, function (o) { values.push([f.name, o.value]); });
+      } else {
+        values.push([f.name, f.value]);
+      }
+    });
+    return values;
+  }
+  function write(form, values) {
+    var byName = {};
+    values.forEach(function (v) { (byName[v[0]] = byName[v[0]] || []).push(v); });
+    Array.prototype.forEach.call(form.elements, function (f) {
+      if (!kept(f) || !(f.name in byName)) return;
+      var mine = byName[f.name];
+      if (f.type === "checkbox" || f.type === "radio") {
+        f.checked = mine.some(function (v) { return v[1] === f.value; });
+      } else if (f.tagName === "SELECT" && f.multiple) {
+        Array.prototype.forEach.call(f.options, function (o) {
+          o.selected = mine.some(function (v) { return v[1] === o.value; });
+        });
+      } else {
+        f.value = mine[0][1];
+      }
+    });
+  }
+  // A page that says a save succeeded ends the drafts it was sent from.
+  var saved = document.querySelector(".alert-success");
+  for (var i = store.length - 1; i >= 0; i--) {
+    var k = store.key(i);
+    if (!k || k.indexOf(PREFIX) !== 0) continue;
+    try {
+      var d = JSON.parse(store.getItem(k));
+      if ((saved && d.sent) || Date.now() - d.at > DAYS * 86400000) store.removeItem(k);
+    } catch (e) { store.removeItem(k); }
+  }
+  document.querySelectorAll("form[data-draft]").forEach(function (form) {
+    var key = PREFIX + form.getAttribute("data-draft");
+    var draft = null;
+    try { draft = JSON.parse(store.getItem(key)); } catch (e) { draft = null; }
+    // A form shown again with errors holds what was sent: nothing to offer then.
+    if (draft && draft.values && !form.querySelector(".field-error")) {
+      var note = document.createElement("div");
+      note.className = "alert alert-warning draft-note";
+      note.setAttribute("role", "status");
+      var at = new Date(draft.at);
+      note.textContent = "已恢复本机保存的未提交内容(" + at.toLocaleString("zh-CN", { hour12: false }) + "),请核对后提交。";
+      var drop = document.createElement("button");
+      drop.type = "button";
+      drop.className = "link-button";
+      drop.textContent = "放弃这些内容";
+      drop.addEventListener("click", function () { store.removeItem(key); location.reload(); });
+      note.appendChild(drop);
+      form.insertAdjacentElement("beforebegin", note);
+      write(form, draft.values);
+    }
+    function save(sent) {
+      try { store.setItem(key, JSON.stringify({ at: Date.now(), sent: sent, values: read(form) })); }
+      catch (e) { /* storage full: the form still works */ }
+    }
+    form.addEventListener("input", function () { save(false); });
+    form.addEventListener("change", function () { save(false); });
+    form.addEventListener("submit", function (e) {
+      if (navigator.onLine === false) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        save(false);
+        var old = form.querySelector(".offline-note");
+        if (old) old.remove();
+        var msg = document.createElement("div");
+        msg.className = "alert alert-error offline-note";
+        msg.setAttribute("role", "alert");
+        msg.textContent = "当前没有网络,未提交。填写的内容已保存在本机,选择的照片也还在;信号恢复后请点击“重试”。";
+        var retry = document.createElement("button");
+        retry.type = "button";
+        retry.className = "btn btn-primary";
+        retry.textContent = "重试";
+        retry.addEventListener("click", function () {
+          msg.remove();
+          if (typeof form.requestSubmit === "function") form.requestSubmit(); else form.submit();
+        });
+        msg.appendChild(retry);
+        form.insertAdjacentElement("afterbegin", msg);
+        msg.scrollIntoView({ block: "center" });
+        return;
+      }
+      save(true);
+    }, true);
+  });
+})();
