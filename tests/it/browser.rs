@@ -326,6 +326,23 @@ impl Browser {
         self.find(xpath, Locator::XPath(xpath)).await
     }
 
+    /// The page fits a phone's width: nothing is wider than the viewport.
+    pub(crate) async fn fits(&self, what: &str) {
+        let widths = self
+            .client
+            .execute(
+                "return [document.documentElement.clientWidth, document.documentElement.scrollWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let [viewport, page]: [f64; 2] = serde_json::from_value(widths).unwrap();
+        assert!(
+            page <= viewport + 1.0,
+            "{what} scrolls sideways: {page} > {viewport}"
+        );
+    }
+
     pub(crate) async fn visit(&self, path: &str) {
         let url = format!("{}{path}", self.base);
         if let Err(e) = self.client.goto(&url).await {

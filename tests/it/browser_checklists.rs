@@ -13,23 +13,6 @@ use crate::helpers::{PASSWORD, TestApp};
 crate::browser_tests!(an_inspector_marks_a_checklist_on_a_phone_and_registers_the_failed_item,);
 
 impl Browser {
-    /// The page fits a phone's width: nothing is wider than the viewport.
-    async fn fits(&self, what: &str) {
-        let widths = self
-            .client
-            .execute(
-                "return [document.documentElement.clientWidth, document.documentElement.scrollWidth];",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let [viewport, page]: [f64; 2] = serde_json::from_value(widths).unwrap();
-        assert!(
-            page <= viewport + 1.0,
-            "{what} scrolls sideways: {page} > {viewport}"
-        );
-    }
-
     /// The current value of the field `css` finds.
     async fn value(&self, css: &str) -> String {
         self.find_css(css)

@@ -549,19 +549,7 @@ async fn the_bell_counts_a_new_designation(app: TestApp, b: Browser) {
     b.wait_xpath("//td[contains(., '新订单待受理')]").await;
     // On a phone the list and the bell fit the screen's width.
     b.client.set_window_size(390, 844).await.unwrap();
-    let widths = b
-        .client
-        .execute(
-            "return [document.documentElement.clientWidth, document.documentElement.scrollWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let [viewport, page]: [f64; 2] = serde_json::from_value(widths).unwrap();
-    assert!(
-        page <= viewport + 1.0,
-        "the list scrolls sideways: {page} > {viewport}"
-    );
+    b.fits("the list").await;
     assert!(b.find_css("a#bell").await.is_displayed().await.unwrap());
     b.press("查看").await;
     b.wait_xpath("/html/head/title[starts-with(normalize-space(.), '服务订单 ')]")

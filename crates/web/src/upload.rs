@@ -92,6 +92,14 @@ pub struct Received {
 }
 
 impl Received {
+    /// Files alone, to be discarded together.
+    fn of_files(files: Vec<(String, NewAttachment)>) -> Self {
+        Self {
+            fields: Vec::new(),
+            files,
+        }
+    }
+
     /// The text parts parsed into a form struct, exactly like an urlencoded form would be.
     pub fn form<T: DeserializeOwned>(&self) -> Result<T, PageError> {
         let bad = |e: serde_html_form::ser::Error| {
@@ -338,12 +346,7 @@ pub async fn submit<T>(
                 Ok(fresh) => fresh,
                 Err(e) => {
                     tracing::warn!(error = %e, "keeping a refused form's files failed");
-                    Received {
-                        fields: Vec::new(),
-                        files: new_files,
-                    }
-                    .discard(state.blobs())
-                    .await;
+                    Received::of_files(new_files).discard(state.blobs()).await;
                     Vec::new()
                 }
             };
@@ -356,12 +359,7 @@ pub async fn submit<T>(
         }
         Err(e) => {
             // Only this request's files go; kept ones wait for the form to come back.
-            Received {
-                fields: Vec::new(),
-                files: new_files,
-            }
-            .discard(state.blobs())
-            .await;
+            Received::of_files(new_files).discard(state.blobs()).await;
             Err(e.into())
         }
     }

@@ -22,12 +22,13 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::accounts::ConfirmPage;
+use super::exports::write_rows;
 use super::orgs::parse_id;
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Ctx, FormData, PageParams, QueryData};
 use crate::view::{Flash, Pager, Shell, redirect_with, render, render_status};
-use crate::xlsx::{self, Cell, SheetWriter};
+use crate::xlsx::{self, Cell};
 
 const ACTIVE: &str = "/checklists";
 /// A table of more rows than this helps nobody; the count says how many there are.
@@ -280,22 +281,19 @@ pub async fn export(
     let id: ChecklistId = parse_id(&id)?;
     let (c, items) = checklist::service::get(state.store(), &ctx.actor, id).await?;
     debug_assert_eq!(ITEM_COLUMNS.len(), Column::ALL.len());
-    let file = tokio::task::spawn_blocking(move || {
-        let mut sheet = SheetWriter::new("检查项", &ITEM_COLUMNS)?;
-        for i in &items {
-            sheet.write_row(&[
+    let rows = items
+        .iter()
+        .map(|i| {
+            vec![
                 Cell::Text(i.section.clone()),
                 Cell::Text(i.content.clone()),
                 Cell::Text(i.basis.clone()),
                 Cell::Text(i.level.label().into()),
                 Cell::Text(i.category_label().into()),
-            ])?;
-        }
-        sheet.finish()
-    })
-    .await
-    .map_err(|e| PageError::Internal(format!("checklist export: {e}")))?
-    .map_err(|e| PageError::Internal(format!("checklist export: {e}")))?;
+            ]
+        })
+        .collect();
+    let file = write_rows("检查项", ITEM_COLUMNS.to_vec(), rows).await?;
     Ok(xlsx::download_file(
         file,
         &format!("checklist-{id}.xlsx"),
@@ -464,10 +462,10 @@ pub async fn stats_export(
     QueryData(filter): QueryData<FailFilter>,
 ) -> PageResult<Response> {
     let rows = checklist::service::fail_stats(state.store(), &ctx.actor, &filter).await?;
-    let file = tokio::task::spawn_blocking(move || {
-        let mut sheet = SheetWriter::new("不符合项统计", &STATS_COLUMNS)?;
-        for r in &rows {
-            sheet.write_row(&[
+    let rows = rows
+        .iter()
+        .map(|r| {
+            vec![
                 Cell::Text(r.sector_name.clone()),
                 Cell::Text(r.checklist_name.clone()),
                 Cell::Text(r.section.clone()),
@@ -476,13 +474,10 @@ pub async fn stats_export(
                 Cell::Int(r.checked as i64),
                 Cell::Int(r.failed as i64),
                 Cell::Text(r.rate()),
-            ])?;
-        }
-        sheet.finish()
-    })
-    .await
-    .map_err(|e| PageError::Internal(format!("stats export: {e}")))?
-    .map_err(|e| PageError::Internal(format!("stats export: {e}")))?;
+            ]
+        })
+        .collect();
+    let file = write_rows("不符合项统计", STATS_COLUMNS.to_vec(), rows).await?;
     let stamp = today(ctx.now).format("%Y%m%d");
     Ok(xlsx::download_file(
         file,

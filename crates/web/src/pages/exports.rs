@@ -82,7 +82,7 @@ where
 }
 
 /// A small table already in memory (a per-agency summary) as a workbook file.
-async fn write_rows(
+pub(super) async fn write_rows(
     sheet: &'static str,
     columns: Vec<(&'static str, f64)>,
     rows: Vec<Vec<Cell>>,
