@@ -364,6 +364,15 @@ pub fn opt_dt(t: impl Borrow<Option<DateTime<Utc>>>) -> String {
     t.borrow().as_ref().map(dt).unwrap_or_else(|| "—".into())
 }
 
+/// The errors of a form whose page has none of the field kind (an import's errors are rows).
+pub static NO_ERRORS: anze_core::FieldErrors = anze_core::FieldErrors(Vec::new());
+
+/// Whether a form's or filter's current value is `value`, whatever their types (a filter holds
+/// the text it was sent, an option's value may be an id or a code).
+pub fn same(current: impl std::fmt::Display, value: impl std::fmt::Display) -> bool {
+    current.to_string() == value.to_string()
+}
+
 /// Counts with thousands separators: 12,345.
 pub fn count(n: impl Borrow<u64>) -> String {
     let s = n.borrow().to_string();

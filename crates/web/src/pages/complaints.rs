@@ -224,11 +224,13 @@ impl ShowPage {
         }
     }
 
-    fn error_of(&self, form: &str) -> Option<&str> {
+    /// The errors of the step form `form`: none unless it is the one that failed.
+    fn errors_of(&self, form: &str) -> &FieldErrors {
+        static NONE: FieldErrors = FieldErrors(Vec::new());
         if self.failed == Some(form) {
-            self.errors.get("note")
+            &self.errors
         } else {
-            None
+            &NONE
         }
     }
 }
