@@ -243,6 +243,12 @@ pub(crate) struct Browser {
 
 impl Browser {
     async fn open(app: &TestApp) -> Browser {
+        Browser::open_at(&app.url("")).await
+    }
+
+    /// A browser whose pages are under `base` (`http://host:port`), e.g. a proxy in front of
+    /// the application.
+    pub(crate) async fn open_at(base: &str) -> Browser {
         let driver = Driver::start().await;
         let caps = serde_json::json!({
             "browserName": "chrome",
@@ -272,7 +278,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("chromedriver would not start a browser session: {e}"));
         Browser {
             client,
-            base: app.url(""),
+            base: base.trim_end_matches('/').to_string(),
             _driver: driver,
         }
     }
@@ -328,19 +334,34 @@ impl Browser {
 
     /// The page fits a phone's width: nothing is wider than the viewport.
     pub(crate) async fn fits(&self, what: &str) {
-        let widths = self
+        if let Some(wide) = self.too_wide().await {
+            panic!("{what} scrolls sideways: {wide}");
+        }
+    }
+
+    /// What makes the page wider than the viewport (the page's width and the first elements
+    /// that reach past the right edge), or `None` when it fits.
+    pub(crate) async fn too_wide(&self) -> Option<String> {
+        let found = self
             .client
             .execute(
-                "return [document.documentElement.clientWidth, document.documentElement.scrollWidth];",
+                "var d = document.documentElement, w = d.clientWidth;\
+                 if (d.scrollWidth <= w + 1) return null;\
+                 var out = [d.scrollWidth + ' > ' + w];\
+                 document.querySelectorAll('body *').forEach(function (e) {\
+                   if (out.length > 6) return;\
+                   var r = e.getBoundingClientRect();\
+                   if (r.width && r.right > w + 1) {\
+                     var c = e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + String(e.className).trim().replace(/\\s+/g, '.') : '');\
+                     out.push(c + ' (' + Math.round(r.right) + ')');\
+                   }\
+                 });\
+                 return out.join(', ');",
                 vec![],
             )
             .await
             .unwrap();
-        let [viewport, page]: [f64; 2] = serde_json::from_value(widths).unwrap();
-        assert!(
-            page <= viewport + 1.0,
-            "{what} scrolls sideways: {page} > {viewport}"
-        );
+        found.as_str().map(str::to_string)
     }
 
     pub(crate) async fn visit(&self, path: &str) {

@@ -465,3 +465,120 @@ document.querySelectorAll("input[type=file][multiple]").forEach(function (input)
     }, true);
   });
 })();
+
+// Uploads with a progress bar. A form that sends files goes up in the background so the page can
+// show how far the upload is (photos go up as taken, originals of several MB on a phone's
+// network), keep the form and every picked file when the connection drops half-way, and offer
+// 重试. The server's answer — the next page, or the form again with its errors — then replaces
+// this page as a normal submit would. The form's one-time submission key makes a retry after a
+// lost answer return the first result instead of saving twice. Without script, or when nothing
+// is picked, the form submits as usual.
+(function () {
+  if (typeof XMLHttpRequest !== "function" || typeof FormData !== "function") return;
+  function picked(form) {
+    var bytes = 0;
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      if (input.disabled || !input.name || !input.files) return;
+      for (var i = 0; i < input.files.length; i++) bytes += input.files[i].size;
+    });
+    return bytes;
+  }
+  function size(bytes) {
+    if (bytes < 1024 * 1024) return Math.max(1, Math.round(bytes / 1024)) + " KB";
+    return (bytes / 1024 / 1024).toFixed(1) + " MB";
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+  function buttons(form, disabled) {
+    form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) { b.disabled = disabled; });
+  }
+  function send(form, submitter) {
+    var data = new FormData(form);
+    if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+    var old = form.querySelector(".upload-progress, .offline-note");
+    if (old) old.remove();
+    var box = el("div", "upload-progress");
+    box.setAttribute("role", "status");
+    var bar = el("progress");
+    bar.max = 100;
+    bar.value = 0;
+    var text = el("span", "upload-text", "正在上传…");
+    var cancel = el("button", "link-button", "取消");
+    cancel.type = "button";
+    box.appendChild(bar);
+    box.appendChild(text);
+    box.appendChild(cancel);
+    var actions = form.querySelector(".form-actions");
+    if (actions) actions.insertAdjacentElement("beforebegin", box); else form.appendChild(box);
+    buttons(form, true);
+
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.upload.addEventListener("progress", function (e) {
+      if (!e.lengthComputable) return;
+      var percent = Math.floor(e.loaded * 100 / e.total);
+      bar.value = percent;
+      text.textContent = "正在上传 " + percent + "%(" + size(e.loaded) + " / " + size(e.total) + ")";
+    });
+    xhr.upload.addEventListener("load", function () {
+      bar.value = 100;
+      text.textContent = "已上传,正在保存…";
+      cancel.hidden = true;
+    });
+    xhr.addEventListener("load", function () {
+      var type = xhr.getResponseHeader("Content-Type") || "";
+      if (type.indexOf("text/html") !== 0) {
+        failed(form, box, "服务器没有返回页面(" + xhr.status + "),未能确认是否已保存。");
+        return;
+      }
+      var url = xhr.responseURL;
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+      // A save ends on the page it redirected to; a refused form stays where it was opened.
+      if (url && url !== form.action) history.replaceState(null, "", url);
+    });
+    xhr.addEventListener("error", function () {
+      failed(form, box, "网络中断,未能提交。填写的内容和选择的照片都还在;信号恢复后请点击“重试”。");
+    });
+    xhr.addEventListener("timeout", function () {
+      failed(form, box, "网络太慢,提交超时。填写的内容和选择的照片都还在,请稍后点击“重试”。");
+    });
+    xhr.addEventListener("abort", function () {
+      box.remove();
+      buttons(form, false);
+    });
+    cancel.addEventListener("click", function () { xhr.abort(); });
+    xhr.send(data);
+
+    function failed(form, box, message) {
+      box.remove();
+      buttons(form, false);
+      // The draft kept in this browser is not sent after all.
+      form.dispatchEvent(new Event("change"));
+      var msg = el("div", "alert alert-error offline-note", message);
+      msg.setAttribute("role", "alert");
+      var retry = el("button", "btn btn-primary", "重试");
+      retry.type = "button";
+      retry.addEventListener("click", function () {
+        msg.remove();
+        if (typeof form.requestSubmit === "function") form.requestSubmit(submitter || undefined);
+        else send(form, submitter);
+      });
+      msg.appendChild(retry);
+      form.insertAdjacentElement("afterbegin", msg);
+      msg.scrollIntoView({ block: "center" });
+    }
+  }
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (e.defaultPrevented || (form.method || "").toLowerCase() !== "post") return;
+    if (form.enctype !== "multipart/form-data" || !picked(form)) return;
+    e.preventDefault();
+    send(form, e.submitter);
+  });
+})();
