@@ -517,9 +517,8 @@ async fn measure(
         "/integrity?state=open".into(),
         Target::List,
     );
-    // 检查表: the library (the platform's starter checklists), and the 不符合项统计, which the
-    // data set does not feed yet (its inspections take no checklist): the page around an empty
-    // grouped walk.
+    // 检查表: the library (the platform's starter checklists), and the 不符合项统计 over the
+    // inspections the data set marks against the 通用 checklist (3%, 75 items each).
     list(
         "checklists p1".into(),
         "agency",
@@ -788,6 +787,27 @@ async fn measure(
                 load::get(
                     &client,
                     format!("{base}/orders/{}", live[i as usize % live.len()]),
+                )
+            }),
+        });
+    }
+    if !d.agency_checked_inspections.is_empty() {
+        // An inspection's 检查表 page: its 75 checks by section, marked.
+        let client = agency.clone();
+        let checked = Arc::new(d.agency_checked_inspections.clone());
+        let base = base.clone();
+        scenarios.push(Scenario {
+            name: "inspection checks".into(),
+            role: "agency",
+            path: "/records/{id}/checks".into(),
+            target: Target::List,
+            make: Arc::new(move |i| {
+                load::get(
+                    &client,
+                    format!(
+                        "{base}/records/{}/checks",
+                        checked[i as usize % checked.len()]
+                    ),
                 )
             }),
         });

@@ -9,11 +9,14 @@
 use anyhow::Context;
 use anze_core::attachment::{OwnerKind, PerceptualHash};
 use anze_core::auth::session::actor_for;
+use anze_core::checklist::{ChecklistQuery, ChecklistStore, Owner};
 use anze_core::field::CreditCode;
 use anze_core::hazard::{BEFORE_PHOTOS, hazard_number};
 use anze_core::ids::{HazardId, OrderId};
+use anze_core::industry::IndustryStore;
 use anze_core::order::service::number_for;
 use anze_core::org::{self, OrgForm};
+use anze_core::page::PageRequest;
 use anze_core::record::Confirmation;
 use anze_core::record::Input;
 use anze_core::record::{PHOTOS, owner_kind};
@@ -83,6 +86,10 @@ pub struct Dataset {
     /// Hazards open with their deadline passed on `today`.
     pub overdue_all: u64,
     pub overdue_agency: u64,
+    /// Inspections of the measured agency marked against the 通用 checklist (its 检查表 page);
+    /// empty in data sets generated before inspections took checklists.
+    #[serde(default)]
+    pub agency_checked_inspections: Vec<i64>,
     /// `from` filter of the insurer's order export so that it holds at least `export_rows`.
     pub export_from: NaiveDate,
     pub export_rows: u64,
@@ -254,6 +261,7 @@ struct Enterprise {
     id: i64,
     region: &'static str,
     district: &'static str,
+    industry: &'static str,
 }
 
 struct Party {
@@ -516,6 +524,26 @@ const HAZARD_COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
 ];
+const CHECK_COLUMNS: &[&str] = &[
+    "id",
+    "record_id",
+    "checklist_id",
+    "checklist_name",
+    "sector",
+    "position",
+    "section",
+    "content",
+    "basis",
+    "level",
+    "category",
+    "outcome",
+    "note",
+    "hazard_id",
+    "updated_at",
+];
+/// Share of inspections marked against the 通用 checklist (each copies its 75 items).
+const CHECKED_SHARE: f64 = 0.03;
+
 const STEP_COLUMNS: &[&str] = &[
     "id",
     "hazard_id",
@@ -663,6 +691,32 @@ pub async fn generate(
         now,
     )
     .await?;
+    // The platform's 通用 checklist, which inspections are marked against, and the first-level
+    // industry (the statistics' sector) of each industry code.
+    let general = db
+        .list_checklists(
+            &ChecklistQuery {
+                industry: Some(String::new()),
+                owner: Some(Owner::Platform),
+                ..ChecklistQuery::default()
+            },
+            PageRequest::first(10),
+        )
+        .await?
+        .items
+        .into_iter()
+        .next()
+        .context("the starter library's 通用 checklist is missing")?;
+    let general_items = db.checklist_items(general.id).await?;
+    let sectors: std::collections::HashMap<String, String> = db
+        .list_industries()
+        .await?
+        .into_iter()
+        .map(|i| {
+            let sector = i.parent_code.clone().unwrap_or_else(|| i.code.clone());
+            (i.code, sector)
+        })
+        .collect();
     db.close().await;
 
     let mut load = BulkLoader::open(url).await?;
@@ -674,6 +728,7 @@ pub async fn generate(
     load.table("record_staff", STAFF_COLUMNS);
     load.table("hazards", HAZARD_COLUMNS);
     load.table("hazard_steps", STEP_COLUMNS);
+    load.table("inspection_checks", CHECK_COLUMNS);
     load.table("attachments", ATTACHMENT_COLUMNS);
     load.table("satisfaction_ratings", RATING_COLUMNS);
     load.table("satisfaction_item_scores", SCORE_COLUMNS);
@@ -717,6 +772,7 @@ pub async fn generate(
             id,
             region,
             district,
+            industry,
         });
     }
 
@@ -758,6 +814,7 @@ pub async fn generate(
     let mut record_id = load.max_id("service_records").await?;
     let mut hazard_id = load.max_id("hazards").await?;
     let mut step_id = load.max_id("hazard_steps").await?;
+    let mut check_id = load.max_id("inspection_checks").await?;
     let mut attachment_id = load.max_id("attachments").await?;
     let mut rating_id = load.max_id("satisfaction_ratings").await?;
     let mut complaint_id = load.max_id("complaints").await?;
@@ -1036,6 +1093,7 @@ pub async fn generate(
             }
             let h = hazards_per_inspection.floor() as usize
                 + usize::from(rng.random_bool(hazards_per_inspection.fract()));
+            let first_hazard = hazard_id + 1;
             for _ in 0..h {
                 hazard_id += 1;
                 let g = HazardGen {
@@ -1069,6 +1127,51 @@ pub async fn generate(
                     if s.agency == 0 {
                         facts.overdue_agency += 1;
                     }
+                }
+            }
+            if rng.random_bool(CHECKED_SHARE) {
+                // Marked against the 通用 checklist: most items 符合, some 不涉及, the failed
+                // ones carry the inspection's hazards in turn (any beyond them wait for one).
+                let sector = sectors.get(e.industry).cloned().unwrap_or_default();
+                let mut next_hazard = first_hazard;
+                for (n, item) in general_items.iter().enumerate() {
+                    check_id += 1;
+                    let roll: f64 = rng.random();
+                    let outcome = if roll < 0.05 {
+                        "fail"
+                    } else if roll < 0.15 {
+                        "na"
+                    } else {
+                        "pass"
+                    };
+                    let hazard = (outcome == "fail" && next_hazard <= hazard_id).then(|| {
+                        next_hazard += 1;
+                        next_hazard - 1
+                    });
+                    load.row(
+                        "inspection_checks",
+                        [
+                            Value::from(check_id),
+                            Value::from(record_id),
+                            Value::from(general.id.0),
+                            text(general.name.clone()),
+                            text(sector.clone()),
+                            Value::from(n as i32 + 1),
+                            text(item.section.clone()),
+                            text(item.content.clone()),
+                            text(item.basis.clone()),
+                            text(item.level.code()),
+                            text(item.category.clone()),
+                            Value::from(Some(outcome.to_string())),
+                            text(""),
+                            Value::from(hazard),
+                            Value::from(created_at),
+                        ],
+                    )
+                    .await?;
+                }
+                if s.agency == 0 && facts.agency_checked.len() < 2_000 {
+                    facts.agency_checked.push(record_id);
                 }
             }
         }
@@ -1107,6 +1210,7 @@ pub async fn generate(
         regulator_user: regulator.username.clone(),
         enterprise_user,
         agency_live_orders: facts.agency_live,
+        agency_checked_inspections: facts.agency_checked,
         agency_accepted: facts.agency_accepted,
         agency_records_per_item: ServiceItem::ALL
             .into_iter()
@@ -1125,6 +1229,7 @@ pub async fn generate(
 #[derive(Default)]
 struct Facts {
     agency_live: Vec<i64>,
+    agency_checked: Vec<i64>,
     agency_accepted: u64,
     agency_records: [u64; 7],
     insurer_completed: u64,

@@ -45,6 +45,14 @@ async fn every_bench_scenario_completes_without_errors_on_sqlite() {
         "every scenario has a row: {}",
         report.markdown()
     );
+    assert!(
+        report
+            .rows
+            .iter()
+            .any(|r| r.scenario == "inspection checks"),
+        "the data set marks inspections against a checklist: {}",
+        report.markdown()
+    );
     let upload = report
         .upload
         .as_ref()
