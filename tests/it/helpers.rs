@@ -63,6 +63,11 @@ pub enum Storage {
 
 enum Cleanup {
     Dir(PathBuf),
+    /// A MySQL database of the pool: handed back for the next test, which empties it.
+    Pooled {
+        name: String,
+        dir: PathBuf,
+    },
     Database {
         admin_url: String,
         name: String,
@@ -185,6 +190,15 @@ async fn fresh_database(backend: Backend, migrated: bool) -> (String, PathBuf, C
             };
             let admin_url = configured(var);
             let name = format!("anze_t_{}", random_suffix());
+            if backend == Backend::Mysql && migrated {
+                let name = template::mysql_take(&admin_url).await;
+                let (base, query) = split_url(&admin_url);
+                return (
+                    format!("{base}/{name}{query}"),
+                    dir.clone(),
+                    Cleanup::Pooled { name, dir },
+                );
+            }
             let create = match backend {
                 Backend::Postgres if migrated => {
                     template::postgres_create(&admin_url, &name).await;
@@ -217,7 +231,9 @@ async fn fresh_database(backend: Backend, migrated: bool) -> (String, PathBuf, C
 /// Databases migrated once per run of the test binary, which each test's database copies: a
 /// file copy for SQLite, `CREATE DATABASE … TEMPLATE` for PostgreSQL (a file-level clone). The
 /// migrations' DDL, dozens of statements each with its own sync, was most of a PostgreSQL
-/// test's set-up. MySQL has no such copy and migrates each test's database itself.
+/// test's set-up. MySQL has no such copy: its migrated databases are pooled instead, each
+/// emptied back to the migrated state (the template's seeded rows, counters from 1) by the next
+/// test that takes it, so only as many are migrated as tests run at once.
 pub mod template {
     use super::{Db, configured, random_suffix, split_url};
     use std::path::PathBuf;
@@ -225,6 +241,148 @@ pub mod template {
 
     static SQLITE: OnceCell<PathBuf> = OnceCell::const_new();
     static POSTGRES: OnceCell<String> = OnceCell::const_new();
+    static MYSQL: OnceCell<MysqlTemplate> = OnceCell::const_new();
+    /// Pooled MySQL databases a finished test handed back.
+    static MYSQL_FREE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    /// Every pooled MySQL database made this run, dropped by `drop_all`.
+    static MYSQL_ALL: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+    /// The migrated MySQL database the pool's databases are reset from.
+    struct MysqlTemplate {
+        name: String,
+        /// Every table but the migrations' own ledger.
+        tables: Vec<String>,
+        /// Tables the migrations seed, with their stored (not generated) columns.
+        seeded: Vec<(String, String)>,
+        /// Tables with an AUTO_INCREMENT counter.
+        counted: Vec<String>,
+    }
+
+    async fn migrated_mysql(admin_url: &str, name: &str) {
+        let admin = Db::connect(admin_url, 1).await.unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        admin.close().await;
+        let (base, query) = split_url(admin_url);
+        let db = Db::connect(&format!("{base}/{name}{query}"), 1)
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        db.close().await;
+    }
+
+    async fn mysql_template(admin_url: &str) -> &'static MysqlTemplate {
+        MYSQL
+            .get_or_init(|| async {
+                let name = format!("anze_tpl_{}", random_suffix());
+                migrated_mysql(admin_url, &name).await;
+                let admin = Db::connect(admin_url, 1).await.unwrap();
+                let strings = |sql: String| {
+                    let admin = &admin;
+                    async move {
+                        admin
+                            .query_strings(&sql)
+                            .await
+                            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                    }
+                };
+                let tables = strings(format!(
+                    "SELECT TABLE_NAME FROM information_schema.TABLES \
+                     WHERE TABLE_SCHEMA = '{name}' AND TABLE_TYPE = 'BASE TABLE' \
+                     AND TABLE_NAME <> 'seaql_migrations' ORDER BY TABLE_NAME"
+                ))
+                .await;
+                let counted = strings(format!(
+                    "SELECT TABLE_NAME FROM information_schema.TABLES \
+                     WHERE TABLE_SCHEMA = '{name}' AND AUTO_INCREMENT IS NOT NULL"
+                ))
+                .await;
+                let mut seeded = Vec::new();
+                for table in &tables {
+                    let rows = strings(format!(
+                        "SELECT CAST(COUNT(*) AS CHAR) FROM `{name}`.`{table}`"
+                    ))
+                    .await;
+                    if rows.first().is_some_and(|n| n != "0") {
+                        let columns = strings(format!(
+                            "SELECT COLUMN_NAME FROM information_schema.COLUMNS \
+                             WHERE TABLE_SCHEMA = '{name}' AND TABLE_NAME = '{table}' \
+                             AND EXTRA NOT LIKE '%GENERATED%' ORDER BY ORDINAL_POSITION"
+                        ))
+                        .await;
+                        let columns: Vec<String> =
+                            columns.iter().map(|c| format!("`{c}`")).collect();
+                        seeded.push((table.clone(), columns.join(", ")));
+                    }
+                }
+                admin.close().await;
+                MysqlTemplate {
+                    name,
+                    tables,
+                    seeded,
+                    counted,
+                }
+            })
+            .await
+    }
+
+    /// A migrated MySQL database for one test: one a finished test handed back, emptied to
+    /// the migrated state, or a new one.
+    pub async fn mysql_take(admin_url: &str) -> String {
+        let template = mysql_template(admin_url).await;
+        let reused = MYSQL_FREE.lock().unwrap().pop();
+        let Some(name) = reused else {
+            let name = format!("anze_t_{}", random_suffix());
+            migrated_mysql(admin_url, &name).await;
+            MYSQL_ALL.lock().unwrap().push(name.clone());
+            return name;
+        };
+        let admin = Db::connect(admin_url, 1).await.unwrap();
+        // Whatever the last test left connected goes first.
+        let stray = admin
+            .query_strings(&format!(
+                "SELECT CAST(ID AS CHAR) FROM information_schema.PROCESSLIST WHERE DB = '{name}'"
+            ))
+            .await
+            .unwrap();
+        for id in stray {
+            let _ = admin
+                .execute_unprepared(&format!("KILL CONNECTION {id}"))
+                .await;
+        }
+        let mut sql = String::from("SET FOREIGN_KEY_CHECKS = 0;");
+        // Twice: deleting hazards makes their triggers write the tallies.
+        for _ in 0..2 {
+            for table in &template.tables {
+                sql.push_str(&format!("DELETE FROM `{name}`.`{table}`;"));
+            }
+        }
+        for (table, columns) in &template.seeded {
+            sql.push_str(&format!(
+                "INSERT INTO `{name}`.`{table}` ({columns}) SELECT {columns} FROM `{}`.`{table}`;",
+                template.name
+            ));
+        }
+        for table in &template.counted {
+            sql.push_str(&format!(
+                "ALTER TABLE `{name}`.`{table}` AUTO_INCREMENT = 1;"
+            ));
+        }
+        sql.push_str("SET FOREIGN_KEY_CHECKS = 1;");
+        admin
+            .execute_unprepared(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("emptying {name}: {e}"));
+        admin.close().await;
+        name
+    }
+
+    /// Hands a pooled MySQL database back once its test is done with it.
+    pub fn mysql_give_back(name: String) {
+        MYSQL_FREE.lock().unwrap().push(name);
+    }
     /// PostgreSQL refuses to clone a template that another clone is reading at that moment.
     static CLONING: Mutex<()> = Mutex::const_new(());
 
@@ -280,10 +438,30 @@ pub mod template {
         admin.close().await;
     }
 
-    /// Removes the templates this run made; the harness calls it when every test has run.
+    /// Removes the templates (and MySQL's pool) this run made; the harness calls it when every
+    /// test has run.
     pub fn drop_all() {
         if let Some(path) = SQLITE.get() {
             let _ = std::fs::remove_file(path);
+        }
+        let mut mysql: Vec<String> = std::mem::take(&mut *MYSQL_ALL.lock().unwrap());
+        mysql.extend(MYSQL.get().map(|t| t.name.clone()));
+        if !mysql.is_empty() {
+            let url = configured("ANZE_TEST_MYSQL_URL");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(admin) = Db::connect(&url, 1).await {
+                    for name in mysql {
+                        let _ = admin
+                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+                            .await;
+                    }
+                    admin.close().await;
+                }
+            });
         }
         if let Some(template) = POSTGRES.get() {
             let url = configured("ANZE_TEST_POSTGRES_URL");
@@ -668,6 +846,10 @@ fn run_cleanup(cleanup: Cleanup, bucket: Option<Arc<Blobs>>) {
         match cleanup {
             Cleanup::Dir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Pooled { name, dir } => {
+                let _ = std::fs::remove_dir_all(dir);
+                template::mysql_give_back(name);
             }
             Cleanup::Database {
                 admin_url,

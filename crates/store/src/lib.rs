@@ -242,6 +242,19 @@ impl Db {
         self.writer.as_ref().unwrap_or(&self.conn)
     }
 
+    /// Runs a raw query and returns its first column as text (the query casts it); used by
+    /// test helpers.
+    pub async fn query_strings(&self, sql: &str) -> CoreResult<Vec<String>> {
+        let rows = self
+            .conn
+            .query_all_raw(sea_orm::Statement::from_string(self.backend(), sql))
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| r.try_get_by_index::<String>(0).map_err(db_err))
+            .collect()
+    }
+
     /// Runs a raw statement; used by test helpers and maintenance commands.
     pub async fn execute_unprepared(&self, sql: &str) -> CoreResult<()> {
         self.conn
