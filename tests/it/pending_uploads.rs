@@ -73,6 +73,23 @@ async fn a_photo_survives_a_validation_error_and_is_saved_with_the_form(app: Tes
     );
     assert!(tokens(&html).is_empty());
 
+    // Refused a second time with the token: the photo is kept again, under the same token.
+    let res = app
+        .post_multipart_files(
+            &staff,
+            &page,
+            &action,
+            &[fields.clone(), vec![("_pending", kept[0].as_str())]].concat(),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        tokens(&res.text().await.unwrap()),
+        kept,
+        "still kept after a second refusal"
+    );
+
     // Sent again with the token and no file: saved with the photo as uploaded.
     let res = app
         .post_multipart_files(&staff, &page, &action, &complete, &[])
@@ -104,6 +121,32 @@ async fn a_photo_survives_a_validation_error_and_is_saved_with_the_form(app: Tes
         .post_multipart_files(&staff, &page, &action, &complete, &[])
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Two submits at once with one kept photo (a double tap): one saves it, the other finds it
+    // gone and is refused for the missing photo.
+    let res = app
+        .post_multipart_files(
+            &staff,
+            &page,
+            &action,
+            &fields,
+            &[("before", "双击.png", crate::helpers::png())],
+        )
+        .await;
+    let token = tokens(&res.text().await.unwrap()).remove(0);
+    let mut twice = hazard_form("配电箱门缺失", "general", &deadline);
+    twice.push(("_pending", token.as_str()));
+    let (a, b) = tokio::join!(
+        app.post_multipart_files(&staff, &page, &action, &twice, &[]),
+        app.post_multipart_files(&staff, &page, &action, &twice, &[]),
+    );
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::SEE_OTHER, StatusCode::UNPROCESSABLE_ENTITY],
+        "the photo is saved once"
+    );
 
     // A kept photo nobody comes back for expires, and gc then removes it.
     let res = app

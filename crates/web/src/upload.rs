@@ -29,7 +29,9 @@
 //! leaves blobs without rows, which `anze storage gc` collects after an hour. The files of a
 //! form the service refuses are kept as pending uploads (`anze_core::attachment::PendingUpload`)
 //! for its next submit, which sends their tokens back in `_pending` fields instead of the
-//! files; unclaimed, they expire after a day and `anze storage gc` removes them.
+//! files. A submit claims them before the save (each by one submit only, so a double submit
+//! cannot save one file into two records) and keeps them again if the save is refused;
+//! unclaimed, they expire after a day and `anze storage gc` removes them.
 
 pub(crate) mod drain;
 pub(crate) mod photo;
@@ -318,6 +320,10 @@ pub async fn submit<T>(
     let fields: Vec<&str> = rules.iter().map(|r| r.field).collect();
     let account = ctx.actor.account_id;
     let kept = match files::pending(state.store(), account, &tokens, &fields, ctx.now).await {
+        Ok(kept) => files::claim(state.store(), kept).await,
+        Err(e) => Err(e),
+    };
+    let kept = match kept {
         Ok(kept) => kept,
         Err(e) => {
             received.discard(state.blobs()).await;
@@ -330,16 +336,11 @@ pub async fn submit<T>(
         .map(|p| (p.field.clone(), p.file.clone()))
         .chain(new_files.iter().cloned())
         .collect();
-    let kept_tokens: Vec<String> = kept.iter().map(|p| p.token.clone()).collect();
     match save(&received).await {
-        Ok(saved) => {
-            // The files are the saved form's now; a failure here only leaves rows to expire.
-            if let Err(e) = state.store().delete_pending_uploads(&kept_tokens).await {
-                tracing::warn!(error = %e, "forgetting claimed pending uploads failed");
-            }
-            Ok(Submitted::Saved(saved))
-        }
+        // The kept files are the saved form's now: they were claimed before the save.
+        Ok(saved) => Ok(Submitted::Saved(saved)),
         Err(anze_core::CoreError::Validation(errors)) => {
+            unclaim(state, &kept).await;
             let fields = std::mem::take(&mut received.fields);
             let fresh = files::keep_pending(state.store(), account, &new_files, ctx.now).await;
             let fresh = match fresh {
@@ -359,9 +360,17 @@ pub async fn submit<T>(
         }
         Err(e) => {
             // Only this request's files go; kept ones wait for the form to come back.
+            unclaim(state, &kept).await;
             Received::of_files(new_files).discard(state.blobs()).await;
             Err(e.into())
         }
+    }
+}
+
+/// Keeps the claimed uploads of a form that was not saved pending again, for its next submit.
+async fn unclaim(state: &crate::AppState, kept: &[anze_core::attachment::PendingUpload]) {
+    if let Err(e) = anze_core::attachment::service::unclaim(state.store(), kept).await {
+        tracing::warn!(error = %e, "keeping a refused form's kept files again failed");
     }
 }
 

@@ -99,6 +99,38 @@ pub async fn keep_pending(
     Ok(uploads)
 }
 
+/// Claims the pending uploads `kept` for the form being saved, before it is saved: each is
+/// taken by one submit only, so two submits of the same form (a double tap, a retry racing the
+/// first) cannot both save the same file. Returns the ones this call took; on an error the
+/// ones taken so far are kept again.
+pub async fn claim(
+    store: &dyn Store,
+    kept: Vec<super::PendingUpload>,
+) -> CoreResult<Vec<super::PendingUpload>> {
+    let mut claimed = Vec::with_capacity(kept.len());
+    for upload in kept {
+        match store.claim_pending_upload(&upload.token).await {
+            Ok(true) => claimed.push(upload),
+            Ok(false) => {}
+            Err(e) => {
+                // The error said is the claim's; files not kept again are gc's orphans.
+                let _ = unclaim(store, &claimed).await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(claimed)
+}
+
+/// Keeps claimed uploads pending again (same tokens, same age) when the form they were claimed
+/// for was not saved. Should it fail, the files are orphans that `anze storage gc` removes.
+pub async fn unclaim(store: &dyn Store, claimed: &[super::PendingUpload]) -> CoreResult<()> {
+    if claimed.is_empty() {
+        return Ok(());
+    }
+    store.insert_pending_uploads(claimed).await
+}
+
 /// The pending uploads a form sent back (`tokens`): the account's own, not expired, of one of
 /// `fields`. Anything else (another account's token, a guess, an expired one) is left out, as
 /// if it had not been sent.

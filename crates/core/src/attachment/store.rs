@@ -28,8 +28,9 @@ pub trait AttachmentStore: Send + Sync {
         tokens: &[String],
         since: DateTime<Utc>,
     ) -> CoreResult<Vec<super::PendingUpload>>;
-    /// Forgets pending uploads a saved form claimed (their files now belong to it).
-    async fn delete_pending_uploads(&self, tokens: &[String]) -> CoreResult<()>;
+    /// Takes the pending upload `token` for the form being saved: `true` when this call
+    /// removed it, `false` when it was gone (another submit of the form took it first).
+    async fn claim_pending_upload(&self, token: &str) -> CoreResult<bool>;
     /// Forgets those made before `before`; their blobs become orphans. Returns how many.
     async fn expire_pending_uploads(&self, before: DateTime<Utc>) -> CoreResult<u64>;
     /// Photos (JPEG, PNG, WebP) never fingerprinted, by id after `after`: stored before

@@ -383,16 +383,13 @@ impl AttachmentStore for Db {
             .collect())
     }
 
-    async fn delete_pending_uploads(&self, tokens: &[String]) -> CoreResult<()> {
-        if tokens.is_empty() {
-            return Ok(());
-        }
-        pending_upload::Entity::delete_many()
-            .filter(pending_upload::Column::Token.is_in(tokens.iter().cloned()))
+    async fn claim_pending_upload(&self, token: &str) -> CoreResult<bool> {
+        let done = pending_upload::Entity::delete_many()
+            .filter(pending_upload::Column::Token.eq(token))
             .exec(self.write_conn())
             .await
             .map_err(db_err)?;
-        Ok(())
+        Ok(done.rows_affected == 1)
     }
 
     async fn expire_pending_uploads(&self, before: DateTime<Utc>) -> CoreResult<u64> {
