@@ -1594,6 +1594,16 @@ async fn ledger_filters_and_counts(app: TestApp) {
         ["待整改", "待复查", "已销号", "逾期", "重大隐患", "整改率"].map(|l| stat(html, l))
     };
     assert_eq!(counts(&html), ["2", "1", "1", "1", "1", "25.0%"]);
+    // The filter bar shows what is chosen, and only that.
+    assert_eq!(html.matches(" selected>").count(), 0, "nothing chosen yet");
+    let (_, chosen) = listed("level=major&flag=any".into()).await;
+    assert_eq!(
+        chosen.matches(" selected>").count(),
+        2,
+        "level and 可疑标记"
+    );
+    assert!(chosen.contains("<option value=\"major\" selected>"));
+    assert!(chosen.contains("<option value=\"any\" selected>"));
     tallies_agree(&app, &admin).await;
     // Newest first.
     assert_eq!(

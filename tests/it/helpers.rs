@@ -258,7 +258,8 @@ pub mod template {
         counted: Vec<String>,
     }
 
-    async fn migrated_mysql(admin_url: &str, name: &str) {
+    /// Creates database `name` on the server of `admin_url` and migrates it.
+    async fn migrated(admin_url: &str, name: &str) {
         let admin = Db::connect(admin_url, 1).await.unwrap();
         admin
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
@@ -277,7 +278,7 @@ pub mod template {
         MYSQL
             .get_or_init(|| async {
                 let name = format!("anze_tpl_{}", random_suffix());
-                migrated_mysql(admin_url, &name).await;
+                migrated(admin_url, &name).await;
                 let admin = Db::connect(admin_url, 1).await.unwrap();
                 let strings = |sql: String| {
                     let admin = &admin;
@@ -335,7 +336,7 @@ pub mod template {
         let reused = MYSQL_FREE.lock().unwrap().pop();
         let Some(name) = reused else {
             let name = format!("anze_t_{}", random_suffix());
-            migrated_mysql(admin_url, &name).await;
+            migrated(admin_url, &name).await;
             MYSQL_ALL.lock().unwrap().push(name.clone());
             return name;
         };
@@ -414,18 +415,7 @@ pub mod template {
         let template = POSTGRES
             .get_or_init(|| async {
                 let template = format!("anze_tpl_{}", random_suffix());
-                let admin = Db::connect(admin_url, 1).await.unwrap();
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {template}"))
-                    .await
-                    .unwrap();
-                admin.close().await;
-                let (base, query) = split_url(admin_url);
-                let db = Db::connect(&format!("{base}/{template}{query}"), 1)
-                    .await
-                    .unwrap();
-                db.migrate().await.unwrap();
-                db.close().await;
+                migrated(admin_url, &template).await;
                 template
             })
             .await;
