@@ -436,38 +436,33 @@ pub mod template {
         }
         let mut mysql: Vec<String> = std::mem::take(&mut *MYSQL_ALL.lock().unwrap());
         mysql.extend(MYSQL.get().map(|t| t.name.clone()));
-        if !mysql.is_empty() {
-            let url = configured("ANZE_TEST_MYSQL_URL");
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                if let Ok(admin) = Db::connect(&url, 1).await {
-                    for name in mysql {
-                        let _ = admin
-                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-                            .await;
-                    }
-                    admin.close().await;
-                }
-            });
+        drop_databases("ANZE_TEST_MYSQL_URL", mysql);
+        drop_databases(
+            "ANZE_TEST_POSTGRES_URL",
+            POSTGRES.get().cloned().into_iter().collect(),
+        );
+    }
+
+    /// Drops `names` on the server the variable `var` points at (none: nothing to do).
+    fn drop_databases(var: &str, names: Vec<String>) {
+        if names.is_empty() {
+            return;
         }
-        if let Some(template) = POSTGRES.get() {
-            let url = configured("ANZE_TEST_POSTGRES_URL");
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                if let Ok(admin) = Db::connect(&url, 1).await {
+        let url = configured(var);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            if let Ok(admin) = Db::connect(&url, 1).await {
+                for name in names {
                     let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {template}"))
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
                         .await;
-                    admin.close().await;
                 }
-            });
-        }
+                admin.close().await;
+            }
+        });
     }
 }
 

@@ -124,16 +124,15 @@ async fn a_photo_survives_a_validation_error_and_is_saved_with_the_form(app: Tes
 
     // Two submits at once with one kept photo (a double tap): one saves it, the other finds it
     // gone and is refused for the missing photo.
-    let res = app
-        .post_multipart_files(
-            &staff,
-            &page,
-            &action,
-            &fields,
-            &[("before", "双击.png", crate::helpers::png())],
-        )
-        .await;
-    let token = tokens(&res.text().await.unwrap()).remove(0);
+    let refuse = |name: &'static str| {
+        let (app, staff, page, action, fields) = (&app, &staff, &page, &action, &fields);
+        async move {
+            let photo = [("before", name, crate::helpers::png())];
+            app.post_multipart_files(staff, page, action, fields, &photo)
+                .await
+        }
+    };
+    let token = tokens(&refuse("双击.png").await.text().await.unwrap()).remove(0);
     let mut twice = hazard_form("配电箱门缺失", "general", &deadline);
     twice.push(("_pending", token.as_str()));
     let (a, b) = tokio::join!(
@@ -149,15 +148,7 @@ async fn a_photo_survives_a_validation_error_and_is_saved_with_the_form(app: Tes
     );
 
     // A kept photo nobody comes back for expires, and gc then removes it.
-    let res = app
-        .post_multipart_files(
-            &staff,
-            &page,
-            &action,
-            &fields,
-            &[("before", "遗留.png", crate::helpers::png())],
-        )
-        .await;
+    let res = refuse("遗留.png").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(tokens(&res.text().await.unwrap()).len(), 1);
     let now = app.clock_now();
