@@ -270,7 +270,7 @@ fn bench_config(url: &str, out: &Path) -> Config {
         database_url: Some(Secret::new(url)),
         admin_password: Some(Secret::new(BENCH_PASSWORD)),
         data_dir: out.to_path_buf(),
-        db_max_connections: 2,
+        db_max_connections: Some(2),
         ..Config::default()
     }
 }

@@ -54,7 +54,8 @@ pub struct Config {
     /// client is the rightmost address that is not one of them.
     pub trusted_proxies: Vec<IpNet>,
     pub log_format: LogFormat,
-    pub db_max_connections: u32,
+    /// The read pool's size; unset, `db_pool_size` chooses by backend.
+    pub db_max_connections: Option<u32>,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     /// Largest uploaded file, in MB.
@@ -125,7 +126,7 @@ impl Default for Config {
             trust_proxy: false,
             trusted_proxies: IpNet::loopback(),
             log_format: LogFormat::Text,
-            db_max_connections: 10,
+            db_max_connections: None,
             session_idle_minutes: 120,
             session_absolute_hours: 12,
             max_upload_mb: 50,
@@ -237,7 +238,7 @@ impl Config {
             };
         }
         if let Some(v) = env("ANZE_DB_MAX_CONNECTIONS") {
-            self.db_max_connections = parse("ANZE_DB_MAX_CONNECTIONS", v)?;
+            self.db_max_connections = Some(parse("ANZE_DB_MAX_CONNECTIONS", v)?);
         }
         if let Some(v) = env("ANZE_SESSION_IDLE_MINUTES") {
             self.session_idle_minutes = parse("ANZE_SESSION_IDLE_MINUTES", v)?;
@@ -330,6 +331,26 @@ impl Config {
         }
     }
 
+    /// Connections the database pool opens at most: `db_max_connections`, else 10 for
+    /// PostgreSQL and MySQL and twice the cores (4 to 16) for SQLite.
+    ///
+    /// A SQLite connection is a thread of this process with its own page cache, and the
+    /// threads' allocations each keep memory of their own; more readers than the cores can run
+    /// buy nothing. On two cores, 4 instead of 10 connections served a list page 5 % faster and
+    /// an export of 34,000 orders 10 % faster, at 85 instead of 110 MiB of peak memory
+    /// (docs/performance.md, "The SQLite pool").
+    pub fn db_pool_size(&self) -> u32 {
+        if let Some(n) = self.db_max_connections {
+            return n;
+        }
+        if self.database_url().starts_with("sqlite:") {
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(4, 16)
+        } else {
+            10
+        }
+    }
+
     /// Cookies are `Secure` and HSTS is sent when users reach the system over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url
@@ -371,7 +392,7 @@ impl Config {
                 LogFormat::Text => "text",
                 LogFormat::Json => "json",
             },
-            self.db_max_connections,
+            self.db_pool_size(),
             self.session_idle_minutes,
             self.session_absolute_hours,
             self.max_upload_mb,
@@ -477,6 +498,23 @@ mod tests {
         let c = Config::load(none, env(&[("ANZE_CAPTURE_PLACE_MAX_KM", "-1")])).unwrap();
         assert!(c.integrity_rules().is_err());
         assert!(Config::load(none, env(&[("ANZE_CAPTURE_PLACE_MAX_KM", "二")])).is_err());
+    }
+
+    #[test]
+    fn the_pool_is_sized_by_backend_unless_configured() {
+        let none = Some(Path::new("/nonexistent/anze.toml"));
+        let sqlite = Config::load(none, env(&[])).unwrap();
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+        assert_eq!(sqlite.db_pool_size(), (cores * 2).clamp(4, 16));
+        let pg = Config::load(
+            none,
+            env(&[("ANZE_DATABASE_URL", "postgres://127.0.0.1/anze")]),
+        )
+        .unwrap();
+        assert_eq!(pg.db_pool_size(), 10);
+        let chosen = Config::load(none, env(&[("ANZE_DB_MAX_CONNECTIONS", "3")])).unwrap();
+        assert_eq!(chosen.db_pool_size(), 3);
+        assert!(chosen.masked().contains("db_max_connections = 3\n"));
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub async fn connect_database(config: &Config) -> anyhow::Result<Db> {
             format!("cannot create data directory {}", config.data_dir.display())
         })?;
     }
-    let db = Db::connect(&url, config.db_max_connections)
+    let db = Db::connect(&url, config.db_pool_size())
         .await
         .context("database connection failed")?;
     Ok(db.with_integrity_rules(config.integrity_rules()?))

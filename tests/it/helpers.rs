@@ -602,7 +602,7 @@ impl TestApp {
             data_dir: dir.clone(),
             database_url: Some(Secret::new(url)),
             admin_password: Some(Secret::new(ADMIN_PASSWORD)),
-            db_max_connections: 5,
+            db_max_connections: Some(5),
             ..Config::default()
         };
         configure(&mut config);
