@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use anze_core::auth::session::Principal;
 use anze_core::org::Organization;
 
-use crate::entity::{industry, region};
+use crate::entity::{industry, organization, region};
 
 /// How long another instance's write to an account, role or organization may go unseen here.
 pub const PRINCIPAL_TTL: Duration = Duration::from_secs(3);
@@ -85,6 +85,8 @@ pub(crate) struct ReferenceCache {
     generation: AtomicU64,
     principals: Memo<i64, Option<Principal>>,
     orgs: Memo<i64, Option<Organization>>,
+    /// Organization rows behind the names of a detail page (`Db::org_map` of a few ids).
+    org_rows: Memo<i64, organization::Model>,
     org_options: Memo<Vec<&'static str>, Vec<Organization>>,
     regions: Memo<(), Vec<region::Model>>,
     industries: Memo<(), Vec<industry::Model>>,
@@ -98,6 +100,7 @@ impl Default for ReferenceCache {
             generation: AtomicU64::new(0),
             principals: Memo::new(PRINCIPAL_TTL),
             orgs: Memo::new(PRINCIPAL_TTL),
+            org_rows: Memo::new(PRINCIPAL_TTL),
             org_options: Memo::new(PRINCIPAL_TTL),
             regions: Memo::new(REGION_TTL),
             industries: Memo::new(REGION_TTL),
@@ -121,6 +124,7 @@ impl ReferenceCache {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.principals.clear();
         self.orgs.clear();
+        self.org_rows.clear();
         self.org_options.clear();
         self.regions.clear();
         self.industries.clear();
@@ -159,6 +163,17 @@ impl ReferenceCache {
 
     pub(crate) fn keep_org(&self, id: i64, org: Option<Organization>, at: ReadAt) {
         self.orgs.put(id, org, at.0, &self.generation);
+    }
+
+    pub(crate) fn org_row(&self, id: i64) -> Option<organization::Model> {
+        self.org_rows.get(&id)
+    }
+
+    pub(crate) fn keep_org_rows(&self, rows: &[organization::Model], at: ReadAt) {
+        for row in rows {
+            self.org_rows
+                .put(row.id, row.clone(), at.0, &self.generation);
+        }
     }
 
     pub(crate) fn org_options(&self, kinds: &[&'static str]) -> Option<Vec<Organization>> {

@@ -183,11 +183,12 @@ impl EnterpriseStore for Db {
     }
 
     async fn get_enterprise(&self, id: OrgId) -> CoreResult<Option<Enterprise>> {
-        let row = organization::Entity::find_by_id(id.0)
-            .filter(is_enterprise())
-            .one(&self.conn)
-            .await
-            .map_err(db_err)?;
+        // Through `org_map`, whose short-lived copy an order's page reads it from.
+        let row = self
+            .org_map([id.0])
+            .await?
+            .remove(&id.0)
+            .filter(|m| m.kind == OrgKind::Enterprise.code());
         Ok(self
             .hydrate_enterprises(row.into_iter().collect())
             .await?

@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::account::live;
 use super::audit::insert_login_event;
-use crate::entity::{account, login_throttle};
+use crate::entity::{account, login_throttle, organization};
 use crate::{Db, db_err};
 
 fn throttle_of(m: login_throttle::Model) -> Throttle {
@@ -36,14 +36,20 @@ impl LoginStore for Db {
         else {
             return Ok(None);
         };
-        let org = self.org_map([a.org_id]).await?;
+        // Read, not taken from the short-lived copy: a login right after the organization
+        // was disabled on another instance is refused at once.
+        let org_enabled = organization::Entity::find_by_id(a.org_id)
+            .one(&self.conn)
+            .await
+            .map_err(db_err)?
+            .is_some_and(|o| o.enabled);
         Ok(Some(LoginAccount {
             id: AccountId(a.id),
             org_id: OrgId(a.org_id),
             username: a.username,
             password_hash: PasswordHashString(a.password_hash),
             enabled: a.enabled,
-            org_enabled: org.get(&a.org_id).is_some_and(|o| o.enabled),
+            org_enabled,
         }))
     }
 

@@ -54,14 +54,40 @@ impl Db {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
+        // A detail page names a few organizations (the policy's insurer and enterprise, the
+        // enterprise's insurers), the same ones on every visit: those come from the short-lived
+        // copy (`crate::cache`), one statement less each. A list page's or an export's many
+        // names are read as they are.
+        let few = ids.len() <= FEW_ORGS;
+        let mut found = HashMap::new();
+        if few {
+            ids.retain(|id| match self.reference.org_row(*id) {
+                Some(row) => {
+                    found.insert(*id, row);
+                    false
+                }
+                None => true,
+            });
+            if ids.is_empty() {
+                return Ok(found);
+            }
+        }
+        let at = self.reference.read_at();
         let rows = organization::Entity::find()
             .filter(organization::Column::Id.is_in(ids))
             .all(&self.conn)
             .await
             .map_err(db_err)?;
-        Ok(rows.into_iter().map(|o| (o.id, o)).collect())
+        if few {
+            self.reference.keep_org_rows(&rows, at);
+        }
+        found.extend(rows.into_iter().map(|o| (o.id, o)));
+        Ok(found)
     }
 }
+
+/// At most this many organizations are looked up in the short-lived copy by `Db::org_map`.
+const FEW_ORGS: usize = 8;
 
 pub(crate) fn kind_of(m: &organization::Model) -> CoreResult<OrgKind> {
     OrgKind::from_code(&m.kind).ok_or_else(|| {
