@@ -84,8 +84,8 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
 pub(crate) struct ReferenceCache {
     generation: AtomicU64,
     principals: Memo<i64, Option<Principal>>,
-    orgs: Memo<i64, Option<Organization>>,
-    /// Organization rows behind the names of a detail page (`Db::org_map` of a few ids).
+    /// Organization rows read by id, a few at a time (`Db::org_map`: `get_org`, the names of
+    /// a detail page).
     org_rows: Memo<i64, organization::Model>,
     org_options: Memo<Vec<&'static str>, Vec<Organization>>,
     regions: Memo<(), Vec<region::Model>>,
@@ -99,7 +99,6 @@ impl Default for ReferenceCache {
         Self {
             generation: AtomicU64::new(0),
             principals: Memo::new(PRINCIPAL_TTL),
-            orgs: Memo::new(PRINCIPAL_TTL),
             org_rows: Memo::new(PRINCIPAL_TTL),
             org_options: Memo::new(PRINCIPAL_TTL),
             regions: Memo::new(REGION_TTL),
@@ -123,7 +122,6 @@ impl ReferenceCache {
     pub(crate) fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.principals.clear();
-        self.orgs.clear();
         self.org_rows.clear();
         self.org_options.clear();
         self.regions.clear();
@@ -155,14 +153,6 @@ impl ReferenceCache {
 
     pub(crate) fn keep_principal(&self, account: i64, p: Option<Principal>, at: ReadAt) {
         self.principals.put(account, p, at.0, &self.generation);
-    }
-
-    pub(crate) fn org(&self, id: i64) -> Option<Option<Organization>> {
-        self.orgs.get(&id)
-    }
-
-    pub(crate) fn keep_org(&self, id: i64, org: Option<Organization>, at: ReadAt) {
-        self.orgs.put(id, org, at.0, &self.generation);
     }
 
     pub(crate) fn org_row(&self, id: i64) -> Option<organization::Model> {

@@ -190,20 +190,11 @@ impl OrgStore for Db {
     }
 
     async fn get_org(&self, id: OrgId) -> CoreResult<Option<Organization>> {
-        if let Some(org) = self.reference.org(id.0) {
-            return Ok(org);
+        // Through `org_map`, which keeps the row for `crate::cache`'s few seconds.
+        match self.org_map([id.0]).await?.remove(&id.0) {
+            Some(m) => Ok(Some(to_domain(m, &self.region_names().await?)?)),
+            None => Ok(None),
         }
-        let at = self.reference.read_at();
-        let org = match organization::Entity::find_by_id(id.0)
-            .one(&self.conn)
-            .await
-            .map_err(db_err)?
-        {
-            Some(m) => Some(to_domain(m, &self.region_names().await?)?),
-            None => None,
-        };
-        self.reference.keep_org(id.0, org.clone(), at);
-        Ok(org)
     }
 
     async fn credit_code_taken(&self, code: &str, except: Option<OrgId>) -> CoreResult<bool> {
