@@ -476,6 +476,14 @@ async fn measure(
             Target::List,
         );
         if item == "training" {
+            // The list as its menu entry opens it, with no filter.
+            list(
+                format!("services/{item} 全部 p1"),
+                "agency",
+                &agency,
+                format!("/services/{item}"),
+                Target::List,
+            );
             let n = pages(*rows);
             list(
                 format!("services/{item} p{n}"),

@@ -10,7 +10,7 @@ use anze_core::record::{Confirmation, RecordStore};
 use anze_core::service_item::ServiceItem;
 use reqwest::StatusCode;
 
-use crate::helpers::{PASSWORD, TestApp, location, pdf};
+use crate::helpers::{PASSWORD, TestApp, location, pager_total, pdf};
 
 crate::backend_tests!(
     an_enterprise_confirms_its_records_from_its_own_list,
@@ -21,6 +21,7 @@ crate::backend_tests!(
     blank_or_foreign_signatures_are_refused_and_nothing_is_saved,
     lists_filter_and_ledgers_export_the_confirmation,
     a_confirmed_record_is_kept,
+    record_list_totals_from_the_tallies_agree_with_a_count,
 );
 
 /// The own enterprise's credit code.
@@ -614,4 +615,53 @@ async fn a_confirmed_record_is_kept(app: TestApp) {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(app.db.get_record(draft).await.unwrap().is_none());
+}
+
+/// A record list filtered by nothing but its service item and 企业确认 state reads its total
+/// from `record_tallies`; the same list with a service-date filter that selects every record
+/// counts the records. Both agree for every party as records are written and confirmed.
+async fn record_list_totals_from_the_tallies_agree_with_a_count(app: TestApp) {
+    let w = world(&app).await;
+    app.seed_org("regulator", "丰泽区应急管理局", "reg").await;
+    let clients = [
+        app.login("ag_admin", PASSWORD).await,
+        app.login("ins", PASSWORD).await,
+        app.login("reg", PASSWORD).await,
+        app.admin().await,
+    ];
+    let agree = |expected: &'static str| {
+        let app = &app;
+        let clients = &clients;
+        async move {
+            for client in clients {
+                for list in [
+                    "/services/training?",
+                    "/services/training?confirmation=pending",
+                    "/services/training?confirmation=confirmed",
+                    "/services/training?confirmation=objected",
+                    "/services/risk?",
+                ] {
+                    let (status, tallied) = app.get(client, list).await;
+                    assert_eq!(status, StatusCode::OK, "{list}");
+                    let (_, counted) = app.get(client, &format!("{list}&from=2000-01-01")).await;
+                    assert_eq!(pager_total(&tallied), pager_total(&counted), "{list}");
+                }
+                let (_, all) = app.get(client, "/services/training").await;
+                assert_eq!(pager_total(&all), expected);
+            }
+        }
+    };
+    agree("0").await;
+    let confirmed = record(&app, w.order, "已确认的培训").await;
+    let objected = record(&app, w.order, "有异议的培训").await;
+    record(&app, w.order, "待确认的培训").await;
+    agree("3").await;
+    let qy = app.login("qy_user", PASSWORD).await;
+    step(&app, &qy, confirmed, "confirm", "").await;
+    step(&app, &qy, objected, "object", "日期不对").await;
+    agree("3").await;
+    let (_, pending) = app
+        .get(&clients[0], "/services/training?confirmation=pending")
+        .await;
+    assert_eq!(pager_total(&pending), "1");
 }

@@ -1043,3 +1043,11 @@ impl TestApp {
 }
 
 pub use anze::bench::exif::{Exif, with_exif};
+
+/// A list page's "共 N 条" (N as shown, with its "+" when capped).
+pub fn pager_total(html: &str) -> String {
+    let head = "<span class=\"pager-total\">共 ";
+    let start = html.find(head).expect("a pager") + head.len();
+    let end = start + html[start..].find(" 条").expect("the pager's total");
+    html[start..end].to_string()
+}

@@ -4,7 +4,7 @@ use anze_core::order::{OrderState, OrderStore};
 use anze_core::policy::PolicyStore;
 use reqwest::StatusCode;
 
-use crate::helpers::{PASSWORD, TestApp, location};
+use crate::helpers::{PASSWORD, TestApp, location, pager_total as total};
 
 crate::backend_tests!(
     insurer_designates_and_agency_accepts_from_the_badge,
@@ -19,6 +19,7 @@ crate::backend_tests!(
     order_list_filters,
     completing_an_order_shows_on_the_insurer_side,
     home_page_counts_orders_by_state_in_scope,
+    list_totals_from_the_tallies_agree_with_a_count,
 );
 
 /// An insurer with one policy and two agencies; returns (policy id, agency A org, agency B org).
@@ -651,5 +652,76 @@ async fn home_page_counts_orders_by_state_in_scope(app: TestApp) {
     assert!(
         home.contains("<span class=\"stat-num\">1</span><span class=\"muted\">待受理</span>"),
         "an agency counts only its own orders"
+    );
+}
+
+/// An unfiltered list (or one filtered by state only) reads its total from `order_tallies`;
+/// the same list with a filter the tallies do not key (a designation date that selects every
+/// order) counts the orders. Both agree, for every party, through each state change.
+async fn list_totals_from_the_tallies_agree_with_a_count(app: TestApp) {
+    let (policy, a, b) = setup(&app).await;
+    let far = app
+        .seed_enterprise("ins", "南安远方机械有限公司", "350583")
+        .await;
+    let far_policy = app.seed_policy("ins", &far, "PICC-2026-0002").await;
+    let first = app.seed_order("ins", policy, a).await;
+    let second = app.seed_order("ins", far_policy, a).await;
+    let near = app
+        .seed_enterprise("ins", "泉州丰泽机电有限公司", "350503")
+        .await;
+    let near_policy = app.seed_policy("ins", &near, "PICC-2026-0003").await;
+    let third = app.seed_order("ins", near_policy, b).await;
+    app.seed_org("regulator", "丰泽区应急管理局", "reg").await;
+    let clients = [
+        app.login("ins", PASSWORD).await,
+        app.login("ag_a", PASSWORD).await,
+        app.login("ag_b", PASSWORD).await,
+        app.login("reg", PASSWORD).await,
+        app.admin().await,
+    ];
+    let agree = |expected: [&'static str; 5]| {
+        let app = &app;
+        let clients = &clients;
+        async move {
+            for (client, expected) in clients.iter().zip(expected) {
+                for state in ["", "pending", "accepted", "declined"] {
+                    let (status, tallied) =
+                        app.get(client, &format!("/orders?state={state}")).await;
+                    assert_eq!(status, StatusCode::OK);
+                    let (_, counted) = app
+                        .get(client, &format!("/orders?state={state}&from=2000-01-01"))
+                        .await;
+                    assert_eq!(total(&tallied), total(&counted), "state={state}");
+                    if state.is_empty() {
+                        assert_eq!(total(&tallied), expected);
+                    }
+                }
+            }
+        }
+    };
+    // The insurer, agency A, agency B, the 丰泽区 regulator (not 南安) and the platform.
+    agree(["3", "2", "1", "2", "3"]).await;
+    let agency = app.login("ag_a", PASSWORD).await;
+    let accept = format!("/orders/{first}/accept");
+    let res = app.post_form(&agency, &accept, &accept, &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let decline = format!("/orders/{second}/decline");
+    let res = app
+        .post_form(
+            &agency,
+            &format!("/orders/{second}/accept"),
+            &decline,
+            &[("reason", "人员已满负荷")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    agree(["3", "2", "1", "2", "3"]).await;
+    let (_, accepted) = app.get(&clients[0], "/orders?state=accepted").await;
+    assert_eq!(total(&accepted), "1");
+    let (_, pending) = app.get(&clients[0], "/orders?state=pending").await;
+    assert_eq!(total(&pending), "1");
+    assert_eq!(
+        app.db.get_order(third).await.unwrap().unwrap().state,
+        OrderState::Pending
     );
 }

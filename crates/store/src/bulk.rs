@@ -299,9 +299,11 @@ impl BulkLoader {
                 self.conn
                     .execute_unprepared("SET session_replication_role = origin")
                     .await?;
-                // Replica mode fired no trigger: the hazard tallies are counted afresh.
-                for sql in crate::migration::hazard_tallies::refill(self.backend) {
-                    self.conn.execute_unprepared(&sql).await?;
+                // Replica mode fired no trigger: the tallies are counted afresh.
+                for tally in crate::migration::TALLIES {
+                    for sql in tally.refill(self.backend) {
+                        self.conn.execute_unprepared(&sql).await?;
+                    }
                 }
                 for t in &tables {
                     let has_id = self

@@ -3,8 +3,13 @@
 
 use sea_orm_migration::prelude::*;
 
-/// The hazard tallies' refill, for loaders that bypass triggers.
-pub(crate) use m20261205_000030_hazard_tallies as hazard_tallies;
+/// The tallies triggers keep beside the big tables: derived data, not backed up, and
+/// counted afresh after a load that bypassed the triggers.
+pub(crate) const TALLIES: [tally::Tally; 3] = [
+    m20261205_000030_hazard_tallies::TALLY,
+    m20261209_000010_list_tallies::ORDERS,
+    m20261209_000010_list_tallies::RECORDS,
+];
 
 mod m20261128_000001_foundation;
 mod m20261128_000002_policies_orders;
@@ -38,6 +43,8 @@ mod m20261207_000010_api_calls;
 mod m20261207_000020_submission_responses;
 pub(crate) mod m20261208_000010_checklists;
 mod m20261208_000020_pending_uploads;
+mod m20261209_000010_list_tallies;
+pub(crate) mod tally;
 
 pub struct Migrator;
 
@@ -77,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000020_submission_responses::Migration),
             Box::new(m20261208_000010_checklists::Migration),
             Box::new(m20261208_000020_pending_uploads::Migration),
+            Box::new(m20261209_000010_list_tallies::Migration),
         ]
     }
 }

@@ -29,6 +29,7 @@ mod satisfaction;
 mod search;
 mod session;
 mod submission;
+pub(crate) mod tally;
 mod webhook;
 
 use anze_core::audit::AuditEvent;
@@ -255,26 +256,75 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
+    paginate_inner(conn, select, page, count_cap, None).await
+}
+
+/// One page of a query whose total is known already (`Db::tally_total`), or, when it is not,
+/// `paginate_capped`.
+pub(crate) async fn paginate_tallied<E, C>(
+    conn: &C,
+    select: Select<E>,
+    page: PageRequest,
+    total: Option<u64>,
+) -> CoreResult<(Vec<E::Model>, u64, bool)>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    paginate_inner(conn, select, page, COUNT_CAP, total).await
+}
+
+async fn paginate_inner<E, C>(
+    conn: &C,
+    select: Select<E>,
+    page: PageRequest,
+    count_cap: u64,
+    known: Option<u64>,
+) -> CoreResult<(Vec<E::Model>, u64, bool)>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
     if page.after.is_some() {
         // The caller put the keyset into the query (`keyset_condition`).
         let items = select.limit(page.size).all(conn).await.map_err(db_err)?;
         return Ok((items, 0, false));
     }
+    if known.is_some_and(|total| page.offset() >= total) {
+        return Ok((vec![], known.unwrap_or(0), false));
+    }
     let ahead = page.size * 10;
     let cap = Ord::max(count_cap, page.offset() + ahead);
     if page.offset() > 0 && page.offset() + ahead >= count_cap {
-        let ids = window_ids(conn, select.clone(), page.offset(), ahead + 1).await?;
+        // Without a known total, the ids a few pages ahead tell how far the list goes.
+        let want = if known.is_some() {
+            page.size
+        } else {
+            ahead + 1
+        };
+        let ids = window_ids(conn, select.clone(), page.offset(), want).await?;
         // Past the end: the count below tells how far the list goes.
         if !ids.is_empty() {
             let n = ids.len() as u64;
             let shown = &ids[..Ord::min(ids.len(), page.size as usize)];
             let items = rows_by_ids::<E, C>(conn, shown).await?;
-            return Ok((items, page.offset() + Ord::min(n, ahead), n > ahead));
+            return Ok(match known {
+                Some(total) => (items, total, false),
+                None => (items, page.offset() + Ord::min(n, ahead), n > ahead),
+            });
         }
     }
-    let n = count_upto(conn, select.clone(), cap + 1).await?;
+    let (n, capped) = match known {
+        Some(total) => (total, false),
+        None => {
+            let n = count_upto(conn, select.clone(), cap + 1).await?;
+            (Ord::min(n, cap), n > cap)
+        }
+    };
     let items = fetch_window(conn, select, page.offset(), page.size).await?;
-    Ok((items, Ord::min(n, cap), n > cap))
+    Ok((items, n, capped))
 }
 
 /// The rows after a keyset in a list sorted newest first by `id`, or by `date` and then `id`.

@@ -476,10 +476,11 @@ mod tests {
         let specs: Vec<TableSpec> = tables().iter().map(|t| t.spec()).collect();
         let position = |name: &str| specs.iter().position(|s| s.name == name);
         let names = query(
-            // The keyword index (`*_fts*`) and the hazard tallies are derived: triggers
-            // refill them from restore's inserts.
+            // The keyword index (`*_fts*`) and the tallies are derived: triggers refill them
+            // from restore's inserts.
             "SELECT name FROM sqlite_master WHERE type = 'table' \
-             AND name NOT IN ('seaql_migrations', 'sqlite_sequence', 'hazard_tallies') \
+             AND name NOT IN ('seaql_migrations', 'sqlite_sequence') \
+             AND name NOT GLOB '*_tallies' \
              AND name NOT GLOB '*_fts*'"
                 .into(),
         )

@@ -18,7 +18,7 @@ use sea_orm::{
 use std::collections::HashMap;
 
 use super::policy::enterprises_named;
-use super::{NameQuery, capped_page_of, contains, insert_audit, paginate_capped};
+use super::{NameQuery, capped_page_of, contains, insert_audit};
 use crate::entity::{audit_event, order_assignee, order_plan, policy, service_order};
 use crate::{Db, db_err};
 
@@ -47,6 +47,32 @@ pub(crate) fn order_in_scope(scope: &Scope, id: OrderId) -> sea_orm::sea_query::
         .and_where(service_order::Column::Id.eq(id.0))
         .cond_where(scope_condition(scope))
         .take()
+}
+
+/// The `order_tallies` key of a query that filters by nothing else (its state, if any), or
+/// `None` when the tallies cannot answer it.
+fn tally_keys(query: &OrderQuery) -> Option<Option<&'static str>> {
+    // Every field named, so a new filter cannot be overlooked here.
+    let OrderQuery {
+        order_no,
+        policy_no,
+        enterprise,
+        insurer,
+        agency,
+        state,
+        from,
+        until,
+        regions,
+    } = query;
+    let unfiltered = order_no.is_none()
+        && policy_no.is_none()
+        && enterprise.is_none()
+        && insurer.is_none()
+        && agency.is_none()
+        && from.is_none()
+        && until.is_none()
+        && regions.is_none();
+    unfiltered.then(|| state.map(|s| s.code()))
 }
 
 fn state_of(code: &str) -> CoreResult<OrderState> {
@@ -196,7 +222,15 @@ impl OrderStore for Db {
             .filter(cond)
             .filter(super::keyset_condition(page.after, C::Id, None))
             .order_by_desc(C::Id);
-        let (rows, total, capped) = paginate_capped(&self.conn, select, page).await?;
+        let tallied = match tally_keys(query) {
+            Some(state) => {
+                self.tally_total("order_tallies", &scope, &[("state", state)])
+                    .await?
+            }
+            None => None,
+        };
+        let (rows, total, capped) =
+            super::paginate_tallied(&self.conn, select, page, tallied).await?;
         Ok(capped_page_of(
             self.hydrate_orders(rows).await?,
             total,
@@ -210,6 +244,12 @@ impl OrderStore for Db {
         let key = format!("orders:{scope:?}:{}", state.code());
         self.badge_count(cap, key, async {
             let scope = self.simplify_scope(scope).await?;
+            let tallied = self
+                .tally_total("order_tallies", &scope, &[("state", Some(state.code()))])
+                .await?;
+            if let Some(n) = tallied {
+                return Ok(Ord::min(n, cap));
+            }
             let select = service_order::Entity::find()
                 .filter(scope_condition(&scope))
                 .filter(service_order::Column::State.eq(state.code()));

@@ -240,6 +240,43 @@ fn details_json(d: &Details) -> CoreResult<String> {
     serde_json::to_string(d).map_err(|e| CoreError::Internal(format!("details: {e}")))
 }
 
+/// The `record_tallies` keys of a query that filters by nothing else (its service item and
+/// 企业确认 state, if any), or `None` when the tallies cannot answer it.
+fn tally_keys(query: &RecordQuery) -> Option<[(&'static str, Option<&'static str>); 2]> {
+    // Every field named, so a new filter cannot be overlooked here.
+    let RecordQuery {
+        enterprise,
+        insurer,
+        agency,
+        from,
+        to,
+        staff,
+        q,
+        regions,
+        order,
+        confirmation,
+        item,
+        waiting_first: _,
+        flagged,
+    } = query;
+    let unfiltered = enterprise.is_none()
+        && insurer.is_none()
+        && agency.is_none()
+        && from.is_none()
+        && to.is_none()
+        && staff.is_none()
+        && q.is_none()
+        && regions.is_none()
+        && order.is_none()
+        && flagged.is_none();
+    unfiltered.then(|| {
+        [
+            ("item", item.map(|i| i.code())),
+            ("confirmation", confirmation.map(|c| c.code())),
+        ]
+    })
+}
+
 #[async_trait]
 impl RecordStore for Db {
     async fn list_records(
@@ -313,8 +350,16 @@ impl RecordStore for Db {
             ));
         }
         let select = select.order_by_desc(C::ServiceDate).order_by_desc(C::Id);
-        let cap = super::search::count_cap(query.q.as_deref());
-        let (rows, total, capped) = paginate_capped_at(&self.conn, select, page, cap).await?;
+        let (rows, total, capped) = match tally_keys(query) {
+            Some(keys) => {
+                let known = self.tally_total("record_tallies", &scope, &keys).await?;
+                super::paginate_tallied(&self.conn, select, page, known).await?
+            }
+            None => {
+                let cap = super::search::count_cap(query.q.as_deref());
+                paginate_capped_at(&self.conn, select, page, cap).await?
+            }
+        };
         Ok(capped_page_of(
             self.hydrate_records(rows).await?,
             total,
@@ -448,6 +493,16 @@ impl RecordStore for Db {
 
     async fn count_records(&self, scope: &Scope, state: Confirmation) -> CoreResult<u64> {
         let scope = self.simplify_scope(scope).await?;
+        let tallied = self
+            .tally_total(
+                "record_tallies",
+                &scope,
+                &[("item", None), ("confirmation", Some(state.code()))],
+            )
+            .await?;
+        if let Some(n) = tallied {
+            return Ok(Ord::min(n, super::COUNT_CAP));
+        }
         let select = service_record::Entity::find()
             .filter(scope_condition(&scope))
             .filter(service_record::Column::Confirmation.eq(state.code()));

@@ -17,21 +17,6 @@ pub(super) struct TallyRow {
     late: u64,
 }
 
-/// The tally keys of what `scope` sees, if the tallies have them: an agency's staff who see
-/// only their own orders and an enterprise are counted from the hazards.
-fn parties(scope: &Scope) -> Option<Vec<String>> {
-    match scope {
-        Scope::All => Some(vec!["*".into()]),
-        Scope::Insurer(o) => Some(vec![format!("i:{}", o.0)]),
-        Scope::Agency {
-            org,
-            assignee: None,
-        } => Some(vec![format!("a:{}", org.0)]),
-        Scope::Regions(codes) => Some(codes.iter().map(|c| format!("r:{c}")).collect()),
-        Scope::Agency { .. } | Scope::Enterprise(_) => None,
-    }
-}
-
 /// Whether the query filters only by what a tally is keyed by (state, level, overdue).
 fn answerable(q: &HazardQuery) -> bool {
     q.enterprise.is_none()
@@ -56,7 +41,7 @@ impl Db {
         scope: &Scope,
         q: &HazardQuery,
     ) -> CoreResult<Option<Vec<TallyRow>>> {
-        let Some(parties) = parties(scope) else {
+        let Some(parties) = crate::repo::tally::parties(scope) else {
             return Ok(None);
         };
         if !answerable(q) {
@@ -216,22 +201,5 @@ mod tests {
             (5, 2, 0, 1, 7)
         );
         assert_eq!(total(&rows, &q), 7);
-    }
-
-    #[test]
-    fn staff_with_their_own_orders_and_enterprises_are_counted_from_the_hazards() {
-        use anze_core::ids::{AccountId, OrgId};
-        assert!(
-            parties(&Scope::Agency {
-                org: OrgId(1),
-                assignee: Some(AccountId(2))
-            })
-            .is_none()
-        );
-        assert!(parties(&Scope::Enterprise(OrgId(1))).is_none());
-        assert_eq!(
-            parties(&Scope::Regions(vec!["350502".into()])),
-            Some(vec!["r:350502".to_string()])
-        );
     }
 }
