@@ -363,6 +363,20 @@ impl OrderStore for Db {
     ) -> CoreResult<bool> {
         use service_order::Column as C;
         let txn = self.write().await?;
+        if self.backend() == DbBackend::MySql {
+            // MariaDB may find the row through the state index, and two transitions of one
+            // order at once then deadlocked on that index's gap (one answered 500, not 409).
+            // Taking the row by its key first queues the second behind the first, which then
+            // finds the state changed.
+            service_order::Entity::find_by_id(id.0)
+                .select_only()
+                .column(C::Id)
+                .lock_exclusive()
+                .into_tuple::<i64>()
+                .one(&txn)
+                .await
+                .map_err(db_err)?;
+        }
         let mut update = service_order::Entity::update_many()
             .col_expr(C::State, Expr::value(t.to.code()))
             .col_expr(C::UpdatedAt, Expr::value(t.at))
