@@ -10,6 +10,9 @@ pub(crate) const TALLIES: [tally::Tally; 3] = [
     m20261209_000010_list_tallies::ORDERS,
     m20261209_000010_list_tallies::RECORDS,
 ];
+pub(crate) use m20261209_000010_list_tallies::{
+    ORDERS as ORDER_TALLIES, RECORDS as RECORD_TALLIES,
+};
 
 mod m20261128_000001_foundation;
 mod m20261128_000002_policies_orders;

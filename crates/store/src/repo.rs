@@ -292,8 +292,10 @@ where
         let items = select.limit(page.size).all(conn).await.map_err(db_err)?;
         return Ok((items, 0, false));
     }
-    if known.is_some_and(|total| page.offset() >= total) {
-        return Ok((vec![], known.unwrap_or(0), false));
+    if let Some(total) = known
+        && page.offset() >= total
+    {
+        return Ok((vec![], total, false));
     }
     let ahead = page.size * 10;
     let cap = Ord::max(count_cap, page.offset() + ahead);

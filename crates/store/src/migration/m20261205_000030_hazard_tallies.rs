@@ -9,7 +9,7 @@
 //!
 //! Triggers on `hazards` keep the tallies (`super::tally`).
 
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 use super::tally::{Key, Tally};
@@ -53,23 +53,12 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        let backend = manager.get_database_backend();
-        let db = manager.get_connection();
-        for sql in TALLY.triggers(backend) {
-            db.execute_unprepared(&sql).await?;
-        }
-        // What the hazards hold already.
-        for sql in TALLY.refill(backend) {
-            db.execute_unprepared(&sql).await?;
-        }
+        TALLY.install(manager.get_connection()).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for sql in TALLY.drop_triggers(manager.get_database_backend()) {
-            db.execute_unprepared(&sql).await?;
-        }
+        TALLY.uninstall(manager.get_connection()).await?;
         manager
             .drop_table(Table::drop().table(HazardTallies::Table).to_owned())
             .await

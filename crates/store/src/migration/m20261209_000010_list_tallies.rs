@@ -6,7 +6,6 @@
 //! the number of records of each service item in each 企业确认 state. A list filtered by no
 //! more than these keys reads its exact total from a few rows.
 
-use sea_orm::ConnectionTrait;
 use sea_orm_migration::{prelude::*, schema::*};
 
 use super::tally::{Key, Tally};
@@ -84,26 +83,15 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        let backend = manager.get_database_backend();
-        let db = manager.get_connection();
         for tally in [ORDERS, RECORDS] {
-            for sql in tally.triggers(backend) {
-                db.execute_unprepared(&sql).await?;
-            }
-            // What the tables hold already.
-            for sql in tally.refill(backend) {
-                db.execute_unprepared(&sql).await?;
-            }
+            tally.install(manager.get_connection()).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
         for tally in [ORDERS, RECORDS] {
-            for sql in tally.drop_triggers(manager.get_database_backend()) {
-                db.execute_unprepared(&sql).await?;
-            }
+            tally.uninstall(manager.get_connection()).await?;
         }
         manager
             .drop_table(Table::drop().table(OrderTallies::Table).to_owned())

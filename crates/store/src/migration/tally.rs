@@ -8,7 +8,7 @@
 //! refilled from restore's own inserts. Rows of a tallied table are never deleted by a
 //! foreign key's cascade (MySQL fires no trigger for those).
 
-use sea_orm::DbBackend;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
 /// One tallied table.
 pub(crate) struct Tally {
@@ -77,6 +77,27 @@ impl Tally {
             .join(", ")
     }
 
+    /// Creates the triggers and counts what the table holds already.
+    pub(crate) async fn install(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        let backend = db.get_database_backend();
+        for sql in self
+            .triggers(backend)
+            .into_iter()
+            .chain(self.refill(backend))
+        {
+            db.execute_unprepared(&sql).await?;
+        }
+        Ok(())
+    }
+
+    /// Drops what `install` made, the tallies' table aside.
+    pub(crate) async fn uninstall(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        for sql in self.drop_triggers(db.get_database_backend()) {
+            db.execute_unprepared(&sql).await?;
+        }
+        Ok(())
+    }
+
     /// The tallies counted afresh from the table, for a load that bypassed the triggers.
     pub(crate) fn refill(&self, backend: DbBackend) -> Vec<String> {
         let mut sql = vec![format!("DELETE FROM {}", self.tallies)];
@@ -120,7 +141,7 @@ impl Tally {
     }
 
     /// The triggers that keep the tallies.
-    pub(crate) fn triggers(&self, backend: DbBackend) -> Vec<String> {
+    fn triggers(&self, backend: DbBackend) -> Vec<String> {
         let (table, keyed) = (self.table, self.keyed);
         match backend {
             DbBackend::Postgres => vec![
@@ -178,7 +199,7 @@ impl Tally {
     }
 
     /// What `triggers` made, dropped.
-    pub(crate) fn drop_triggers(&self, backend: DbBackend) -> Vec<String> {
+    fn drop_triggers(&self, backend: DbBackend) -> Vec<String> {
         let table = self.table;
         match backend {
             DbBackend::Postgres => vec![

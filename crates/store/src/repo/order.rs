@@ -224,8 +224,12 @@ impl OrderStore for Db {
             .order_by_desc(C::Id);
         let tallied = match tally_keys(query) {
             Some(state) => {
-                self.tally_total("order_tallies", &scope, &[("state", state)])
-                    .await?
+                self.tally_total(
+                    &crate::migration::ORDER_TALLIES,
+                    &scope,
+                    &[("state", state)],
+                )
+                .await?
             }
             None => None,
         };
@@ -245,7 +249,11 @@ impl OrderStore for Db {
         self.badge_count(cap, key, async {
             let scope = self.simplify_scope(scope).await?;
             let tallied = self
-                .tally_total("order_tallies", &scope, &[("state", Some(state.code()))])
+                .tally_total(
+                    &crate::migration::ORDER_TALLIES,
+                    &scope,
+                    &[("state", Some(state.code()))],
+                )
                 .await?;
             if let Some(n) = tallied {
                 return Ok(Ord::min(n, cap));

@@ -352,7 +352,9 @@ impl RecordStore for Db {
         let select = select.order_by_desc(C::ServiceDate).order_by_desc(C::Id);
         let (rows, total, capped) = match tally_keys(query) {
             Some(keys) => {
-                let known = self.tally_total("record_tallies", &scope, &keys).await?;
+                let known = self
+                    .tally_total(&crate::migration::RECORD_TALLIES, &scope, &keys)
+                    .await?;
                 super::paginate_tallied(&self.conn, select, page, known).await?
             }
             None => {
@@ -495,7 +497,7 @@ impl RecordStore for Db {
         let scope = self.simplify_scope(scope).await?;
         let tallied = self
             .tally_total(
-                "record_tallies",
+                &crate::migration::RECORD_TALLIES,
                 &scope,
                 &[("item", None), ("confirmation", Some(state.code()))],
             )

@@ -6,6 +6,7 @@ use anze_core::scope::Scope;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 
+use crate::migration::tally::Tally;
 use crate::{Db, db_err};
 
 /// The tally keys of what `scope` sees, if the tallies have them: an agency's staff who see
@@ -25,11 +26,11 @@ pub(crate) fn parties(scope: &Scope) -> Option<Vec<String>> {
 }
 
 impl Db {
-    /// How many rows `scope` sees in `tallies` whose keys equal `keys` (a key of `None` is
-    /// not filtered), or `None` when the scope is not tallied.
+    /// How many rows `scope` sees in `tally` whose keys equal `keys` (a key of `None` is not
+    /// filtered), or `None` when the scope is not tallied.
     pub(crate) async fn tally_total(
         &self,
-        tallies: &str,
+        tally: &Tally,
         scope: &Scope,
         keys: &[(&str, Option<&str>)],
     ) -> CoreResult<Option<u64>> {
@@ -42,7 +43,7 @@ impl Db {
                 Expr::cust(super::as_i64(self.backend(), "COALESCE(SUM(n), 0)")),
                 "n",
             )
-            .from(Alias::new(tallies))
+            .from(Alias::new(tally.tallies))
             .and_where(col("party").is_in(parties))
             .take();
         for (key, value) in keys {
