@@ -228,8 +228,10 @@ pub fn spawn_statistics_refresh(db: Db) {
     });
 }
 
-/// Removes sessions past their absolute lifetime and forgotten login failures, hourly. Every
-/// instance may run it.
+/// Removes sessions past their absolute lifetime and forgotten login failures, and folds the
+/// hazard ledger's figures of deadlines that have passed, at start and then hourly (so a
+/// server started on a loaded or restored database folds at once, whether or not it runs the
+/// scheduled jobs). Every instance may run it.
 pub fn spawn_session_sweeper(store: Arc<dyn Store>, policy: SessionPolicy) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -243,6 +245,18 @@ pub fn spawn_session_sweeper(store: Arc<dyn Store>, policy: SessionPolicy) {
             }
             if let Err(e) = anze_core::auth::login::sweep(store.as_ref(), SystemClock.now()).await {
                 tracing::warn!(error = %e, "login throttle sweep failed");
+            }
+            let started = std::time::Instant::now();
+            match anze_core::hazard::service::fold_past_deadlines(store.as_ref(), SystemClock.now())
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!(
+                    rows = n,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "hazard tallies of past deadlines folded"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "folding the hazard tallies failed"),
             }
         }
     });

@@ -1460,6 +1460,10 @@ async fn hazards_become_overdue_with_the_clock_and_stop_when_closed(app: TestApp
     app.clock.advance(Duration::days(5));
     let staff = app.login("hz_staff", PASSWORD).await;
     let admin = app.login("hz_admin", PASSWORD).await;
+    // The hourly fold moves the past deadline's tallies into one row per (party, state,
+    // level); every figure below reads the folded tallies.
+    assert!(fold(&app).await > 0);
+    assert!(past_tally_rows(&app).await.is_empty());
     let (_, ledger) = app.get(&staff, "/hazards").await;
     assert_eq!(stat(&ledger, "逾期"), "1");
     assert_eq!(ledger.matches(OVERDUE_TAG).count(), 1);
@@ -1492,6 +1496,13 @@ async fn hazards_become_overdue_with_the_clock_and_stop_when_closed(app: TestApp
     assert_eq!(stat(&ledger, "逾期"), "0");
     assert!(!ledger.contains(OVERDUE_TAG));
     tallies_agree(&app, &admin).await;
+    // Closing a hazard of a folded deadline took one from a row that was folded away: a row
+    // of −1 under that deadline, folded in its turn.
+    assert!(past_tally_rows(&app).await.iter().any(|n| n == "-1"));
+    assert!(fold(&app).await > 0);
+    assert!(past_tally_rows(&app).await.is_empty());
+    assert_eq!(fold(&app).await, 0, "a second fold finds nothing");
+    tallies_agree(&app, &admin).await;
     let (_, page) = app.get(&staff, &late).await;
     assert!(!page.contains(OVERDUE_TAG));
     // The other one follows the clock in its turn.
@@ -1502,6 +1513,33 @@ async fn hazards_become_overdue_with_the_clock_and_stop_when_closed(app: TestApp
         numbers(&overdue),
         vec![stored(&app, &in_time).await.hazard_no]
     );
+}
+
+/// Folds the hazard tallies as the server does hourly, at the test clock's time.
+async fn fold(app: &TestApp) -> u64 {
+    anze_core::hazard::service::fold_past_deadlines(&app.db, app.clock_now())
+        .await
+        .unwrap()
+}
+
+/// The tallies (their `n`) kept under a past deadline that is not the folded one.
+async fn past_tally_rows(app: &TestApp) -> Vec<String> {
+    let before = (app
+        .clock_now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .date_naive()
+        - Duration::days(1))
+    .format("%Y-%m-%d");
+    app.db
+        .query_strings(&format!(
+            "SELECT CAST(n AS CHAR(20)) FROM hazard_tallies \
+             WHERE deadline < '{before}' AND deadline > '1000-01-01'"
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.trim().to_string())
+        .collect()
 }
 
 /// Four hazards over two enterprises, insurers and districts.

@@ -20,6 +20,14 @@ use crate::service_item::ServiceItem;
 use crate::store::Store;
 use crate::time::today;
 
+/// The housekeeping job's part for hazards (and a server's start): deadlines before
+/// yesterday are past for every instance, whatever its clock says around midnight, so the
+/// store may compact what it keeps per deadline for them.
+pub async fn fold_past_deadlines(store: &dyn Store, now: DateTime<Utc>) -> CoreResult<u64> {
+    let before = today(now) - chrono::Duration::days(1);
+    store.fold_past_deadlines(before).await
+}
+
 /// 隐患台账 (seed §4.3): regulators read 重大 and 逾期 first.
 pub async fn list(
     store: &dyn Store,

@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use chrono::NaiveDate;
 
 use super::{Hazard, HazardCounts, HazardInput, HazardQuery, NoticeReceipt, Rectification, Review};
 use crate::attachment::NewAttachment;
@@ -30,6 +31,9 @@ pub trait HazardStore: Send + Sync {
         let page = self.list_hazards(scope, query, page).await?;
         Ok((page, counts))
     }
+    /// Lets the store compact what it keeps per deadline for the deadlines before `before`:
+    /// they are past for every figure asked from then on. The number of rows compacted.
+    async fn fold_past_deadlines(&self, before: NaiveDate) -> CoreResult<u64>;
     /// With every round's steps.
     async fn get_hazard(&self, id: HazardId) -> CoreResult<Option<Hazard>>;
     /// Inserts the hazard of an inspection (and its 即查即改 rectification) while the order is

@@ -10,6 +10,7 @@ use anze_core::page::{Page, PageRequest};
 use anze_core::scope::Scope;
 use anze_core::{CoreError, CoreResult};
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
@@ -482,6 +483,10 @@ impl HazardStore for Db {
                 self.count_hazards(&simple, q).await?,
             )),
         }
+    }
+
+    async fn fold_past_deadlines(&self, before: NaiveDate) -> CoreResult<u64> {
+        self.fold_hazard_tallies(before).await
     }
 
     async fn count_hazards(&self, scope: &Scope, q: &HazardQuery) -> CoreResult<HazardCounts> {

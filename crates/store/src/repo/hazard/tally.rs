@@ -1,13 +1,24 @@
 //! The ledger's figures from `hazard_tallies` (migration `m20261205_000030_hazard_tallies`):
 //! a few hundred rows per party instead of a capped count per figure over the hazards.
+//!
+//! The triggers add a row per open deadline, so a party's tallies grow by a few rows a day.
+//! A deadline once past stays past, and the only question a figure asks of a deadline is
+//! whether it is past (`deadline < today`): [`Db::fold_hazard_tallies`] moves the rows of
+//! past deadlines into one row per (party, state, level) under [`PAST_DEADLINE`]. A later
+//! change to a hazard of a folded deadline makes the trigger add a row of −1 under that
+//! deadline, which sums right and is folded in its turn.
 
 use anze_core::CoreResult;
 use anze_core::hazard::{HazardCounts, HazardLevel, HazardQuery, HazardState};
 use anze_core::scope::Scope;
+use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::{Db, db_err};
+
+/// The deadline the folded tallies of past deadlines are kept under: before any real one.
+pub(crate) const PAST_DEADLINE: &str = "1000-01-01";
 
 /// One (state, level) of the parties' tallies: all its hazards, and those past their deadline.
 pub(super) struct TallyRow {
@@ -100,6 +111,87 @@ impl Db {
             });
         }
         Ok(Some(rows))
+    }
+}
+
+impl Db {
+    /// Folds the tallies of deadlines before `before` into [`PAST_DEADLINE`]; the number of
+    /// rows folded. `before` must not be later than any day a figure is asked for (the
+    /// ledger's `today`), or a hazard due between the two would count as late too early.
+    ///
+    /// One atomic step on each backend, so a trigger's bump of a folded row is never lost:
+    /// SQLite has one writer; on PostgreSQL the rows are deleted and re-inserted by one
+    /// statement (a concurrent bump waits for the delete, then inserts a row of its own); on
+    /// MySQL a locking read of the range (next-key locks, so no new row in it either) comes
+    /// first and holds until the `DELETE` commits.
+    pub(crate) async fn fold_hazard_tallies(&self, before: NaiveDate) -> CoreResult<u64> {
+        let backend = self.backend();
+        let before = before.format("%Y-%m-%d").to_string();
+        let (past, range) = match backend {
+            DbBackend::Postgres => (
+                format!("DATE '{PAST_DEADLINE}'"),
+                format!("deadline < DATE '{before}' AND deadline > DATE '{PAST_DEADLINE}'"),
+            ),
+            _ => (
+                format!("'{PAST_DEADLINE}'"),
+                format!("deadline < '{before}' AND deadline > '{PAST_DEADLINE}'"),
+            ),
+        };
+        let key = "party, state, level, deadline";
+        let upsert = match backend {
+            DbBackend::MySql => "ON DUPLICATE KEY UPDATE n = n + VALUES(n)".to_string(),
+            _ => format!("ON CONFLICT ({key}) DO UPDATE SET n = hazard_tallies.n + excluded.n"),
+        };
+        let txn = self.write().await?;
+        let folded = if backend == DbBackend::Postgres {
+            let row = txn
+                .query_one_raw(Statement::from_string(
+                    backend,
+                    format!(
+                        "WITH moved AS (DELETE FROM hazard_tallies WHERE {range} \
+                           RETURNING party, state, level, n), \
+                         folded AS (INSERT INTO hazard_tallies ({key}, n) \
+                           SELECT party, state, level, {past}, SUM(n) FROM moved \
+                           GROUP BY party, state, level {upsert}) \
+                         SELECT COUNT(*) AS n FROM moved"
+                    ),
+                ))
+                .await
+                .map_err(db_err)?;
+            let n: i64 = match row {
+                Some(row) => row.try_get("", "n").map_err(db_err)?,
+                None => 0,
+            };
+            u64::try_from(n).unwrap_or(0)
+        } else {
+            if backend == DbBackend::MySql {
+                // No trigger may bump a row of the range between the sums and the delete.
+                txn.execute_unprepared(&format!(
+                    "SELECT COUNT(*) FROM hazard_tallies WHERE {range} FOR UPDATE"
+                ))
+                .await
+                .map_err(db_err)?;
+            }
+            let sums = format!(
+                "SELECT party, state, level, SUM(n) AS total FROM hazard_tallies \
+                 WHERE {range} GROUP BY party, state, level"
+            );
+            // MySQL reads the sums as a derived table, so its `n` in the update can only be
+            // the tallies' own (and the `INSERT … SELECT` of one table works on a copy).
+            txn.execute_unprepared(&format!(
+                "INSERT INTO hazard_tallies ({key}, n) \
+                 SELECT party, state, level, {past}, total FROM ({sums}) sums \
+                 WHERE total IS NOT NULL {upsert}"
+            ))
+            .await
+            .map_err(db_err)?;
+            txn.execute_unprepared(&format!("DELETE FROM hazard_tallies WHERE {range}"))
+                .await
+                .map_err(db_err)?
+                .rows_affected()
+        };
+        txn.commit().await.map_err(db_err)?;
+        Ok(folded)
     }
 }
 
