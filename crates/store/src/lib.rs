@@ -147,9 +147,12 @@ impl Db {
     /// SQLite chooses indexes by its statistics and keeps none until told to: without them it
     /// guessed that a hazard's state narrows more than its order does, and an order's page
     /// walked every open hazard of the province. A database that has never been analyzed is
-    /// analyzed in full (about half a minute for a province's data, so `serve` runs this in
-    /// the background); after that `optimize` re-analyzes only tables that changed a lot.
-    /// PostgreSQL and MySQL keep their statistics themselves.
+    /// analyzed from a sample of each index (`analysis_limit`: about half a minute for a
+    /// province's data); after that `optimize` re-analyzes only tables that changed a lot.
+    /// The sample undercounts a column with few values (a record's service item reads as
+    /// 401 rows a value where it has 71,000), but a copy analyzed in full planned no measured
+    /// page better (docs/performance.md). PostgreSQL and MySQL keep their statistics
+    /// themselves.
     ///
     /// Analyzing writes the statistics tables, so it runs on the one write connection: writes
     /// made meanwhile wait their turn for it, where on a read connection they found the
