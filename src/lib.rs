@@ -232,7 +232,7 @@ pub fn spawn_statistics_refresh(db: Db) {
 /// hazard ledger's figures of deadlines that have passed, at start and then hourly (so a
 /// server started on a loaded or restored database folds at once, whether or not it runs the
 /// scheduled jobs). Every instance may run it.
-pub fn spawn_session_sweeper(store: Arc<dyn Store>, policy: SessionPolicy) {
+pub fn spawn_hourly_upkeep(store: Arc<dyn Store>, policy: SessionPolicy) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {

@@ -520,7 +520,7 @@ async fn main() -> anyhow::Result<()> {
                      documents are unavailable, pages offer their print version"
                 ),
             }
-            anze::spawn_session_sweeper(store.clone(), web.session);
+            anze::spawn_hourly_upkeep(store.clone(), web.session);
             let stop = tokio_util::sync::CancellationToken::new();
             let jobs = match config.jobs_interval_seconds {
                 0 => None,

@@ -1524,12 +1524,7 @@ async fn fold(app: &TestApp) -> u64 {
 
 /// The tallies (their `n`) kept under a past deadline that is not the folded one.
 async fn past_tally_rows(app: &TestApp) -> Vec<String> {
-    let before = (app
-        .clock_now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
-        .date_naive()
-        - Duration::days(1))
-    .format("%Y-%m-%d");
+    let before = (anze_core::time::today(app.clock_now()) - Duration::days(1)).format("%Y-%m-%d");
     app.db
         .query_strings(&format!(
             "SELECT CAST(n AS CHAR(20)) FROM hazard_tallies \

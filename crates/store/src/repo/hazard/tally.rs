@@ -18,7 +18,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use crate::{Db, db_err};
 
 /// The deadline the folded tallies of past deadlines are kept under: before any real one.
-pub(crate) const PAST_DEADLINE: &str = "1000-01-01";
+const PAST_DEADLINE: &str = "1000-01-01";
 
 /// One (state, level) of the parties' tallies: all its hazards, and those past their deadline.
 pub(super) struct TallyRow {
@@ -112,9 +112,7 @@ impl Db {
         }
         Ok(Some(rows))
     }
-}
 
-impl Db {
     /// Folds the tallies of deadlines before `before` into [`PAST_DEADLINE`]; the number of
     /// rows folded. `before` must not be later than any day a figure is asked for (the
     /// ledger's `today`), or a hazard due between the two would count as late too early.
