@@ -620,6 +620,19 @@ async fn keyword_search_follows_edits_and_deletes(app: TestApp) {
     let found = |q: &'static str| search_finds_training(&app, &admin, q);
     // Location and summary, long and short terms, Latin case as LIKE folds it.
     assert!(found("q=三楼会议室").await);
+    // The total of a searched page: read with the page's ids (20 a page), or counted (10).
+    for size in ["20", "10"] {
+        let (_, html) = app
+            .get(
+                &admin,
+                &format!(
+                    "/services/training?size={size}&q={}",
+                    utf8_percent_encode("会议室", NON_ALPHANUMERIC)
+                ),
+            )
+            .await;
+        assert!(html.contains("共 1 条"), "size {size}");
+    }
     assert!(found("q=会议").await);
     assert!(found("q=室").await);
     assert!(found("q=危化品储存与应急").await);

@@ -299,14 +299,18 @@ where
     }
     let ahead = page.size * 10;
     let cap = Ord::max(count_cap, page.offset() + ahead);
-    if page.offset() > 0 && page.offset() + ahead >= count_cap {
-        // Without a known total, the ids a few pages ahead tell how far the list goes.
+    if page.offset() + ahead >= count_cap {
+        // Without a known total, the ids a few pages ahead tell how far the list goes: past
+        // the first pages, or on the first page of a list that counts no further than that.
         let want = if known.is_some() {
             page.size
         } else {
             ahead + 1
         };
         let ids = window_ids(conn, select.clone(), page.offset(), want).await?;
+        if ids.is_empty() && page.offset() == 0 {
+            return Ok((vec![], 0, false));
+        }
         // Past the end: the count below tells how far the list goes.
         if !ids.is_empty() {
             let n = ids.len() as u64;

@@ -10,17 +10,19 @@ use super::{contains, like_pattern};
 /// the list's own index, which stops at the page and the count's cap.
 const TRIGRAM: usize = 3;
 
-/// A list filtered by a term shorter than `TRIGRAM` counts its rows up to this ("200+"):
-/// each counted row is a row read and a substring test, not an index step, and a common
-/// two-character word (锅炉) is in one record of twenty, so counting to `COUNT_CAP` read
-/// 200,000 rows of a province.
-pub(crate) const SHORT_TERM_COUNT_CAP: u64 = 200;
+/// A list filtered by a term counts its rows up to this ("200+"), ten pages: each counted
+/// row is a row read and a match test, not an index step. A common two-character word (锅炉)
+/// is in one record of twenty, so counting to `COUNT_CAP` read 200,000 rows of a province; a
+/// longer term's matches are tested against every entry of the list's index the count walks.
+/// At this cap the first page and its count are one walk (`paginate_capped_at`), so the
+/// term's matches are looked up once per page.
+pub(crate) const SEARCH_COUNT_CAP: u64 = 200;
 
 /// How far a list filtered by `term` (if any) counts its rows.
 pub(crate) fn count_cap(term: Option<&str>) -> u64 {
     match term {
-        Some(t) if t.chars().count() < TRIGRAM => SHORT_TERM_COUNT_CAP,
-        _ => super::COUNT_CAP,
+        Some(_) => SEARCH_COUNT_CAP,
+        None => super::COUNT_CAP,
     }
 }
 
@@ -85,10 +87,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_terms_count_less_far() {
+    fn searches_count_less_far() {
         assert_eq!(count_cap(None), crate::repo::COUNT_CAP);
-        assert_eq!(count_cap(Some("锅炉")), SHORT_TERM_COUNT_CAP);
-        assert_eq!(count_cap(Some("ab")), SHORT_TERM_COUNT_CAP);
-        assert_eq!(count_cap(Some("反应釜")), crate::repo::COUNT_CAP);
+        assert_eq!(count_cap(Some("锅炉")), SEARCH_COUNT_CAP);
+        assert_eq!(count_cap(Some("ab")), SEARCH_COUNT_CAP);
+        assert_eq!(count_cap(Some("反应釜")), SEARCH_COUNT_CAP);
     }
 }
