@@ -1910,11 +1910,33 @@ async fn regulators_read_major_and_overdue_hazards_first(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         numbers(&ledger),
-        vec![major_late, major, general_late, general],
+        vec![major_late, major, general_late.clone(), general.clone()],
         "regulators read 重大 first, then 逾期"
     );
     assert_eq!(stat(&ledger, "重大隐患"), "2");
     assert_eq!(stat(&ledger, "逾期"), "2");
+    // Pages carry the order across the groups: nine more 一般且逾期, ten a page.
+    let mut more = Vec::new();
+    for i in 0..9 {
+        let description = format!("一般且逾期:第{i}处安全出口堵塞");
+        let h = new_hazard(
+            &app,
+            &staff,
+            &record,
+            &hazard_form(&description, "general", &late),
+        )
+        .await;
+        more.push(stored(&app, &h).await.hazard_no);
+    }
+    let (_, page2) = app.get(&reg, "/hazards?size=10&page=2").await;
+    assert_eq!(
+        numbers(&page2),
+        vec![more[0].clone(), general_late.clone(), general]
+    );
+    let (_, late2) = app.get(&reg, "/hazards?size=10&page=2&overdue=1").await;
+    assert_eq!(numbers(&late2), vec![general_late]);
+    let (_, past) = app.get(&reg, "/hazards?size=10&page=3&overdue=1").await;
+    assert_eq!(numbers(&past), Vec::<String>::new());
 }
 
 async fn order_page_shows_hazard_counts(app: TestApp) {

@@ -240,23 +240,23 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
-    paginate_capped_at(conn, select, page, COUNT_CAP).await
+    paginate_capped_at(conn, select, page, search::Counting::PLAIN).await
 }
 
-/// `paginate_capped` with a count that stops at `count_cap` instead of `COUNT_CAP`: for
-/// queries whose every counted row costs a row read, not an index step (`search::count_cap`).
+/// `paginate_capped` with a count that stops at `counting.cap` instead of `COUNT_CAP`: for
+/// queries whose every counted row costs a row read, not an index step (`search::counting`).
 pub(crate) async fn paginate_capped_at<E, C>(
     conn: &C,
     select: Select<E>,
     page: PageRequest,
-    count_cap: u64,
+    counting: search::Counting,
 ) -> CoreResult<(Vec<E::Model>, u64, bool)>
 where
     E: EntityTrait,
     E::Model: Sync,
     C: ConnectionTrait,
 {
-    paginate_inner(conn, select, page, count_cap, None).await
+    paginate_inner(conn, select, page, counting, None).await
 }
 
 /// One page of a query whose total is known already (`Db::tally_total`), or, when it is not,
@@ -272,14 +272,14 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
-    paginate_inner(conn, select, page, COUNT_CAP, total).await
+    paginate_inner(conn, select, page, search::Counting::PLAIN, total).await
 }
 
 async fn paginate_inner<E, C>(
     conn: &C,
     select: Select<E>,
     page: PageRequest,
-    count_cap: u64,
+    counting: search::Counting,
     known: Option<u64>,
 ) -> CoreResult<(Vec<E::Model>, u64, bool)>
 where
@@ -298,10 +298,9 @@ where
         return Ok((vec![], total, false));
     }
     let ahead = page.size * 10;
-    let cap = Ord::max(count_cap, page.offset() + ahead);
-    if page.offset() + ahead >= count_cap {
-        // Without a known total, the ids a few pages ahead tell how far the list goes: past
-        // the first pages, or on the first page of a list that counts no further than that.
+    let cap = Ord::max(counting.cap, page.offset() + ahead);
+    if (page.offset() > 0 || counting.one_walk) && page.offset() + ahead >= counting.cap {
+        // Without a known total, the ids a few pages ahead tell how far the list goes.
         let want = if known.is_some() {
             page.size
         } else {

@@ -358,8 +358,8 @@ impl RecordStore for Db {
                 super::paginate_tallied(&self.conn, select, page, known).await?
             }
             None => {
-                let cap = super::search::count_cap(query.q.as_deref());
-                paginate_capped_at(&self.conn, select, page, cap).await?
+                let counting = super::search::counting(query.q.as_deref());
+                paginate_capped_at(&self.conn, select, page, counting).await?
             }
         };
         Ok(capped_page_of(

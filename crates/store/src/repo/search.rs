@@ -12,17 +12,38 @@ const TRIGRAM: usize = 3;
 
 /// A list filtered by a term counts its rows up to this ("200+"), ten pages: each counted
 /// row is a row read and a match test, not an index step. A common two-character word (锅炉)
-/// is in one record of twenty, so counting to `COUNT_CAP` read 200,000 rows of a province; a
-/// longer term's matches are tested against every entry of the list's index the count walks.
-/// At this cap the first page and its count are one walk (`paginate_capped_at`), so the
-/// term's matches are looked up once per page.
+/// is in one record of twenty, so counting to `COUNT_CAP` read 200,000 rows of a province,
+/// and a common three-character one (反应釜, one in ten) had its matches read up to 10,000.
 pub(crate) const SEARCH_COUNT_CAP: u64 = 200;
 
-/// How far a list filtered by `term` (if any) counts its rows.
-pub(crate) fn count_cap(term: Option<&str>) -> u64 {
+/// How a list filtered by `term` (if any) counts its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Counting {
+    /// The count stops here ("200+").
+    pub cap: u64,
+    /// The first page and its count are one walk of the list's index (`paginate_capped_at`).
+    /// So for a term shorter than a trigram, which both walk the index testing each row.
+    /// Not for a longer one: there the count reads the index's matches by key (a rare term's
+    /// few hundred), while reading ten pages of ids in the list's order walks the list's
+    /// index until it has them — all of it when the term is rarer than that.
+    pub one_walk: bool,
+}
+
+impl Counting {
+    /// A list without a term: its count walks index entries, up to `COUNT_CAP`.
+    pub(crate) const PLAIN: Counting = Counting {
+        cap: super::COUNT_CAP,
+        one_walk: false,
+    };
+}
+
+pub(crate) fn counting(term: Option<&str>) -> Counting {
     match term {
-        Some(_) => SEARCH_COUNT_CAP,
-        None => super::COUNT_CAP,
+        Some(t) => Counting {
+            cap: SEARCH_COUNT_CAP,
+            one_walk: t.chars().count() < TRIGRAM,
+        },
+        None => Counting::PLAIN,
     }
 }
 
@@ -88,9 +109,12 @@ mod tests {
 
     #[test]
     fn searches_count_less_far() {
-        assert_eq!(count_cap(None), crate::repo::COUNT_CAP);
-        assert_eq!(count_cap(Some("锅炉")), SEARCH_COUNT_CAP);
-        assert_eq!(count_cap(Some("ab")), SEARCH_COUNT_CAP);
-        assert_eq!(count_cap(Some("反应釜")), SEARCH_COUNT_CAP);
+        assert_eq!(counting(None), Counting::PLAIN);
+        for short in ["锅炉", "ab"] {
+            let c = counting(Some(short));
+            assert_eq!((c.cap, c.one_walk), (SEARCH_COUNT_CAP, true));
+        }
+        let c = counting(Some("反应釜"));
+        assert_eq!((c.cap, c.one_walk), (SEARCH_COUNT_CAP, false));
     }
 }
